@@ -1,0 +1,203 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import type { Client } from "@connectrpc/connect";
+import type {
+  AuthService,
+  IncidentService,
+  IntegrationType,
+  NormalizerService,
+} from "@runframe/contracts";
+import {
+  AlertAction,
+  Disposition,
+  HeaderSchema,
+  IngestAction,
+  type Header,
+} from "@runframe/contracts";
+import type { Logger } from "@runframe/platform";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import { BodyIncompleteError, BodyTooLargeError, readBody } from "./body.js";
+import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js";
+
+export interface WebhookDeps {
+  readonly auth: Client<typeof AuthService>;
+  readonly normalizers: ReadonlyMap<IntegrationType, Client<typeof NormalizerService>>;
+  readonly incident: Client<typeof IncidentService>;
+  readonly logger: Logger;
+  readonly maxBodyBytes: number;
+  /** Deadline for the whole chain of RPCs behind one webhook. */
+  readonly timeoutMs: number;
+}
+
+/** What the edge answers one webhook with. */
+export interface WebhookAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+/**
+ * Content types senders use: JSON from most tools, `text/plain` from AWS SNS.
+ * A request without a Content-Type is read as-is; the normalizer decides.
+ */
+const acceptedContentTypes = new Set(["application/json", "text/plain"]);
+
+/** Routing keys are URL-safe tokens; anything else cannot be one. */
+const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** Headers that can matter to verification or normalization. */
+const forwardedHeaders = new Set([
+  "content-type",
+  "user-agent",
+  "idempotency-key",
+  "x-runframe-signature",
+  "x-runframe-timestamp",
+  "sentry-hook-resource",
+  "sentry-hook-signature",
+  "sentry-hook-timestamp",
+  "request-id",
+  "x-amz-sns-message-type",
+  "x-amz-sns-message-id",
+  "x-amz-sns-topic-arn",
+  "x-amz-sns-subscription-arn",
+  "authorization",
+]);
+
+const actionNames: Record<IngestAction, string> = {
+  [IngestAction.UNSPECIFIED]: "ignored",
+  [IngestAction.CREATED]: "created",
+  [IngestAction.UPDATED]: "updated",
+  [IngestAction.RESOLVED]: "resolved",
+  [IngestAction.IGNORED]: "ignored",
+};
+
+/**
+ * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
+ * limit, then authenticates, normalizes and ingests through the internal
+ * services, answering only once the incident writes are durable.
+ */
+export async function handleWebhook(
+  deps: WebhookDeps,
+  req: IncomingMessage,
+  routingKey: string,
+): Promise<WebhookAnswer> {
+  const receivedAt = new Date();
+  if (req.method !== "POST") {
+    return httpError(405, "method_not_allowed", "webhooks must be sent with POST", {
+      allow: "POST",
+    });
+  }
+  const contentType = mediaType(req.headers["content-type"]);
+  if (contentType !== undefined && !acceptedContentTypes.has(contentType)) {
+    return httpError(
+      415,
+      "unsupported_media_type",
+      "Content-Type must be application/json (or text/plain for AWS SNS)",
+    );
+  }
+  if (!routingKeyPattern.test(routingKey)) {
+    return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
+  }
+  let body: Buffer;
+  try {
+    body = await readBody(req, deps.maxBodyBytes);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      return httpError(
+        413,
+        "payload_too_large",
+        `request body must be at most ${error.limit} bytes`,
+        {
+          connection: "close",
+        },
+      );
+    }
+    if (error instanceof BodyIncompleteError) {
+      return httpError(400, "incomplete_body", error.message);
+    }
+    throw error;
+  }
+
+  const headers = collectHeaders(req.headers);
+  const signal = AbortSignal.timeout(deps.timeoutMs);
+  try {
+    const auth = await deps.auth.authenticate(
+      {
+        routingKey,
+        headers,
+        body,
+        receiveTime: timestampFromDate(receivedAt),
+        sourceAddress: req.socket.remoteAddress ?? "",
+      },
+      { signal },
+    );
+    const limit = auth.rateLimit;
+    const limitHeaders = limit
+      ? rateLimitHeaders(limit.limit, limit.remaining, limit.resetTime?.seconds)
+      : {};
+    const integration = auth.integration;
+    if (auth.disposition === Disposition.HANDLED || integration === undefined) {
+      return {
+        status: 200,
+        headers: limitHeaders,
+        body: { status: "accepted", message: auth.message, incidents: [] },
+      };
+    }
+    const normalizer = deps.normalizers.get(integration.type);
+    if (normalizer === undefined) {
+      return httpError(501, "not_implemented", "this integration type is not available");
+    }
+    const { alerts } = await normalizer.normalize(
+      { integration, headers, body, receiveTime: timestampFromDate(receivedAt) },
+      { signal },
+    );
+    const { results } = await deps.incident.ingest(
+      {
+        organizationId: integration.organizationId,
+        integrationId: integration.id,
+        deliveryKey: auth.deliveryKey,
+        alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+        receiveTime: timestampFromDate(receivedAt),
+      },
+      { signal },
+    );
+    return {
+      status: 202,
+      headers: limitHeaders,
+      body: {
+        status: "accepted",
+        incidents: results.map((r) => ({
+          id: r.incidentId || null,
+          action: actionNames[r.action],
+          dedupKey: r.dedupKey || null,
+        })),
+      },
+    };
+  } catch (error) {
+    const answer = httpErrorFromRpc(error);
+    if (answer.status >= 500) {
+      deps.logger.error({ err: error }, "webhook failed");
+    }
+    return answer;
+  }
+}
+
+function mediaType(header: string | undefined): string | undefined {
+  if (header === undefined || header.trim() === "") {
+    return undefined;
+  }
+  return header.split(";")[0]?.trim().toLowerCase();
+}
+
+function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
+  const headers: Header[] = [];
+  for (const [name, value] of Object.entries(incoming)) {
+    if (value === undefined || !forwardedHeaders.has(name)) {
+      continue;
+    }
+    for (const v of Array.isArray(value) ? value : [value]) {
+      headers.push(create(HeaderSchema, { name, value: v }));
+    }
+  }
+  return headers;
+}

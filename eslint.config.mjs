@@ -1,0 +1,105 @@
+// Lint rules that keep the architecture honest:
+// - @nx/enforce-module-boundaries turns the layering in STYLE.md into errors:
+//   pure libraries import no drivers, normalizers see only contracts and
+//   util, and apps never import other apps (services talk through clients).
+// - no-floating-promises: a forgotten await loses an error or a write.
+import js from "@eslint/js";
+import nx from "@nx/eslint-plugin";
+import prettier from "eslint-config-prettier";
+import tseslint from "typescript-eslint";
+
+const drivers = ["mongodb", "ioredis", "better-sqlite3"];
+const runtime = [
+  ...drivers,
+  "@connectrpc/connect-node",
+  "node:http",
+  "node:http2",
+  "node:net",
+  "node:fs",
+  "node:fs/promises",
+  "node:child_process",
+  "pino",
+  "prom-client",
+];
+
+export default tseslint.config(
+  {
+    ignores: ["**/node_modules", "**/dist", "**/data", "libs/contracts/src/gen/**", ".nx/**"],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ["*.mjs"],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    plugins: { "@nx": nx },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/consistent-type-imports": "error",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@nx/enforce-module-boundaries": [
+        "error",
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints: [
+            { sourceTag: "type:app", notDependOnLibsWithTags: ["type:app"] },
+            {
+              sourceTag: "type:contracts",
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: runtime,
+            },
+            {
+              sourceTag: "type:util",
+              onlyDependOnLibsWithTags: ["type:contracts"],
+              bannedExternalImports: runtime,
+            },
+            {
+              sourceTag: "type:normalizer",
+              onlyDependOnLibsWithTags: ["type:contracts", "type:util"],
+              bannedExternalImports: [...runtime, "@connectrpc/*"],
+            },
+            {
+              sourceTag: "type:domain",
+              onlyDependOnLibsWithTags: ["type:contracts", "type:util", "type:domain"],
+              bannedExternalImports: runtime,
+            },
+            {
+              sourceTag: "type:platform",
+              onlyDependOnLibsWithTags: ["type:contracts", "type:util"],
+              bannedExternalImports: drivers,
+            },
+            {
+              sourceTag: "type:data-access",
+              onlyDependOnLibsWithTags: [
+                "type:contracts",
+                "type:util",
+                "type:domain",
+                "type:data-access",
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["**/*.test.ts", "tools/**/*.ts"],
+    rules: {
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "@typescript-eslint/no-unsafe-assignment": "off",
+      "@typescript-eslint/no-unsafe-member-access": "off",
+    },
+  },
+  {
+    files: ["**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  prettier,
+);

@@ -1,0 +1,70 @@
+import { str } from "envalid";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, serverSpecs, serviceUrl } from "./config.js";
+
+describe("loadConfig", () => {
+  const specs = {
+    ...serverSpecs(7001),
+    UPSTREAM: serviceUrl(),
+    MODE: str({ choices: ["a", "b"] }),
+  };
+
+  it("reports every problem in one error", () => {
+    const load = () =>
+      loadConfig(
+        { PORT: "70000", ADMIN_PORT: "x", RUNFRAME_INTERNAL_TOKEN: "s3cret", UPSTREAM: "ftp://h" },
+        specs,
+      );
+    expect(load).toThrow(ConfigError);
+    const problems = catchConfigError(load).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: must be a port number/),
+        expect.stringMatching(/^ADMIN_PORT: must be a port number/),
+        "RUNFRAME_INTERNAL_TOKEN: must be at least 32 characters (got 6)",
+        'UPSTREAM: must be an http(s) URL, got "ftp://h"',
+        expect.stringMatching(/^MODE: is required but not set/),
+      ]),
+    );
+    expect(problems).toHaveLength(5);
+    expect(catchConfigError(load).message).not.toContain("s3cret");
+  });
+
+  it("treats an empty value as not set", () => {
+    const problems = catchConfigError(() =>
+      loadConfig({ RUNFRAME_INTERNAL_TOKEN: "", UPSTREAM: "http://a", MODE: "a" }, specs),
+    ).problems;
+    expect(problems).toEqual([expect.stringMatching(/^RUNFRAME_INTERNAL_TOKEN: is required/)]);
+  });
+
+  it("applies defaults and parses values", () => {
+    const config = loadConfig(
+      {
+        RUNFRAME_INTERNAL_TOKEN: "t".repeat(32),
+        UPSTREAM: "http://auth:7001/",
+        MODE: "b",
+        PORT: "0",
+      },
+      specs,
+    );
+    expect(config).toMatchObject({
+      HOST: "127.0.0.1",
+      PORT: 0,
+      ADMIN_PORT: 8001,
+      UPSTREAM: "http://auth:7001",
+      RUNFRAME_SHUTDOWN_GRACE_MS: 10_000,
+    });
+  });
+});
+
+function catchConfigError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}

@@ -1,0 +1,105 @@
+import { cleanEnv, makeValidator, str, type ValidatorSpec } from "envalid";
+
+/**
+ * Thrown when settings are missing or malformed. Its message lists every
+ * problem at once, so an operator fixes the environment in one go instead of
+ * one restart per mistake.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+type Specs = { [key: string]: ValidatorSpec<unknown> };
+type Cleaned<S extends Specs> = {
+  readonly [K in keyof S]: S[K] extends ValidatorSpec<infer T> ? T : never;
+};
+
+/**
+ * Validates `env` against `specs` once, at start. Throws a ConfigError
+ * naming every bad or missing variable; secrets are never echoed back.
+ * This is the only place an app reads its environment.
+ */
+export function loadConfig<S extends Specs>(env: NodeJS.ProcessEnv, specs: S): Cleaned<S> {
+  // `NAME=` in a shell or a compose file means "not set", not "empty value".
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  return cleanEnv(set, specs, {
+    reporter: ({ errors }) => {
+      const problems = Object.entries(errors).map(
+        ([name, error]) => `${name}: ${describe(error as Error)}`,
+      );
+      if (problems.length > 0) {
+        throw new ConfigError(problems);
+      }
+    },
+  }) as Cleaned<S>;
+}
+
+function describe(error: Error): string {
+  return error.name === "EnvMissingError"
+    ? `is required but not set${error.message ? ` ${error.message.trim()}` : ""}`
+    : error.message;
+}
+
+/** A TCP port to listen on; 0 asks the OS for a free one (tests). */
+export const listenPort = makeValidator<number>((input) => {
+  const port = Number(input);
+  if (!/^\d+$/.test(input) || port > 65535) {
+    throw new Error(`must be a port number from 0 to 65535, got "${input}"`);
+  }
+  return port;
+});
+
+/** A positive whole number. */
+export const positiveInt = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (!/^\d+$/.test(input) || value < 1 || !Number.isSafeInteger(value)) {
+    throw new Error(`must be a whole number of at least 1, got "${input}"`);
+  }
+  return value;
+});
+
+/** A shared secret; its value never appears in an error message. */
+export const secret = makeValidator<string>((input) => {
+  if (input.length < 32) {
+    throw new Error(`must be at least 32 characters (got ${input.length})`);
+  }
+  return input;
+});
+
+/** A base URL of another Runframe service, such as http://127.0.0.1:7001. */
+export const serviceUrl = makeValidator<string>((input) => {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new Error(`must be an http(s) URL, got "${input}"`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new Error(`must be an http(s) URL, got "${input}"`);
+  }
+  return input.replace(/\/+$/, "");
+});
+
+/** The settings every Runframe RPC service shares. */
+export function serverSpecs(defaultPort: number) {
+  return {
+    HOST: str({ default: "127.0.0.1", desc: "address to bind; 0.0.0.0 in containers" }),
+    PORT: listenPort({ default: defaultPort, desc: "h2c port for Connect, gRPC and gRPC-Web" }),
+    ADMIN_PORT: listenPort({
+      default: defaultPort + 1000,
+      desc: "HTTP/1.1 port for /healthz, /readyz and /metrics",
+    }),
+    LOG_LEVEL: str({
+      default: "info",
+      choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    }),
+    RUNFRAME_INTERNAL_TOKEN: secret({ desc: "service credential shared by the apps" }),
+    RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({
+      default: 10_000,
+      desc: "how long in-flight calls may run after SIGTERM",
+    }),
+  };
+}

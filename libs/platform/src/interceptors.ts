@@ -1,0 +1,120 @@
+import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { DomainError } from "@runframe/util";
+import { currentRequest, REQUEST_ID_HEADER, requestIdFrom, withRequest } from "./context.js";
+import { bearerToken, secretsEqual } from "./credentials.js";
+import { codeName, toConnectError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+/**
+ * Outermost server interceptor: adopts the caller's `x-request-id` (or makes
+ * one), makes it visible to logs and outgoing calls for the whole call, and
+ * echoes it in the response headers.
+ */
+export function requestIdInterceptor(): Interceptor {
+  return (next) => async (req) => {
+    const requestId = requestIdFrom(req.header.get(REQUEST_ID_HEADER));
+    const res = await withRequest({ requestId }, () => next(req));
+    res.header.set(REQUEST_ID_HEADER, requestId);
+    return res;
+  };
+}
+
+/** Records every call's duration and outcome, and logs failures. */
+export function observabilityInterceptor(metrics: Metrics, logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    const started = process.hrtime.bigint();
+    const labels = { service: req.service.typeName, method: req.method.name };
+    let code = Code[Code.Unknown];
+    try {
+      const res = await next(req);
+      code = "ok";
+      return res;
+    } catch (error) {
+      const connectError = ConnectError.from(error);
+      code = codeName(connectError.code);
+      const level = connectError.code === Code.Internal ? "error" : "debug";
+      logger[level](
+        {
+          rpc: `${labels.service}/${labels.method}`,
+          code,
+          err: connectError.cause ?? connectError,
+        },
+        "rpc failed",
+      );
+      throw error;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.rpcDuration.observe({ ...labels, code }, seconds);
+    }
+  };
+}
+
+/**
+ * Maps what handlers throw to what clients see. Typed domain errors become
+ * their Connect code with structured details; ConnectErrors pass through;
+ * anything else is a bug, logged in full and answered with a generic
+ * `Internal` that reveals nothing about our internals.
+ */
+export function errorInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (error) {
+      if (error instanceof ConnectError) {
+        throw error;
+      }
+      if (error instanceof DomainError) {
+        throw toConnectError(error);
+      }
+      logger.error(
+        { err: error, rpc: `${req.service.typeName}/${req.method.name}` },
+        "unexpected error",
+      );
+      throw new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+    }
+  };
+}
+
+/**
+ * Requires the service credential (`Authorization: Bearer <token>`) on the
+ * given services (every method) and methods. Everything else (health, and
+ * team-facing RPCs that authenticate with organization API keys) passes
+ * through untouched.
+ */
+export function serviceCredentialInterceptor(
+  token: string,
+  internal: readonly (DescService | DescMethod)[],
+): Interceptor {
+  const names = new Set(internal.map(internalName));
+  return (next) => async (req) => {
+    if (names.has(req.service.typeName) || names.has(internalName(req.method))) {
+      const presented = bearerToken(req.header.get("authorization"));
+      if (presented === undefined || !secretsEqual(presented, token)) {
+        throw new ConnectError("missing or invalid service credential", Code.Unauthenticated);
+      }
+    }
+    return next(req);
+  };
+}
+
+function internalName(desc: DescService | DescMethod): string {
+  return desc.kind === "service" ? desc.typeName : `${desc.parent.typeName}/${desc.name}`;
+}
+
+/**
+ * Client interceptor for calls between Runframe services: presents the
+ * service credential and forwards the current request id.
+ */
+export function internalCallInterceptor(token: string): Interceptor {
+  const authorization = `Bearer ${token}`;
+  return (next) => (req) => {
+    req.header.set("authorization", authorization);
+    const request = currentRequest();
+    if (request) {
+      req.header.set(REQUEST_ID_HEADER, request.requestId);
+    }
+    return next(req);
+  };
+}

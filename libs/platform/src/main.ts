@@ -1,0 +1,45 @@
+import { ConfigError } from "./config.js";
+
+/** Something `runMain` stops on SIGTERM or SIGINT. */
+export interface Stoppable {
+  close(): Promise<void>;
+}
+
+/**
+ * Runs an app's `main`: refuses to start on bad configuration (one message
+ * listing every problem, exit code 78, nothing listening), and on SIGTERM or
+ * SIGINT drains what `main` started before exiting 0. A second signal exits
+ * at once.
+ */
+export function runMain(main: () => Promise<Stoppable>): void {
+  main().then(
+    (app) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals) => {
+        if (stopping) {
+          process.exit(130);
+        }
+        stopping = true;
+        app.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            process.stderr.write(`shutdown after ${signal} failed: ${String(error)}\n`);
+            process.exit(1);
+          },
+        );
+      };
+      process.on("SIGTERM", stop);
+      process.on("SIGINT", stop);
+    },
+    (error: unknown) => {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(78);
+      }
+      process.stderr.write(
+        `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

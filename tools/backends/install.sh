@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs the servers the integration tests use, once: Redis from Debian's
+# packages and FerretDB (a MongoDB wire-protocol server) built from source.
+# Idempotent: a second run finds both and does nothing.
+source "$(dirname "$0")/lib.sh"
+
+install_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    return
+  fi
+  need apt-get "Install redis-server (>= 6.2) with your package manager."
+  echo "installing redis-server from Debian packages" >&2
+  if [[ $(id -u) -eq 0 ]]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  else
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+}
+
+# FerretDB's release builds embed build/version/version.txt, which a plain
+# `go install …@v1.24.2` leaves empty, so that binary panics at start. We
+# copy the module source and build it with the version file filled in.
+install_ferretdb() {
+  local bin="$BIN_DIR/ferretdb-$FERRETDB_VERSION"
+  if [[ -x "$bin" ]]; then
+    return
+  fi
+  need go "Install Go >= 1.22 (https://go.dev/dl) to build FerretDB."
+  echo "building FerretDB $FERRETDB_VERSION (first run only, about a minute)" >&2
+  local src
+  src=$(go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -d "$src" ]] || die "go mod download did not produce FerretDB $FERRETDB_VERSION"
+  local build
+  build=$(mktemp -d)
+  cp -r "$src/." "$build"
+  chmod -R u+w "$build"
+  echo "$FERRETDB_VERSION" >"$build/build/version/version.txt"
+  (cd "$build" && CGO_ENABLED=0 go build -trimpath -o "$bin.tmp" ./cmd/ferretdb)
+  mv "$bin.tmp" "$bin"
+  rm -rf "$build"
+}
+
+install_redis
+install_ferretdb
