@@ -80,6 +80,7 @@ export default tseslint.config(
               onlyDependOnLibsWithTags: [
                 "type:contracts",
                 "type:util",
+                "type:platform",
                 "type:domain",
                 "type:data-access",
               ],

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { MongoClient, MongoServerError } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backendUrl, uniqueDbName } from "./backends.js";
+import { backendUrl, uniqueDbName } from "@runframe/platform/testing";
 
 describe("MongoDB driver against the MongoDB-wire test server", () => {
   let client: MongoClient;

@@ -1,9 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AuthenticateRequestSchema, AuthService } from "@runframe/contracts";
+import { AuthenticateRequestSchema, AuthService, ErrorInfoSchema } from "@runframe/contracts";
 import { createInternalClient } from "@runframe/platform";
-import { randomToken, startApp, startProcess, type ListeningApp } from "@runframe/platform/testing";
+import {
+  randomToken,
+  startApp,
+  startProcess,
+  storageEnv,
+  type ListeningApp,
+} from "@runframe/platform/testing";
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { promisify } from "node:util";
@@ -14,21 +20,25 @@ describe("auth as its own process", () => {
   let auth: ListeningApp;
 
   beforeAll(async () => {
-    auth = await startApp("auth", { RUNFRAME_INTERNAL_TOKEN: token });
+    auth = await startApp("auth", { ...storageEnv(), RUNFRAME_INTERNAL_TOKEN: token });
   });
   afterAll(() => auth.stop());
 
   const request = create(AuthenticateRequestSchema, { routingKey: "k".repeat(43) });
 
-  it("accepts the service credential over gRPC (the RPC itself is not built yet)", async () => {
+  it("accepts the service credential over gRPC and answers the RPC itself", async () => {
     const client = createInternalClient(AuthService, {
       baseUrl: auth.url,
       token,
       protocol: "grpc",
     });
-    await expect(client.authenticate(request)).rejects.toSatisfy(
-      (e) => ConnectError.from(e).code === Code.Unimplemented,
+    const error = await client.authenticate(request).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
     );
+    // Past the credential check: the handler refuses the unknown routing key.
+    expect(error?.code).toBe(Code.Unauthenticated);
+    expect(error?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("ROUTING_KEY_INVALID");
   });
 
   it("refuses a wrong credential with Unauthenticated", async () => {
@@ -37,9 +47,12 @@ describe("auth as its own process", () => {
       token: randomToken(),
       protocol: "grpc",
     });
-    await expect(client.authenticate(request)).rejects.toSatisfy(
-      (e) => ConnectError.from(e).code === Code.Unauthenticated,
+    const error = await client.authenticate(request).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
     );
+    expect(error?.code).toBe(Code.Unauthenticated);
+    expect(error?.findDetails(ErrorInfoSchema)).toEqual([]);
   });
 
   it("refuses a missing credential with Unauthenticated", async () => {
@@ -84,12 +97,16 @@ describe("configuration", () => {
       PORT: "not-a-port",
       ADMIN_PORT: String(adminPort),
       LOG_LEVEL: "loud",
+      MONGO_URL: "",
+      RUNFRAME_SECRET_KEY: "",
     });
     expect(await proc.exited).toBe(78);
     const message = proc.stderr();
     expect(message).toContain("RUNFRAME_INTERNAL_TOKEN: must be at least 32 characters");
     expect(message).toContain("PORT: must be a port number");
     expect(message).toContain("LOG_LEVEL");
+    expect(message).toContain("MONGO_URL: is required but not set");
+    expect(message).toContain("RUNFRAME_SECRET_KEY: is required but not set");
     expect(message).not.toContain("too-short");
     expect(proc.logs.some((l) => l["msg"] === "listening")).toBe(false);
     await expect(fetch(`http://127.0.0.1:${adminPort}/healthz`)).rejects.toThrow();

@@ -1,4 +1,4 @@
-import { randomToken, startApp, type ListeningApp } from "@runframe/platform/testing";
+import { randomToken, startApp, storageEnv, type ListeningApp } from "@runframe/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const routingKey = "dev-routing-key-0000000000000000000000000";
@@ -10,7 +10,11 @@ describe("edge calling auth over gRPC, each as its own process", () => {
   let misconfiguredEdge: ListeningApp;
 
   beforeAll(async () => {
-    auth = await startApp("auth", { RUNFRAME_INTERNAL_TOKEN: token, LOG_LEVEL: "debug" });
+    auth = await startApp("auth", {
+      ...storageEnv(),
+      RUNFRAME_INTERNAL_TOKEN: token,
+      LOG_LEVEL: "debug",
+    });
     [edge, misconfiguredEdge] = await Promise.all([
       startApp("edge", {
         RUNFRAME_INTERNAL_TOKEN: token,
@@ -35,11 +39,11 @@ describe("edge calling auth over gRPC, each as its own process", () => {
       ...init,
     });
 
-  it("reaches auth with the service credential (auth answers Unimplemented for now)", async () => {
+  it("reaches auth with the service credential; auth refuses the unknown key with 401", async () => {
     const res = await post(edge);
-    expect(res.status).toBe(501);
+    expect(res.status).toBe(401);
     expect(await res.json()).toEqual({
-      error: { code: "not_implemented", message: "this integration is not available yet" },
+      error: { code: "routing_key_invalid", message: "unknown or disabled routing key" },
     });
     expect(res.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -64,7 +68,9 @@ describe("edge calling auth over gRPC, each as its own process", () => {
     });
     await expect
       .poll(() =>
-        auth.logs.some((l) => l["requestId"] === "trace-abc-123" && l["code"] === "unimplemented"),
+        auth.logs.some(
+          (l) => l["requestId"] === "trace-abc-123" && l["code"] === "unauthenticated",
+        ),
       )
       .toBe(true);
   });

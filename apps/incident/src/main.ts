@@ -1,20 +1,81 @@
 /**
  * incident: stores deduplicated incidents and serves the team API.
  */
-import { IncidentService } from "@runframe/contracts";
-import { createObservability, loadConfig, runMain, serve, serverSpecs } from "@runframe/platform";
+import { AuthService, IncidentService } from "@runframe/contracts";
+import { connectMongo } from "@runframe/data";
+import { MongoIncidentStore } from "@runframe/incident-data";
+import { applyProvisioning, Incidents } from "@runframe/incident-domain";
+import {
+  apiKeyInterceptor,
+  createInternalClient,
+  createObservability,
+  loadConfig,
+  mongoUrl,
+  runMain,
+  serve,
+  serverSpecs,
+  serviceUrl,
+} from "@runframe/platform";
+import { parseBootstrap } from "@runframe/util";
+import { str } from "envalid";
+import { readFile } from "node:fs/promises";
+import { cachedApiKeyVerifier } from "./api-keys.js";
+import { incidentRoutes } from "./routes.js";
+
+/** How often expired delivery-log entries are purged where TTL indexes are missing. */
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 runMain(async () => {
-  const config = loadConfig(process.env, serverSpecs(7002));
+  const config = loadConfig(process.env, {
+    ...serverSpecs(7002),
+    MONGO_URL: mongoUrl({ desc: "MongoDB holding incidents" }),
+    RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
+    RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001", desc: "verifies API keys" }),
+    RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] }),
+  });
   const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
-  return serve({
+
+  const mongo = await connectMongo(config.MONGO_URL);
+  const store = new MongoIncidentStore(mongo.db);
+  await store.init();
+  if (config.RUNFRAME_BOOTSTRAP) {
+    const services = await applyProvisioning(
+      parseBootstrap(await readFile(config.RUNFRAME_BOOTSTRAP, "utf8")),
+      store,
+    );
+    logger.info({ file: config.RUNFRAME_BOOTSTRAP, services }, "provisioning applied");
+  }
+  const purge = setInterval(() => {
+    store
+      .purgeExpired()
+      .catch((error: unknown) => logger.warn({ err: error }, "purging the delivery log failed"));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+
+  const auth = createInternalClient(AuthService, {
+    baseUrl: config.RUNFRAME_AUTH_URL,
+    token: config.RUNFRAME_INTERNAL_TOKEN,
+    protocol: config.RUNFRAME_RPC_PROTOCOL as "connect" | "grpc",
+  });
+  const server = await serve({
     config,
     logger,
     metrics,
-    // Ingest is internal; the team RPCs take organization API keys (#3).
     internal: [IncidentService.method.ingest],
-    routes(router) {
-      router.service(IncidentService, {});
-    },
+    interceptors: [
+      apiKeyInterceptor(
+        cachedApiKeyVerifier(auth),
+        Object.values(IncidentService.method).filter((m) => m !== IncidentService.method.ingest),
+      ),
+    ],
+    routes: incidentRoutes(new Incidents(store), store),
+    readiness: [{ name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) }],
   });
+  return {
+    async close() {
+      clearInterval(purge);
+      await server.close();
+      await mongo.client.close();
+    },
+  };
 });

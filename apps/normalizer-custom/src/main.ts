@@ -2,7 +2,15 @@
  * normalizer-custom: turns custom payloads into normalized alerts.
  */
 import { NormalizerService } from "@runframe/contracts";
-import { createObservability, loadConfig, runMain, serve, serverSpecs } from "@runframe/platform";
+import { normalizeCustom } from "@runframe/normalizers-custom";
+import {
+  createObservability,
+  loadConfig,
+  normalizerService,
+  runMain,
+  serve,
+  serverSpecs,
+} from "@runframe/platform";
 
 runMain(async () => {
   const config = loadConfig(process.env, serverSpecs(7101));
@@ -13,7 +21,7 @@ runMain(async () => {
     metrics,
     internal: [NormalizerService],
     routes(router) {
-      router.service(NormalizerService, {});
+      router.service(NormalizerService, normalizerService(normalizeCustom));
     },
   });
 });

@@ -103,3 +103,36 @@ export function serverSpecs(defaultPort: number) {
     }),
   };
 }
+
+/** A MongoDB connection string. Never echoed: it may carry a password. */
+export const mongoUrl = makeValidator<string>((input) => {
+  if (!/^mongodb(\+srv)?:\/\/\S+$/.test(input)) {
+    throw new Error("must be a mongodb:// or mongodb+srv:// connection string");
+  }
+  return input;
+});
+
+/** A Redis URL. Never echoed: it may carry a password. */
+export const redisUrl = makeValidator<string>((input) => {
+  if (!/^rediss?:\/\/\S+$/.test(input)) {
+    throw new Error("must be a redis:// or rediss:// URL");
+  }
+  return input;
+});
+
+/** Comma-separated `host:port` seeds of a Redis Cluster. */
+export const hostPortList = makeValidator<string>((input) => {
+  if (!/^[^\s,:]+:\d{1,5}(,[^\s,:]+:\d{1,5})*$/.test(input)) {
+    throw new Error(`must be comma-separated host:port pairs, got "${input}"`);
+  }
+  return input;
+});
+
+/** A 32-byte key, base64-encoded (`openssl rand -base64 32`). Never echoed. */
+export const key32 = makeValidator<Uint8Array>((input) => {
+  const bytes = Buffer.from(input, "base64");
+  if (bytes.length !== 32 || bytes.toString("base64") !== input.replace(/\s/g, "")) {
+    throw new Error("must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+  }
+  return new Uint8Array(bytes);
+});

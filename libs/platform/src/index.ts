@@ -11,3 +11,5 @@ export * from "./logger.js";
 export * from "./main.js";
 export * from "./metrics.js";
 export * from "./server.js";
+export * from "./team.js";
+export * from "./normalizer.js";

@@ -1,1 +1,7 @@
 export * from "./errors.js";
+export * from "./normalizer.js";
+export * from "./ttl-cache.js";
+export * from "./bootstrap.js";
+export * from "./json.js";
+export * from "./text.js";
+export * from "./paging.js";

@@ -1,2 +1,4 @@
 /** Helpers for tests that run apps as real processes. */
 export * from "./processes.js";
+export * from "./backends.js";
+export * from "./stack.js";

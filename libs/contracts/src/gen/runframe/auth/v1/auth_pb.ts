@@ -17,7 +17,65 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/auth.proto.
  */
 export const file_runframe_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEirwEKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSEwoLcm91dGluZ19rZXkYASABKAkSKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV9hZGRyZXNzGAUgASgJIt8BChRBdXRoZW50aWNhdGVSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhIUCgxkZWxpdmVyeV9rZXkYAiABKAkSNgoKcmF0ZV9saW1pdBgDIAEoCzIiLnJ1bmZyYW1lLmNvbW1vbi52MS5SYXRlTGltaXRTdGF0ZRIyCgtkaXNwb3NpdGlvbhgEIAEoDjIdLnJ1bmZyYW1lLmF1dGgudjEuRGlzcG9zaXRpb24SDwoHbWVzc2FnZRgFIAEoCSpcCgtEaXNwb3NpdGlvbhIbChdESVNQT1NJVElPTl9VTlNQRUNJRklFRBAAEhcKE0RJU1BPU0lUSU9OX1BST0NFRUQQARIXChNESVNQT1NJVElPTl9IQU5ETEVEEAIybAoLQXV0aFNlcnZpY2USXQoMQXV0aGVudGljYXRlEiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
+  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSLfAQoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkqXAoLRGlzcG9zaXRpb24SGwoXRElTUE9TSVRJT05fVU5TUEVDSUZJRUQQABIXChNESVNQT1NJVElPTl9QUk9DRUVEEAESFwoTRElTUE9TSVRJT05fSEFORExFRBACMssBCgtBdXRoU2VydmljZRJdCgxBdXRoZW50aWNhdGUSJS5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEl0KDFZlcmlmeUFwaUtleRIlLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVxdWVzdBomLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
+
+/**
+ * VerifyApiKeyRequest carries the presented API key.
+ *
+ * @generated from message runframe.auth.v1.VerifyApiKeyRequest
+ */
+export type VerifyApiKeyRequest = Message<"runframe.auth.v1.VerifyApiKeyRequest"> & {
+  /**
+   * secret is the API key exactly as presented after `Bearer `.
+   *
+   * @generated from field: string secret = 1;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message runframe.auth.v1.VerifyApiKeyRequest.
+ * Use `create(VerifyApiKeyRequestSchema)` to create a new message.
+ */
+export const VerifyApiKeyRequestSchema: GenMessage<VerifyApiKeyRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 0);
+
+/**
+ * VerifyApiKeyResponse identifies the key's owner.
+ *
+ * @generated from message runframe.auth.v1.VerifyApiKeyResponse
+ */
+export type VerifyApiKeyResponse = Message<"runframe.auth.v1.VerifyApiKeyResponse"> & {
+  /**
+   * organization_id is the organization the key belongs to; every team RPC
+   * is scoped to it.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * key_id identifies the key (never the secret), for audit trails such as
+   * `acknowledged_by`.
+   *
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+
+  /**
+   * role is the key's role, for example `admin`.
+   *
+   * @generated from field: string role = 3;
+   */
+  role: string;
+};
+
+/**
+ * Describes the message runframe.auth.v1.VerifyApiKeyResponse.
+ * Use `create(VerifyApiKeyResponseSchema)` to create a new message.
+ */
+export const VerifyApiKeyResponseSchema: GenMessage<VerifyApiKeyResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 1);
 
 /**
  * AuthenticateRequest carries one delivery exactly as the edge received it.
@@ -67,7 +125,7 @@ export type AuthenticateRequest = Message<"runframe.auth.v1.AuthenticateRequest"
  * Use `create(AuthenticateRequestSchema)` to create a new message.
  */
 export const AuthenticateRequestSchema: GenMessage<AuthenticateRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 0);
+  messageDesc(file_runframe_auth_v1_auth, 2);
 
 /**
  * AuthenticateResponse says the delivery may proceed, and how.
@@ -120,7 +178,7 @@ export type AuthenticateResponse = Message<"runframe.auth.v1.AuthenticateRespons
  * Use `create(AuthenticateResponseSchema)` to create a new message.
  */
 export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 1);
+  messageDesc(file_runframe_auth_v1_auth, 3);
 
 /**
  * Disposition tells the edge what to do after a successful Authenticate.
@@ -185,6 +243,18 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof AuthenticateRequestSchema;
     output: typeof AuthenticateResponseSchema;
+  },
+  /**
+   * VerifyApiKey resolves an organization API key (the bearer token of a
+   * team-facing RPC) to its organization, for services that serve the team
+   * API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+   *
+   * @generated from rpc runframe.auth.v1.AuthService.VerifyApiKey
+   */
+  verifyApiKey: {
+    methodKind: "unary";
+    input: typeof VerifyApiKeyRequestSchema;
+    output: typeof VerifyApiKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_runframe_auth_v1_auth, 0);

@@ -1,0 +1,41 @@
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { AuthService } from "@runframe/contracts";
+import type { TeamCaller } from "@runframe/platform";
+import { TtlCache } from "@runframe/util";
+import { createHash } from "node:crypto";
+
+/**
+ * Verifies team API keys through auth (which owns them), caching answers for
+ * a few seconds so the team API does not pay an extra hop per call. The
+ * cache is keyed by a digest, never by the secret itself.
+ */
+export function cachedApiKeyVerifier(
+  auth: Client<typeof AuthService>,
+): (secret: string) => Promise<TeamCaller> {
+  const cache = new TtlCache<string, TeamCaller>(10_000, 10_000);
+  return async (secret) => {
+    const digest = createHash("sha256").update(secret).digest("base64url");
+    const cached = cache.get(digest);
+    if (cached) {
+      return cached;
+    }
+    try {
+      const key = await auth.verifyApiKey({ secret }, { timeoutMs: 3_000 });
+      const caller = { organizationId: key.organizationId, keyId: key.keyId };
+      cache.set(digest, caller);
+      return caller;
+    } catch (error) {
+      const err = ConnectError.from(error);
+      if (err.code === Code.Unauthenticated) {
+        throw new ConnectError("unknown API key", Code.Unauthenticated);
+      }
+      throw new ConnectError(
+        "cannot verify API keys right now; retry later",
+        Code.Unavailable,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+  };
+}

@@ -1,0 +1,2 @@
+export * from "./mongo-integrations.js";
+export * from "./redis-rate-limiter.js";

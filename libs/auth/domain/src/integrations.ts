@@ -1,0 +1,216 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import {
+  IntegrationType,
+  type CreateIntegrationRequest,
+  type CreateIntegrationResponseSchema,
+  type Integration,
+  type SetSigningSecretRequest,
+} from "@runframe/contracts";
+import { clampPageSize, NotFoundError, ValidationError, type Violation } from "@runframe/util";
+import { randomUUID } from "node:crypto";
+import { toIntegration } from "./convert.js";
+import { generateRoutingKey, hashSecret, keyHint } from "./keys.js";
+import {
+  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  type IntegrationRecord,
+  type IntegrationRepository,
+  type StoredSecret,
+} from "./model.js";
+import type { SecretBox } from "./secret-box.js";
+
+/** Who is calling a team RPC, as established from their API key. */
+export interface Caller {
+  readonly organizationId: string;
+  readonly keyId: string;
+}
+
+const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+const SIGNING_TYPES = new Set([IntegrationType.CUSTOM, IntegrationType.SENTRY]);
+
+/**
+ * The team-facing integration operations. Every method is scoped to the
+ * caller's organization: another organization's integration is NOT_FOUND,
+ * exactly like one that does not exist.
+ */
+export class Integrations {
+  constructor(
+    private readonly repo: IntegrationRepository,
+    private readonly secrets: SecretBox,
+    private readonly onKeyChanged: (oldHash: string) => void,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(
+    caller: Caller,
+    req: CreateIntegrationRequest,
+  ): Promise<MessageInitShape<typeof CreateIntegrationResponseSchema>> {
+    const violations: Violation[] = [];
+    if (req.type === IntegrationType.UNSPECIFIED || IntegrationType[req.type] === undefined) {
+      violations.push({ field: "type", description: "is required" });
+    }
+    checkName(req.name, violations);
+    const rate = req.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
+    if (rate < 1 || rate > 100_000) {
+      violations.push({ field: "rate_limit_per_minute", description: "must be from 1 to 100000" });
+    }
+    if (req.signingSecret !== "") {
+      checkSecret(req.signingSecret, req.type, violations);
+    }
+    checkTopics(req.type, req.snsTopicArns, violations);
+    if (violations.length > 0) {
+      throw new ValidationError(violations);
+    }
+    const id = `int-${randomUUID()}`;
+    const routingKey = generateRoutingKey();
+    const now = this.now();
+    const record: IntegrationRecord = {
+      id,
+      organizationId: caller.organizationId,
+      type: req.type,
+      name: req.name,
+      defaultServiceId: req.defaultServiceId,
+      enabled: true,
+      rateLimitPerMinute: rate,
+      routingKeyHash: hashSecret(routingKey),
+      routingKeyHint: keyHint(routingKey),
+      signingSecrets: req.signingSecret
+        ? [{ sealed: this.secrets.seal(req.signingSecret, id) }]
+        : [],
+      snsTopicArns: [...req.snsTopicArns],
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.repo.insert(record);
+    return { integration: toIntegration(record), routingKey };
+  }
+
+  async get(caller: Caller, id: string): Promise<Integration> {
+    return toIntegration(await this.#load(caller, id));
+  }
+
+  async list(
+    caller: Caller,
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ integrations: Integration[]; nextPageToken: string }> {
+    const page = await this.repo.list(
+      caller.organizationId,
+      clampPageSize(pageSize),
+      pageToken || undefined,
+    );
+    return { integrations: page.items.map(toIntegration), nextPageToken: page.next ?? "" };
+  }
+
+  async rotateRoutingKey(
+    caller: Caller,
+    id: string,
+  ): Promise<{ integration: Integration; routingKey: string }> {
+    const record = await this.#load(caller, id);
+    const routingKey = generateRoutingKey();
+    const updated: IntegrationRecord = {
+      ...record,
+      routingKeyHash: hashSecret(routingKey),
+      routingKeyHint: keyHint(routingKey),
+      updatedAt: this.now(),
+    };
+    await this.repo.put(updated);
+    this.onKeyChanged(record.routingKeyHash);
+    return { integration: toIntegration(updated), routingKey };
+  }
+
+  async setSigningSecret(caller: Caller, req: SetSigningSecretRequest): Promise<Integration> {
+    const record = await this.#load(caller, req.integrationId);
+    const violations: Violation[] = [];
+    if (req.signingSecret !== "") {
+      checkSecret(req.signingSecret, record.type, violations);
+    }
+    if (req.gracePeriodSeconds > MAX_GRACE_SECONDS) {
+      violations.push({
+        field: "grace_period_seconds",
+        description: `must be at most ${MAX_GRACE_SECONDS}`,
+      });
+    }
+    if (violations.length > 0) {
+      throw new ValidationError(violations);
+    }
+    const now = this.now();
+    const notAfter = new Date(now.getTime() + req.gracePeriodSeconds * 1000);
+    // The outgoing current secret keeps verifying until notAfter; older
+    // secrets keep their own, earlier, deadlines.
+    const previous: StoredSecret[] = record.signingSecrets
+      .map((s) => ({ sealed: s.sealed, notAfter: s.notAfter ?? notAfter }))
+      .filter((s) => s.notAfter > now);
+    const current = req.signingSecret
+      ? [{ sealed: this.secrets.seal(req.signingSecret, record.id) }]
+      : [];
+    const updated = { ...record, signingSecrets: [...current, ...previous], updatedAt: now };
+    await this.repo.put(updated);
+    this.onKeyChanged(record.routingKeyHash);
+    return toIntegration(updated);
+  }
+
+  async disable(caller: Caller, id: string): Promise<Integration> {
+    const record = await this.#load(caller, id);
+    if (!record.enabled) {
+      return toIntegration(record);
+    }
+    const updated = { ...record, enabled: false, updatedAt: this.now() };
+    await this.repo.put(updated);
+    this.onKeyChanged(record.routingKeyHash);
+    return toIntegration(updated);
+  }
+
+  async #load(caller: Caller, id: string): Promise<IntegrationRecord> {
+    if (id === "") {
+      throw new ValidationError([{ field: "integration_id", description: "is required" }]);
+    }
+    const record = await this.repo.get(caller.organizationId, id);
+    if (record === undefined) {
+      throw new NotFoundError(`integration ${id} not found`);
+    }
+    return record;
+  }
+}
+
+function checkName(name: string, violations: Violation[]): void {
+  if (name.trim() === "") {
+    violations.push({ field: "name", description: "is required" });
+  } else if ([...name].length > 200) {
+    violations.push({ field: "name", description: "must be at most 200 characters" });
+  }
+}
+
+function checkSecret(secret: string, type: IntegrationType, violations: Violation[]): void {
+  if (!SIGNING_TYPES.has(type)) {
+    violations.push({
+      field: "signing_secret",
+      description: "only custom and Sentry integrations are signed",
+    });
+  } else if (secret.length < 16 || secret.length > 256) {
+    violations.push({ field: "signing_secret", description: "must be 16 to 256 characters" });
+  }
+}
+
+function checkTopics(
+  type: IntegrationType,
+  arns: readonly string[],
+  violations: Violation[],
+): void {
+  if (type === IntegrationType.CLOUDWATCH && arns.length === 0) {
+    violations.push({
+      field: "sns_topic_arns",
+      description: "is required for CloudWatch integrations",
+    });
+  }
+  if (type !== IntegrationType.CLOUDWATCH && arns.length > 0) {
+    violations.push({
+      field: "sns_topic_arns",
+      description: "applies only to CloudWatch integrations",
+    });
+  }
+  arns.forEach((arn, i) => {
+    if (!/^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/.test(arn)) {
+      violations.push({ field: `sns_topic_arns[${i}]`, description: "must be an SNS topic ARN" });
+    }
+  });
+}

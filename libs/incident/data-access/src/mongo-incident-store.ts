@@ -1,0 +1,516 @@
+import {
+  incidentId,
+  type AlertSnapshot,
+  type DeliveryClaim,
+  type EventRecord,
+  type IncidentActivity,
+  type IncidentDraft,
+  type IncidentFilter,
+  type IncidentRecord,
+  type IncidentStore,
+  type Page,
+  type StoredResult,
+} from "@runframe/incident-domain";
+import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
+import { ValidationError } from "@runframe/util";
+import { createHash, randomUUID } from "node:crypto";
+import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
+
+interface IncidentDoc {
+  _id: string;
+  organizationId: string;
+  number: number;
+  integrationId: string;
+  dedupKey: string;
+  serviceId: string;
+  status: string;
+  first: AlertDoc;
+  /**
+   * Unique across the collection. While the incident is open and has a dedup
+   * key it is a digest of (organization, integration, key), so a second open
+   * incident with that key cannot be inserted; otherwise it is the
+   * incident's own `_id`, which frees the key for the next incident.
+   */
+  openKey: string;
+  createdAt: Date;
+  resolvedAt?: Date;
+  resolvedBy?: string;
+}
+
+interface AlertDoc {
+  title: string;
+  description: string;
+  severity: string;
+  sourceUrl: string;
+  metadata: Record<string, string>;
+  truncatedAlerts: number;
+}
+
+interface EventDoc {
+  _id: string;
+  organizationId: string;
+  incidentId: string;
+  type: string;
+  actor: string;
+  summary: string;
+  createdAt: Date;
+  alert?: AlertDoc;
+}
+
+interface ServiceDoc {
+  _id: string;
+  organizationId: string;
+  serviceId: string;
+  name: string;
+}
+
+interface DeliveryDoc {
+  _id: string;
+  organizationId: string;
+  integrationId: string;
+  state: "pending" | "done";
+  results: StoredResult[];
+  claimedAt: Date;
+  expiresAt: Date;
+}
+
+/** How long the delivery log keeps entries (and so how long redeliveries are recognised). */
+const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
+/** Attempts at taking the organization's next incident number under contention. */
+const MAX_NUMBER_ATTEMPTS = 200;
+
+/**
+ * The incident store on MongoDB, written for servers without transactions
+ * or atomic updates (FerretDB): every write that must not race is an insert
+ * under a unique index.
+ * - Incident numbers: insert with the next number; the unique
+ *   (organizationId, number) index refuses a taken one and we try the next.
+ * - One open incident per dedup key: the unique `openKey` index.
+ * - Occurrences, acknowledgements: timeline inserts, counted on read.
+ * - Idempotent deliveries: the delivery document's `_id` is the key.
+ */
+export class MongoIncidentStore implements IncidentStore {
+  readonly #incidents: Collection<IncidentDoc>;
+  readonly #events: Collection<EventDoc>;
+  readonly #services: Collection<ServiceDoc>;
+  readonly #deliveries: Collection<DeliveryDoc>;
+
+  constructor(db: Db) {
+    this.#incidents = db.collection("incidents");
+    this.#events = db.collection("incident_events");
+    this.#services = db.collection("services");
+    this.#deliveries = db.collection("deliveries");
+  }
+
+  /** Creates the indexes; safe to run on every start. */
+  async init(): Promise<void> {
+    await this.#incidents.createIndex(
+      { organizationId: 1, number: 1 },
+      { unique: true, name: "org_number" },
+    );
+    await this.#incidents.createIndex({ openKey: 1 }, { unique: true, name: "open_key" });
+    await this.#events.createIndex(
+      { organizationId: 1, incidentId: 1, createdAt: 1, _id: 1 },
+      { name: "timeline" },
+    );
+    await this.#services.createIndex(
+      { organizationId: 1, serviceId: 1 },
+      { unique: true, name: "org_service" },
+    );
+    try {
+      await this.#deliveries.createIndex(
+        { expiresAt: 1 },
+        { expireAfterSeconds: 0, name: "expiry" },
+      );
+    } catch (error) {
+      // FerretDB has no TTL indexes; purgeExpired() does the same job there.
+      if (!(error instanceof MongoServerError && error.codeName === "NotImplemented")) {
+        throw error;
+      }
+      await this.#deliveries.createIndex({ expiresAt: 1 }, { name: "expiry" });
+    }
+  }
+
+  /** Deletes expired delivery-log entries (for servers without TTL indexes). */
+  async purgeExpired(now: Date = new Date()): Promise<number> {
+    return (await this.#deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount;
+  }
+
+  async findOpen(
+    organizationId: string,
+    integrationId: string,
+    dedupKey: string,
+  ): Promise<IncidentRecord | undefined> {
+    const doc = await this.#incidents.findOne({
+      openKey: openKey(organizationId, integrationId, dedupKey),
+    });
+    return doc ? fromDoc(doc) : undefined;
+  }
+
+  async create(
+    draft: IncidentDraft,
+  ): Promise<{ created: IncidentRecord } | { existing: IncidentRecord }> {
+    const key =
+      draft.dedupKey !== "" && draft.status !== IncidentStatus.RESOLVED
+        ? openKey(draft.organizationId, draft.integrationId, draft.dedupKey)
+        : undefined;
+    let number = await this.#nextNumber(draft.organizationId);
+    for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
+      const id = incidentId(number);
+      const doc = toDoc({ ...draft, id, number }, key);
+      try {
+        await this.#incidents.insertOne(doc);
+        return { created: fromDoc(doc) };
+      } catch (error) {
+        if (!(error instanceof MongoServerError && error.code === 11000)) {
+          throw error;
+        }
+      }
+      if (key !== undefined) {
+        const existing = await this.#incidents.findOne({ openKey: key });
+        if (existing) {
+          return { existing: fromDoc(existing) };
+        }
+      }
+      number = Math.max(number + 1, await this.#nextNumber(draft.organizationId));
+    }
+    throw new Error(`could not allocate an incident number for ${draft.organizationId}`);
+  }
+
+  async resolve(
+    organizationId: string,
+    id: string,
+    at: Date,
+    by: string,
+  ): Promise<IncidentRecord | undefined> {
+    const _id = docId(organizationId, id);
+    const result = await this.#incidents.updateOne(
+      { _id, status: { $ne: IncidentStatus[IncidentStatus.RESOLVED] } },
+      {
+        $set: {
+          status: IncidentStatus[IncidentStatus.RESOLVED],
+          resolvedAt: at,
+          resolvedBy: by,
+          openKey: _id,
+        },
+      },
+    );
+    if (result.modifiedCount === 0) {
+      return undefined;
+    }
+    return this.get(organizationId, id);
+  }
+
+  async get(organizationId: string, id: string): Promise<IncidentRecord | undefined> {
+    const doc = await this.#incidents.findOne({ _id: docId(organizationId, id), organizationId });
+    return doc ? fromDoc(doc) : undefined;
+  }
+
+  async list(
+    organizationId: string,
+    filter: IncidentFilter,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<IncidentRecord>> {
+    const query: Filter<IncidentDoc> = { organizationId };
+    if (filter.status !== undefined) {
+      query.status = IncidentStatus[filter.status];
+    }
+    if (filter.serviceId) {
+      query.serviceId = filter.serviceId;
+    }
+    if (filter.integrationId) {
+      query.integrationId = filter.integrationId;
+    }
+    if (after !== undefined) {
+      query.number = { $lt: decodeNumberCursor(after) };
+    }
+    const docs = await this.#incidents
+      .find(query)
+      .sort({ number: -1 })
+      .limit(pageSize + 1)
+      .toArray();
+    const items = docs.slice(0, pageSize).map(fromDoc);
+    const last = items.at(-1);
+    return { items, next: docs.length > pageSize && last ? encodeCursor(last.number) : undefined };
+  }
+
+  async appendEvent(event: EventRecord): Promise<void> {
+    await this.#events.insertOne({
+      _id: event.id,
+      organizationId: event.organizationId,
+      incidentId: event.incidentId,
+      type: IncidentEventType[event.type],
+      actor: event.actor,
+      summary: event.summary,
+      createdAt: event.createdAt,
+      ...(event.alert && { alert: toAlertDoc(event.alert) }),
+    });
+  }
+
+  async activity(organizationId: string, incidentId: string): Promise<IncidentActivity> {
+    const scope = { organizationId, incidentId };
+    const [retriggers, latest, ack] = await Promise.all([
+      this.#events.countDocuments({
+        ...scope,
+        type: IncidentEventType[IncidentEventType.TRIGGERED],
+      }),
+      this.#events.findOne(
+        {
+          ...scope,
+          type: {
+            $in: [
+              IncidentEventType[IncidentEventType.CREATED],
+              IncidentEventType[IncidentEventType.TRIGGERED],
+            ],
+          },
+        },
+        { sort: { createdAt: -1, _id: -1 } },
+      ),
+      this.#events.findOne(
+        { ...scope, type: IncidentEventType[IncidentEventType.ACKNOWLEDGED] },
+        { sort: { createdAt: 1, _id: 1 } },
+      ),
+    ]);
+    return {
+      retriggers,
+      ...(latest?.alert && { latest: { at: latest.createdAt, alert: fromAlertDoc(latest.alert) } }),
+      ...(ack && { acknowledged: { at: ack.createdAt, by: ack.actor } }),
+    };
+  }
+
+  async events(
+    organizationId: string,
+    incidentId: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<EventRecord>> {
+    const query: Filter<EventDoc> = { organizationId, incidentId };
+    if (after !== undefined) {
+      query._id = { $gt: decodeStringCursor(after) };
+    }
+    const docs = await this.#events
+      .find(query)
+      .sort({ _id: 1 })
+      .limit(pageSize + 1)
+      .toArray();
+    const items = docs.slice(0, pageSize).map(fromEventDoc);
+    const last = items.at(-1);
+    return { items, next: docs.length > pageSize && last ? encodeCursor(last.id) : undefined };
+  }
+
+  async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
+    return (await this.#services.countDocuments({ organizationId, serviceId }, { limit: 1 })) > 0;
+  }
+
+  async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
+    await this.#services.replaceOne(
+      { _id: `${organizationId}/${service.id}` },
+      { organizationId, serviceId: service.id, name: service.name },
+      { upsert: true },
+    );
+  }
+
+  async listServices(
+    organizationId: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<{ id: string; name: string }>> {
+    const query: Filter<ServiceDoc> = { organizationId };
+    if (after !== undefined) {
+      query.serviceId = { $gt: decodeStringCursor(after) };
+    }
+    const docs = await this.#services
+      .find(query)
+      .sort({ serviceId: 1 })
+      .limit(pageSize + 1)
+      .toArray();
+    const items = docs.slice(0, pageSize).map((d) => ({ id: d.serviceId, name: d.name }));
+    const last = items.at(-1);
+    return { items, next: docs.length > pageSize && last ? encodeCursor(last.id) : undefined };
+  }
+
+  async claimDelivery(
+    key: string,
+    organizationId: string,
+    integrationId: string,
+    at: Date,
+  ): Promise<DeliveryClaim> {
+    try {
+      await this.#deliveries.insertOne({
+        _id: key,
+        organizationId,
+        integrationId,
+        state: "pending",
+        results: [],
+        claimedAt: at,
+        expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
+      });
+      return { state: "claimed" };
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === 11000)) {
+        throw error;
+      }
+    }
+    const existing = await this.#deliveries.findOne({ _id: key });
+    if (existing === null) {
+      // Released between our insert and this read: try again next round.
+      return { state: "pending", claimedAt: at };
+    }
+    return existing.state === "done"
+      ? { state: "done", results: existing.results }
+      : { state: "pending", claimedAt: existing.claimedAt };
+  }
+
+  async completeDelivery(key: string, results: readonly StoredResult[]): Promise<void> {
+    // Only the claimant writes this document, so the update cannot race.
+    await this.#deliveries.updateOne(
+      { _id: key },
+      { $set: { state: "done", results: [...results] } },
+    );
+  }
+
+  async releaseDelivery(key: string): Promise<void> {
+    await this.#deliveries.deleteOne({ _id: key, state: "pending" });
+  }
+
+  async logDelivery(
+    organizationId: string,
+    integrationId: string,
+    at: Date,
+    results: readonly StoredResult[],
+  ): Promise<void> {
+    await this.#deliveries.insertOne({
+      _id: `log:${randomUUID()}`,
+      organizationId,
+      integrationId,
+      state: "done",
+      results: [...results],
+      claimedAt: at,
+      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
+    });
+  }
+
+  async #nextNumber(organizationId: string): Promise<number> {
+    const [last] = await this.#incidents
+      .find({ organizationId }, { projection: { number: 1 } })
+      .sort({ number: -1 })
+      .limit(1)
+      .toArray();
+    return (last?.number ?? 0) + 1;
+  }
+}
+
+function docId(organizationId: string, id: string): string {
+  return `${organizationId}/${id}`;
+}
+
+function openKey(organizationId: string, integrationId: string, dedupKey: string): string {
+  return createHash("sha256")
+    .update(`${organizationId}\n${integrationId}\n${dedupKey}`)
+    .digest("base64url");
+}
+
+function toDoc(r: IncidentRecord, key: string | undefined): IncidentDoc {
+  const _id = docId(r.organizationId, r.id);
+  return {
+    _id,
+    organizationId: r.organizationId,
+    number: r.number,
+    integrationId: r.integrationId,
+    dedupKey: r.dedupKey,
+    serviceId: r.serviceId,
+    status: IncidentStatus[r.status],
+    first: toAlertDoc(r.first),
+    openKey: key ?? _id,
+    createdAt: r.createdAt,
+    ...(r.resolvedAt && { resolvedAt: r.resolvedAt }),
+    ...(r.resolvedBy && { resolvedBy: r.resolvedBy }),
+  };
+}
+
+function fromDoc(d: IncidentDoc): IncidentRecord {
+  return {
+    id: incidentId(d.number),
+    number: d.number,
+    organizationId: d.organizationId,
+    integrationId: d.integrationId,
+    dedupKey: d.dedupKey,
+    serviceId: d.serviceId,
+    status: IncidentStatus[d.status as keyof typeof IncidentStatus] ?? IncidentStatus.NEW,
+    first: fromAlertDoc(d.first),
+    createdAt: d.createdAt,
+    ...(d.resolvedAt && { resolvedAt: d.resolvedAt }),
+    ...(d.resolvedBy && { resolvedBy: d.resolvedBy }),
+  };
+}
+
+function toAlertDoc(a: AlertSnapshot): AlertDoc {
+  return {
+    title: a.title,
+    description: a.description,
+    severity: Severity[a.severity],
+    sourceUrl: a.sourceUrl,
+    metadata: { ...a.metadata },
+    truncatedAlerts: a.truncatedAlerts,
+  };
+}
+
+function fromAlertDoc(a: AlertDoc): AlertSnapshot {
+  return {
+    title: a.title,
+    description: a.description,
+    severity: Severity[a.severity as keyof typeof Severity] ?? Severity.UNSPECIFIED,
+    sourceUrl: a.sourceUrl,
+    metadata: { ...a.metadata },
+    truncatedAlerts: a.truncatedAlerts,
+  };
+}
+
+function fromEventDoc(d: EventDoc): EventRecord {
+  return {
+    id: d._id,
+    organizationId: d.organizationId,
+    incidentId: d.incidentId,
+    type:
+      IncidentEventType[d.type as keyof typeof IncidentEventType] ?? IncidentEventType.UNSPECIFIED,
+    actor: d.actor,
+    summary: d.summary,
+    createdAt: d.createdAt,
+    ...(d.alert && { alert: fromAlertDoc(d.alert) }),
+  };
+}
+
+function encodeCursor(value: number | string): string {
+  return Buffer.from(JSON.stringify(value)).toString("base64url");
+}
+
+function decodeCursor(token: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+function decodeNumberCursor(token: string): number {
+  const value = decodeCursor(token);
+  if (typeof value !== "number") {
+    throw badToken();
+  }
+  return value;
+}
+
+function decodeStringCursor(token: string): string {
+  const value = decodeCursor(token);
+  if (typeof value !== "string") {
+    throw badToken();
+  }
+  return value;
+}
+
+function badToken(): ValidationError {
+  return new ValidationError([
+    { field: "page_token", description: "is not a token from a previous page" },
+  ]);
+}

@@ -1,0 +1,5 @@
+/**
+ * The Custom Webhook normalizer: Runframe's own published JSON schema, turned
+ * into one provider-independent alert.
+ */
+export * from "./normalize.js";
