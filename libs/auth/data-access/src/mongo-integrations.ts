@@ -5,7 +5,7 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, ValidationError } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, encodePageToken } from "@runframe/util";
 import { MongoServerError, type Collection, type Db } from "mongodb";
 
 interface IntegrationDoc {
@@ -73,13 +73,13 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IntegrationRecord>> {
-    const cursor = after === undefined ? undefined : decodeCursor(after);
+    const cursor = after === undefined ? undefined : decodePageToken(after, isCursor);
     const filter = cursor
       ? {
           organizationId,
           $or: [
-            { createdAt: { $gt: cursor.createdAt } },
-            { createdAt: cursor.createdAt, _id: { $gt: cursor.id } },
+            { createdAt: { $gt: new Date(cursor[0]) } },
+            { createdAt: new Date(cursor[0]), _id: { $gt: cursor[1] } },
           ],
         }
       : { organizationId };
@@ -90,7 +90,13 @@ export class MongoIntegrationRepository implements IntegrationRepository {
       .toArray();
     const items = docs.slice(0, pageSize).map(fromDoc);
     const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodeCursor(last) : undefined };
+    return {
+      items,
+      next:
+        docs.length > pageSize && last
+          ? encodePageToken([last.createdAt.getTime(), last.id])
+          : undefined,
+    };
   }
 
   async insert(record: IntegrationRecord): Promise<void> {
@@ -178,23 +184,11 @@ function fromDoc(d: IntegrationDoc): IntegrationRecord {
   };
 }
 
-function encodeCursor(r: IntegrationRecord): string {
-  return Buffer.from(JSON.stringify([r.createdAt.getTime(), r.id])).toString("base64url");
-}
-
-function decodeCursor(token: string): { createdAt: Date; id: string } {
-  try {
-    const [ms, id] = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as [
-      unknown,
-      unknown,
-    ];
-    if (typeof ms === "number" && typeof id === "string") {
-      return { createdAt: new Date(ms), id };
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  throw new ValidationError([
-    { field: "page_token", description: "is not a token from a previous page" },
-  ]);
+function isCursor(value: unknown): value is [number, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === "number" &&
+    typeof value[1] === "string"
+  );
 }

@@ -12,7 +12,7 @@ import {
   type StoredResult,
 } from "@runframe/incident-domain";
 import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
-import { ValidationError } from "@runframe/util";
+import { decodePageToken, encodePageToken } from "@runframe/util";
 import { createHash, randomUUID } from "node:crypto";
 import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
 
@@ -223,7 +223,7 @@ export class MongoIncidentStore implements IncidentStore {
       query.integrationId = filter.integrationId;
     }
     if (after !== undefined) {
-      query.number = { $lt: decodeNumberCursor(after) };
+      query.number = { $lt: decodePageToken(after, isNumber) };
     }
     const docs = await this.#incidents
       .find(query)
@@ -232,7 +232,10 @@ export class MongoIncidentStore implements IncidentStore {
       .toArray();
     const items = docs.slice(0, pageSize).map(fromDoc);
     const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodeCursor(last.number) : undefined };
+    return {
+      items,
+      next: docs.length > pageSize && last ? encodePageToken(last.number) : undefined,
+    };
   }
 
   async appendEvent(event: EventRecord): Promise<void> {
@@ -287,7 +290,7 @@ export class MongoIncidentStore implements IncidentStore {
   ): Promise<Page<EventRecord>> {
     const query: Filter<EventDoc> = { organizationId, incidentId };
     if (after !== undefined) {
-      query._id = { $gt: decodeStringCursor(after) };
+      query._id = { $gt: decodePageToken(after, isString) };
     }
     const docs = await this.#events
       .find(query)
@@ -296,7 +299,7 @@ export class MongoIncidentStore implements IncidentStore {
       .toArray();
     const items = docs.slice(0, pageSize).map(fromEventDoc);
     const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodeCursor(last.id) : undefined };
+    return { items, next: docs.length > pageSize && last ? encodePageToken(last.id) : undefined };
   }
 
   async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
@@ -318,7 +321,7 @@ export class MongoIncidentStore implements IncidentStore {
   ): Promise<Page<{ id: string; name: string }>> {
     const query: Filter<ServiceDoc> = { organizationId };
     if (after !== undefined) {
-      query.serviceId = { $gt: decodeStringCursor(after) };
+      query.serviceId = { $gt: decodePageToken(after, isString) };
     }
     const docs = await this.#services
       .find(query)
@@ -327,7 +330,7 @@ export class MongoIncidentStore implements IncidentStore {
       .toArray();
     const items = docs.slice(0, pageSize).map((d) => ({ id: d.serviceId, name: d.name }));
     const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodeCursor(last.id) : undefined };
+    return { items, next: docs.length > pageSize && last ? encodePageToken(last.id) : undefined };
   }
 
   async claimDelivery(
@@ -481,36 +484,5 @@ function fromEventDoc(d: EventDoc): EventRecord {
   };
 }
 
-function encodeCursor(value: number | string): string {
-  return Buffer.from(JSON.stringify(value)).toString("base64url");
-}
-
-function decodeCursor(token: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    return undefined;
-  }
-}
-
-function decodeNumberCursor(token: string): number {
-  const value = decodeCursor(token);
-  if (typeof value !== "number") {
-    throw badToken();
-  }
-  return value;
-}
-
-function decodeStringCursor(token: string): string {
-  const value = decodeCursor(token);
-  if (typeof value !== "string") {
-    throw badToken();
-  }
-  return value;
-}
-
-function badToken(): ValidationError {
-  return new ValidationError([
-    { field: "page_token", description: "is not a token from a previous page" },
-  ]);
-}
+const isNumber = (v: unknown): v is number => typeof v === "number";
+const isString = (v: unknown): v is string => typeof v === "string";

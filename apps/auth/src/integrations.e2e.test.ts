@@ -1,0 +1,160 @@
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { toJsonString } from "@bufbuild/protobuf";
+import {
+  IntegrationService,
+  IntegrationType,
+  ListIntegrationsResponseSchema,
+} from "@runframe/contracts";
+import { startStack, type Stack } from "@runframe/platform/testing";
+import { createHmac } from "node:crypto";
+import { MongoClient } from "mongodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const apiKeyA = "integrations-test-key-a-00000000000000000000";
+const apiKeyB = "integrations-test-key-b-00000000000000000000";
+
+describe("IntegrationService", () => {
+  let stack: Stack;
+  let teamA: Client<typeof IntegrationService>;
+  let teamB: Client<typeof IntegrationService>;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      bootstrap: {
+        organizations: [
+          {
+            id: "org-a",
+            name: "A",
+            apiKeys: [{ id: "key-a", secret: apiKeyA, role: "admin" }],
+            services: [{ id: "SER-00001", name: "Checkout" }],
+          },
+          { id: "org-b", name: "B", apiKeys: [{ id: "key-b", secret: apiKeyB, role: "admin" }] },
+        ],
+      },
+    });
+    const team = (key: string) =>
+      createClient(
+        IntegrationService,
+        createGrpcTransport({
+          baseUrl: stack.auth[0]!.url,
+          interceptors: [
+            (next) => (req) => (req.header.set("authorization", `Bearer ${key}`), next(req)),
+          ],
+        }),
+      );
+    teamA = team(apiKeyA);
+    teamB = team(apiKeyB);
+  });
+  afterAll(() => stack?.stop());
+
+  const trigger = (routingKey: string, headers: Record<string, string> = {}) =>
+    stack.webhook(routingKey, JSON.stringify({ title: "t", service_id: "SER-00001" }), headers);
+
+  it("creates an integration whose routing key is shown once and stored only hashed", async () => {
+    const { integration, routingKey } = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "Deploy scripts",
+      defaultServiceId: "SER-00001",
+    });
+    expect(routingKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(integration).toMatchObject({
+      organizationId: "org-a",
+      enabled: true,
+      rateLimitPerMinute: 100,
+      routingKeyHint: routingKey.slice(-4),
+    });
+    expect((await trigger(routingKey)).status).toBe(202);
+
+    const mongo = await MongoClient.connect(stack.mongoUrl);
+    const stored = JSON.stringify(await mongo.db().collection("integrations").find().toArray());
+    await mongo.close();
+    expect(stored).not.toContain(routingKey);
+
+    const listed = await teamA.listIntegrations({});
+    expect(listed.integrations.map((i) => i.id)).toContain(integration!.id);
+    expect(toJsonString(ListIntegrationsResponseSchema, listed)).not.toContain(routingKey);
+  });
+
+  it("rotates the routing key: the old one stops working, the new one works", async () => {
+    const created = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "Rotating",
+    });
+    expect((await trigger(created.routingKey)).status).toBe(202);
+    const rotated = await teamA.rotateRoutingKey({ integrationId: created.integration!.id });
+    expect(rotated.routingKey).not.toBe(created.routingKey);
+    expect((await trigger(created.routingKey)).status).toBe(401);
+    expect((await trigger(rotated.routingKey)).status).toBe(202);
+  });
+
+  it("keeps the previous signing secret verifying during the grace period", async () => {
+    const { integration, routingKey } = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "Signed",
+      signingSecret: "first-secret-0123456789",
+    });
+    expect(integration?.signingSecretConfigured).toBe(true);
+    const signedWith = (secret: string) => {
+      const body = JSON.stringify({ title: "signed", service_id: "SER-00001" });
+      const ts = Math.floor(Date.now() / 1000);
+      const sig = createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex");
+      return stack.webhook(routingKey, body, {
+        "x-runframe-signature": `sha256=${sig}`,
+        "x-runframe-timestamp": String(ts),
+      });
+    };
+    expect((await trigger(routingKey)).status).toBe(401);
+    await teamA.setSigningSecret({
+      integrationId: integration!.id,
+      signingSecret: "second-secret-0123456789",
+      gracePeriodSeconds: 3600,
+    });
+    expect((await signedWith("first-secret-0123456789")).status).toBe(202);
+    expect((await signedWith("second-secret-0123456789")).status).toBe(202);
+    await teamA.setSigningSecret({
+      integrationId: integration!.id,
+      signingSecret: "third-secret-0123456789",
+    });
+    expect((await signedWith("third-secret-0123456789")).status).toBe(202);
+    expect((await signedWith("second-secret-0123456789")).status).toBe(401);
+    // The first secret's own grace period is still running.
+    expect((await signedWith("first-secret-0123456789")).status).toBe(202);
+  });
+
+  it("disables an integration: its key is refused, twice is not an error", async () => {
+    const { integration, routingKey } = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "Old",
+    });
+    await teamA.disableIntegration({ integrationId: integration!.id });
+    const again = await teamA.disableIntegration({ integrationId: integration!.id });
+    expect(again.integration?.enabled).toBe(false);
+    expect((await trigger(routingKey)).status).toBe(401);
+  });
+
+  it("refuses invalid requests naming every field", async () => {
+    const error = await teamA
+      .createIntegration({ type: IntegrationType.CLOUDWATCH, name: "", signingSecret: "short" })
+      .then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+    expect(error?.code).toBe(Code.InvalidArgument);
+    expect(error?.rawMessage).toMatch(/^name: is required \(and 2 more\)$/);
+  });
+
+  it("never shows one organization's integrations to another", async () => {
+    const { integration } = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "A only",
+    });
+    const error = await teamB.getIntegration({ integrationId: integration!.id }).then(
+      () => undefined,
+      (e: unknown) => ConnectError.from(e),
+    );
+    expect(error?.code).toBe(Code.NotFound);
+    await expect(teamB.disableIntegration({ integrationId: integration!.id })).rejects.toThrow();
+    expect((await teamB.listIntegrations({})).integrations).toEqual([]);
+  });
+});
