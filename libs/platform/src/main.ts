@@ -9,7 +9,8 @@ export interface Stoppable {
  * Runs an app's `main`: refuses to start on bad configuration (one message
  * listing every problem, exit code 78, nothing listening), and on SIGTERM or
  * SIGINT drains what `main` started before exiting 0. A second signal exits
- * at once.
+ * at once. With RUNFRAME_STOP_WITH_PARENT=1 the end of stdin counts as
+ * SIGTERM, so children of a supervisor never outlive it.
  */
 export function runMain(main: () => Promise<Stoppable>): void {
   main().then(
@@ -30,6 +31,12 @@ export function runMain(main: () => Promise<Stoppable>): void {
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);
+      if (process.env["RUNFRAME_STOP_WITH_PARENT"] === "1") {
+        // A supervisor (npm start) that dies, even by SIGKILL, closes our
+        // stdin: stop then rather than linger as an orphan holding ports.
+        process.stdin.resume();
+        process.stdin.once("end", () => stop("SIGTERM"));
+      }
     },
     (error: unknown) => {
       if (error instanceof ConfigError) {

@@ -1,0 +1,195 @@
+/**
+ * `npm start`: the whole stack in the foreground on loopback, every app its
+ * own process. Prints the webhook URLs once the edge is ready; Ctrl-C stops
+ * every process it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { IntegrationType } from "@runframe/contracts";
+import { parseBootstrap, type Bootstrap } from "@runframe/util";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+const apps = [
+  { name: "auth", port: 7001 },
+  { name: "incident", port: 7002 },
+  { name: "normalizer-custom", port: 7101 },
+  { name: "normalizer-datadog", port: 7102 },
+  { name: "normalizer-sentry", port: 7103 },
+  { name: "normalizer-prometheus", port: 7104 },
+  { name: "normalizer-cloudwatch", port: 7105 },
+  { name: "edge", port: Number(process.env["PORT"] ?? 3000) },
+] as const;
+
+const typeNames = ["", "custom", "datadog", "sentry", "prometheus", "cloudwatch"];
+
+function fail(message: string): never {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+const env = process.env;
+if (!env["MONGO_URL"] || !(env["REDIS_URL"] || env["REDIS_CLUSTER_NODES"])) {
+  fail(
+    "set MONGO_URL and REDIS_URL first, for example with local servers:\n" +
+      '  eval "$(bash tools/backends/up.sh)" && npm start',
+  );
+}
+const dataDir = resolve(env["RUNFRAME_DATA_DIR"] ?? join(root, "data"));
+const bootstrapFile = resolve(env["RUNFRAME_BOOTSTRAP"] ?? join(root, "tools/dev/bootstrap.json"));
+let bootstrap: Bootstrap;
+try {
+  bootstrap = parseBootstrap(readFileSync(bootstrapFile, "utf8"));
+} catch (error) {
+  fail(`${bootstrapFile}: ${(error as Error).message}`);
+}
+
+const shared: Record<string, string> = {
+  RUNFRAME_INTERNAL_TOKEN: env["RUNFRAME_INTERNAL_TOKEN"] ?? randomBytes(32).toString("base64url"),
+  RUNFRAME_SECRET_KEY: env["RUNFRAME_SECRET_KEY"] ?? devSecretKey(),
+  RUNFRAME_BOOTSTRAP: bootstrapFile,
+  LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
+};
+const urls = Object.fromEntries(
+  apps.filter((a) => a.name !== "edge").map((a) => [a.name, `http://127.0.0.1:${a.port}`]),
+);
+const edgePort = apps.find((a) => a.name === "edge")!.port;
+
+const children = new Map<string, ChildProcess>();
+let stopping = false;
+
+for (const app of apps) {
+  const child = spawn(process.execPath, ["--import", "tsx", `apps/${app.name}/src/main.ts`], {
+    cwd: root,
+    env: {
+      ...env,
+      ...shared,
+      PORT: String(app.port),
+      RUNFRAME_AUTH_URL: urls["auth"],
+      RUNFRAME_INCIDENT_URL: urls["incident"],
+      RUNFRAME_NORMALIZER_CUSTOM_URL: urls["normalizer-custom"],
+      RUNFRAME_NORMALIZER_DATADOG_URL: urls["normalizer-datadog"],
+      RUNFRAME_NORMALIZER_SENTRY_URL: urls["normalizer-sentry"],
+      RUNFRAME_NORMALIZER_PROMETHEUS_URL: urls["normalizer-prometheus"],
+      RUNFRAME_NORMALIZER_CLOUDWATCH_URL: urls["normalizer-cloudwatch"],
+      RUNFRAME_STOP_WITH_PARENT: "1",
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  children.set(app.name, child);
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on("line", (line) =>
+      process.stdout.write(`[${app.name}] ${line}\n`),
+    );
+  }
+  child.on("exit", (code, signal) => {
+    children.delete(app.name);
+    if (!stopping) {
+      process.stderr.write(
+        `npm start: ${app.name} exited (${signal ?? code}); stopping everything\n`,
+      );
+      void stop(1);
+    }
+  });
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+
+await waitUntilReady();
+
+async function waitUntilReady(): Promise<void> {
+  const started = Date.now();
+  while (!stopping) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${edgePort}/readyz`);
+      if (res.ok) {
+        printWelcome(Date.now() - started);
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > 120_000) {
+      process.stderr.write("npm start: the edge did not become ready within 2 minutes\n");
+      await stop(1);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function printWelcome(ms: number): void {
+  const base = `http://127.0.0.1:${edgePort}`;
+  const lines = [`Runframe Ingest is ready (${(ms / 1000).toFixed(1)} s). Webhook URLs:`];
+  for (const org of bootstrap.organizations) {
+    for (const integration of org.integrations) {
+      const signed = integration.signingSecret ? " (signed)" : "";
+      lines.push(
+        `  ${typeNames[integration.type]!.padEnd(11)} ${base}/webhooks/${integration.routingKey}${signed}`,
+      );
+    }
+  }
+  const custom = bootstrap.organizations
+    .flatMap((o) => o.integrations)
+    .find((i) => i.type === IntegrationType.CUSTOM && !i.signingSecret);
+  const apiKey = bootstrap.organizations[0]?.apiKeys[0]?.secret;
+  if (custom) {
+    lines.push(
+      "",
+      "Try it:",
+      `  curl -X POST ${base}/webhooks/${custom.routingKey} \\`,
+      `    -H "Content-Type: application/json" \\`,
+      `    -d '{"title": "Test webhook", "service_id": "SER-00001", "description": "Testing webhook integration"}'`,
+    );
+  }
+  if (apiKey) {
+    lines.push(
+      "",
+      `Team API key (dev only): ${apiKey}`,
+      `  npx buf curl --schema proto --http2-prior-knowledge -H "Authorization: Bearer ${apiKey}" \\`,
+      `    ${urls["incident"]}/runframe.incident.v1.IncidentService/ListIncidents -d '{}'`,
+    );
+  }
+  lines.push("", "Ctrl-C stops everything.");
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+async function stop(code: number): Promise<void> {
+  if (stopping) {
+    return;
+  }
+  stopping = true;
+  const exits = [...children.values()].map(
+    (child) =>
+      new Promise<void>((resolveExit) => {
+        child.once("exit", () => resolveExit());
+        child.kill("SIGTERM");
+      }),
+  );
+  const timer = setTimeout(() => {
+    for (const child of children.values()) {
+      child.kill("SIGKILL");
+    }
+  }, 15_000);
+  await Promise.all(exits);
+  clearTimeout(timer);
+  process.exit(code);
+}
+
+/**
+ * The key that seals signing secrets, kept in the data directory so secrets
+ * stored by one run still open in the next. Development only: production
+ * sets RUNFRAME_SECRET_KEY from a secret manager.
+ */
+function devSecretKey(): string {
+  const file = join(dataDir, "secret.key");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64"), { mode: 0o600 });
+  }
+  return readFileSync(file, "utf8").trim();
+}
