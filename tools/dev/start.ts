@@ -82,7 +82,7 @@ for (const app of apps) {
   });
   children.set(app.name, child);
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream! }).on("line", (line) =>
+    createInterface({ input: stream }).on("line", (line) =>
       process.stdout.write(`[${app.name}] ${line}\n`),
     );
   }

@@ -82,7 +82,10 @@ async function readiness(
     if (result.status === "rejected") {
       const name = options.checks[i]?.name ?? "unknown";
       failing.push(name);
-      options.logger.debug({ check: name, err: result.reason as unknown }, "readiness check failed");
+      options.logger.debug(
+        { check: name, err: result.reason as unknown },
+        "readiness check failed",
+      );
     }
   });
   return { ready: failing.length === 0, failing };

@@ -43,7 +43,10 @@ describe("verifyCustomSignature", () => {
   });
 
   it("accepts a valid signature and returns what identifies the delivery", () => {
-    expect(verify(headers(nowSeconds))).toEqual({ timestamp: nowSeconds, signature: sign(nowSeconds) });
+    expect(verify(headers(nowSeconds))).toEqual({
+      timestamp: nowSeconds,
+      signature: sign(nowSeconds),
+    });
   });
 
   it.each([
@@ -58,11 +61,17 @@ describe("verifyCustomSignature", () => {
 
   it("accepts upper-case hex and any of several secrets (rotation grace)", () => {
     const upper = `sha256=${sign(nowSeconds, "old-secret-value").toUpperCase()}`;
-    expect(reason(() => verify(headers(nowSeconds, upper), [secret, "old-secret-value"]))).toBeUndefined();
+    expect(
+      reason(() => verify(headers(nowSeconds, upper), [secret, "old-secret-value"])),
+    ).toBeUndefined();
   });
 
   it.each([
-    ["a wrong secret", headers(nowSeconds, `sha256=${sign(nowSeconds, "wrong")}`), "SIGNATURE_INVALID"],
+    [
+      "a wrong secret",
+      headers(nowSeconds, `sha256=${sign(nowSeconds, "wrong")}`),
+      "SIGNATURE_INVALID",
+    ],
     ["a missing prefix", headers(nowSeconds, sign(nowSeconds)), "SIGNATURE_INVALID"],
     ["a short digest", headers(nowSeconds, "sha256=abcd"), "SIGNATURE_INVALID"],
     ["a non-numeric timestamp", headers("1700000000.5"), "TIMESTAMP_INVALID"],
@@ -73,10 +82,12 @@ describe("verifyCustomSignature", () => {
   });
 
   it("covers the exact bytes: re-serialized JSON does not verify", () => {
-    const reformatted = new TextEncoder().encode(JSON.stringify(JSON.parse(new TextDecoder().decode(body)), null, 1));
-    expect(reason(() => verify(headers(nowSeconds, `sha256=${sign(nowSeconds, secret, reformatted)}`)))).toBe(
-      "SIGNATURE_INVALID",
+    const reformatted = new TextEncoder().encode(
+      JSON.stringify(JSON.parse(new TextDecoder().decode(body)), null, 1),
     );
+    expect(
+      reason(() => verify(headers(nowSeconds, `sha256=${sign(nowSeconds, secret, reformatted)}`))),
+    ).toBe("SIGNATURE_INVALID");
   });
 });
 

@@ -14,7 +14,14 @@ import {
 import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
 import { decodePageToken, encodePageToken } from "@runframe/util";
 import { createHash, randomUUID } from "node:crypto";
-import { MongoServerError, type Collection, type Db, type Filter } from "mongodb";
+import {
+  MongoServerError,
+  type Collection,
+  type Db,
+  type Filter,
+  type OptionalUnlessRequiredId,
+} from "mongodb";
+import { IncidentNumbers } from "./incident-numbers.js";
 
 interface IncidentDoc {
   _id: string;
@@ -64,6 +71,12 @@ interface ServiceDoc {
   name: string;
 }
 
+/** The lookup of an open incident by dedup key: `_id` is the incident's `openKey`. */
+interface OpenKeyDoc {
+  _id: string;
+  incident: string;
+}
+
 interface DeliveryDoc {
   _id: string;
   organizationId: string;
@@ -85,17 +98,25 @@ const MAX_NUMBER_ATTEMPTS = 200;
  * under a unique index.
  * - Incident numbers: insert with the next number; the unique
  *   (organizationId, number) index refuses a taken one and we try the next.
- * - One open incident per dedup key: the unique `openKey` index.
+ * - One open incident per dedup key: the unique `openKey` index, with
+ *   `open_dedup_keys` as its lookup by `_id`.
  * - Occurrences, acknowledgements: timeline inserts, counted on read.
  * - Idempotent deliveries: the delivery document's `_id` is the key.
+ *
+ * The webhook path reads and writes documents only by `_id`: FerretDB v1
+ * pushes nothing else down to its storage and would scan whole collections.
  */
 export class MongoIncidentStore implements IncidentStore {
   readonly #incidents: Collection<IncidentDoc>;
   readonly #events: Collection<EventDoc>;
   readonly #services: Collection<ServiceDoc>;
   readonly #deliveries: Collection<DeliveryDoc>;
+  readonly #openKeys: Collection<OpenKeyDoc>;
+  readonly #numbers: IncidentNumbers;
 
   constructor(db: Db) {
+    this.#openKeys = db.collection("open_dedup_keys");
+    this.#numbers = new IncidentNumbers(db);
     this.#incidents = db.collection("incidents");
     this.#events = db.collection("incident_events");
     this.#services = db.collection("services");
@@ -141,10 +162,15 @@ export class MongoIncidentStore implements IncidentStore {
     integrationId: string,
     dedupKey: string,
   ): Promise<IncidentRecord | undefined> {
-    const doc = await this.#incidents.findOne({
-      openKey: openKey(organizationId, integrationId, dedupKey),
-    });
-    return doc ? fromDoc(doc) : undefined;
+    const key = openKey(organizationId, integrationId, dedupKey);
+    const entry = await this.#openKeys.findOne({ _id: key });
+    if (entry === null) {
+      return undefined;
+    }
+    const doc = await this.#incidents.findOne({ _id: entry.incident });
+    // An entry left behind by an interrupted resolve points at a closed
+    // incident; it is treated as absent and overwritten by the next create.
+    return doc !== null && doc.openKey === key ? fromDoc(doc) : undefined;
   }
 
   async create(
@@ -154,25 +180,28 @@ export class MongoIncidentStore implements IncidentStore {
       draft.dedupKey !== "" && draft.status !== IncidentStatus.RESOLVED
         ? openKey(draft.organizationId, draft.integrationId, draft.dedupKey)
         : undefined;
-    let number = await this.#nextNumber(draft.organizationId);
-    for (let attempt = 0; attempt < MAX_NUMBER_ATTEMPTS; attempt++) {
-      const id = incidentId(number);
-      const doc = toDoc({ ...draft, id, number }, key);
-      try {
-        await this.#incidents.insertOne(doc);
+    let number = await this.#numbers.next(draft.organizationId);
+    for (let attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
+      const doc = toDoc({ ...draft, id: incidentId(number), number }, key);
+      if (await insertUnique(this.#incidents, doc)) {
+        if (key !== undefined) {
+          await this.#openKeys.replaceOne({ _id: key }, { incident: doc._id }, { upsert: true });
+        }
+        await this.#numbers.used(draft.organizationId, number);
         return { created: fromDoc(doc) };
-      } catch (error) {
-        if (!(error instanceof MongoServerError && error.code === 11000)) {
-          throw error;
-        }
       }
+      // Either the number or the dedup key was taken. The key's winner
+      // records its lookup entry right after inserting; until then (or if it
+      // died in between) the slow path finds it by the unique field itself.
       if (key !== undefined) {
-        const existing = await this.#incidents.findOne({ openKey: key });
-        if (existing) {
-          return { existing: fromDoc(existing) };
+        const existing =
+          (await this.findOpen(draft.organizationId, draft.integrationId, draft.dedupKey)) ??
+          (attempt % 5 === 0 ? await this.#findByOpenKey(key) : undefined);
+        if (existing !== undefined) {
+          return { existing };
         }
       }
-      number = Math.max(number + 1, await this.#nextNumber(draft.organizationId));
+      number = await this.#numbers.afterCollision(draft.organizationId, number, attempt);
     }
     throw new Error(`could not allocate an incident number for ${draft.organizationId}`);
   }
@@ -184,26 +213,30 @@ export class MongoIncidentStore implements IncidentStore {
     by: string,
   ): Promise<IncidentRecord | undefined> {
     const _id = docId(organizationId, id);
-    const result = await this.#incidents.updateOne(
-      { _id, status: { $ne: IncidentStatus[IncidentStatus.RESOLVED] } },
-      {
-        $set: {
-          status: IncidentStatus[IncidentStatus.RESOLVED],
-          resolvedAt: at,
-          resolvedBy: by,
-          openKey: _id,
-        },
-      },
-    );
-    if (result.modifiedCount === 0) {
+    const doc = await this.#incidents.findOne({ _id });
+    if (doc === null || doc.status === IncidentStatus[IncidentStatus.RESOLVED]) {
       return undefined;
     }
-    return this.get(organizationId, id);
+    const resolved: IncidentDoc = {
+      ...doc,
+      status: IncidentStatus[IncidentStatus.RESOLVED],
+      resolvedAt: at,
+      resolvedBy: by,
+      openKey: _id,
+    };
+    await this.#incidents.updateOne(
+      { _id },
+      { $set: { status: resolved.status, resolvedAt: at, resolvedBy: by, openKey: _id } },
+    );
+    if (doc.openKey !== _id) {
+      await this.#openKeys.deleteOne({ _id: doc.openKey });
+    }
+    return fromDoc(resolved);
   }
 
   async get(organizationId: string, id: string): Promise<IncidentRecord | undefined> {
-    const doc = await this.#incidents.findOne({ _id: docId(organizationId, id), organizationId });
-    return doc ? fromDoc(doc) : undefined;
+    const doc = await this.#incidents.findOne({ _id: docId(organizationId, id) });
+    return doc !== null && doc.organizationId === organizationId ? fromDoc(doc) : undefined;
   }
 
   async list(
@@ -303,12 +336,14 @@ export class MongoIncidentStore implements IncidentStore {
   }
 
   async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
-    return (await this.#services.countDocuments({ organizationId, serviceId }, { limit: 1 })) > 0;
+    return (
+      (await this.#services.findOne({ _id: serviceDocId(organizationId, serviceId) })) !== null
+    );
   }
 
   async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
     await this.#services.replaceOne(
-      { _id: `${organizationId}/${service.id}` },
+      { _id: serviceDocId(organizationId, service.id) },
       { organizationId, serviceId: service.id, name: service.name },
       { upsert: true },
     );
@@ -339,21 +374,17 @@ export class MongoIncidentStore implements IncidentStore {
     integrationId: string,
     at: Date,
   ): Promise<DeliveryClaim> {
-    try {
-      await this.#deliveries.insertOne({
-        _id: key,
-        organizationId,
-        integrationId,
-        state: "pending",
-        results: [],
-        claimedAt: at,
-        expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
-      });
+    const claimed = await insertUnique(this.#deliveries, {
+      _id: key,
+      organizationId,
+      integrationId,
+      state: "pending",
+      results: [],
+      claimedAt: at,
+      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
+    });
+    if (claimed) {
       return { state: "claimed" };
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000)) {
-        throw error;
-      }
     }
     const existing = await this.#deliveries.findOne({ _id: key });
     if (existing === null) {
@@ -374,7 +405,8 @@ export class MongoIncidentStore implements IncidentStore {
   }
 
   async releaseDelivery(key: string): Promise<void> {
-    await this.#deliveries.deleteOne({ _id: key, state: "pending" });
+    // Only the claimant, or a taker-over of an expired lease, releases.
+    await this.#deliveries.deleteOne({ _id: key });
   }
 
   async logDelivery(
@@ -394,14 +426,34 @@ export class MongoIncidentStore implements IncidentStore {
     });
   }
 
-  async #nextNumber(organizationId: string): Promise<number> {
-    const [last] = await this.#incidents
-      .find({ organizationId }, { projection: { number: 1 } })
-      .sort({ number: -1 })
-      .limit(1)
-      .toArray();
-    return (last?.number ?? 0) + 1;
+  async #findByOpenKey(key: string): Promise<IncidentRecord | undefined> {
+    const doc = await this.#incidents.findOne({ openKey: key });
+    if (doc === null) {
+      return undefined;
+    }
+    await this.#openKeys.replaceOne({ _id: key }, { incident: doc._id }, { upsert: true });
+    return fromDoc(doc);
   }
+}
+
+/** Inserts `doc`; false when a unique index refused it. */
+async function insertUnique<T extends { _id: string }>(
+  collection: Collection<T>,
+  doc: T,
+): Promise<boolean> {
+  try {
+    await collection.insertOne(doc as OptionalUnlessRequiredId<T>);
+    return true;
+  } catch (error) {
+    if (error instanceof MongoServerError && error.code === 11000) {
+      return false;
+    }
+    throw error;
+  }
+}
+
+function serviceDocId(organizationId: string, serviceId: string): string {
+  return `${organizationId}/${serviceId}`;
 }
 
 function docId(organizationId: string, id: string): string {
