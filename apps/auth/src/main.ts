@@ -11,7 +11,7 @@ import {
 } from "@runframe/auth-domain";
 import { MongoIntegrationRepository, RedisRateLimiter } from "@runframe/auth-data";
 import { AuthService, IntegrationService } from "@runframe/contracts";
-import { connectMongo, connectRedis } from "@runframe/data";
+import { connectMongo, connectRedis } from "@runframe/storage";
 import {
   apiKeyInterceptor,
   createObservability,

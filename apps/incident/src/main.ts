@@ -2,7 +2,7 @@
  * incident: stores deduplicated incidents and serves the team API.
  */
 import { AuthService, IncidentService } from "@runframe/contracts";
-import { connectMongo } from "@runframe/data";
+import { connectMongo } from "@runframe/storage";
 import { MongoIncidentStore } from "@runframe/incident-data";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
 import {
