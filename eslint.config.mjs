@@ -42,6 +42,9 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/consistent-type-imports": "error",
+      // Synchronous implementations of async interfaces (the SQLite stores)
+      // are correct as they are; wrapping them only to satisfy this adds noise.
+      "@typescript-eslint/require-await": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
       "@nx/enforce-module-boundaries": [
         "error",
@@ -91,7 +94,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/*.test.ts", "tools/**/*.ts"],
+    files: ["**/*.test.ts", "**/*.contract.ts", "tools/**/*.ts"],
     rules: {
       "@typescript-eslint/no-non-null-assertion": "off",
       "@typescript-eslint/no-unsafe-assignment": "off",

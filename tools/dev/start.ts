@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole stack in the foreground on loopback, every app its
- * own process. Prints the webhook URLs once the edge is ready; Ctrl-C stops
- * every process it started.
+ * own process. Embedded by default (SQLite in ./data, rate limits in memory);
+ * MONGO_URL and REDIS_URL switch to real backends. Prints the webhook URLs
+ * once the edge is ready; Ctrl-C stops every process it started.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -33,12 +34,6 @@ function fail(message: string): never {
 }
 
 const env = process.env;
-if (!env["MONGO_URL"] || !(env["REDIS_URL"] || env["REDIS_CLUSTER_NODES"])) {
-  fail(
-    "set MONGO_URL and REDIS_URL first, for example with local servers:\n" +
-      '  eval "$(bash tools/backends/up.sh)" && npm start',
-  );
-}
 const dataDir = resolve(env["RUNFRAME_DATA_DIR"] ?? join(root, "data"));
 const bootstrapFile = resolve(env["RUNFRAME_BOOTSTRAP"] ?? join(root, "tools/dev/bootstrap.json"));
 let bootstrap: Bootstrap;
@@ -52,6 +47,7 @@ const shared: Record<string, string> = {
   RUNFRAME_INTERNAL_TOKEN: env["RUNFRAME_INTERNAL_TOKEN"] ?? randomBytes(32).toString("base64url"),
   RUNFRAME_SECRET_KEY: env["RUNFRAME_SECRET_KEY"] ?? devSecretKey(),
   RUNFRAME_BOOTSTRAP: bootstrapFile,
+  RUNFRAME_DATA_DIR: dataDir,
   LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
 };
 const urls = Object.fromEntries(
@@ -154,7 +150,16 @@ function printWelcome(ms: number): void {
       `    ${urls["incident"]}/runframe.incident.v1.IncidentService/ListIncidents -d '{}'`,
     );
   }
-  lines.push("", "Ctrl-C stops everything.");
+  lines.push(
+    "",
+    env["MONGO_URL"]
+      ? "Store: MongoDB (MONGO_URL)."
+      : `Store: embedded SQLite in ${dataDir} (set MONGO_URL for MongoDB).`,
+    env["REDIS_URL"] || env["REDIS_CLUSTER_NODES"]
+      ? "Rate limits: Redis."
+      : "Rate limits: in memory, per process (set REDIS_URL to share them between replicas).",
+    "Ctrl-C stops everything.",
+  );
   process.stdout.write(`${lines.join("\n")}\n`);
 }
 

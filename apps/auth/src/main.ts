@@ -9,9 +9,7 @@ import {
   Integrations,
   SecretBox,
 } from "@runframe/auth-domain";
-import { MongoIntegrationRepository, RedisRateLimiter } from "@runframe/auth-data";
 import { AuthService, IntegrationService } from "@runframe/contracts";
-import { connectMongo, connectRedis } from "@runframe/storage";
 import {
   apiKeyInterceptor,
   createObservability,
@@ -24,27 +22,23 @@ import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { authRoutes } from "./routes.js";
 import { dataSpecs } from "./settings.js";
+import { openLimiter, openStorage } from "./storage.js";
 
 runMain(async () => {
   const config = loadConfig(process.env, { ...serverSpecs(7001), ...dataSpecs });
   const { logger, metrics } = createObservability("auth", config.LOG_LEVEL);
   const secrets = new SecretBox(config.RUNFRAME_SECRET_KEY);
 
-  const mongo = await connectMongo(config.MONGO_URL);
-  const repo = new MongoIntegrationRepository(mongo.db);
-  await repo.init();
+  const storage = await openStorage(config, logger);
+  const repo = storage.repo;
   if (config.RUNFRAME_BOOTSTRAP) {
     const bootstrap = parseBootstrap(await readFile(config.RUNFRAME_BOOTSTRAP, "utf8"));
     const applied = await applyProvisioning(bootstrap, repo, secrets);
     logger.info({ file: config.RUNFRAME_BOOTSTRAP, ...applied }, "provisioning applied");
   }
 
-  const redis = connectRedis({ url: config.REDIS_URL, clusterNodes: config.REDIS_CLUSTER_NODES });
-  const authenticator = new Authenticator({
-    integrations: repo,
-    limiter: new RedisRateLimiter(redis),
-    secrets,
-  });
+  const limits = openLimiter(config, logger);
+  const authenticator = new Authenticator({ integrations: repo, limiter: limits.limiter, secrets });
   const integrations = new Integrations(repo, secrets, (hash) => authenticator.invalidate(hash));
   const apiKeys = new ApiKeys(repo);
 
@@ -63,16 +57,13 @@ runMain(async () => {
       ),
     ],
     routes: authRoutes({ authenticator, integrations, apiKeys }),
-    readiness: [
-      { name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) },
-      { name: "redis", check: async () => void (await redis.ping()) },
-    ],
+    readiness: [storage.readiness, ...(limits.readiness ? [limits.readiness] : [])],
   });
   return {
     async close() {
       await server.close();
-      await mongo.client.close();
-      redis.disconnect();
+      await storage.close();
+      limits.close();
     },
   };
 });

@@ -2,8 +2,6 @@
  * incident: stores deduplicated incidents and serves the team API.
  */
 import { AuthService, IncidentService } from "@runframe/contracts";
-import { connectMongo } from "@runframe/storage";
-import { MongoIncidentStore } from "@runframe/incident-data";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
 import {
   apiKeyInterceptor,
@@ -21,6 +19,7 @@ import { str } from "envalid";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
 import { incidentRoutes } from "./routes.js";
+import { openStorage } from "./storage.js";
 
 /** How often expired delivery-log entries are purged where TTL indexes are missing. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
@@ -28,16 +27,19 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 runMain(async () => {
   const config = loadConfig(process.env, {
     ...serverSpecs(7002),
-    MONGO_URL: mongoUrl({ desc: "MongoDB holding incidents" }),
+    MONGO_URL: mongoUrl({ default: undefined, desc: "MongoDB holding incidents" }),
+    RUNFRAME_DATA_DIR: str({
+      default: "./data",
+      desc: "embedded SQLite store, used without MONGO_URL",
+    }),
     RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
     RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001", desc: "verifies API keys" }),
     RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] }),
   });
   const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
 
-  const mongo = await connectMongo(config.MONGO_URL);
-  const store = new MongoIncidentStore(mongo.db);
-  await store.init();
+  const storage = await openStorage(config, logger);
+  const store = storage.store;
   if (config.RUNFRAME_BOOTSTRAP) {
     const services = await applyProvisioning(
       parseBootstrap(await readFile(config.RUNFRAME_BOOTSTRAP, "utf8")),
@@ -69,13 +71,13 @@ runMain(async () => {
       ),
     ],
     routes: incidentRoutes(new Incidents(store), store),
-    readiness: [{ name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) }],
+    readiness: [storage.readiness],
   });
   return {
     async close() {
       clearInterval(purge);
       await server.close();
-      await mongo.client.close();
+      await storage.close();
     },
   };
 });

@@ -1,1 +1,2 @@
 export * from "./mongo-incident-store.js";
+export * from "./sqlite-incident-store.js";

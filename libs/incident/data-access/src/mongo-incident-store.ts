@@ -1,5 +1,6 @@
 import {
   incidentId,
+  openKeyOf,
   type AlertSnapshot,
   type DeliveryClaim,
   type EventRecord,
@@ -13,7 +14,7 @@ import {
 } from "@runframe/incident-domain";
 import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
 import { decodePageToken, encodePageToken } from "@runframe/util";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   MongoServerError,
   type Collection,
@@ -162,7 +163,7 @@ export class MongoIncidentStore implements IncidentStore {
     integrationId: string,
     dedupKey: string,
   ): Promise<IncidentRecord | undefined> {
-    const key = openKey(organizationId, integrationId, dedupKey);
+    const key = openKeyOf(organizationId, integrationId, dedupKey);
     const entry = await this.#openKeys.findOne({ _id: key });
     if (entry === null) {
       return undefined;
@@ -178,7 +179,7 @@ export class MongoIncidentStore implements IncidentStore {
   ): Promise<{ created: IncidentRecord } | { existing: IncidentRecord }> {
     const key =
       draft.dedupKey !== "" && draft.status !== IncidentStatus.RESOLVED
-        ? openKey(draft.organizationId, draft.integrationId, draft.dedupKey)
+        ? openKeyOf(draft.organizationId, draft.integrationId, draft.dedupKey)
         : undefined;
     let number = await this.#numbers.next(draft.organizationId);
     for (let attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
@@ -301,11 +302,11 @@ export class MongoIncidentStore implements IncidentStore {
             ],
           },
         },
-        { sort: { createdAt: -1, _id: -1 } },
+        { sort: { _id: -1 } },
       ),
       this.#events.findOne(
         { ...scope, type: IncidentEventType[IncidentEventType.ACKNOWLEDGED] },
-        { sort: { createdAt: 1, _id: 1 } },
+        { sort: { _id: 1 } },
       ),
     ]);
     return {
@@ -458,12 +459,6 @@ function serviceDocId(organizationId: string, serviceId: string): string {
 
 function docId(organizationId: string, id: string): string {
   return `${organizationId}/${id}`;
-}
-
-function openKey(organizationId: string, integrationId: string, dedupKey: string): string {
-  return createHash("sha256")
-    .update(`${organizationId}\n${integrationId}\n${dedupKey}`)
-    .digest("base64url");
 }
 
 function toDoc(r: IncidentRecord, key: string | undefined): IncidentDoc {

@@ -324,6 +324,25 @@ export class Incidents {
     return record;
   }
 
+  #lastEventMs = 0;
+  #eventSequence = 0;
+
+  /**
+   * Timeline ids sort in the order this process wrote them (a millisecond
+   * clock plus a sequence within the millisecond), then by a random suffix
+   * across processes, so "latest" is well defined even within one millisecond.
+   */
+  #nextEventId(at: Date): string {
+    const ms = Math.max(at.getTime(), this.#lastEventMs);
+    this.#eventSequence = ms === this.#lastEventMs ? this.#eventSequence + 1 : 0;
+    this.#lastEventMs = ms;
+    return (
+      ms.toString(36).padStart(9, "0") +
+      this.#eventSequence.toString(36).padStart(4, "0") +
+      randomBytes(6).toString("hex")
+    );
+  }
+
   #event(
     incident: IncidentRecord,
     type: IncidentEventType,
@@ -333,7 +352,7 @@ export class Incidents {
   ): EventRecord {
     const at = this.now();
     return {
-      id: `${at.getTime().toString(36).padStart(9, "0")}${randomBytes(6).toString("hex")}`,
+      id: this.#nextEventId(at),
       organizationId: incident.organizationId,
       incidentId: incident.id,
       type,

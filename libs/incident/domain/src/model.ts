@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type {
   IncidentEventType,
   IncidentStatus,
@@ -157,4 +158,20 @@ export interface IncidentStore {
 /** The readable id of an incident number. */
 export function incidentId(number: number): string {
   return `INC-${String(number).padStart(5, "0")}`;
+}
+
+/** The number in a readable id, or undefined if `id` is not one. */
+export function incidentNumber(id: string): number | undefined {
+  const match = /^INC-(\d{1,15})$/.exec(id);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * What makes an open incident unique: a digest of its deduplication scope
+ * (organization, integration, dedup key), fixed-length whatever the key.
+ */
+export function openKeyOf(organizationId: string, integrationId: string, dedupKey: string): string {
+  return createHash("sha256")
+    .update(`${organizationId}\n${integrationId}\n${dedupKey}`)
+    .digest("base64url");
 }

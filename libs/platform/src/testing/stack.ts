@@ -13,6 +13,7 @@ export interface Stack {
   readonly incident: ListeningApp;
   readonly normalizers: Readonly<Record<string, ListeningApp>>;
   readonly token: string;
+  /** The MongoDB database the stack uses; empty when embedded. */
   readonly mongoUrl: string;
   /** `POST /webhooks/{routingKey}` on the edge. */
   webhook(
@@ -31,6 +32,11 @@ export interface StackOptions {
   /** How many auth replicas to run, each behind its own edge, sharing Redis and MongoDB. */
   readonly authReplicas?: number;
   readonly env?: Record<string, string>;
+  /**
+   * Run without MongoDB and Redis: the embedded SQLite store in a fresh
+   * data directory and in-memory rate limits, as `npm start` does by default.
+   */
+  readonly embedded?: boolean;
 }
 
 /**
@@ -43,7 +49,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const bootstrapFile = join(dir, "bootstrap.json");
   await writeFile(bootstrapFile, JSON.stringify(options.bootstrap));
   const token = randomToken();
-  const storage = storageEnv();
+  const storage = options.embedded
+    ? {
+        MONGO_URL: "",
+        REDIS_URL: "",
+        RUNFRAME_DATA_DIR: join(dir, "data"),
+        RUNFRAME_SECRET_KEY: storageEnv()["RUNFRAME_SECRET_KEY"]!,
+      }
+    : storageEnv();
   const common = {
     ...storage,
     RUNFRAME_INTERNAL_TOKEN: token,

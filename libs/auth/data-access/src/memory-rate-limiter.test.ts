@@ -1,0 +1,7 @@
+import { describeRateLimiterContract } from "./rate-limiter.contract.js";
+import { InMemoryRateLimiter } from "./memory-rate-limiter.js";
+
+describeRateLimiterContract("in memory", () => {
+  const limiter = new InMemoryRateLimiter();
+  return [limiter, limiter];
+});
