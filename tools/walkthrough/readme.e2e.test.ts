@@ -59,7 +59,7 @@ describe("the README walkthrough, on a fresh clone", () => {
 
   afterAll(async () => {
     for (const start of starts) {
-      if (start.exitCode === null && start.pid !== undefined) {
+      if (start.exitCode === null && start.signalCode === null && start.pid !== undefined) {
         process.kill(-start.pid, "SIGKILL");
       }
     }
