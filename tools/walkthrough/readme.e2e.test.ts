@@ -82,8 +82,8 @@ describe("the README walkthrough, on a fresh clone", () => {
     });
     starts.push(child);
     let output = "";
-    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     while (!output.includes("Runframe Ingest is ready")) {
       if (child.exitCode !== null || Date.now() - started > 60_000) {
         throw new Error(`npm start did not become ready within a minute:\n${output}`);
