@@ -97,7 +97,6 @@ describe("configuration", () => {
       PORT: "not-a-port",
       ADMIN_PORT: String(adminPort),
       LOG_LEVEL: "loud",
-      MONGO_URL: "",
       RUNFRAME_SECRET_KEY: "",
     });
     expect(await proc.exited).toBe(78);
@@ -105,7 +104,6 @@ describe("configuration", () => {
     expect(message).toContain("RUNFRAME_INTERNAL_TOKEN: must be at least 32 characters");
     expect(message).toContain("PORT: must be a port number");
     expect(message).toContain("LOG_LEVEL");
-    expect(message).toContain("MONGO_URL: is required but not set");
     expect(message).toContain("RUNFRAME_SECRET_KEY: is required but not set");
     expect(message).not.toContain("too-short");
     expect(proc.logs.some((l) => l["msg"] === "listening")).toBe(false);

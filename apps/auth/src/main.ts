@@ -22,6 +22,7 @@ import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { authRoutes } from "./routes.js";
 import { dataSpecs } from "./settings.js";
+import { createSnsSupport } from "./sns.js";
 import { openLimiter, openStorage } from "./storage.js";
 
 runMain(async () => {
@@ -38,7 +39,12 @@ runMain(async () => {
   }
 
   const limits = openLimiter(config, logger);
-  const authenticator = new Authenticator({ integrations: repo, limiter: limits.limiter, secrets });
+  const authenticator = new Authenticator({
+    integrations: repo,
+    limiter: limits.limiter,
+    secrets,
+    sns: createSnsSupport(config.RUNFRAME_SNS_CERT_URL_PATTERN, logger),
+  });
   const integrations = new Integrations(repo, secrets, (hash) => authenticator.invalidate(hash));
   const apiKeys = new ApiKeys(repo);
 

@@ -1,5 +1,16 @@
+import { DEFAULT_SNS_CERT_URL_PATTERN } from "@runframe/auth-domain";
 import { hostPortList, key32, mongoUrl, redisUrl } from "@runframe/platform";
-import { str } from "envalid";
+import { makeValidator, str } from "envalid";
+
+/** A regular expression, compiled once to prove it is one. */
+const regex = makeValidator<string>((input) => {
+  try {
+    new RegExp(input);
+  } catch (error) {
+    throw new Error(`must be a regular expression (${(error as Error).message})`);
+  }
+  return input;
+});
 
 /**
  * Where auth keeps its state, and the key that seals signing secrets. With
@@ -16,4 +27,8 @@ export const dataSpecs = {
   REDIS_CLUSTER_NODES: hostPortList({ default: undefined }),
   RUNFRAME_SECRET_KEY: key32({ desc: "32 bytes, base64: seals signing secrets at rest" }),
   RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
+  RUNFRAME_SNS_CERT_URL_PATTERN: regex({
+    default: DEFAULT_SNS_CERT_URL_PATTERN,
+    desc: "what SNS SigningCertURL must match; default: https on sns.<region>.amazonaws.com(.cn)",
+  }),
 };

@@ -1,19 +1,12 @@
 /**
- * normalizer-cloudwatch: turns cloudwatch payloads into normalized alerts.
+ * normalizer-cloudwatch: turns CloudWatch payloads into normalized alerts.
  */
-import { NormalizerService } from "@runframe/contracts";
-import { createObservability, loadConfig, runMain, serve, serverSpecs } from "@runframe/platform";
+import { normalizeCloudWatch } from "@runframe/normalizers-cloudwatch";
+import { runNormalizerApp } from "@runframe/platform";
 
-runMain(async () => {
-  const config = loadConfig(process.env, serverSpecs(7105));
-  const { logger, metrics } = createObservability("normalizer-cloudwatch", config.LOG_LEVEL);
-  return serve({
-    config,
-    logger,
-    metrics,
-    internal: [NormalizerService],
-    routes(router) {
-      router.service(NormalizerService, {});
-    },
-  });
+runNormalizerApp({
+  provider: "cloudwatch",
+  defaultPort: 7105,
+  normalize: normalizeCloudWatch,
+  env: process.env,
 });

@@ -1,19 +1,12 @@
 /**
- * normalizer-datadog: turns datadog payloads into normalized alerts.
+ * normalizer-datadog: turns Datadog payloads into normalized alerts.
  */
-import { NormalizerService } from "@runframe/contracts";
-import { createObservability, loadConfig, runMain, serve, serverSpecs } from "@runframe/platform";
+import { normalizeDatadog } from "@runframe/normalizers-datadog";
+import { runNormalizerApp } from "@runframe/platform";
 
-runMain(async () => {
-  const config = loadConfig(process.env, serverSpecs(7102));
-  const { logger, metrics } = createObservability("normalizer-datadog", config.LOG_LEVEL);
-  return serve({
-    config,
-    logger,
-    metrics,
-    internal: [NormalizerService],
-    routes(router) {
-      router.service(NormalizerService, {});
-    },
-  });
+runNormalizerApp({
+  provider: "datadog",
+  defaultPort: 7102,
+  normalize: normalizeDatadog,
+  env: process.env,
 });

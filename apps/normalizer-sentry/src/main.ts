@@ -1,19 +1,12 @@
 /**
- * normalizer-sentry: turns sentry payloads into normalized alerts.
+ * normalizer-sentry: turns Sentry payloads into normalized alerts.
  */
-import { NormalizerService } from "@runframe/contracts";
-import { createObservability, loadConfig, runMain, serve, serverSpecs } from "@runframe/platform";
+import { normalizeSentry } from "@runframe/normalizers-sentry";
+import { runNormalizerApp } from "@runframe/platform";
 
-runMain(async () => {
-  const config = loadConfig(process.env, serverSpecs(7103));
-  const { logger, metrics } = createObservability("normalizer-sentry", config.LOG_LEVEL);
-  return serve({
-    config,
-    logger,
-    metrics,
-    internal: [NormalizerService],
-    routes(router) {
-      router.service(NormalizerService, {});
-    },
-  });
+runNormalizerApp({
+  provider: "sentry",
+  defaultPort: 7103,
+  normalize: normalizeSentry,
+  env: process.env,
 });

@@ -39,7 +39,7 @@ export function loadConfig<S extends Specs>(env: NodeJS.ProcessEnv, specs: S): C
 
 function describe(error: Error): string {
   return error.name === "EnvMissingError"
-    ? `is required but not set${error.message ? ` ${error.message.trim()}` : ""}`
+    ? `is required but not set${error.message.trim() ? ` (${error.message.trim()})` : ""}`
     : error.message;
 }
 

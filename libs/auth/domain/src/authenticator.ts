@@ -6,14 +6,20 @@ import {
   type AuthenticateRequest,
   type AuthenticateResponseSchema,
 } from "@runframe/contracts";
-import { ResourceExhaustedError, TtlCache, UnauthenticatedError } from "@runframe/util";
+import {
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  TtlCache,
+  UnauthenticatedError,
+} from "@runframe/util";
 import { createHash } from "node:crypto";
 import { toIntegration } from "./convert.js";
 import { hashSecret } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.js";
 import type { SecretBox } from "./secret-box.js";
-import { headerValue, verifyCustomSignature } from "./signing.js";
+import { headerValue, verifyCustomSignature, verifySentrySignature } from "./signing.js";
+import { isAllowedTopic, parseSnsEnvelope, type SnsVerifier } from "./sns.js";
 
 const MINUTE_MS = 60_000;
 
@@ -35,7 +41,25 @@ export interface AuthenticatorDeps {
   /** How long a routing-key lookup is cached; bounds how long a rotated key keeps working on other replicas. */
   readonly cacheTtlMs?: number;
   readonly now?: () => Date;
+  /** SNS verification and subscription confirmation, for CloudWatch integrations. */
+  readonly sns?: SnsSupport;
 }
+
+/** What auth needs to accept CloudWatch alarms through SNS. */
+export interface SnsSupport {
+  readonly verifier: SnsVerifier;
+  /** Visits a SubscribeURL (HTTPS GET); rejects when AWS does not answer 2xx. */
+  confirmSubscription(url: URL): Promise<void>;
+}
+
+/** What verification decided for one delivery. */
+interface Verified {
+  readonly deliveryKey: string;
+  readonly disposition: Disposition;
+  readonly message: string;
+}
+
+const PROCEED: Verified = { deliveryKey: "", disposition: Disposition.PROCEED, message: "" };
 
 type AuthenticateResult = MessageInitShape<typeof AuthenticateResponseSchema>;
 
@@ -74,12 +98,16 @@ export class Authenticator {
     }
 
     const now = req.receiveTime ? timestampDate(req.receiveTime) : this.#now();
-    let deliveryKey = "";
+    let verified: Verified;
     try {
-      deliveryKey = this.#verify(integration, req, now);
+      verified = await this.#verify(integration, req, now);
     } catch (error) {
-      await this.#countFailure(`bad-signature:{${keyHash}}`, this.#failureLimits.perKey);
-      await this.#countFailure(`bad-signature-source:${source}`, this.#failureLimits.perSource);
+      // Only a refused signature counts as a failed attempt: a certificate
+      // host being down is our problem, not the sender's.
+      if (error instanceof UnauthenticatedError) {
+        await this.#countFailure(`bad-signature:{${keyHash}}`, this.#failureLimits.perKey);
+        await this.#countFailure(`bad-signature-source:${source}`, this.#failureLimits.perSource);
+      }
       throw error;
     }
 
@@ -92,6 +120,7 @@ export class Authenticator {
       throw rateLimited(decision, "rate limit exceeded for this routing key");
     }
 
+    let deliveryKey = verified.deliveryKey;
     const idempotencyKey = headerValue(req.headers, "idempotency-key")?.trim();
     if (deliveryKey === "" && idempotencyKey) {
       deliveryKey = `idempotency-key:${idempotencyKey}`;
@@ -99,7 +128,8 @@ export class Authenticator {
     return {
       integration: toIntegration(integration),
       deliveryKey: deliveryKey && digest(`${integration.id}\n${deliveryKey}`),
-      disposition: Disposition.PROCEED,
+      disposition: verified.disposition,
+      message: verified.message,
       rateLimit: {
         limit: decision.limit,
         remaining: decision.remaining,
@@ -123,16 +153,86 @@ export class Authenticator {
     return found;
   }
 
-  /** Verifies what the integration type requires; returns a delivery identity or "". */
-  #verify(integration: IntegrationRecord, req: AuthenticateRequest, now: Date): string {
-    if (integration.type !== IntegrationType.CUSTOM || integration.signingSecrets.length === 0) {
-      return "";
+  /** Verifies what the integration type requires and says what identifies the delivery. */
+  async #verify(
+    integration: IntegrationRecord,
+    req: AuthenticateRequest,
+    now: Date,
+  ): Promise<Verified> {
+    switch (integration.type) {
+      case IntegrationType.CUSTOM: {
+        const secrets = this.#secrets(integration, now);
+        if (secrets.length === 0) {
+          return PROCEED;
+        }
+        const { timestamp, signature } = verifyCustomSignature({
+          headers: req.headers,
+          body: req.body,
+          secrets,
+          now,
+        });
+        return { ...PROCEED, deliveryKey: `signature:${timestamp}:${signature}` };
+      }
+      case IntegrationType.SENTRY: {
+        const secrets = this.#secrets(integration, now);
+        if (secrets.length > 0) {
+          verifySentrySignature({ headers: req.headers, body: req.body, secrets });
+        }
+        const requestId = headerValue(req.headers, "request-id")?.trim();
+        return { ...PROCEED, deliveryKey: requestId ? `sentry:${requestId}` : "" };
+      }
+      case IntegrationType.CLOUDWATCH:
+        return this.#verifySns(integration, req);
+      default:
+        return PROCEED;
     }
-    const secrets = integration.signingSecrets
+  }
+
+  /**
+   * SNS: the topic must be on the integration's allow-list (any AWS account
+   * can sign SNS messages), the signature must verify against the AWS
+   * certificate, and only then are confirmations acted on. Unsubscribe
+   * confirmations are recorded, never visited.
+   */
+  async #verifySns(integration: IntegrationRecord, req: AuthenticateRequest): Promise<Verified> {
+    const sns = this.#deps.sns;
+    if (sns === undefined) {
+      throw new UnauthenticatedError("SNS verification is not configured", {
+        reason: "SNS_UNSUPPORTED",
+      });
+    }
+    const message = parseSnsEnvelope(req.body);
+    if (!isAllowedTopic(message.TopicArn ?? "", integration.snsTopicArns)) {
+      throw new PermissionDeniedError("this SNS topic is not allowed for the integration", {
+        reason: "TOPIC_NOT_ALLOWED",
+      });
+    }
+    await sns.verifier.verify(message);
+    switch (message.Type) {
+      case "SubscriptionConfirmation": {
+        const subscribe = sameHostHttps(message.SubscribeURL ?? "", message.SigningCertURL ?? "");
+        await sns.confirmSubscription(subscribe);
+        return {
+          deliveryKey: "",
+          disposition: Disposition.HANDLED,
+          message: "SNS subscription confirmed",
+        };
+      }
+      case "UnsubscribeConfirmation":
+        return {
+          deliveryKey: "",
+          disposition: Disposition.HANDLED,
+          message: "SNS unsubscribe confirmation recorded",
+        };
+      default:
+        return { ...PROCEED, deliveryKey: `sns:${message.MessageId ?? ""}` };
+    }
+  }
+
+  #secrets(integration: IntegrationRecord, now: Date): string[] {
+    return integration.signingSecrets
       .filter((s) => s.notAfter === undefined || s.notAfter > now)
       .map((s) => this.#deps.secrets.open(s.sealed, integration.id));
-    const verified = verifyCustomSignature({ headers: req.headers, body: req.body, secrets, now });
-    return `signature:${verified.timestamp}:${verified.signature}`;
   }
 
   async #countFailure(key: string, limit: number): Promise<void> {
@@ -149,6 +249,35 @@ function rateLimited(decision: RateLimitDecision, message: string): ResourceExha
     remaining: decision.remaining,
     resetAt: decision.resetAt,
   });
+}
+
+/**
+ * The SubscribeURL, accepted only over https on the very host whose
+ * certificate signed the message (which itself passed the URL policy).
+ */
+function sameHostHttps(subscribeUrl: string, certUrl: string): URL {
+  let url: URL;
+  try {
+    url = new URL(subscribeUrl);
+  } catch {
+    throw new UnauthenticatedError("SubscribeURL is not a URL", {
+      reason: "SNS_SUBSCRIBE_URL_REJECTED",
+    });
+  }
+  if (
+    url.protocol !== "https:" ||
+    url.username !== "" ||
+    url.password !== "" ||
+    url.host !== new URL(certUrl).host
+  ) {
+    throw new UnauthenticatedError(
+      "SubscribeURL must be https on the SNS host that signed the message",
+      {
+        reason: "SNS_SUBSCRIBE_URL_REJECTED",
+      },
+    );
+  }
+  return url;
 }
 
 function digest(text: string): string {

@@ -8,3 +8,4 @@ export * from "./provisioning.js";
 export * from "./rate-limit.js";
 export * from "./secret-box.js";
 export * from "./signing.js";
+export * from "./sns.js";

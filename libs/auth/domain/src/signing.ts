@@ -73,3 +73,33 @@ export function verifyCustomSignature(input: {
   }
   return { timestamp, signature: match[1]!.toLowerCase() };
 }
+
+/**
+ * Verifies Sentry's `sentry-hook-signature`: hex HMAC-SHA256 of the raw body
+ * with the integration's client secret (any of `secrets` during rotation).
+ * Sentry signs the exact bytes it sends, so nothing is re-serialized.
+ */
+export function verifySentrySignature(input: {
+  readonly headers: readonly Header[];
+  readonly body: Uint8Array;
+  readonly secrets: readonly string[];
+}): void {
+  const header = headerValue(input.headers, "sentry-hook-signature")?.trim();
+  if (header === undefined || header === "") {
+    throw new UnauthenticatedError("this integration requires a sentry-hook-signature header", {
+      reason: "SIGNATURE_MISSING",
+    });
+  }
+  if (!/^[0-9a-fA-F]{64}$/.test(header)) {
+    throw new UnauthenticatedError("sentry-hook-signature must be 64 hex digits", {
+      reason: "SIGNATURE_INVALID",
+    });
+  }
+  const presented = Buffer.from(header, "hex");
+  const valid = input.secrets.some((secret) =>
+    timingSafeEqual(createHmac("sha256", secret).update(input.body).digest(), presented),
+  );
+  if (!valid) {
+    throw new UnauthenticatedError("signature does not match", { reason: "SIGNATURE_INVALID" });
+  }
+}

@@ -1,0 +1,583 @@
+import { createHash } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  AlertAction,
+  IncidentStatus,
+  NormalizedAlertSchema,
+  Severity,
+  type NormalizedAlert,
+} from "@runframe/contracts";
+import {
+  ValidationError,
+  charLength,
+  decodeJsonObject,
+  describeJsonValue,
+  isJsonObject,
+  truncate,
+  type Normalize,
+  type NormalizeInput,
+  type Violation,
+} from "@runframe/util";
+
+/*
+ * CloudWatch alarms reach us through SNS: an envelope whose `Message` is the
+ * alarm, serialized a second time. The auth service has already verified the
+ * SNS signature and answered subscription confirmations, so only
+ * `Notification` envelopes matter here.
+ *
+ * Native payloads are not under the sender's control: over-long fields are
+ * truncated with a marker, and fields CloudWatch omits for some alarm kinds
+ * (metric-math alarms have no MetricName, composite alarms no Trigger) fall
+ * back to sensible defaults. Only what makes a message unreadable is refused.
+ */
+
+/** `title` limit, in code points, shared by every normalizer. */
+export const TITLE_MAX_CHARS = 500;
+/** `description` limit, in code points, shared by every normalizer. */
+export const DESCRIPTION_MAX_CHARS = 5000;
+/** `dedup_key` limit; longer natural keys are replaced by their SHA-256. */
+export const DEDUP_KEY_MAX_CHARS = 255;
+/** Limit on each metadata value, in code points. */
+export const METADATA_VALUE_MAX_CHARS = 1000;
+
+/** The states a CloudWatch alarm reports in `NewStateValue`. */
+export type AlarmState = "ALARM" | "OK" | "INSUFFICIENT_DATA";
+
+/**
+ * Severity of each alarm state. CloudWatch has no severity of its own, so:
+ *
+ * | NewStateValue       | severity | `severity=SEVn` in AlarmDescription |
+ * |---------------------|----------|-------------------------------------|
+ * | `ALARM`             | SEV2     | overrides                           |
+ * | `OK` (a resolve)    | SEV2     | overrides                           |
+ * | `INSUFFICIENT_DATA` | SEV4     | ignored                             |
+ *
+ * SEV2 ("partial degradation") is the honest default for a threshold an
+ * owner chose without telling us how bad crossing it is; the description
+ * token lets them say. An `OK` carries the alarm's own severity so that a
+ * resolve recorded without an open incident still reads right. Missing data
+ * is a monitoring gap, not a confirmed failure, so it stays SEV4 whatever the
+ * alarm's rating.
+ */
+export const CLOUDWATCH_SEVERITY: Readonly<Record<AlarmState, Severity>> = {
+  ALARM: Severity.SEV2,
+  OK: Severity.SEV2,
+  INSUFFICIENT_DATA: Severity.SEV4,
+};
+
+/**
+ * What an `INSUFFICIENT_DATA` state change becomes:
+ * - `trigger`: a SEV4 trigger with the alarm's dedup key. It resolves
+ *   nothing; while an `ALARM` incident is open it updates that incident
+ *   (occurrence +1, and its latest severity becomes SEV4), and the next `OK`
+ *   resolves it.
+ * - `resolve`: a resolve, as if the alarm had returned to `OK`, for teams
+ *   whose metrics stop reporting when the problem is gone.
+ * - `ignore`: no alert at all.
+ */
+export type InsufficientDataMode = "trigger" | "resolve" | "ignore";
+
+/** Options of {@link createCloudWatchNormalizer}. */
+export interface CloudWatchNormalizerOptions {
+  /** How `INSUFFICIENT_DATA` is handled; see {@link InsufficientDataMode}. */
+  readonly insufficientData: InsufficientDataMode;
+}
+
+const INSUFFICIENT_DATA_MODES: readonly InsufficientDataMode[] = ["trigger", "resolve", "ignore"];
+
+const STATES: readonly AlarmState[] = ["ALARM", "OK", "INSUFFICIENT_DATA"];
+
+/**
+ * Builds the CloudWatch-via-SNS normalizer. One delivery holds exactly one
+ * alarm state change, so the result has at most one alert.
+ *
+ * Rules, each a deliberate choice:
+ * - An envelope whose `Type` is not `Notification` (SubscriptionConfirmation,
+ *   UnsubscribeConfirmation) yields no alert: the auth service answers those
+ *   before the normalizer is called, and one that slips through must not
+ *   open an incident.
+ * - `ALARM` triggers, `OK` resolves, `INSUFFICIENT_DATA` follows
+ *   `options.insufficientData`.
+ * - Dedup key: `cloudwatch:<AlarmArn>`, else
+ *   `cloudwatch:<AWSAccountId>:<Region>:<AlarmName>` (a missing part left
+ *   empty), else none; a key over 255 characters becomes
+ *   `cloudwatch:sha256:<hex of the whole key>`.
+ * - Severity: {@link CLOUDWATCH_SEVERITY}; a token `severity=SEV0`…`SEV4`
+ *   (any case, e.g. `severity=sev1`) in `AlarmDescription` overrides it.
+ * - Service: a token `service_id=<id>` in `AlarmDescription`, else the
+ *   integration's default service.
+ * - Title: the SNS `Subject`, else `<state>: "<AlarmName>" in <Region>`,
+ *   which is how CloudWatch writes its subjects.
+ * - Description: `NewStateReason`, then `AlarmDescription` on its own line.
+ * - Source URL: the alarm in the CloudWatch console, when its region code
+ *   (from `AlarmArn`, or `Region` when that already is a code; the long
+ *   "US East (N. Virginia)" form is not guessed at) and name are known.
+ * - Occurred at: `StateChangeTime` (CloudWatch writes `+0000` offsets), else
+ *   the envelope's `Timestamp`, else the receive time.
+ *
+ * @throws RangeError when `options.insufficientData` is not a known mode: a
+ * bad setting is a deployment bug to catch at start, not per request.
+ */
+export function createCloudWatchNormalizer(options: CloudWatchNormalizerOptions): Normalize {
+  const mode = options.insufficientData;
+  if (!INSUFFICIENT_DATA_MODES.includes(mode)) {
+    throw new RangeError(
+      `insufficientData must be one of ${INSUFFICIENT_DATA_MODES.join(", ")}, got ${String(mode)}`,
+    );
+  }
+  return (input) => {
+    const notification = readNotification(input);
+    if (notification === undefined) {
+      return [];
+    }
+    const { envelope, alarm, state } = notification;
+    if (state === "INSUFFICIENT_DATA" && mode === "ignore") {
+      return [];
+    }
+    const resolves = state === "OK" || (state === "INSUFFICIENT_DATA" && mode === "resolve");
+    return [toAlert(input, envelope, alarm, state, resolves)];
+  };
+}
+
+/**
+ * The CloudWatch normalizer with the documented defaults: `INSUFFICIENT_DATA`
+ * becomes a SEV4 trigger that resolves nothing.
+ *
+ * @throws ValidationError naming `Type`, `Message` or `Message.NewStateValue`
+ * when the envelope cannot be read, or `body` when it is not a JSON object.
+ */
+export const normalizeCloudWatch: Normalize = createCloudWatchNormalizer({
+  insufficientData: "trigger",
+});
+
+type JsonObject = Record<string, unknown>;
+
+interface Notification {
+  readonly envelope: JsonObject;
+  readonly alarm: JsonObject;
+  readonly state: AlarmState;
+}
+
+/**
+ * Reads the envelope and the alarm inside it, collecting every structural
+ * problem at once; undefined for envelope types that carry no alarm.
+ */
+function readNotification(input: NormalizeInput): Notification | undefined {
+  const envelope = decodeJsonObject(input.body);
+  const violations: Violation[] = [];
+
+  const type = field(envelope, "Type");
+  if (type === undefined) {
+    violations.push({
+      field: "Type",
+      description: "is required (an SNS envelope; raw message delivery is not supported)",
+    });
+  } else if (typeof type !== "string") {
+    violations.push({
+      field: "Type",
+      description: `must be a string, got ${describeJsonValue(type)}`,
+    });
+  } else if (type !== "Notification") {
+    return undefined;
+  }
+
+  const alarm = readMessage(envelope, violations);
+  const state = alarm === undefined ? undefined : readState(alarm, violations);
+
+  if (violations.length > 0 || alarm === undefined || state === undefined) {
+    throw new ValidationError(violations);
+  }
+  return { envelope, alarm, state };
+}
+
+/** `Message` is JSON inside a string; it gets the same checks as a body. */
+function readMessage(envelope: JsonObject, violations: Violation[]): JsonObject | undefined {
+  const message = field(envelope, "Message");
+  if (message === undefined) {
+    violations.push({ field: "Message", description: "is required" });
+    return undefined;
+  }
+  if (typeof message !== "string") {
+    violations.push({
+      field: "Message",
+      description: `must be a JSON string holding the alarm, got ${describeJsonValue(message)}`,
+    });
+    return undefined;
+  }
+  try {
+    return decodeJsonObject(new TextEncoder().encode(message));
+  } catch (error) {
+    if (!(error instanceof ValidationError)) {
+      throw error;
+    }
+    violations.push(...error.violations.map((v) => ({ ...v, field: "Message" })));
+    return undefined;
+  }
+}
+
+function readState(alarm: JsonObject, violations: Violation[]): AlarmState | undefined {
+  const path = "Message.NewStateValue";
+  const value = field(alarm, "NewStateValue");
+  if (value === undefined) {
+    violations.push({ field: path, description: "is required" });
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    violations.push({
+      field: path,
+      description: `must be a string, got ${describeJsonValue(value)}`,
+    });
+    return undefined;
+  }
+  const state = STATES.find((s) => s === value);
+  if (state === undefined) {
+    violations.push({ field: path, description: `must be one of ${STATES.join(", ")}` });
+  }
+  return state;
+}
+
+function toAlert(
+  input: NormalizeInput,
+  envelope: JsonObject,
+  alarm: JsonObject,
+  state: AlarmState,
+  resolves: boolean,
+): NormalizedAlert {
+  const arn = parseAlarmArn(text(alarm, "AlarmArn"));
+  const alarmName = text(alarm, "AlarmName") ?? arn?.name;
+  const account = text(alarm, "AWSAccountId") ?? arn?.account;
+  const regionName = text(alarm, "Region");
+  const regionCode =
+    arn?.region ??
+    (regionName !== undefined && REGION_CODE.test(regionName) ? regionName : undefined);
+  const alarmDescription = text(alarm, "AlarmDescription");
+
+  // CloudWatch's own subjects name the region in its long form, when it has one.
+  const where = regionName ?? regionCode;
+  const title =
+    nonBlank(text(envelope, "Subject")) ??
+    `${state}: "${alarmName ?? "unnamed alarm"}"${where === undefined ? "" : ` in ${where}`}`;
+  const description = [text(alarm, "NewStateReason"), alarmDescription]
+    .filter((part) => part !== undefined && part !== "")
+    .join("\n");
+  const severity =
+    state === "INSUFFICIENT_DATA"
+      ? CLOUDWATCH_SEVERITY.INSUFFICIENT_DATA
+      : (severityToken(alarmDescription) ?? CLOUDWATCH_SEVERITY[state]);
+  const occurTime =
+    parseAwsTime(field(alarm, "StateChangeTime")) ??
+    parseAwsTime(field(envelope, "Timestamp")) ??
+    input.receiveTime;
+
+  return create(NormalizedAlertSchema, {
+    action: resolves ? AlertAction.RESOLVE : AlertAction.TRIGGER,
+    title: truncate(title, TITLE_MAX_CHARS),
+    description: truncate(description, DESCRIPTION_MAX_CHARS),
+    severity,
+    status: resolves ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
+    serviceId: serviceIdToken(alarmDescription) ?? input.integration.defaultServiceId,
+    sourceUrl: consoleUrl(regionCode, alarmName),
+    dedupKey: dedupKey(text(alarm, "AlarmArn"), account, regionName, alarmName),
+    metadata: metadata(envelope, alarm, {
+      alarmName,
+      account,
+      region: regionCode ?? regionName,
+      newState: state,
+    }),
+    occurTime: timestampFromDate(occurTime),
+    truncatedAlerts: 0,
+  });
+}
+
+function dedupKey(
+  alarmArn: string | undefined,
+  account: string | undefined,
+  region: string | undefined,
+  alarmName: string | undefined,
+): string {
+  let key: string;
+  if (alarmArn !== undefined && alarmArn !== "") {
+    key = `cloudwatch:${alarmArn}`;
+  } else if (alarmName !== undefined && alarmName !== "") {
+    key = `cloudwatch:${account ?? ""}:${region ?? ""}:${alarmName}`;
+  } else {
+    // Nothing identifies the alarm: every delivery opens its own incident,
+    // which beats merging unrelated alarms under a made-up key.
+    return "";
+  }
+  if (charLength(key) <= DEDUP_KEY_MAX_CHARS) {
+    return key;
+  }
+  return `cloudwatch:sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+}
+
+/*
+ * Description tokens. The key must stand alone (not the tail of
+ * `old_service_id=`), and the value stops at whitespace or punctuation that
+ * ends a sentence, so "… (service_id=SER-00002)." reads as `SER-00002`.
+ */
+const SEVERITY_TOKEN = /(?<![\p{L}\p{N}_])severity=(sev[0-4])(?![\p{L}\p{N}_])/iu;
+const SERVICE_ID_TOKEN = /(?<![\p{L}\p{N}_])service_id=([\w.:/-]*\w)/iu;
+
+const SEVERITY_BY_NAME: ReadonlyMap<string, Severity> = new Map([
+  ["SEV0", Severity.SEV0],
+  ["SEV1", Severity.SEV1],
+  ["SEV2", Severity.SEV2],
+  ["SEV3", Severity.SEV3],
+  ["SEV4", Severity.SEV4],
+]);
+
+function severityToken(alarmDescription: string | undefined): Severity | undefined {
+  const match = alarmDescription === undefined ? null : SEVERITY_TOKEN.exec(alarmDescription);
+  return match?.[1] === undefined ? undefined : SEVERITY_BY_NAME.get(match[1].toUpperCase());
+}
+
+function serviceIdToken(alarmDescription: string | undefined): string | undefined {
+  const match = alarmDescription === undefined ? null : SERVICE_ID_TOKEN.exec(alarmDescription);
+  return match?.[1];
+}
+
+/** `us-east-1`, `eu-central-2`, `us-gov-west-1`, `cn-north-1`, … */
+const REGION_CODE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/** `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`; names may hold colons. */
+const ALARM_ARN = /^arn:[a-z-]+:cloudwatch:([a-z0-9-]*):(\d*):alarm:(.+)$/s;
+
+interface AlarmArn {
+  readonly region: string | undefined;
+  readonly account: string | undefined;
+  readonly name: string;
+}
+
+function parseAlarmArn(arn: string | undefined): AlarmArn | undefined {
+  const match = arn === undefined ? null : ALARM_ARN.exec(arn);
+  if (match === null) {
+    return undefined;
+  }
+  const [, region = "", account = "", name = ""] = match;
+  return {
+    region: REGION_CODE.test(region) ? region : undefined,
+    account: account === "" ? undefined : account,
+    name,
+  };
+}
+
+function consoleUrl(region: string | undefined, alarmName: string | undefined): string {
+  const origin = region === undefined ? undefined : consoleOrigin(region);
+  if (origin === undefined || alarmName === undefined || alarmName === "") {
+    return "";
+  }
+  return `${origin}/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(alarmName)}`;
+}
+
+/**
+ * The console is per partition; the isolated (ISO) partitions have no public
+ * console, so they get no link rather than a broken one.
+ */
+function consoleOrigin(region: string): string | undefined {
+  if (/-iso[a-z]?-/.test(region)) {
+    return undefined;
+  }
+  if (region.startsWith("cn-")) {
+    return "https://console.amazonaws.cn";
+  }
+  if (region.startsWith("us-gov-")) {
+    return "https://console.amazonaws-us-gov.com";
+  }
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+type AlarmKind = "metric" | "metric-math" | "composite";
+
+/**
+ * Up to ten pairs, chosen so an on-call engineer can tell which alarm, where,
+ * and on what, without opening the console. Absent values are left out.
+ */
+function metadata(
+  envelope: JsonObject,
+  alarm: JsonObject,
+  known: {
+    alarmName: string | undefined;
+    account: string | undefined;
+    region: string | undefined;
+    newState: AlarmState;
+  },
+): Record<string, string> {
+  const trigger = object(alarm, "Trigger");
+  const metrics = trigger === undefined ? undefined : array(trigger, "Metrics");
+  let kind: AlarmKind = "composite";
+  if (trigger !== undefined) {
+    kind =
+      text(trigger, "MetricName") === undefined && metrics !== undefined ? "metric-math" : "metric";
+  }
+
+  const pairs: [string, string | undefined][] = [
+    ["alarm_name", known.alarmName],
+    ["account_id", known.account],
+    ["region", known.region],
+  ];
+  if (kind === "metric" && trigger !== undefined) {
+    const comparison = text(trigger, "ComparisonOperator");
+    const threshold = scalar(trigger, "Threshold");
+    pairs.push(
+      ["namespace", text(trigger, "Namespace")],
+      ["metric_name", text(trigger, "MetricName")],
+      ["dimensions", formatDimensions(field(trigger, "Dimensions"))],
+      [
+        "threshold",
+        comparison === undefined || threshold === undefined
+          ? undefined
+          : `${comparison} ${threshold}`,
+      ],
+    );
+  } else if (kind === "metric-math") {
+    const stats = (metrics ?? []).map((m) =>
+      isJsonObject(m) ? object(m, "MetricStat") : undefined,
+    );
+    const watched = stats.map((s) => (s === undefined ? undefined : object(s, "Metric")));
+    pairs.push(
+      [
+        "namespace",
+        distinct(watched.map((m) => (m === undefined ? undefined : text(m, "Namespace")))),
+      ],
+      ["metric_name", "metric-math"],
+      [
+        "dimensions",
+        distinct(
+          watched.map((m) =>
+            m === undefined ? undefined : formatDimensions(field(m, "Dimensions")),
+          ),
+        ),
+      ],
+      ["expression", returnedExpression(metrics ?? [])],
+    );
+  } else {
+    pairs.push(["metric_name", "composite"], ["alarm_rule", text(alarm, "AlarmRule")]);
+  }
+  pairs.push(
+    ["old_state", text(alarm, "OldStateValue")],
+    ["new_state", known.newState],
+    ["topic_arn", text(envelope, "TopicArn")],
+  );
+
+  return Object.fromEntries(
+    pairs
+      .filter((pair): pair is [string, string] => pair[1] !== undefined && pair[1] !== "")
+      .map(([key, value]) => [key, truncate(value, METADATA_VALUE_MAX_CHARS)]),
+  );
+}
+
+/** The expression whose result the alarm compares: the one with ReturnData. */
+function returnedExpression(metrics: readonly unknown[]): string | undefined {
+  const queries = metrics.filter(isJsonObject);
+  const returned = queries.find(
+    (q) => field(q, "ReturnData") === true && text(q, "Expression") !== undefined,
+  );
+  return text(
+    returned ?? queries.find((q) => text(q, "Expression") !== undefined) ?? {},
+    "Expression",
+  );
+}
+
+/**
+ * `name=value,…`. SNS writes dimensions as `[{value, name}]`; the API's
+ * `[{Name, Value}]` and EventBridge's `{name: value}` are read too, so a
+ * relay that reshapes them still gets its dimensions shown.
+ */
+function formatDimensions(dimensions: unknown): string | undefined {
+  let pairs: [string | undefined, string | undefined][] = [];
+  if (Array.isArray(dimensions)) {
+    pairs = dimensions
+      .filter(isJsonObject)
+      .map((d) => [text(d, "name") ?? text(d, "Name"), scalar(d, "value") ?? scalar(d, "Value")]);
+  } else if (isJsonObject(dimensions)) {
+    pairs = Object.keys(dimensions).map((name) => [name, scalar(dimensions, name)]);
+  }
+  const shown = pairs
+    .filter((pair): pair is [string, string] => pair[0] !== undefined && pair[1] !== undefined)
+    .map(([name, value]) => `${name}=${value}`);
+  return shown.length === 0 ? undefined : shown.join(",");
+}
+
+/** Distinct non-empty values in order, comma-separated. */
+function distinct(values: readonly (string | undefined)[]): string | undefined {
+  const kept = [...new Set(values.filter((v): v is string => v !== undefined && v !== ""))];
+  return kept.length === 0 ? undefined : kept.join(",");
+}
+
+/**
+ * `2026-11-27T12:00:00.000+0000` (CloudWatch) or `…Z` (SNS). Parsed by hand
+ * because Date.parse rolls impossible dates over (February 30 becomes
+ * March 2) instead of refusing them.
+ */
+const AWS_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+
+function parseAwsTime(value: unknown): Date | undefined {
+  const match = typeof value === "string" ? AWS_TIME.exec(value) : null;
+  if (match === null) {
+    return undefined;
+  }
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const millis = Number((match[7] ?? "").padEnd(3, "0").slice(0, 3));
+  const offsetHours = Number(match[9] ?? 0);
+  const offsetMinutes = Number(match[10] ?? 0);
+  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
+    return undefined;
+  }
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, keeps years below 100 as written.
+  date.setUTCFullYear(year, month - 1, day);
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day
+  ) {
+    return undefined;
+  }
+  const sign = match[8] === "-" ? -1 : 1;
+  date.setUTCHours(hour, minute - sign * (offsetHours * 60 + offsetMinutes), second, millis);
+  return date;
+}
+
+/** An own property, with JSON null folded into absent. */
+function field(obj: JsonObject, name: string): unknown {
+  const value = Object.hasOwn(obj, name) ? obj[name] : undefined;
+  return value === null ? undefined : value;
+}
+
+/** A string field; any other type counts as absent, as nothing is refused for it. */
+function text(obj: JsonObject, name: string): string | undefined {
+  const value = field(obj, name);
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A string, number or boolean field as text (`Threshold` is a number). */
+function scalar(obj: JsonObject, name: string): string | undefined {
+  const value = field(obj, name);
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
+    ? String(value)
+    : undefined;
+}
+
+function object(obj: JsonObject, name: string): JsonObject | undefined {
+  const value = field(obj, name);
+  return isJsonObject(value) ? value : undefined;
+}
+
+function array(obj: JsonObject, name: string): readonly unknown[] | undefined {
+  const value = field(obj, name);
+  return Array.isArray(value) ? (value as unknown[]) : undefined;
+}
+
+function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}

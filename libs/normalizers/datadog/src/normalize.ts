@@ -1,0 +1,433 @@
+import { createHash } from "node:crypto";
+import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  AlertAction,
+  IncidentStatus,
+  NormalizedAlertSchema,
+  Severity,
+  type NormalizedAlert,
+} from "@runframe/contracts";
+import {
+  charLength,
+  decodeJsonObject,
+  isJsonObject,
+  truncate,
+  type Normalize,
+} from "@runframe/util";
+
+/*
+ * Datadog posts whatever JSON template the user pasted into its webhook
+ * integration, with `$VARIABLES` replaced by strings. There is no schema to
+ * enforce: every field may be missing, null, empty or left unsubstituted
+ * (Datadog leaves a variable it has no value for as the literal `$NAME`), so
+ * everything except the body being a JSON object is optional. Two shapes are
+ * understood: Datadog's documented default template and the richer one in
+ * src/recommended-template.json.
+ */
+
+/** Published limit on a normalized alert's title, in code points. */
+export const TITLE_MAX_CHARS = 500;
+/** Published limit on a normalized alert's description, in code points. */
+export const DESCRIPTION_MAX_CHARS = 5000;
+/** Published limit on a dedup key; longer natural keys are hashed. */
+export const DEDUP_KEY_MAX_CHARS = 255;
+/** At most this many metadata pairs, the limit custom webhooks publish. */
+export const METADATA_MAX_KEYS = 10;
+/** Metadata values are cut to this many code points. */
+export const METADATA_VALUE_MAX_CHARS = 1000;
+/**
+ * A longer `link` is dropped rather than cut: a truncated URL points
+ * nowhere. Datadog's own links are a small fraction of this.
+ */
+export const SOURCE_URL_MAX_CHARS = 2048;
+/** The published limit on a service id; a longer `service_id:` tag is ignored. */
+export const SERVICE_ID_MAX_CHARS = 50;
+/** The title of an alert whose payload names none. */
+export const DEFAULT_TITLE = "Datadog alert";
+
+/**
+ * How Datadog's fields map to a severity, checked in this order:
+ *
+ * | field            | value          | severity |
+ * |------------------|----------------|----------|
+ * | `alert_priority` | P1             | SEV1     |
+ * | `alert_priority` | P2             | SEV2     |
+ * | `alert_priority` | P3             | SEV3     |
+ * | `alert_priority` | P4, P5         | SEV4     |
+ * | `alert_type`     | error          | SEV2     |
+ * | `alert_type`     | warning        | SEV3     |
+ * | `alert_type`     | info, success  | SEV4     |
+ * | neither usable   |                | UNSPECIFIED |
+ *
+ * The monitor's priority is what its owner chose, so it wins over the alert
+ * type, which only says which threshold was crossed. SEV0 is never derived:
+ * Datadog has nothing above P1, and declaring a SEV0 is a human decision.
+ * Both fields are matched ignoring case and surrounding spaces.
+ */
+export const DATADOG_SEVERITY_TABLE: {
+  readonly alertPriority: ReadonlyMap<string, Severity>;
+  readonly alertType: ReadonlyMap<string, Severity>;
+} = {
+  alertPriority: new Map([
+    ["p1", Severity.SEV1],
+    ["p2", Severity.SEV2],
+    ["p3", Severity.SEV3],
+    ["p4", Severity.SEV4],
+    ["p5", Severity.SEV4],
+  ]),
+  alertType: new Map([
+    ["error", Severity.SEV2],
+    ["warning", Severity.SEV3],
+    ["info", Severity.SEV4],
+    ["success", Severity.SEV4],
+  ]),
+};
+
+/**
+ * Normalizes one Datadog webhook delivery into exactly one alert: Datadog
+ * sends one webhook per monitor notification, per group.
+ *
+ * - Resolve when `alert_transition` is `Recovered` (any case). Without a
+ *   usable `alert_transition` (the default template), resolve when the title
+ *   (`alert_title` or `title`) starts with a `[Recovered]` or
+ *   `[Recovered on {…}]` marker (possibly after `[P1]`), or `alert_type` is
+ *   `success`. Everything
+ *   else triggers, `No Data` included: a monitor that stops receiving data
+ *   is usually as broken as one that fires.
+ * - Dedup key, first that applies (one monitor alerts for many groups, so
+ *   its id alone is not enough):
+ *   1. `datadog:<alert_id>:<alert_scope>`, else `datadog:<alert_id>:<aggreg_key>`;
+ *   2. `datadog:<aggreg_key>`;
+ *   3. `datadog:<title key>`: the title without its transition and priority
+ *      markers, keeping the group a multi-alert title names
+ *      (`[Triggered on {host:web-1}] CPU` → `[host:web-1] CPU`), so trigger
+ *      and recovery of one monitor and group share it;
+ *   4. `datadog:<alert_id>`;
+ *   5. none: every such delivery opens its own incident.
+ *   A key longer than 255 characters becomes `datadog:sha256:<hex>` of it.
+ *   The scope's comma-separated tags are trimmed, so `a, b` and `a,b` match.
+ * - Title: `alert_title`, else `title`, each without its markers (as in the
+ *   title key: the state changes with every notification while the incident
+ *   stays the same) and skipped when nothing else is left, else
+ *   "Datadog alert". Description: `body`, without the `%%%` fences Datadog
+ *   wraps Markdown in. Source URL: `link`, if an absolute http(s) URL.
+ * - Service: a `service_id:` tag in `alert_scope` (the group that alerted),
+ *   else in `tags`, else the integration's default. Datadog lowercases tag
+ *   values, so `ser-00002` is restored to `SER-00002`.
+ * - Occurred at: `date`, else `last_updated`, as epoch milliseconds, epoch
+ *   seconds or an ISO-8601 date; else the receive time.
+ * - Metadata, when present: monitor_id, alert_scope, alert_priority,
+ *   alert_transition, alert_type, alert_metric, hostname, org_name,
+ *   event_type, event_id (ten keys, values cut to 1000 characters).
+ * - A value that is null, blank, not a string or number, or an unsubstituted
+ *   `$VARIABLE` counts as absent. Over-long values are truncated with a
+ *   marker, never refused.
+ *
+ * @throws ValidationError on `body` only when the body is not one JSON
+ * object (Datadog's "Encode as form" option is not supported).
+ */
+export const normalizeDatadog: Normalize = (input) => {
+  const payload = decodeJsonObject(input.body);
+  const fields = readFields(payload);
+
+  const title = [fields.alertTitle, fields.title]
+    .map((raw) => (raw === undefined ? undefined : displayTitle(parseTitle(raw))))
+    .find((shown) => shown !== undefined);
+  const resolved = isResolve(fields);
+  const action = resolved ? AlertAction.RESOLVE : AlertAction.TRIGGER;
+
+  return [
+    create(NormalizedAlertSchema, {
+      action,
+      status: resolved ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
+      severity: severityOf(fields),
+      title: truncate(title ?? DEFAULT_TITLE, TITLE_MAX_CHARS),
+      description: truncate(stripMarkdownFences(fields.body ?? ""), DESCRIPTION_MAX_CHARS),
+      serviceId:
+        serviceOverride(fields.alertScope) ??
+        serviceOverride(fields.tags) ??
+        input.integration.defaultServiceId,
+      sourceUrl: fields.link !== undefined && isHttpUrl(fields.link) ? fields.link : "",
+      dedupKey: dedupKeyOf(fields, title),
+      metadata: metadataOf(fields),
+      occurTime: timestampFromDate(
+        parseTime(fields.date) ?? parseTime(fields.lastUpdated) ?? input.receiveTime,
+      ),
+      truncatedAlerts: 0,
+    }),
+  ];
+};
+
+/** The payload fields this normalizer reads, each a usable value or absent. */
+interface Fields {
+  readonly eventId: string | undefined;
+  readonly alertId: string | undefined;
+  readonly aggregKey: string | undefined;
+  readonly alertTransition: string | undefined;
+  readonly alertType: string | undefined;
+  readonly alertPriority: string | undefined;
+  readonly alertScope: string | undefined;
+  readonly alertTitle: string | undefined;
+  readonly title: string | undefined;
+  readonly body: string | undefined;
+  readonly link: string | undefined;
+  readonly tags: string | undefined;
+  readonly hostname: string | undefined;
+  readonly date: string | undefined;
+  readonly lastUpdated: string | undefined;
+  readonly eventType: string | undefined;
+  readonly orgName: string | undefined;
+  readonly alertMetric: string | undefined;
+}
+
+function readFields(payload: Record<string, unknown>): Fields {
+  const org = own(payload, "org");
+  return {
+    eventId: text(payload, "id"),
+    alertId: text(payload, "alert_id"),
+    aggregKey: text(payload, "aggreg_key"),
+    alertTransition: text(payload, "alert_transition"),
+    alertType: text(payload, "alert_type"),
+    alertPriority: text(payload, "alert_priority"),
+    alertScope: text(payload, "alert_scope"),
+    alertTitle: text(payload, "alert_title"),
+    title: text(payload, "title"),
+    body: text(payload, "body", { trim: false }),
+    link: text(payload, "link"),
+    tags: text(payload, "tags"),
+    hostname: text(payload, "hostname"),
+    date: text(payload, "date"),
+    lastUpdated: text(payload, "last_updated"),
+    eventType: text(payload, "event_type"),
+    orgName: isJsonObject(org) ? text(org, "name") : undefined,
+    alertMetric: text(payload, "alert_metric"),
+  };
+}
+
+/** What Datadog leaves in the payload for a variable it has no value for. */
+const UNSUBSTITUTED = /^\$[A-Z][A-Z0-9_]*$/;
+
+/**
+ * A field as text, or undefined when it carries nothing. Numbers are
+ * accepted because a template may leave a variable unquoted (`"date": $DATE`).
+ * Values are trimmed unless the spacing is content (the message body).
+ */
+function text(
+  object: Record<string, unknown>,
+  field: string,
+  options: { trim: boolean } = { trim: true },
+): string | undefined {
+  const value = own(object, field);
+  let s: string;
+  if (typeof value === "string") {
+    s = value;
+  } else if (typeof value === "number" && Number.isFinite(value)) {
+    s = String(value);
+  } else {
+    return undefined;
+  }
+  const trimmed = s.trim();
+  if (trimmed === "" || UNSUBSTITUTED.test(trimmed)) {
+    return undefined;
+  }
+  return options.trim ? trimmed : s;
+}
+
+/** Own properties only: a `__proto__` key in the payload is just a key. */
+function own(object: Record<string, unknown>, field: string): unknown {
+  return Object.hasOwn(object, field) ? object[field] : undefined;
+}
+
+function isResolve(fields: Fields): boolean {
+  if (fields.alertTransition !== undefined) {
+    return fields.alertTransition.toLowerCase() === "recovered";
+  }
+  return (
+    fields.alertType?.toLowerCase() === "success" ||
+    [fields.alertTitle, fields.title].some((raw) => raw !== undefined && parseTitle(raw).recovered)
+  );
+}
+
+function severityOf(fields: Fields): Severity {
+  const { alertPriority, alertType } = DATADOG_SEVERITY_TABLE;
+  return (
+    alertPriority.get(fields.alertPriority?.toLowerCase() ?? "") ??
+    alertType.get(fields.alertType?.toLowerCase() ?? "") ??
+    Severity.UNSPECIFIED
+  );
+}
+
+/** A Datadog title split into its leading markers and the monitor's name. */
+interface ParsedTitle {
+  /** The title without its markers; may be empty. */
+  readonly name: string;
+  /** The group a multi-alert marker names (`host:web-1`), normalized. */
+  readonly group: string | undefined;
+  /** True when a marker says the monitor recovered. */
+  readonly recovered: boolean;
+}
+
+/**
+ * One leading marker: a priority (`[P1]`) or a transition (`[Triggered]`,
+ * `[Recovered on {host:web-1}]`, `[Re-No Data]` …). Datadog may put several
+ * in front of a title (`[P1] [Triggered on {…}] CPU high`).
+ */
+const TITLE_MARKER =
+  /^\[\s*(P[1-5]|Re-Triggered|Triggered|Recovered|Re-Warn|Warn|Re-No Data|No Data|Renotify)(?:\s+on\s+\{([^}]*)\})?\s*\]\s*/i;
+
+function parseTitle(title: string): ParsedTitle {
+  let rest = title;
+  let group: string | undefined;
+  let recovered = false;
+  for (let match = TITLE_MARKER.exec(rest); match !== null; match = TITLE_MARKER.exec(rest)) {
+    recovered ||= match[1]?.toLowerCase() === "recovered";
+    group ??= normalizeTagList(match[2] ?? "");
+    rest = rest.slice(match[0].length);
+  }
+  return { name: rest.trim(), group, recovered };
+}
+
+/**
+ * The title to show and, with the group kept, to key on: the state markers
+ * change with each notification of the same monitor and group, the rest
+ * does not.
+ */
+function displayTitle(parsed: ParsedTitle): string | undefined {
+  if (parsed.group === undefined) {
+    return parsed.name === "" ? undefined : parsed.name;
+  }
+  return parsed.name === "" ? `[${parsed.group}]` : `[${parsed.group}] ${parsed.name}`;
+}
+
+function dedupKeyOf(fields: Fields, title: string | undefined): string {
+  const scope = fields.alertScope === undefined ? undefined : normalizeTagList(fields.alertScope);
+  const group = scope ?? fields.aggregKey;
+  let natural: string | undefined;
+  if (fields.alertId !== undefined && group !== undefined) {
+    natural = `${fields.alertId}:${group}`;
+  } else if (fields.aggregKey !== undefined) {
+    natural = fields.aggregKey;
+  } else {
+    natural = title ?? fields.alertId;
+  }
+  if (natural === undefined) {
+    return "";
+  }
+  const key = `datadog:${natural}`;
+  if (charLength(key) <= DEDUP_KEY_MAX_CHARS) {
+    return key;
+  }
+  return `datadog:sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+}
+
+/**
+ * Datadog writes tag lists both as `a:1, b:2` and `a:1,b:2`; trimming each
+ * tag makes the two the same key. Undefined when no tag is left.
+ */
+function normalizeTagList(list: string): string | undefined {
+  const tags = splitTags(list);
+  return tags.length === 0 ? undefined : tags.join(",");
+}
+
+function splitTags(list: string): string[] {
+  return list
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== "");
+}
+
+const SERVICE_TAG = "service_id:";
+/** Datadog lowercases tags; our service ids are `SER-` and digits. */
+const LOWERCASED_SERVICE_ID = /^ser-\d+$/;
+
+/** The value of the first usable `service_id:` tag in a comma-separated list. */
+function serviceOverride(list: string | undefined): string | undefined {
+  for (const tag of splitTags(list ?? "")) {
+    if (tag.slice(0, SERVICE_TAG.length).toLowerCase() !== SERVICE_TAG) {
+      continue;
+    }
+    const value = tag.slice(SERVICE_TAG.length).trim();
+    if (value !== "" && charLength(value) <= SERVICE_ID_MAX_CHARS) {
+      return LOWERCASED_SERVICE_ID.test(value) ? value.toUpperCase() : value;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `$EVENT_MSG` arrives as `%%%\n…markdown…\n%%%`, Datadog's markers for
+ * Markdown text; they mean nothing to a reader of the incident.
+ */
+function stripMarkdownFences(body: string): string {
+  const match = /^\s*%%%\s*\n([\s\S]*?)\n\s*%%%\s*$/.exec(body);
+  return match?.[1] ?? body;
+}
+
+/** Same rule as the custom webhook's `source_url`, applied by dropping. */
+function isHttpUrl(value: string): boolean {
+  return (
+    charLength(value) <= SOURCE_URL_MAX_CHARS &&
+    /^https?:\/\//i.test(value) &&
+    !/[\s\p{Cc}]/u.test(value) &&
+    URL.canParse(value)
+  );
+}
+
+/**
+ * Epoch numbers at or above this are milliseconds: as seconds they would be
+ * past the year 5000, as milliseconds they are after March 1973.
+ */
+const EPOCH_MS_THRESHOLD = 1e11;
+/** The last instant a protobuf Timestamp can hold. */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * `$DATE` and `$LAST_UPDATED` are epoch milliseconds; epoch seconds and
+ * ISO-8601 are accepted for hand-written templates. Zero, negative and
+ * unparseable values are not times.
+ */
+function parseTime(value: string | undefined): Date | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(value)) {
+    const n = Number(value);
+    ms = n >= EPOCH_MS_THRESHOLD ? n : n * 1000;
+  } else if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    ms = Date.parse(value);
+  } else {
+    return undefined;
+  }
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_TIME_MS) {
+    return undefined;
+  }
+  return new Date(Math.floor(ms));
+}
+
+/**
+ * The identifiers an on-call engineer looks for first, in a fixed order.
+ * Ten keys at most, the limit custom webhooks publish.
+ */
+function metadataOf(fields: Fields): NormalizedAlert["metadata"] {
+  const candidates: [string, string | undefined][] = [
+    ["monitor_id", fields.alertId],
+    ["alert_scope", fields.alertScope],
+    ["alert_priority", fields.alertPriority],
+    ["alert_transition", fields.alertTransition],
+    ["alert_type", fields.alertType],
+    ["alert_metric", fields.alertMetric],
+    ["hostname", fields.hostname],
+    ["org_name", fields.orgName],
+    ["event_type", fields.eventType],
+    ["event_id", fields.eventId],
+  ];
+  const entries: [string, string][] = [];
+  for (const [key, value] of candidates) {
+    if (value !== undefined && entries.length < METADATA_MAX_KEYS) {
+      entries.push([key, truncate(value, METADATA_VALUE_MAX_CHARS)]);
+    }
+  }
+  return Object.fromEntries(entries);
+}
