@@ -45,7 +45,10 @@ export default tseslint.config(
       // Synchronous implementations of async interfaces (the SQLite stores)
       // are correct as they are; wrapping them only to satisfy this adds noise.
       "@typescript-eslint/require-await": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", ignoreRestSiblings: true },
+      ],
       "@nx/enforce-module-boundaries": [
         "error",
         {
