@@ -7,6 +7,6 @@ import { runNormalizerApp } from "@runframe/platform";
 runNormalizerApp({
   provider: "custom",
   defaultPort: 7101,
-  normalize: normalizeCustom,
+  createNormalize: () => normalizeCustom,
   env: process.env,
 });

@@ -7,6 +7,6 @@ import { runNormalizerApp } from "@runframe/platform";
 runNormalizerApp({
   provider: "datadog",
   defaultPort: 7102,
-  normalize: normalizeDatadog,
+  createNormalize: () => normalizeDatadog,
   env: process.env,
 });

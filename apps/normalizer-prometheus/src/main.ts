@@ -7,6 +7,6 @@ import { runNormalizerApp } from "@runframe/platform";
 runNormalizerApp({
   provider: "prometheus",
   defaultPort: 7104,
-  normalize: normalizePrometheus,
+  createNormalize: () => normalizePrometheus,
   env: process.env,
 });

@@ -7,6 +7,6 @@ import { runNormalizerApp } from "@runframe/platform";
 runNormalizerApp({
   provider: "sentry",
   defaultPort: 7103,
-  normalize: normalizeSentry,
+  createNormalize: () => normalizeSentry,
   env: process.env,
 });

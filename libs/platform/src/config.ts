@@ -12,8 +12,10 @@ export class ConfigError extends Error {
   }
 }
 
-type Specs = { [key: string]: ValidatorSpec<unknown> };
-type Cleaned<S extends Specs> = {
+/** The validators of a set of settings, by variable name. */
+export type Specs = { [key: string]: ValidatorSpec<unknown> };
+/** The validated values of a set of settings. */
+export type Cleaned<S extends Specs> = {
   readonly [K in keyof S]: S[K] extends ValidatorSpec<infer T> ? T : never;
 };
 

@@ -4,7 +4,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { IntegrationSchema, NormalizeResponseSchema, NormalizerService } from "@runframe/contracts";
 import type { Normalize } from "@runframe/util";
 import { createObservability, serve } from "./app.js";
-import { loadConfig, serverSpecs } from "./config.js";
+import { ConfigError, loadConfig, serverSpecs, type Cleaned, type Specs } from "./config.js";
 import { runMain } from "./main.js";
 
 /**
@@ -31,14 +31,20 @@ export function normalizerService(
  * The whole composition root of a normalizer app: every provider's app is
  * this with its own name, default port and `normalize`.
  */
-export function runNormalizerApp(options: {
+export function runNormalizerApp<S extends Specs = Record<never, never>>(options: {
   readonly provider: string;
   readonly defaultPort: number;
-  readonly normalize: Normalize;
+  /** Settings of the provider's own, validated with the standard ones. */
+  readonly settings?: S;
+  readonly createNormalize: (settings: Cleaned<S>) => Normalize;
   readonly env: NodeJS.ProcessEnv;
 }): void {
   runMain(async () => {
-    const config = loadConfig(options.env, serverSpecs(options.defaultPort));
+    const [config, settings] = loadBoth(
+      () => loadConfig(options.env, serverSpecs(options.defaultPort)),
+      () => loadConfig(options.env, options.settings ?? ({} as S)),
+    );
+    const normalize = options.createNormalize(settings);
     const { logger, metrics } = createObservability(
       `normalizer-${options.provider}`,
       config.LOG_LEVEL,
@@ -49,8 +55,30 @@ export function runNormalizerApp(options: {
       metrics,
       internal: [NormalizerService],
       routes(router) {
-        router.service(NormalizerService, normalizerService(options.normalize));
+        router.service(NormalizerService, normalizerService(normalize));
       },
     });
   });
+}
+
+/** Loads two sets of settings, reporting the problems of both in one error. */
+function loadBoth<A, B>(a: () => A, b: () => B): [A, B] {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) {
+        throw error;
+      }
+      problems.push(...error.problems);
+      return undefined;
+    }
+  };
+  const first = attempt(a);
+  const second = attempt(b);
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return [first as A, second as B];
 }
