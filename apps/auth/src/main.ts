@@ -62,7 +62,7 @@ runMain(async () => {
         [IntegrationService],
       ),
     ],
-    routes: authRoutes({ authenticator, integrations, apiKeys }),
+    routes: authRoutes({ authenticator, integrations, apiKeys, logger }),
     readiness: [storage.readiness, ...(limits.readiness ? [limits.readiness] : [])],
   });
   return {

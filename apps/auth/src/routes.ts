@@ -1,19 +1,30 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
-import { AuthService, IntegrationService } from "@runframe/contracts";
-import { teamCaller } from "@runframe/platform";
+import { AuthService, Disposition, IntegrationService } from "@runframe/contracts";
+import { teamCaller, type Logger } from "@runframe/platform";
 
 export interface AuthDeps {
+  readonly logger: Logger;
   readonly authenticator: Authenticator;
   readonly integrations: Integrations;
   readonly apiKeys: ApiKeys;
 }
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function authRoutes({ authenticator, integrations, apiKeys }: AuthDeps) {
+export function authRoutes({ authenticator, integrations, apiKeys, logger }: AuthDeps) {
   return (router: ConnectRouter) => {
     router.service(AuthService, {
-      authenticate: (req) => authenticator.authenticate(req),
+      async authenticate(req) {
+        const result = await authenticator.authenticate(req);
+        if (result.disposition === Disposition.HANDLED) {
+          // Deliveries auth consumes itself (SNS confirmations) leave a record here.
+          logger.info(
+            { integration: result.integration?.id, outcome: result.message },
+            "delivery handled by auth",
+          );
+        }
+        return result;
+      },
       async verifyApiKey(req) {
         const key = await apiKeys.verify(req.secret);
         return { organizationId: key.organizationId, keyId: key.id, role: key.role };
