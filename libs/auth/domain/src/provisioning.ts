@@ -1,13 +1,15 @@
-import type { Bootstrap } from "@runframe/util";
+import { AlreadyExistsError, type Bootstrap } from "@runframe/util";
 import { hashSecret, keyHint } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
 import type { SecretBox } from "./secret-box.js";
 
 /**
  * Applies the auth service's part of a provisioning file: API keys and
- * integrations, stored hashed and sealed. Idempotent: applying the same file
- * again leaves the same state (creation times are kept; a changed routing
- * key or secret in the file replaces the stored one).
+ * integrations, stored hashed and sealed. Idempotent. An integration is
+ * created from the file only when it does not exist yet: once it exists, the
+ * team API owns it, so a restart never re-enables a disabled integration,
+ * restores a rotated (perhaps leaked) routing key or drops a signing secret
+ * set through the API. API keys, which only the file manages, are replaced.
  */
 export async function applyProvisioning(
   bootstrap: Bootstrap,
@@ -28,12 +30,9 @@ export async function applyProvisioning(
       apiKeys++;
     }
     for (const spec of org.integrations) {
-      const existing = await repo.get(org.id, spec.id);
-      const keyHash = hashSecret(spec.routingKey);
-      const currentSecret =
-        existing?.signingSecrets[0] && existing.signingSecrets[0].notAfter === undefined
-          ? secrets.open(existing.signingSecrets[0].sealed, spec.id)
-          : "";
+      if ((await repo.get(org.id, spec.id)) !== undefined) {
+        continue;
+      }
       const record: IntegrationRecord = {
         id: spec.id,
         organizationId: org.id,
@@ -42,42 +41,24 @@ export async function applyProvisioning(
         defaultServiceId: spec.defaultServiceId,
         enabled: true,
         rateLimitPerMinute: spec.rateLimitPerMinute,
-        routingKeyHash: keyHash,
+        routingKeyHash: hashSecret(spec.routingKey),
         routingKeyHint: keyHint(spec.routingKey),
         signingSecrets:
-          spec.signingSecret === ""
-            ? []
-            : [
-                {
-                  // Re-sealing an unchanged secret would churn the stored value.
-                  sealed:
-                    currentSecret === spec.signingSecret
-                      ? existing!.signingSecrets[0]!.sealed
-                      : secrets.seal(spec.signingSecret, spec.id),
-                },
-              ],
+          spec.signingSecret === "" ? [] : [{ sealed: secrets.seal(spec.signingSecret, spec.id) }],
         snsTopicArns: spec.snsTopicArns,
-        createdAt: existing?.createdAt ?? now,
-        updatedAt:
-          existing === undefined || changed(existing, keyHash, spec) ? now : existing.updatedAt,
+        createdAt: now,
+        updatedAt: now,
       };
-      await repo.put(record);
-      integrations++;
+      try {
+        await repo.insert(record);
+        integrations++;
+      } catch (error) {
+        // Another replica starting at the same time created it first.
+        if (!(error instanceof AlreadyExistsError)) {
+          throw error;
+        }
+      }
     }
   }
   return { integrations, apiKeys };
-}
-
-function changed(
-  existing: IntegrationRecord,
-  keyHash: string,
-  spec: Bootstrap["organizations"][number]["integrations"][number],
-): boolean {
-  return (
-    existing.routingKeyHash !== keyHash ||
-    existing.name !== spec.name ||
-    existing.defaultServiceId !== spec.defaultServiceId ||
-    existing.rateLimitPerMinute !== spec.rateLimitPerMinute ||
-    !existing.enabled
-  );
 }

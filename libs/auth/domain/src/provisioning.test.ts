@@ -1,0 +1,63 @@
+import { IntegrationType } from "@runframe/contracts";
+import { parseBootstrap } from "@runframe/util";
+import { describe, expect, it } from "vitest";
+import { hashSecret } from "./keys.js";
+import type { ApiKeyRecord, IntegrationRecord, IntegrationRepository } from "./model.js";
+import { applyProvisioning } from "./provisioning.js";
+import { SecretBox } from "./secret-box.js";
+
+/** The smallest repository that behaves like the real ones for these calls. */
+function memoryRepo(): IntegrationRepository & { records: Map<string, IntegrationRecord> } {
+  const records = new Map<string, IntegrationRecord>();
+  const keys = new Map<string, ApiKeyRecord>();
+  return {
+    records,
+    findByRoutingKeyHash: async (hash) =>
+      [...records.values()].find((r) => r.routingKeyHash === hash),
+    get: async (org, id) => (records.get(id)?.organizationId === org ? records.get(id) : undefined),
+    list: async () => ({ items: [...records.values()], next: undefined }),
+    insert: async (r) => void records.set(r.id, r),
+    put: async (r) => void records.set(r.id, r),
+    findApiKey: async (hash) => [...keys.values()].find((k) => k.secretHash === hash),
+    putApiKey: async (k) => void keys.set(k.id, k),
+  };
+}
+
+const file = parseBootstrap(
+  JSON.stringify({
+    organizations: [
+      {
+        id: "org-a",
+        name: "A",
+        apiKeys: [{ id: "key-a", secret: "k".repeat(40), role: "admin" }],
+        integrations: [{ id: "int-a", type: "custom", name: "A", routingKey: "r".repeat(40) }],
+      },
+    ],
+  }),
+);
+
+describe("applyProvisioning", () => {
+  const box = new SecretBox(new Uint8Array(32).fill(1));
+
+  it("creates what is missing and never undoes what the team API changed", async () => {
+    const repo = memoryRepo();
+    expect(await applyProvisioning(file, repo, box)).toEqual({ integrations: 1, apiKeys: 1 });
+    const created = repo.records.get("int-a")!;
+    expect(created).toMatchObject({
+      type: IntegrationType.CUSTOM,
+      enabled: true,
+      routingKeyHash: hashSecret("r".repeat(40)),
+    });
+
+    // An admin rotates the leaked key, adds a secret and disables it.
+    const changed = {
+      ...created,
+      enabled: false,
+      routingKeyHash: "rotated",
+      signingSecrets: [{ sealed: "v1.x.y.z" }],
+    };
+    await repo.put(changed);
+    expect(await applyProvisioning(file, repo, box)).toEqual({ integrations: 0, apiKeys: 1 });
+    expect(repo.records.get("int-a")).toEqual(changed);
+  });
+});
