@@ -62,9 +62,18 @@ export function httpErrorFromRpc(error: unknown): HttpError {
     }
     case Code.ResourceExhausted: {
       const state = err.findDetails(RateLimitStateSchema)[0];
-      const retryAfter = Math.max(1, state?.retryAfterSeconds ?? 1);
+      if (state === undefined) {
+        // Not a rate limit: a message over an internal size limit, which no
+        // retry can fix (and 429 would make some senders drop it silently).
+        return httpError(
+          413,
+          "payload_too_large",
+          "the payload produces more data than one webhook may carry",
+        );
+      }
+      const retryAfter = Math.max(1, state.retryAfterSeconds);
       const headers: Record<string, string> = { "retry-after": String(retryAfter) };
-      if (state && state.limit > 0) {
+      if (state.limit > 0) {
         Object.assign(headers, rateLimitHeaders(state.limit, 0, state.resetTime?.seconds));
       }
       return httpError(429, "rate_limited", err.rawMessage, headers);

@@ -60,7 +60,6 @@ const forwardedHeaders = new Set([
   "x-amz-sns-message-id",
   "x-amz-sns-topic-arn",
   "x-amz-sns-subscription-arn",
-  "authorization",
 ]);
 
 const actionNames: Record<IngestAction, string> = {
@@ -119,7 +118,10 @@ export async function handleWebhook(
   }
 
   const headers = collectHeaders(req.headers);
-  const signal = AbortSignal.timeout(deps.timeoutMs);
+  // One budget for the whole chain; each call gets what is left of it as its
+  // deadline, which Connect sends downstream and turns into a 504 here.
+  const deadline = receivedAt.getTime() + deps.timeoutMs;
+  const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
   try {
     const auth = await deps.auth.authenticate(
       {
@@ -129,7 +131,7 @@ export async function handleWebhook(
         receiveTime: timestampFromDate(receivedAt),
         sourceAddress: req.socket.remoteAddress ?? "",
       },
-      { signal },
+      budget(),
     );
     const limit = auth.rateLimit;
     const limitHeaders = limit
@@ -149,7 +151,7 @@ export async function handleWebhook(
     }
     const { alerts } = await normalizer.normalize(
       { integration, headers, body, receiveTime: timestampFromDate(receivedAt) },
-      { signal },
+      budget(),
     );
     const { results } = await deps.incident.ingest(
       {
@@ -159,7 +161,7 @@ export async function handleWebhook(
         alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
         receiveTime: timestampFromDate(receivedAt),
       },
-      { signal },
+      budget(),
     );
     return {
       status: 202,

@@ -3,6 +3,9 @@ import { createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
 import { internalCallInterceptor } from "./interceptors.js";
 
+/** Largest message accepted between services (a 1 MiB webhook plus its envelope). */
+export const INTERNAL_MAX_BYTES = 4 * 1024 * 1024;
+
 /** The wire protocol for calls between Runframe services. */
 export type RpcProtocol = "connect" | "grpc";
 
@@ -29,6 +32,8 @@ export function createInternalTransport(options: InternalTransportOptions): Tran
     useBinaryFormat: true,
     interceptors: [internalCallInterceptor(options.token)],
     pingIntervalMs: 30_000,
+    // Answers are bounded like requests: a runaway response is refused, not buffered.
+    readMaxBytes: INTERNAL_MAX_BYTES,
   };
   return options.protocol === "grpc" ? createGrpcTransport(common) : createConnectTransport(common);
 }

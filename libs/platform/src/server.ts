@@ -10,6 +10,7 @@ import {
 } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createAdminHandler, sendJson, type ReadinessCheck } from "./admin.js";
+import { INTERNAL_MAX_BYTES } from "./clients.js";
 import { createHealthService, HealthState } from "./health.js";
 import {
   errorInterceptor,
@@ -19,9 +20,6 @@ import {
 } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-
-/** Largest RPC message accepted: a 1 MiB webhook body plus its envelope. */
-const READ_MAX_BYTES = 4 * 1024 * 1024;
 
 export interface RpcServerOptions {
   readonly logger: Logger;
@@ -63,7 +61,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
   const serviceNames: string[] = [];
   let health: HealthState | undefined;
   const handler = connectNodeAdapter({
-    readMaxBytes: READ_MAX_BYTES,
+    readMaxBytes: INTERNAL_MAX_BYTES,
     interceptors: [
       requestIdInterceptor(),
       observabilityInterceptor(options.metrics, logger),

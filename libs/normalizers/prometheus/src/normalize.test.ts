@@ -27,7 +27,11 @@ import resolvedGroup from "./fixtures/resolved-group.json" with { type: "json" }
 import serviceIdOverride from "./fixtures/service-id-override.json" with { type: "json" };
 import truncatedAlerts from "./fixtures/truncated-alerts.json" with { type: "json" };
 import twoFiringAlerts from "./fixtures/two-firing-alerts.json" with { type: "json" };
-import { PROMETHEUS_SEVERITIES, normalizePrometheus } from "./normalize.js";
+import {
+  MAX_ALERTS_PER_DELIVERY,
+  PROMETHEUS_SEVERITIES,
+  normalizePrometheus,
+} from "./normalize.js";
 
 /** The shared fixture format, as every provider's fixtures are written. */
 interface Fixture {
@@ -648,5 +652,23 @@ describe("normalizePrometheus: metadata", () => {
       firing({ labels: { alertname: "A" }, annotations: { runbook_url: "https://r" } }),
     );
     expect(alert.metadata).toEqual({ alertname: "A", receiver: "runframe" });
+  });
+});
+
+describe("normalizePrometheus delivery size", () => {
+  it("keeps the first MAX_ALERTS_PER_DELIVERY alerts and counts the rest as truncated", () => {
+    const alerts = Array.from({ length: MAX_ALERTS_PER_DELIVERY + 5 }, (_, i) => ({
+      status: "firing",
+      fingerprint: `fp-${i}`,
+      labels: { alertname: "Flood" },
+    }));
+    const result = normalizePrometheus({
+      integration: create(IntegrationSchema, { defaultServiceId: "SER-00001" }),
+      headers: [],
+      body: new TextEncoder().encode(JSON.stringify({ version: "4", truncatedAlerts: 2, alerts })),
+      receiveTime: new Date("2026-11-27T12:00:00Z"),
+    });
+    expect(result).toHaveLength(MAX_ALERTS_PER_DELIVERY);
+    expect(result[0]?.truncatedAlerts).toBe(7);
   });
 });

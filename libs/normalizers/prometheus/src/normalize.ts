@@ -136,13 +136,21 @@ interface AlertEntry {
 export const normalizePrometheus: Normalize = (input) => {
   const payload = decodeJsonObject(input.body);
   const entries = readAlerts(payload);
+  // Alerts past the cap are dropped the way Alertmanager's own max_alerts
+  // drops them: counted in truncatedAlerts, so one delivery stays bounded.
+  const dropped = Math.max(0, entries.length - MAX_ALERTS_PER_DELIVERY);
   const group: Group = {
     receiver: nonEmptyString(field(payload, "receiver")),
     externalUrl: httpUrl(field(payload, "externalURL")),
-    truncatedAlerts: count(field(payload, "truncatedAlerts")),
+    truncatedAlerts: Math.min(0xffffffff, count(field(payload, "truncatedAlerts")) + dropped),
   };
-  return entries.map((entry) => normalizeAlert(entry, group, input));
+  return entries
+    .slice(0, MAX_ALERTS_PER_DELIVERY)
+    .map((entry) => normalizeAlert(entry, group, input));
 };
+
+/** The most alerts one delivery turns into incidents; the rest are counted as truncated. */
+export const MAX_ALERTS_PER_DELIVERY = 1000;
 
 /** The one structural check: `alerts` is a list of alerts with a known status. */
 function readAlerts(payload: Record<string, unknown>): AlertEntry[] {
