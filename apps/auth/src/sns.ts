@@ -2,6 +2,20 @@ import { DEFAULT_SNS_CERT_URL_PATTERN, SnsVerifier, type SnsSupport } from "@run
 import type { Logger } from "@runframe/platform";
 
 const TIMEOUT_MS = 5_000;
+/** An X.509 certificate in PEM is a few KiB; anything far larger is not one. */
+const MAX_CERTIFICATE_BYTES = 64 * 1024;
+
+async function readCapped(res: Response, limit: number): Promise<string> {
+  const declared = Number(res.headers.get("content-length"));
+  if (declared > limit) {
+    throw new Error(`certificate larger than ${limit} bytes`);
+  }
+  const body = new Uint8Array(await res.arrayBuffer());
+  if (body.length > limit) {
+    throw new Error(`certificate larger than ${limit} bytes`);
+  }
+  return new TextDecoder().decode(body);
+}
 
 /**
  * SNS support over real HTTPS: certificates are fetched (and cached by the
@@ -26,7 +40,7 @@ export function createSnsSupport(pattern: string, logger: Logger): SnsSupport {
   return {
     verifier: new SnsVerifier({
       urlPattern: new RegExp(pattern),
-      fetcher: { fetch: async (url) => (await get(url)).text() },
+      fetcher: { fetch: async (url) => readCapped(await get(url), MAX_CERTIFICATE_BYTES) },
     }),
     async confirmSubscription(url) {
       await (await get(url)).arrayBuffer();

@@ -246,6 +246,27 @@ print(response.status_code, response.text)
         expect(res.status).toBe(202);
       });
 
+      it("treats a re-signed retry with the same Idempotency-Key as the same delivery", async () => {
+        const payload = JSON.stringify({
+          title: "Retried",
+          service_id: "SER-00001",
+          dedup_key: `idem-${embedded}`,
+        });
+        const idempotencyKey = `deploy-${randomBytes(8).toString("hex")}`;
+        const attempt = (ts: number) =>
+          stack.webhook(keys.signed, payload, {
+            "x-runframe-signature": `sha256=${signed(payload, ts)}`,
+            "x-runframe-timestamp": String(ts),
+            "idempotency-key": idempotencyKey,
+          });
+        const first = await attempt(now() - 5);
+        const retry = await attempt(now());
+        const firstBody = (await first.json()) as { incidents: { id: string }[] };
+        expect(await retry.json()).toEqual(firstBody);
+        const { incident } = await teamA.getIncident({ incidentId: firstBody.incidents[0]!.id });
+        expect(incident?.occurrenceCount).toBe(1);
+      });
+
       it("answers a byte-identical redelivery with the original answer and one occurrence", async () => {
         const payload = JSON.stringify({
           title: "Redelivered",

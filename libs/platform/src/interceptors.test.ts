@@ -131,6 +131,20 @@ describe("error mapping", () => {
     });
   });
 
+  it.each([
+    ["MongoServerSelectionError", undefined],
+    ["MaxRetriesPerRequestError", undefined],
+    ["SqliteError", "SQLITE_BUSY"],
+  ])("turns a %s (%s) into Unavailable, to be retried", async (name, code) => {
+    const err = await failure(
+      clientFor(() => {
+        throw Object.assign(new Error("backend down at mongodb://user:pw@db"), { name, code });
+      }, token).normalize({}),
+    );
+    expect(err.code).toBe(Code.Unavailable);
+    expect(err.rawMessage).not.toContain("mongodb://");
+  });
+
   it("hides unexpected errors behind a generic Internal", async () => {
     const err = await failure(
       clientFor(() => {

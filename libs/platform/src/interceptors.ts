@@ -68,6 +68,19 @@ export function errorInterceptor(logger: Logger): Interceptor {
       if (error instanceof DomainError) {
         throw toConnectError(error);
       }
+      if (isBackendOutage(error)) {
+        logger.warn(
+          { err: error, rpc: `${req.service.typeName}/${req.method.name}` },
+          "storage unavailable",
+        );
+        throw new ConnectError(
+          "storage temporarily unavailable; retry later",
+          Code.Unavailable,
+          undefined,
+          undefined,
+          error,
+        );
+      }
       logger.error(
         { err: error, rpc: `${req.service.typeName}/${req.method.name}` },
         "unexpected error",
@@ -75,6 +88,40 @@ export function errorInterceptor(logger: Logger): Interceptor {
       throw new ConnectError("internal error", Code.Internal, undefined, undefined, error);
     }
   };
+}
+
+/** Driver errors that mean "try again later", recognised by name so platform needs no driver. */
+const OUTAGE_NAMES = new Set([
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoServerSelectionError",
+  "MongoTopologyClosedError",
+  "MongoNotConnectedError",
+  "MaxRetriesPerRequestError",
+]);
+const OUTAGE_CODES = new Set([
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+]);
+
+/**
+ * True for failures of a backing store that a retry may fix: connections
+ * refused or lost, no server selectable, a database busy past its timeout.
+ * These become UNAVAILABLE (503 with Retry-After at the edge), not INTERNAL.
+ */
+export function isBackendOutage(error: unknown): boolean {
+  if (!(error instanceof Error)) {
+    return false;
+  }
+  const code = (error as { code?: unknown }).code;
+  return (
+    OUTAGE_NAMES.has(error.name) ||
+    (typeof code === "string" && OUTAGE_CODES.has(code)) ||
+    error.message === "Connection is closed."
+  );
 }
 
 /**

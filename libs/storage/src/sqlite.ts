@@ -14,7 +14,8 @@ export function openSqlite(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, "runframe.db"));
   db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = NORMAL");
+  // FULL: a 2xx promises the incident is stored, so each commit is fsynced.
+  db.pragma("synchronous = FULL");
   db.pragma("busy_timeout = 10000");
   db.pragma("foreign_keys = ON");
   return db;

@@ -7,6 +7,7 @@ import {
   type AuthenticateResponseSchema,
 } from "@runframe/contracts";
 import {
+  DomainError,
   PermissionDeniedError,
   ResourceExhaustedError,
   TtlCache,
@@ -102,9 +103,9 @@ export class Authenticator {
     try {
       verified = await this.#verify(integration, req, now);
     } catch (error) {
-      // Only a refused signature counts as a failed attempt: a certificate
-      // host being down is our problem, not the sender's.
-      if (error instanceof UnauthenticatedError) {
+      // Every refused delivery counts, including SNS ones that failed on the
+      // topic or the certificate host: each may have cost an outbound fetch.
+      if (error instanceof DomainError) {
         await this.#countFailure(`bad-signature:{${keyHash}}`, this.#failureLimits.perKey);
         await this.#countFailure(`bad-signature-source:${source}`, this.#failureLimits.perSource);
       }
@@ -120,11 +121,10 @@ export class Authenticator {
       throw rateLimited(decision, "rate limit exceeded for this routing key");
     }
 
-    let deliveryKey = verified.deliveryKey;
+    // A sender's own Idempotency-Key wins: a retry re-signed with a fresh
+    // timestamp is still the same delivery to the sender.
     const idempotencyKey = headerValue(req.headers, "idempotency-key")?.trim();
-    if (deliveryKey === "" && idempotencyKey) {
-      deliveryKey = `idempotency-key:${idempotencyKey}`;
-    }
+    const deliveryKey = idempotencyKey ? `idempotency-key:${idempotencyKey}` : verified.deliveryKey;
     return {
       integration: toIntegration(integration),
       deliveryKey: deliveryKey && digest(`${integration.id}\n${deliveryKey}`),

@@ -230,7 +230,8 @@ export class MongoIncidentStore implements IncidentStore {
       { $set: { status: resolved.status, resolvedAt: at, resolvedBy: by, openKey: _id } },
     );
     if (doc.openKey !== _id) {
-      await this.#openKeys.deleteOne({ _id: doc.openKey });
+      // Only this incident's entry: a new incident may already own the key.
+      await this.#openKeys.deleteOne({ _id: doc.openKey, incident: _id });
     }
     return fromDoc(resolved);
   }

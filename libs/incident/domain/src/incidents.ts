@@ -245,14 +245,30 @@ export class Incidents {
     return results;
   }
 
-  async #trigger(req: IngestRequest, alert: NormalizedAlert, actor: string): Promise<StoredResult> {
+  async #trigger(
+    req: IngestRequest,
+    alert: NormalizedAlert,
+    actor: string,
+    retried = false,
+  ): Promise<StoredResult> {
     const snapshot = toSnapshot(alert);
     const status = openingStatus(alert);
     const dedupKey = alert.dedupKey;
     if (dedupKey !== "" && status !== IncidentStatus.RESOLVED) {
       const open = await this.store.findOpen(req.organizationId, req.integrationId, dedupKey);
       if (open !== undefined) {
-        return this.#retrigger(open, actor, snapshot, dedupKey);
+        const result = await this.#retrigger(open, actor, snapshot, dedupKey);
+        // A resolve may have closed the incident between finding it and
+        // recording this occurrence. The alert then belongs to a new
+        // incident: a trigger after a resolve opens one (once; a second
+        // race in a row is answered as it stands).
+        if (
+          !retried &&
+          (await this.store.get(open.organizationId, open.id))?.status === IncidentStatus.RESOLVED
+        ) {
+          return this.#trigger(req, alert, actor, true);
+        }
+        return result;
       }
     }
     const now = this.now();
