@@ -69,6 +69,20 @@ export function describeIntegrationRepositoryContract(
       expect(await fixture.repo.findByRoutingKeyHash("rotated")).toMatchObject({ enabled: false });
     });
 
+    it("replaces only an integration unchanged since it was read", async () => {
+      const read = record("int-21");
+      await fixture.repo.insert(read);
+      const first = { ...read, enabled: false, updatedAt: new Date(read.updatedAt.getTime() + 1) };
+      expect(await fixture.repo.replace(first, read.updatedAt)).toBe(true);
+      const stale = {
+        ...read,
+        routingKeyHash: "stale-write",
+        updatedAt: new Date(read.updatedAt.getTime() + 2),
+      };
+      expect(await fixture.repo.replace(stale, read.updatedAt)).toBe(false);
+      expect(await fixture.repo.get("org-a", "int-21")).toEqual(first);
+    });
+
     it("pages through an organization's integrations, oldest first", async () => {
       for (const id of ["int-11", "int-12", "int-13"]) {
         await fixture.repo.insert(record(id, { organizationId: "org-paged" }));

@@ -115,6 +115,18 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     }
   }
 
+  async replace(record: IntegrationRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    try {
+      const result = await this.#integrations.replaceOne(
+        { _id: record.id, updatedAt: expectedUpdatedAt },
+        toDoc(record),
+      );
+      return result.matchedCount === 1;
+    } catch (error) {
+      throw duplicate(error, "another integration already uses this routing key");
+    }
+  }
+
   async findApiKey(secretHash: string): Promise<ApiKeyRecord | undefined> {
     const doc = await this.#apiKeys.findOne({ secretHash });
     return doc

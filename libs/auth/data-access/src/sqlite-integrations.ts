@@ -117,6 +117,20 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
     }
   }
 
+  async replace(record: IntegrationRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    try {
+      const changes = this.db
+        .prepare(
+          `UPDATE integrations SET ${COLUMNS.map((c) => `${c} = @${c}`).join(", ")}
+           WHERE id = @id AND updated_at = @expected`,
+        )
+        .run({ ...toRow(record), expected: expectedUpdatedAt.getTime() }).changes;
+      return changes === 1;
+    } catch (error) {
+      throw duplicate(error, "another integration already uses this routing key");
+    }
+  }
+
   async findApiKey(secretHash: string): Promise<ApiKeyRecord | undefined> {
     const row = this.db
       .prepare<

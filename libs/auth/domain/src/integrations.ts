@@ -6,7 +6,13 @@ import {
   type Integration,
   type SetSigningSecretRequest,
 } from "@runframe/contracts";
-import { clampPageSize, NotFoundError, ValidationError, type Violation } from "@runframe/util";
+import {
+  clampPageSize,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  type Violation,
+} from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import { toIntegration } from "./convert.js";
 import { generateRoutingKey, hashSecret, keyHint } from "./keys.js";
@@ -25,6 +31,7 @@ export interface Caller {
 }
 
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+const MAX_CHANGE_ATTEMPTS = 5;
 const SIGNING_TYPES = new Set([IntegrationType.CUSTOM, IntegrationType.SENTRY]);
 
 /**
@@ -105,59 +112,78 @@ export class Integrations {
     caller: Caller,
     id: string,
   ): Promise<{ integration: Integration; routingKey: string }> {
-    const record = await this.#load(caller, id);
     const routingKey = generateRoutingKey();
-    const updated: IntegrationRecord = {
+    const updated = await this.#change(caller, id, (record) => ({
       ...record,
       routingKeyHash: hashSecret(routingKey),
       routingKeyHint: keyHint(routingKey),
-      updatedAt: this.now(),
-    };
-    await this.repo.put(updated);
-    this.onKeyChanged(record.routingKeyHash);
+    }));
     return { integration: toIntegration(updated), routingKey };
   }
 
   async setSigningSecret(caller: Caller, req: SetSigningSecretRequest): Promise<Integration> {
-    const record = await this.#load(caller, req.integrationId);
-    const violations: Violation[] = [];
-    if (req.signingSecret !== "") {
-      checkSecret(req.signingSecret, record.type, violations);
-    }
     if (req.gracePeriodSeconds > MAX_GRACE_SECONDS) {
-      violations.push({
-        field: "grace_period_seconds",
-        description: `must be at most ${MAX_GRACE_SECONDS}`,
-      });
+      throw new ValidationError([
+        { field: "grace_period_seconds", description: `must be at most ${MAX_GRACE_SECONDS}` },
+      ]);
     }
-    if (violations.length > 0) {
-      throw new ValidationError(violations);
-    }
-    const now = this.now();
-    const notAfter = new Date(now.getTime() + req.gracePeriodSeconds * 1000);
-    // The outgoing current secret keeps verifying until notAfter; older
-    // secrets keep their own, earlier, deadlines.
-    const previous: StoredSecret[] = record.signingSecrets
-      .map((s) => ({ sealed: s.sealed, notAfter: s.notAfter ?? notAfter }))
-      .filter((s) => s.notAfter > now);
-    const current = req.signingSecret
-      ? [{ sealed: this.secrets.seal(req.signingSecret, record.id) }]
-      : [];
-    const updated = { ...record, signingSecrets: [...current, ...previous], updatedAt: now };
-    await this.repo.put(updated);
-    this.onKeyChanged(record.routingKeyHash);
+    const updated = await this.#change(caller, req.integrationId, (record, now) => {
+      const violations: Violation[] = [];
+      if (req.signingSecret !== "") {
+        checkSecret(req.signingSecret, record.type, violations);
+      }
+      if (violations.length > 0) {
+        throw new ValidationError(violations);
+      }
+      const notAfter = new Date(now.getTime() + req.gracePeriodSeconds * 1000);
+      // The outgoing current secret keeps verifying until notAfter; older
+      // secrets keep their own, earlier, deadlines.
+      const previous: StoredSecret[] = record.signingSecrets
+        .map((s) => ({ sealed: s.sealed, notAfter: s.notAfter ?? notAfter }))
+        .filter((s) => s.notAfter > now);
+      const current = req.signingSecret
+        ? [{ sealed: this.secrets.seal(req.signingSecret, record.id) }]
+        : [];
+      return { ...record, signingSecrets: [...current, ...previous] };
+    });
     return toIntegration(updated);
   }
 
   async disable(caller: Caller, id: string): Promise<Integration> {
-    const record = await this.#load(caller, id);
-    if (!record.enabled) {
-      return toIntegration(record);
+    return toIntegration(
+      await this.#change(caller, id, (record) =>
+        record.enabled ? { ...record, enabled: false } : undefined,
+      ),
+    );
+  }
+
+  /**
+   * Read, change, write back only if nobody changed it meanwhile; otherwise
+   * start over from the fresh record. Without this, a rotation racing a
+   * secret change could silently restore the old (perhaps leaked) key.
+   * `apply` returns undefined when there is nothing to change.
+   */
+  async #change(
+    caller: Caller,
+    id: string,
+    apply: (record: IntegrationRecord, now: Date) => IntegrationRecord | undefined,
+  ): Promise<IntegrationRecord> {
+    for (let attempt = 0; attempt < MAX_CHANGE_ATTEMPTS; attempt++) {
+      const record = await this.#load(caller, id);
+      const now = this.now();
+      const changed = apply(record, now);
+      if (changed === undefined) {
+        return record;
+      }
+      // Strictly later than what was read, so the next writer's check fails.
+      const updatedAt = new Date(Math.max(now.getTime(), record.updatedAt.getTime() + 1));
+      const updated = { ...changed, updatedAt };
+      if (await this.repo.replace(updated, record.updatedAt)) {
+        this.onKeyChanged(record.routingKeyHash);
+        return updated;
+      }
     }
-    const updated = { ...record, enabled: false, updatedAt: this.now() };
-    await this.repo.put(updated);
-    this.onKeyChanged(record.routingKeyHash);
-    return toIntegration(updated);
+    throw new UnavailableError(`integration ${id} is being changed concurrently; retry`);
   }
 
   async #load(caller: Caller, id: string): Promise<IntegrationRecord> {

@@ -53,8 +53,14 @@ export interface IntegrationRepository {
   ): Promise<Page<IntegrationRecord>>;
   /** Inserts; throws AlreadyExistsError when the id or key hash is taken. */
   insert(record: IntegrationRecord): Promise<void>;
-  /** Creates or replaces by id (provisioning and updates). */
+  /** Creates or replaces by id. */
   put(record: IntegrationRecord): Promise<void>;
+  /**
+   * Replaces the integration only if it is still as last read (its
+   * `updatedAt` equals `expectedUpdatedAt`); false when another change came
+   * first. Throws AlreadyExistsError when the new routing key is taken.
+   */
+  replace(record: IntegrationRecord, expectedUpdatedAt: Date): Promise<boolean>;
   findApiKey(secretHash: string): Promise<ApiKeyRecord | undefined>;
   putApiKey(record: ApiKeyRecord): Promise<void>;
 }

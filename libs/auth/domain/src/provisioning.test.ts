@@ -18,6 +18,13 @@ function memoryRepo(): IntegrationRepository & { records: Map<string, Integratio
     list: async () => ({ items: [...records.values()], next: undefined }),
     insert: async (r) => void records.set(r.id, r),
     put: async (r) => void records.set(r.id, r),
+    replace: async (r, expected) => {
+      const ok = records.get(r.id)?.updatedAt.getTime() === expected.getTime();
+      if (ok) {
+        records.set(r.id, r);
+      }
+      return ok;
+    },
     findApiKey: async (hash) => [...keys.values()].find((k) => k.secretHash === hash),
     putApiKey: async (k) => void keys.set(k.id, k),
   };
