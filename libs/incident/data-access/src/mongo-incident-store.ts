@@ -1,7 +1,9 @@
 import {
   incidentId,
   openKeyOf,
-  type AlertSnapshot,
+  fromStoredAlert,
+  toStoredAlert,
+  type StoredAlert,
   type DeliveryClaim,
   type EventRecord,
   type IncidentActivity,
@@ -12,7 +14,7 @@ import {
   type Page,
   type StoredResult,
 } from "@runframe/incident-domain";
-import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
+import { IncidentEventType, IncidentStatus } from "@runframe/contracts";
 import { decodePageToken, encodePageToken } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
@@ -32,7 +34,7 @@ interface IncidentDoc {
   dedupKey: string;
   serviceId: string;
   status: string;
-  first: AlertDoc;
+  first: StoredAlert;
   /**
    * Unique across the collection. While the incident is open and has a dedup
    * key it is a digest of (organization, integration, key), so a second open
@@ -45,15 +47,6 @@ interface IncidentDoc {
   resolvedBy?: string;
 }
 
-interface AlertDoc {
-  title: string;
-  description: string;
-  severity: string;
-  sourceUrl: string;
-  metadata: Record<string, string>;
-  truncatedAlerts: number;
-}
-
 interface EventDoc {
   _id: string;
   organizationId: string;
@@ -62,7 +55,7 @@ interface EventDoc {
   actor: string;
   summary: string;
   createdAt: Date;
-  alert?: AlertDoc;
+  alert?: StoredAlert;
 }
 
 interface ServiceDoc {
@@ -282,7 +275,7 @@ export class MongoIncidentStore implements IncidentStore {
       actor: event.actor,
       summary: event.summary,
       createdAt: event.createdAt,
-      ...(event.alert && { alert: toAlertDoc(event.alert) }),
+      ...(event.alert && { alert: toStoredAlert(event.alert) }),
     });
   }
 
@@ -312,7 +305,9 @@ export class MongoIncidentStore implements IncidentStore {
     ]);
     return {
       retriggers,
-      ...(latest?.alert && { latest: { at: latest.createdAt, alert: fromAlertDoc(latest.alert) } }),
+      ...(latest?.alert && {
+        latest: { at: latest.createdAt, alert: fromStoredAlert(latest.alert) },
+      }),
       ...(ack && { acknowledged: { at: ack.createdAt, by: ack.actor } }),
     };
   }
@@ -472,7 +467,7 @@ function toDoc(r: IncidentRecord, key: string | undefined): IncidentDoc {
     dedupKey: r.dedupKey,
     serviceId: r.serviceId,
     status: IncidentStatus[r.status],
-    first: toAlertDoc(r.first),
+    first: toStoredAlert(r.first),
     openKey: key ?? _id,
     createdAt: r.createdAt,
     ...(r.resolvedAt && { resolvedAt: r.resolvedAt }),
@@ -489,32 +484,10 @@ function fromDoc(d: IncidentDoc): IncidentRecord {
     dedupKey: d.dedupKey,
     serviceId: d.serviceId,
     status: IncidentStatus[d.status as keyof typeof IncidentStatus] ?? IncidentStatus.NEW,
-    first: fromAlertDoc(d.first),
+    first: fromStoredAlert(d.first),
     createdAt: d.createdAt,
     ...(d.resolvedAt && { resolvedAt: d.resolvedAt }),
     ...(d.resolvedBy && { resolvedBy: d.resolvedBy }),
-  };
-}
-
-function toAlertDoc(a: AlertSnapshot): AlertDoc {
-  return {
-    title: a.title,
-    description: a.description,
-    severity: Severity[a.severity],
-    sourceUrl: a.sourceUrl,
-    metadata: { ...a.metadata },
-    truncatedAlerts: a.truncatedAlerts,
-  };
-}
-
-function fromAlertDoc(a: AlertDoc): AlertSnapshot {
-  return {
-    title: a.title,
-    description: a.description,
-    severity: Severity[a.severity as keyof typeof Severity] ?? Severity.UNSPECIFIED,
-    sourceUrl: a.sourceUrl,
-    metadata: { ...a.metadata },
-    truncatedAlerts: a.truncatedAlerts,
   };
 }
 
@@ -528,7 +501,7 @@ function fromEventDoc(d: EventDoc): EventRecord {
     actor: d.actor,
     summary: d.summary,
     createdAt: d.createdAt,
-    ...(d.alert && { alert: fromAlertDoc(d.alert) }),
+    ...(d.alert && { alert: fromStoredAlert(d.alert) }),
   };
 }
 

@@ -1,9 +1,11 @@
-import { IncidentEventType, IncidentStatus, Severity } from "@runframe/contracts";
+import { IncidentEventType, IncidentStatus } from "@runframe/contracts";
 import {
   incidentId,
   incidentNumber,
   openKeyOf,
-  type AlertSnapshot,
+  fromStoredAlert,
+  toStoredAlert,
+  type StoredAlert,
   type DeliveryClaim,
   type EventRecord,
   type IncidentActivity,
@@ -243,7 +245,7 @@ export class SqliteIncidentStore implements IncidentStore {
         event.actor,
         event.summary,
         event.createdAt.getTime(),
-        event.alert ? JSON.stringify(toAlertJson(event.alert)) : null,
+        event.alert ? JSON.stringify(toStoredAlert(event.alert)) : null,
       );
   }
 
@@ -275,7 +277,7 @@ export class SqliteIncidentStore implements IncidentStore {
       ...(latest?.alert && {
         latest: {
           at: new Date(latest.created_at),
-          alert: fromAlertJson(JSON.parse(latest.alert) as AlertJson),
+          alert: fromStoredAlert(JSON.parse(latest.alert) as StoredAlert),
         },
       }),
       ...(ack && { acknowledged: { at: new Date(ack.created_at), by: ack.actor } }),
@@ -405,23 +407,6 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 }
 
-interface AlertJson {
-  title: string;
-  description: string;
-  severity: string;
-  sourceUrl: string;
-  metadata: Record<string, string>;
-  truncatedAlerts: number;
-}
-
-function toAlertJson(a: AlertSnapshot): AlertJson {
-  return { ...a, severity: Severity[a.severity], metadata: { ...a.metadata } };
-}
-
-function fromAlertJson(a: AlertJson): AlertSnapshot {
-  return { ...a, severity: Severity[a.severity as keyof typeof Severity] ?? Severity.UNSPECIFIED };
-}
-
 function toRow(r: IncidentRecord, key: string): IncidentRow {
   return {
     organization_id: r.organizationId,
@@ -430,7 +415,7 @@ function toRow(r: IncidentRecord, key: string): IncidentRow {
     dedup_key: r.dedupKey,
     service_id: r.serviceId,
     status: IncidentStatus[r.status],
-    first_alert: JSON.stringify(toAlertJson(r.first)),
+    first_alert: JSON.stringify(toStoredAlert(r.first)),
     open_key: key,
     created_at: r.createdAt.getTime(),
     resolved_at: r.resolvedAt?.getTime() ?? null,
@@ -447,7 +432,7 @@ function fromRow(row: IncidentRow): IncidentRecord {
     dedupKey: row.dedup_key,
     serviceId: row.service_id,
     status: IncidentStatus[row.status as keyof typeof IncidentStatus] ?? IncidentStatus.NEW,
-    first: fromAlertJson(JSON.parse(row.first_alert) as AlertJson),
+    first: fromStoredAlert(JSON.parse(row.first_alert) as StoredAlert),
     createdAt: new Date(row.created_at),
     ...(row.resolved_at !== null && { resolvedAt: new Date(row.resolved_at) }),
     ...(row.resolved_by !== null && { resolvedBy: row.resolved_by }),
@@ -465,7 +450,7 @@ function fromEventRow(row: EventRow): EventRecord {
     actor: row.actor,
     summary: row.summary,
     createdAt: new Date(row.created_at),
-    ...(row.alert !== null && { alert: fromAlertJson(JSON.parse(row.alert) as AlertJson) }),
+    ...(row.alert !== null && { alert: fromStoredAlert(JSON.parse(row.alert) as StoredAlert) }),
   };
 }
 

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import type {
-  IncidentEventType,
-  IncidentStatus,
-  IngestAction,
+import {
   Severity,
+  type IncidentEventType,
+  type IncidentStatus,
+  type IngestAction,
 } from "@runframe/contracts";
 
 /** What an alert said, kept on the incident (first) and on each occurrence. */
@@ -14,6 +14,28 @@ export interface AlertSnapshot {
   readonly sourceUrl: string;
   readonly metadata: Readonly<Record<string, string>>;
   readonly truncatedAlerts: number;
+}
+
+/** An alert snapshot as the stores keep it: the severity by name, so stored data reads well. */
+export interface StoredAlert {
+  readonly title: string;
+  readonly description: string;
+  readonly severity: string;
+  readonly sourceUrl: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly truncatedAlerts: number;
+}
+
+export function toStoredAlert(a: AlertSnapshot): StoredAlert {
+  return { ...a, severity: Severity[a.severity], metadata: { ...a.metadata } };
+}
+
+export function fromStoredAlert(a: StoredAlert): AlertSnapshot {
+  return {
+    ...a,
+    severity: Severity[a.severity as keyof typeof Severity] ?? Severity.UNSPECIFIED,
+    metadata: { ...a.metadata },
+  };
 }
 
 /**
