@@ -117,6 +117,41 @@ export function describeIncidentStoreContract(
       expect(toIncident(view).occurrenceCount).toBe(1);
     });
 
+    it("does not apply an alert twice when a retry follows a failure part-way through", async () => {
+      let failOnce = true;
+      const flaky = new Proxy(fixture.store, {
+        get(target, prop) {
+          const value: unknown = Reflect.get(target, prop, target);
+          if (prop === "findOpen") {
+            return async (org: string, integration: string, key: string) => {
+              if (key === "partial-2" && failOnce) {
+                failOnce = false;
+                throw new Error("storage hiccup");
+              }
+              return target.findOpen(org, integration, key);
+            };
+          }
+          return typeof value === "function"
+            ? (value as (...a: unknown[]) => unknown).bind(target)
+            : value;
+        },
+      });
+      const request = create(IngestRequestSchema, {
+        organizationId: org,
+        integrationId: "int-1",
+        deliveryKey: "partial-delivery",
+        alerts: [alert({ dedupKey: "partial-1" }), alert({ dedupKey: "partial-2" })],
+      });
+      await expect(new Incidents(flaky).ingest(request)).rejects.toThrow("storage hiccup");
+      const retry = await incidents.ingest(request);
+      expect(retry.results.map((r) => r.action)).toEqual([
+        IngestAction.CREATED,
+        IngestAction.CREATED,
+      ]);
+      const first = await incidents.get(caller, retry.results[0]!.incidentId);
+      expect(toIncident(first).occurrenceCount).toBe(1);
+    });
+
     it("refuses an unknown service before writing anything", async () => {
       const before = (await incidents.list(caller, {}, 100, "")).views.length;
       await expect(ingest([{ dedupKey: "x" }, { serviceId: "SER-99999" }])).rejects.toThrow(

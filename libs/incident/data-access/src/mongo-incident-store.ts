@@ -106,10 +106,12 @@ export class MongoIncidentStore implements IncidentStore {
   readonly #services: Collection<ServiceDoc>;
   readonly #deliveries: Collection<DeliveryDoc>;
   readonly #openKeys: Collection<OpenKeyDoc>;
+  readonly #progress: Collection<{ _id: string; result: StoredResult; expiresAt: Date }>;
   readonly #numbers: IncidentNumbers;
 
   constructor(db: Db) {
     this.#openKeys = db.collection("open_dedup_keys");
+    this.#progress = db.collection("delivery_progress");
     this.#numbers = new IncidentNumbers(db);
     this.#incidents = db.collection("incidents");
     this.#events = db.collection("incident_events");
@@ -148,7 +150,11 @@ export class MongoIncidentStore implements IncidentStore {
 
   /** Deletes expired delivery-log entries (for servers without TTL indexes). */
   async purgeExpired(now: Date = new Date()): Promise<number> {
-    return (await this.#deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount;
+    const progress = await this.#progress.deleteMany({ expiresAt: { $lt: now } });
+    return (
+      (await this.#deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount +
+      progress.deletedCount
+    );
   }
 
   async findOpen(
@@ -404,6 +410,21 @@ export class MongoIncidentStore implements IncidentStore {
   async releaseDelivery(key: string): Promise<void> {
     // Only the claimant, or a taker-over of an expired lease, releases.
     await this.#deliveries.deleteOne({ _id: key });
+  }
+
+  async alertResult(key: string, index: number): Promise<StoredResult | undefined> {
+    const doc = await this.#progress.findOne({ _id: `${key}#${index}` });
+    return doc?.result;
+  }
+
+  async saveAlertResult(key: string, index: number, result: StoredResult, at: Date): Promise<void> {
+    // Insert-only and keyed by _id: a second writer (a lease takeover) is
+    // refused by the primary key, and the first record stands.
+    await insertUnique(this.#progress, {
+      _id: `${key}#${index}`,
+      result,
+      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
+    });
   }
 
   async logDelivery(

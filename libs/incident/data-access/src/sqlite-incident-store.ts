@@ -89,6 +89,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_expiry ON deliveries (expires_at);
+CREATE TABLE IF NOT EXISTS delivery_progress (
+  key TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (key, idx)
+) WITHOUT ROWID;
 `;
 
 /**
@@ -377,6 +384,24 @@ export class SqliteIncidentStore implements IncidentStore {
 
   async releaseDelivery(key: string): Promise<void> {
     this.db.prepare("DELETE FROM deliveries WHERE key = ?").run(key);
+  }
+
+  async alertResult(key: string, index: number): Promise<StoredResult | undefined> {
+    const row = this.db
+      .prepare<[string, number], { result: string }>(
+        "SELECT result FROM delivery_progress WHERE key = ? AND idx = ?",
+      )
+      .get(key, index);
+    return row ? (JSON.parse(row.result) as StoredResult) : undefined;
+  }
+
+  async saveAlertResult(key: string, index: number, result: StoredResult, at: Date): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO delivery_progress (key, idx, result, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key, idx) DO NOTHING`,
+      )
+      .run(key, index, JSON.stringify(result), at.getTime() + DELIVERY_RETENTION_MS);
   }
 
   async logDelivery(

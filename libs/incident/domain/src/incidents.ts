@@ -235,12 +235,24 @@ export class Incidents {
   async #apply(req: IngestRequest): Promise<StoredResult[]> {
     const actor = `integration:${req.integrationId}`;
     const results: StoredResult[] = [];
-    for (const alert of req.alerts) {
-      results.push(
+    for (const [index, alert] of req.alerts.entries()) {
+      // With a delivery key, alerts an earlier, failed attempt already
+      // applied are skipped: a retry must not count them twice.
+      const earlier = req.deliveryKey
+        ? await this.store.alertResult(req.deliveryKey, index)
+        : undefined;
+      if (earlier !== undefined) {
+        results.push(earlier);
+        continue;
+      }
+      const result =
         alert.action === AlertAction.RESOLVE && alert.dedupKey !== ""
           ? await this.#resolveByKey(req, alert, actor)
-          : await this.#trigger(req, alert, actor),
-      );
+          : await this.#trigger(req, alert, actor);
+      if (req.deliveryKey) {
+        await this.store.saveAlertResult(req.deliveryKey, index, result, this.now());
+      }
+      results.push(result);
     }
     return results;
   }

@@ -168,6 +168,13 @@ export interface IncidentStore {
   completeDelivery(key: string, results: readonly StoredResult[]): Promise<void>;
   /** Gives up a claim whose processing failed, so a retry can run. */
   releaseDelivery(key: string): Promise<void>;
+  /** The stored result of alert `index` of a delivery, if an earlier attempt applied it. */
+  alertResult(key: string, index: number): Promise<StoredResult | undefined>;
+  /**
+   * Records that alert `index` of a delivery was applied, so a retry after a
+   * failure part-way through skips it instead of applying it twice.
+   */
+  saveAlertResult(key: string, index: number, result: StoredResult, at: Date): Promise<void>;
   /** Records a delivery without a key in the delivery log. */
   logDelivery(
     organizationId: string,
