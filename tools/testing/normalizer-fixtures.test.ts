@@ -4,21 +4,12 @@
  * the alerts it must produce, field by field. Adding a provider means adding
  * a row to `providers` and a fixtures folder.
  */
-import { create } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
-import {
-  AlertAction,
-  HeaderSchema,
-  IncidentStatus,
-  IntegrationSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
 import { normalizeCloudWatch } from "@runframe/normalizers-cloudwatch";
 import { normalizeDatadog } from "@runframe/normalizers-datadog";
 import { normalizePrometheus } from "@runframe/normalizers-prometheus";
 import { normalizeSentry } from "@runframe/normalizers-sentry";
 import type { Normalize } from "@runframe/util";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -30,15 +21,6 @@ const providers: Record<string, Normalize> = {
   cloudwatch: normalizeCloudWatch,
 };
 
-interface Fixture {
-  readonly description: string;
-  readonly integration?: { readonly defaultServiceId?: string };
-  readonly headers?: Record<string, string>;
-  readonly receiveTime?: string;
-  readonly body: unknown;
-  readonly expected: unknown[];
-}
-
 const root = join(import.meta.dirname, "../../libs/normalizers");
 
 const cases = Object.keys(providers).flatMap((provider) => {
@@ -48,7 +30,7 @@ const cases = Object.keys(providers).flatMap((provider) => {
     .map((file) => ({
       provider,
       file,
-      fixture: JSON.parse(readFileSync(join(dir, file), "utf8")) as Fixture,
+      fixture: JSON.parse(readFileSync(join(dir, file), "utf8")) as AlertFixture,
     }));
 });
 
@@ -60,34 +42,6 @@ describe("native provider fixtures", () => {
   });
 
   it.each(cases)("$provider / $file", ({ provider, fixture }) => {
-    const body = typeof fixture.body === "string" ? fixture.body : JSON.stringify(fixture.body);
-    const alerts = providers[provider]!({
-      integration: create(IntegrationSchema, {
-        defaultServiceId: fixture.integration?.defaultServiceId ?? "SER-00001",
-      }),
-      headers: Object.entries(fixture.headers ?? {}).map(([name, value]) =>
-        create(HeaderSchema, { name, value }),
-      ),
-      body: new TextEncoder().encode(body),
-      receiveTime: new Date(fixture.receiveTime ?? "2026-11-27T12:00:00.000Z"),
-    });
-    expect(alerts.map(plain)).toEqual(fixture.expected);
+    expect(providers[provider]!(fixtureInput(fixture)).map(plainAlert)).toEqual(fixture.expected);
   });
 });
-
-/** A normalized alert in the fixtures' plain JSON vocabulary. */
-function plain(alert: NormalizedAlert): Record<string, unknown> {
-  return {
-    action: alert.action === AlertAction.RESOLVE ? "resolve" : "trigger",
-    status: IncidentStatus[alert.status].toLowerCase(),
-    severity: Severity[alert.severity],
-    title: alert.title,
-    description: alert.description,
-    serviceId: alert.serviceId,
-    sourceUrl: alert.sourceUrl,
-    dedupKey: alert.dedupKey,
-    metadata: { ...alert.metadata },
-    occurTime: alert.occurTime ? timestampDate(alert.occurTime).toISOString() : null,
-    truncatedAlerts: alert.truncatedAlerts,
-  };
-}

@@ -2,7 +2,6 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AlertAction,
-  HeaderSchema,
   IncidentStatus,
   IntegrationSchema,
   IntegrationType,
@@ -18,6 +17,7 @@ import {
   type Violation,
 } from "@runframe/util";
 import { describe, expect, it } from "vitest";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import composite from "./fixtures/composite.json" with { type: "json" };
 import descriptionTokens from "./fixtures/description-tokens.json" with { type: "json" };
 import insufficientData from "./fixtures/insufficient-data.json" with { type: "json" };
@@ -37,17 +37,7 @@ import {
   type InsufficientDataMode,
 } from "./normalize.js";
 
-/** The shared fixture format (see the fixtures directory). */
-interface Fixture {
-  description: string;
-  integration?: { defaultServiceId: string };
-  headers?: Record<string, string>;
-  receiveTime?: string;
-  body: unknown;
-  expected: unknown[];
-}
-
-const FIXTURES: Record<string, Fixture> = {
+const FIXTURES: Record<string, AlertFixture> = {
   "metric-alarm": metricAlarm,
   "metric-alarm-ok": metricAlarmOk,
   "insufficient-data": insufficientData,
@@ -76,35 +66,6 @@ function integrationWith(defaultServiceId: string) {
 
 function encodeBody(body: unknown): Uint8Array {
   return new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-}
-
-function fixtureInput(fixture: Fixture): NormalizeInput {
-  return {
-    integration: integrationWith(fixture.integration?.defaultServiceId ?? "SER-00001"),
-    headers: Object.entries(fixture.headers ?? {}).map(([name, value]) =>
-      create(HeaderSchema, { name, value }),
-    ),
-    body: encodeBody(fixture.body),
-    receiveTime: new Date(fixture.receiveTime ?? DEFAULT_RECEIVE_TIME),
-  };
-}
-
-/** An alert in the fixture format, so fixtures compare exactly. */
-function asFixtureAlert(alert: NormalizedAlert): Record<string, unknown> {
-  return {
-    action: AlertAction[alert.action].toLowerCase(),
-    status: IncidentStatus[alert.status].toLowerCase(),
-    severity: alert.severity === Severity.UNSPECIFIED ? "UNSPECIFIED" : Severity[alert.severity],
-    title: alert.title,
-    description: alert.description,
-    serviceId: alert.serviceId,
-    sourceUrl: alert.sourceUrl,
-    dedupKey: alert.dedupKey,
-    metadata: alert.metadata,
-    occurTime:
-      alert.occurTime === undefined ? undefined : timestampDate(alert.occurTime).toISOString(),
-    truncatedAlerts: alert.truncatedAlerts,
-  };
 }
 
 /** The alarm of the simple metric-alarm fixture, as an object to vary. */
@@ -162,7 +123,7 @@ const occurredAt = (alert: NormalizedAlert): string =>
 describe("normalizeCloudWatch: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
     const alerts = normalizeCloudWatch(fixtureInput(fixture));
-    expect(alerts.map(asFixtureAlert)).toEqual(fixture.expected);
+    expect(alerts.map(plainAlert)).toEqual(fixture.expected);
     for (const alert of alerts) {
       expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(10);
       expect(fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert))).toEqual(

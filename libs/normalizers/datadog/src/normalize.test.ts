@@ -3,7 +3,6 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AlertAction,
-  HeaderSchema,
   IncidentStatus,
   IntegrationSchema,
   IntegrationType,
@@ -11,13 +10,9 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import {
-  TRUNCATION_MARKER,
-  ValidationError,
-  charLength,
-  type NormalizeInput,
-} from "@runframe/util";
+import { TRUNCATION_MARKER, ValidationError, charLength } from "@runframe/util";
 import { describe, expect, it } from "vitest";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import template from "./recommended-template.json" with { type: "json" };
 import allFieldsNull from "./fixtures/all-fields-null.json" with { type: "json" };
 import defaultRecovered from "./fixtures/default-template-recovered.json" with { type: "json" };
@@ -38,17 +33,7 @@ import {
   normalizeDatadog,
 } from "./normalize.js";
 
-/** The shared fixture format (see the normalizer brief). */
-interface Fixture {
-  readonly description: string;
-  readonly integration?: { readonly defaultServiceId: string };
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly receiveTime?: string;
-  readonly body: unknown;
-  readonly expected: readonly unknown[];
-}
-
-const FIXTURES: Readonly<Record<string, Fixture>> = {
+const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "default-template-triggered": defaultTriggered,
   "default-template-recovered": defaultRecovered,
   "recommended-template-triggered-web-1": richWeb1,
@@ -62,37 +47,6 @@ const FIXTURES: Readonly<Record<string, Fixture>> = {
 };
 
 const DEFAULT_RECEIVE_TIME = "2026-11-27T12:00:00.000Z";
-
-function fixtureInput(fixture: Fixture): NormalizeInput {
-  return {
-    integration: create(IntegrationSchema, {
-      type: IntegrationType.DATADOG,
-      defaultServiceId: fixture.integration?.defaultServiceId ?? "SER-00001",
-    }),
-    headers: Object.entries(fixture.headers ?? {}).map(([name, value]) =>
-      create(HeaderSchema, { name, value }),
-    ),
-    body: encode(fixture.body),
-    receiveTime: new Date(fixture.receiveTime ?? DEFAULT_RECEIVE_TIME),
-  };
-}
-
-/** An alert in the fixture format's plain JSON terms. */
-function plain(alert: NormalizedAlert): Record<string, unknown> {
-  return {
-    action: AlertAction[alert.action].toLowerCase(),
-    status: IncidentStatus[alert.status].toLowerCase(),
-    severity: Severity[alert.severity],
-    title: alert.title,
-    description: alert.description,
-    serviceId: alert.serviceId,
-    sourceUrl: alert.sourceUrl,
-    dedupKey: alert.dedupKey,
-    metadata: { ...alert.metadata },
-    occurTime: timestampDate(alert.occurTime!).toISOString(),
-    truncatedAlerts: alert.truncatedAlerts,
-  };
-}
 
 /** A payload as Datadog posts it: text as is, anything else as JSON. */
 function encode(body: unknown): Uint8Array {
@@ -135,7 +89,7 @@ describe("normalizeDatadog: fixtures", () => {
   });
 
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
-    expect(normalizeDatadog(fixtureInput(fixture)).map(plain)).toEqual(fixture.expected);
+    expect(normalizeDatadog(fixtureInput(fixture)).map(plainAlert)).toEqual(fixture.expected);
   });
 
   it("keys the trigger and recovery of the default template alike", () => {
@@ -146,7 +100,8 @@ describe("normalizeDatadog: fixtures", () => {
   });
 
   it("keys one monitor's hosts apart, and one host's notifications alike", () => {
-    const key = (fixture: Fixture): string => normalizeDatadog(fixtureInput(fixture))[0]!.dedupKey;
+    const key = (fixture: AlertFixture): string =>
+      normalizeDatadog(fixtureInput(fixture))[0]!.dedupKey;
     expect(richWeb1.body.alert_id).toBe(richWeb2.body.alert_id);
     expect(key(richWeb1)).not.toBe(key(richWeb2));
     expect(key(richRetriggered)).toBe(key(richWeb1));
@@ -194,7 +149,7 @@ describe("normalizeDatadog: the recommended template", () => {
   });
 
   it("accepts the template itself, unfilled, as an alert with nothing in it", () => {
-    expect(plain(one(template))).toEqual({
+    expect(plainAlert(one(template))).toEqual({
       action: "trigger",
       status: "new",
       severity: "UNSPECIFIED",

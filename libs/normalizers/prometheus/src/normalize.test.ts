@@ -11,14 +11,9 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import {
-  TRUNCATION_MARKER,
-  ValidationError,
-  charLength,
-  type NormalizeInput,
-  type Violation,
-} from "@runframe/util";
+import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import alertWithoutFingerprint from "./fixtures/alert-without-fingerprint.json" with { type: "json" };
 import firingGroupWithResolvedAlert from "./fixtures/firing-group-with-resolved-alert.json" with { type: "json" };
 import longSummary from "./fixtures/long-summary.json" with { type: "json" };
@@ -33,17 +28,7 @@ import {
   normalizePrometheus,
 } from "./normalize.js";
 
-/** The shared fixture format, as every provider's fixtures are written. */
-interface Fixture {
-  readonly description: string;
-  readonly integration?: { readonly defaultServiceId: string };
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly receiveTime?: string;
-  readonly body: unknown;
-  readonly expected: readonly Record<string, unknown>[];
-}
-
-const FIXTURES: readonly (readonly [string, Fixture])[] = [
+const FIXTURES: readonly (readonly [string, AlertFixture])[] = [
   ["two-firing-alerts", twoFiringAlerts],
   ["firing-group-with-resolved-alert", firingGroupWithResolvedAlert],
   ["resolved-group", resolvedGroup],
@@ -73,35 +58,6 @@ function encode(body: unknown): Uint8Array {
   return body instanceof Uint8Array
     ? body
     : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-}
-
-function fixtureInput(fixture: Fixture): NormalizeInput {
-  return {
-    integration: integration(fixture.integration?.defaultServiceId),
-    headers: Object.entries(fixture.headers ?? {}).map(([name, value]) =>
-      create(HeaderSchema, { name, value }),
-    ),
-    body: encode(fixture.body),
-    receiveTime: new Date(fixture.receiveTime ?? RECEIVED.toISOString()),
-  };
-}
-
-/** An alert in the fixture format, every field listed. */
-function plain(alert: NormalizedAlert): Record<string, unknown> {
-  return {
-    action: AlertAction[alert.action].toLowerCase(),
-    status: IncidentStatus[alert.status].toLowerCase(),
-    severity: Severity[alert.severity],
-    title: alert.title,
-    description: alert.description,
-    serviceId: alert.serviceId,
-    sourceUrl: alert.sourceUrl,
-    dedupKey: alert.dedupKey,
-    metadata: { ...alert.metadata },
-    occurTime:
-      alert.occurTime === undefined ? undefined : timestampDate(alert.occurTime).toISOString(),
-    truncatedAlerts: alert.truncatedAlerts,
-  };
 }
 
 /** A complete, valid firing alert; tests replace the fields they are about. */
@@ -176,7 +132,7 @@ describe("normalizePrometheus: fixtures", () => {
   it.each(FIXTURES)("%s", (_name, fixture) => {
     expect(fixture.expected.length).toBeGreaterThan(0);
     const alerts = normalizePrometheus(fixtureInput(fixture));
-    expect(alerts.map(plain)).toEqual(fixture.expected);
+    expect(alerts.map(plainAlert)).toEqual(fixture.expected);
   });
 
   it.each(FIXTURES)("%s survives protobuf serialization unchanged", (_name, fixture) => {

@@ -12,6 +12,7 @@ import {
 } from "@runframe/contracts";
 import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import errorCreatedLongTitle from "./fixtures/error-created-long-title.json" with { type: "json" };
 import eventAlertServiceTag from "./fixtures/event-alert-service-tag.json" with { type: "json" };
 import installationCreated from "./fixtures/installation-created.json" with { type: "json" };
@@ -32,17 +33,7 @@ import {
   normalizeSentry,
 } from "./normalize.js";
 
-/** The shared fixture format (see the fixtures directory). */
-interface Fixture {
-  readonly description: string;
-  readonly integration?: { readonly defaultServiceId: string };
-  readonly headers?: Readonly<Record<string, string>>;
-  readonly receiveTime?: string;
-  readonly body: unknown;
-  readonly expected: readonly Record<string, unknown>[];
-}
-
-const FIXTURES: Readonly<Record<string, Fixture>> = {
+const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "issue-created": issueCreated,
   "issue-resolved": issueResolved,
   "issue-assigned": issueAssigned,
@@ -83,23 +74,6 @@ function run(
     body: bytes,
     receiveTime: options.receiveTime ?? RECEIVED,
   });
-}
-
-/** The fixture form of an alert: enum names, ISO time, plain metadata. */
-function plain(alert: NormalizedAlert): Record<string, unknown> {
-  return {
-    action: AlertAction[alert.action].toLowerCase(),
-    status: IncidentStatus[alert.status].toLowerCase(),
-    severity: Severity[alert.severity],
-    title: alert.title,
-    description: alert.description,
-    serviceId: alert.serviceId,
-    sourceUrl: alert.sourceUrl,
-    dedupKey: alert.dedupKey,
-    metadata: { ...alert.metadata },
-    occurTime: timestampDate(alert.occurTime!).toISOString(),
-    truncatedAlerts: alert.truncatedAlerts,
-  };
 }
 
 /** Runs a delivery that must produce exactly one alert. */
@@ -157,11 +131,7 @@ const metricBody = (
 
 describe("normalizeSentry: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
-    const alerts = run(fixture.body, fixture.headers ?? {}, {
-      defaultServiceId: fixture.integration?.defaultServiceId ?? DEFAULT_SERVICE,
-      receiveTime: new Date(fixture.receiveTime ?? DEFAULT_RECEIVE_TIME),
-    });
-    expect(alerts.map(plain)).toEqual(fixture.expected);
+    expect(normalizeSentry(fixtureInput(fixture)).map(plainAlert)).toEqual(fixture.expected);
   });
 
   it("returns NormalizedAlert messages", () => {
