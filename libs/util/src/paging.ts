@@ -31,3 +31,30 @@ export function decodePageToken<T>(token: string, isPosition: (value: unknown) =
   }
   return value;
 }
+
+/** One page of a listing, in a stable order. */
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque token of the next page, or undefined on the last page. */
+  readonly next: string | undefined;
+}
+
+/**
+ * The page made of `rows`, which a store fetched with a limit of
+ * `pageSize + 1`: the extra row only says that another page exists, and the
+ * next page starts after the position of the last item shown.
+ */
+export function pageOf<R, T>(
+  rows: readonly R[],
+  pageSize: number,
+  toItem: (row: R) => T,
+  position: (item: T) => unknown,
+): Page<T> {
+  const items = rows.slice(0, pageSize).map(toItem);
+  const last = items.at(-1);
+  return {
+    items,
+    next:
+      rows.length > pageSize && last !== undefined ? encodePageToken(position(last)) : undefined,
+  };
+}

@@ -5,7 +5,7 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, encodePageToken } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import { MongoServerError, type Collection, type Db } from "mongodb";
 
 interface IntegrationDoc {
@@ -88,15 +88,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
       .sort({ createdAt: 1, _id: 1 })
       .limit(pageSize + 1)
       .toArray();
-    const items = docs.slice(0, pageSize).map(fromDoc);
-    const last = items.at(-1);
-    return {
-      items,
-      next:
-        docs.length > pageSize && last
-          ? encodePageToken([last.createdAt.getTime(), last.id])
-          : undefined,
-    };
+    return pageOf(docs, pageSize, fromDoc, (last) => [last.createdAt.getTime(), last.id]);
   }
 
   async insert(record: IntegrationRecord): Promise<void> {

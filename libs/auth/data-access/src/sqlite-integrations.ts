@@ -5,7 +5,7 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, encodePageToken } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 
 const SCHEMA = `
@@ -83,15 +83,7 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
          ORDER BY created_at, id LIMIT ?`,
       )
       .all(organizationId, createdAt, createdAt, id, pageSize + 1);
-    const items = rows.slice(0, pageSize).map(fromRow);
-    const last = items.at(-1);
-    return {
-      items,
-      next:
-        rows.length > pageSize && last
-          ? encodePageToken([last.createdAt.getTime(), last.id])
-          : undefined,
-    };
+    return pageOf(rows, pageSize, fromRow, (last) => [last.createdAt.getTime(), last.id]);
   }
 
   async insert(record: IntegrationRecord): Promise<void> {

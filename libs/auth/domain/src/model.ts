@@ -1,3 +1,4 @@
+import type { Page } from "@runframe/util";
 import type { IntegrationType } from "@runframe/contracts";
 
 /** A signing secret as stored: sealed, and when it stops verifying. */
@@ -35,12 +36,8 @@ export interface ApiKeyRecord {
   readonly role: string;
 }
 
-/** One page of a listing, in a stable order. */
-export interface Page<T> {
-  readonly items: readonly T[];
-  /** Opaque cursor of the next page, or undefined on the last page. */
-  readonly next: string | undefined;
-}
+/** One page of a listing (shared with every store). */
+export type { Page };
 
 /** Persistence of integrations and API keys. */
 export interface IntegrationRepository {

@@ -15,7 +15,7 @@ import {
   type StoredResult,
 } from "@runframe/incident-domain";
 import { IncidentEventType, IncidentStatus } from "@runframe/contracts";
-import { decodePageToken, encodePageToken } from "@runframe/util";
+import { decodePageToken, pageOf } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
   MongoServerError,
@@ -264,12 +264,7 @@ export class MongoIncidentStore implements IncidentStore {
       .sort({ number: -1 })
       .limit(pageSize + 1)
       .toArray();
-    const items = docs.slice(0, pageSize).map(fromDoc);
-    const last = items.at(-1);
-    return {
-      items,
-      next: docs.length > pageSize && last ? encodePageToken(last.number) : undefined,
-    };
+    return pageOf(docs, pageSize, fromDoc, (last) => last.number);
   }
 
   async appendEvent(event: EventRecord): Promise<void> {
@@ -333,9 +328,7 @@ export class MongoIncidentStore implements IncidentStore {
       .sort({ _id: 1 })
       .limit(pageSize + 1)
       .toArray();
-    const items = docs.slice(0, pageSize).map(fromEventDoc);
-    const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodePageToken(last.id) : undefined };
+    return pageOf(docs, pageSize, fromEventDoc, (last) => last.id);
   }
 
   async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
@@ -366,9 +359,12 @@ export class MongoIncidentStore implements IncidentStore {
       .sort({ serviceId: 1 })
       .limit(pageSize + 1)
       .toArray();
-    const items = docs.slice(0, pageSize).map((d) => ({ id: d.serviceId, name: d.name }));
-    const last = items.at(-1);
-    return { items, next: docs.length > pageSize && last ? encodePageToken(last.id) : undefined };
+    return pageOf(
+      docs,
+      pageSize,
+      (d) => ({ id: d.serviceId, name: d.name }),
+      (last) => last.id,
+    );
   }
 
   async claimDelivery(

@@ -16,7 +16,7 @@ import {
   type Page,
   type StoredResult,
 } from "@runframe/incident-domain";
-import { decodePageToken, encodePageToken } from "@runframe/util";
+import { decodePageToken, pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 
@@ -230,12 +230,7 @@ export class SqliteIncidentStore implements IncidentStore {
         `SELECT * FROM incidents WHERE ${where.join(" AND ")} ORDER BY number DESC LIMIT @limit`,
       )
       .all(params);
-    const items = rows.slice(0, pageSize).map(fromRow);
-    const last = items.at(-1);
-    return {
-      items,
-      next: rows.length > pageSize && last ? encodePageToken(last.number) : undefined,
-    };
+    return pageOf(rows, pageSize, fromRow, (last) => last.number);
   }
 
   async appendEvent(event: EventRecord): Promise<void> {
@@ -304,9 +299,7 @@ export class SqliteIncidentStore implements IncidentStore {
          ORDER BY id LIMIT ?`,
       )
       .all(organizationId, incidentId, cursor, pageSize + 1);
-    const items = rows.slice(0, pageSize).map(fromEventRow);
-    const last = items.at(-1);
-    return { items, next: rows.length > pageSize && last ? encodePageToken(last.id) : undefined };
+    return pageOf(rows, pageSize, fromEventRow, (last) => last.id);
   }
 
   async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
@@ -337,9 +330,12 @@ export class SqliteIncidentStore implements IncidentStore {
         "SELECT service_id, name FROM services WHERE organization_id = ? AND service_id > ? ORDER BY service_id LIMIT ?",
       )
       .all(organizationId, cursor, pageSize + 1);
-    const items = rows.slice(0, pageSize).map((r) => ({ id: r.service_id, name: r.name }));
-    const last = items.at(-1);
-    return { items, next: rows.length > pageSize && last ? encodePageToken(last.id) : undefined };
+    return pageOf(
+      rows,
+      pageSize,
+      (r) => ({ id: r.service_id, name: r.name }),
+      (last) => last.id,
+    );
   }
 
   async claimDelivery(

@@ -1,3 +1,4 @@
+import type { Page } from "@runframe/util";
 import { createHash } from "node:crypto";
 import {
   Severity,
@@ -84,10 +85,8 @@ export interface IncidentActivity {
 /** A new incident, before the store gives it a number. */
 export type IncidentDraft = Omit<IncidentRecord, "id" | "number">;
 
-export interface Page<T> {
-  readonly items: readonly T[];
-  readonly next: string | undefined;
-}
+/** One page of a listing (shared with every store). */
+export type { Page };
 
 export interface IncidentFilter {
   readonly status?: IncidentStatus;
