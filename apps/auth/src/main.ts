@@ -57,7 +57,7 @@ runMain(async () => {
       apiKeyInterceptor(
         async (secret) => {
           const key = await apiKeys.verify(secret);
-          return { organizationId: key.organizationId, keyId: key.id };
+          return { organizationId: key.organizationId, keyId: key.id, role: key.role };
         },
         [IntegrationService],
       ),

@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { AuthService } from "@runframe/contracts";
 import type { TeamCaller } from "@runframe/platform";
-import { TtlCache } from "@runframe/util";
+import { apiKeyRoleOf, TtlCache } from "@runframe/util";
 import { createHash } from "node:crypto";
 
 /**
@@ -21,7 +21,11 @@ export function cachedApiKeyVerifier(
     }
     try {
       const key = await auth.verifyApiKey({ secret }, { timeoutMs: 3_000 });
-      const caller = { organizationId: key.organizationId, keyId: key.keyId };
+      const caller = {
+        organizationId: key.organizationId,
+        keyId: key.keyId,
+        role: apiKeyRoleOf(key.role),
+      };
       cache.set(digest, caller);
       return caller;
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import {
   Code,
   ConnectError,
@@ -6,12 +7,14 @@ import {
   type HandlerContext,
   type Interceptor,
 } from "@connectrpc/connect";
+import type { ApiKeyRole } from "@runframe/util";
 import { bearerToken } from "./credentials.js";
 
-/** The organization and key behind a team-facing RPC. */
+/** The organization, key and role behind a team-facing RPC. */
 export interface TeamCaller {
   readonly organizationId: string;
   readonly keyId: string;
+  readonly role: ApiKeyRole;
 }
 
 const callerKey = createContextKey<TeamCaller | undefined>(undefined, {
@@ -20,8 +23,11 @@ const callerKey = createContextKey<TeamCaller | undefined>(undefined, {
 
 /**
  * Requires an organization API key (`Authorization: Bearer <secret>`) on the
- * given team-facing services and methods, and makes the caller available to
- * handlers through `teamCaller(context)`. `verify` throws for unknown keys.
+ * given team-facing services and methods, enforces its role, and makes the
+ * caller available to handlers through `teamCaller(context)`. `verify`
+ * throws for unknown keys. A `viewer` key may call only the methods the
+ * protos declare free of side effects (`idempotency_level =
+ * NO_SIDE_EFFECTS`); every other method needs an `admin` key.
  */
 export function apiKeyInterceptor(
   verify: (secret: string) => Promise<TeamCaller>,
@@ -44,7 +50,14 @@ export function apiKeyInterceptor(
         Code.Unauthenticated,
       );
     }
-    req.contextValues.set(callerKey, await verify(secret));
+    const caller = await verify(secret);
+    if (!mayCall(caller.role, req.method)) {
+      throw new ConnectError(
+        `API key role ${caller.role} may not call ${req.method.name}; an admin key is required`,
+        Code.PermissionDenied,
+      );
+    }
+    req.contextValues.set(callerKey, caller);
     return next(req);
   };
 }
@@ -56,4 +69,9 @@ export function teamCaller(context: HandlerContext): TeamCaller {
     throw new ConnectError("an organization API key is required", Code.Unauthenticated);
   }
   return caller;
+}
+
+/** Whether a key with `role` may call `method`. */
+export function mayCall(role: ApiKeyRole, method: DescMethod): boolean {
+  return role === "admin" || method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS;
 }

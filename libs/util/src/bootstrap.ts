@@ -1,5 +1,6 @@
 import { IntegrationType } from "@runframe/contracts";
 import { ValidationError, type Violation } from "./errors.js";
+import { API_KEY_ROLES, isApiKeyRole, type ApiKeyRole } from "./roles.js";
 
 /**
  * The provisioning file (RUNFRAME_BOOTSTRAP): organizations with their API
@@ -17,7 +18,7 @@ export interface BootstrapOrganization {
   readonly apiKeys: readonly {
     readonly id: string;
     readonly secret: string;
-    readonly role: string;
+    readonly role: ApiKeyRole;
   }[];
   readonly services: readonly { readonly id: string; readonly name: string }[];
   readonly integrations: readonly BootstrapIntegration[];
@@ -79,10 +80,17 @@ export function parseBootstrap(text: string): Bootstrap {
         const path = `${at}.apiKeys[${j}]`;
         const id = string(k, "id", path, v, { pattern: idPattern });
         unique(apiKeyIds, id, `${path}.id`, v);
+        const role = string(k, "role", path, v, { optional: "admin", max: 32 });
+        if (!isApiKeyRole(role)) {
+          v.push({
+            field: `${path}.role`,
+            description: `must be one of ${API_KEY_ROLES.join(", ")}`,
+          });
+        }
         return {
           id,
           secret: string(k, "secret", path, v, { secret: true, min: 32 }),
-          role: string(k, "role", path, v, { optional: "admin", max: 32 }),
+          role: isApiKeyRole(role) ? role : "viewer",
         };
       }),
       integrations: array(org, "integrations", at, v).map((n, j): BootstrapIntegration => {

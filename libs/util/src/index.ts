@@ -5,3 +5,4 @@ export * from "./bootstrap.js";
 export * from "./json.js";
 export * from "./text.js";
 export * from "./paging.js";
+export * from "./roles.js";

@@ -5,7 +5,7 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf, apiKeyRoleOf } from "@runframe/util";
 import { MongoServerError, type Collection, type Db } from "mongodb";
 
 interface IntegrationDoc {
@@ -126,7 +126,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
           id: doc._id,
           organizationId: doc.organizationId,
           secretHash: doc.secretHash,
-          role: doc.role,
+          role: apiKeyRoleOf(doc.role),
         }
       : undefined;
   }

@@ -5,7 +5,7 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf, apiKeyRoleOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 
 const SCHEMA = `
@@ -135,7 +135,7 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
           id: row.id,
           organizationId: row.organization_id,
           secretHash: row.secret_hash,
-          role: row.role,
+          role: apiKeyRoleOf(row.role),
         }
       : undefined;
   }

@@ -1,4 +1,4 @@
-import type { Page } from "@runframe/util";
+import type { ApiKeyRole, Page } from "@runframe/util";
 import type { IntegrationType } from "@runframe/contracts";
 
 /** A signing secret as stored: sealed, and when it stops verifying. */
@@ -33,7 +33,7 @@ export interface ApiKeyRecord {
   readonly organizationId: string;
   /** SHA-256 (hex) of the secret. */
   readonly secretHash: string;
-  readonly role: string;
+  readonly role: ApiKeyRole;
 }
 
 /** One page of a listing (shared with every store). */
