@@ -118,8 +118,39 @@ describe("IntegrationService", () => {
     });
     expect((await signedWith("third-secret-0123456789")).status).toBe(202);
     expect((await signedWith("second-secret-0123456789")).status).toBe(401);
-    // The first secret's own grace period is still running.
-    expect((await signedWith("first-secret-0123456789")).status).toBe(202);
+    // A grace period of 0 ends every earlier secret, including one still in
+    // its own grace period (red-team finding 10: a leaked secret must be
+    // revocable at once).
+    expect((await signedWith("first-secret-0123456789")).status).toBe(401);
+  });
+
+  it("never lets an earlier secret outlive a shorter, later grace period", async () => {
+    const { integration, routingKey } = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "Signed twice",
+      signingSecret: "first-secret-0123456789",
+    });
+    await teamA.setSigningSecret({
+      integrationId: integration!.id,
+      signingSecret: "second-secret-0123456789",
+      gracePeriodSeconds: 3600,
+    });
+    await teamA.setSigningSecret({
+      integrationId: integration!.id,
+      signingSecret: "third-secret-0123456789",
+      gracePeriodSeconds: 1,
+    });
+    const body = JSON.stringify({ title: "signed", service_id: "SER-00001" });
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = createHmac("sha256", "first-secret-0123456789")
+      .update(`${ts}.${body}`)
+      .digest("hex");
+    await new Promise((r) => setTimeout(r, 1_100));
+    const res = await stack.webhook(routingKey, body, {
+      "x-runframe-signature": `sha256=${sig}`,
+      "x-runframe-timestamp": String(ts),
+    });
+    expect(res.status).toBe(401);
   });
 
   it("disables an integration: its key is refused, twice is not an error", async () => {

@@ -136,10 +136,14 @@ export class Integrations {
         throw new ValidationError(violations);
       }
       const notAfter = new Date(now.getTime() + req.gracePeriodSeconds * 1000);
-      // The outgoing current secret keeps verifying until notAfter; older
-      // secrets keep their own, earlier, deadlines.
+      // The outgoing current secret keeps verifying until notAfter, and no
+      // older secret outlives it: a grace period of 0 ends every earlier
+      // secret at once (the way to revoke one that leaked).
       const previous: StoredSecret[] = record.signingSecrets
-        .map((s) => ({ sealed: s.sealed, notAfter: s.notAfter ?? notAfter }))
+        .map((s) => ({
+          sealed: s.sealed,
+          notAfter: s.notAfter !== undefined && s.notAfter < notAfter ? s.notAfter : notAfter,
+        }))
         .filter((s) => s.notAfter > now);
       const current = req.signingSecret
         ? [{ sealed: this.secrets.seal(req.signingSecret, record.id) }]
