@@ -175,6 +175,28 @@ describe("IntegrationService", () => {
     expect(error?.rawMessage).toMatch(/^name: is required \(and 2 more\)$/);
   });
 
+  it("refuses a default service of another organization, or none at all (red-team finding 11)", async () => {
+    for (const defaultServiceId of ["SER-00001", "SER-99999"]) {
+      const error = await teamB
+        .createIntegration({ type: IntegrationType.CUSTOM, name: "B", defaultServiceId })
+        .then(
+          () => undefined,
+          (e: unknown) => ConnectError.from(e),
+        );
+      expect(error?.code).toBe(Code.InvalidArgument);
+      expect(error?.rawMessage).toBe(
+        `default_service_id: no service ${defaultServiceId} in this organization`,
+      );
+    }
+    expect((await teamB.listIntegrations({})).integrations).toEqual([]);
+    const own = await teamA.createIntegration({
+      type: IntegrationType.CUSTOM,
+      name: "A",
+      defaultServiceId: "SER-00001",
+    });
+    expect(own.integration?.defaultServiceId).toBe("SER-00001");
+  });
+
   it("never shows one organization's integrations to another", async () => {
     const { integration } = await teamA.createIntegration({
       type: IntegrationType.CUSTOM,

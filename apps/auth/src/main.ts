@@ -23,6 +23,7 @@ import { readFile } from "node:fs/promises";
 import { authRoutes } from "./routes.js";
 import { dataSpecs } from "./settings.js";
 import { createSnsSupport } from "./sns.js";
+import { remoteServiceCatalog } from "./services.js";
 import { openLimiter, openStorage } from "./storage.js";
 
 runMain(async () => {
@@ -45,7 +46,16 @@ runMain(async () => {
     secrets,
     sns: createSnsSupport(config.RUNFRAME_SNS_CERT_URL_PATTERN, logger),
   });
-  const integrations = new Integrations(repo, secrets, (hash) => authenticator.invalidate(hash));
+  const integrations = new Integrations(
+    repo,
+    secrets,
+    remoteServiceCatalog({
+      baseUrl: config.RUNFRAME_INCIDENT_URL,
+      token: config.RUNFRAME_INTERNAL_TOKEN,
+      protocol: config.RUNFRAME_RPC_PROTOCOL,
+    }),
+    (hash) => authenticator.invalidate(hash),
+  );
   const apiKeys = new ApiKeys(repo);
 
   const server = await serve({

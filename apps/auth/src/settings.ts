@@ -1,5 +1,5 @@
 import { DEFAULT_SNS_CERT_URL_PATTERN } from "@runframe/auth-domain";
-import { hostPortList, key32, mongoUrl, redisUrl } from "@runframe/platform";
+import { hostPortList, key32, mongoUrl, redisUrl, serviceUrl } from "@runframe/platform";
 import { makeValidator, str } from "envalid";
 
 /** A regular expression, compiled once to prove it is one. */
@@ -27,6 +27,11 @@ export const dataSpecs = {
   REDIS_CLUSTER_NODES: hostPortList({ default: undefined }),
   RUNFRAME_SECRET_KEY: key32({ desc: "32 bytes, base64: seals signing secrets at rest" }),
   RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
+  RUNFRAME_INCIDENT_URL: serviceUrl({
+    default: "http://127.0.0.1:7002",
+    desc: "the incident service, which owns the service catalog",
+  }),
+  RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] as const }),
   RUNFRAME_SNS_CERT_URL_PATTERN: regex({
     default: DEFAULT_SNS_CERT_URL_PATTERN,
     desc: "what SNS SigningCertURL must match; default: https on sns.<region>.amazonaws.com(.cn)",

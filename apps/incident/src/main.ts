@@ -1,6 +1,7 @@
 /**
  * incident: stores deduplicated incidents and serves the team API.
  */
+import type { DescMethod } from "@bufbuild/protobuf";
 import { AuthService, IncidentService } from "@runframe/contracts";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
 import {
@@ -59,15 +60,19 @@ runMain(async () => {
     token: config.RUNFRAME_INTERNAL_TOKEN,
     protocol: config.RUNFRAME_RPC_PROTOCOL as "connect" | "grpc",
   });
+  const internal: readonly DescMethod[] = [
+    IncidentService.method.ingest,
+    IncidentService.method.checkService,
+  ];
   const server = await serve({
     config,
     logger,
     metrics,
-    internal: [IncidentService.method.ingest],
+    internal,
     interceptors: [
       apiKeyInterceptor(
         cachedApiKeyVerifier(auth),
-        Object.values(IncidentService.method).filter((m) => m !== IncidentService.method.ingest),
+        IncidentService.methods.filter((m) => !internal.includes(m)),
       ),
     ],
     routes: incidentRoutes(new Incidents(store), store),

@@ -18,6 +18,7 @@ const requests: Record<string, Record<string, (incidentId: string) => unknown>> 
     resolveIncident: (id) => ({ incidentId: id }),
     listIncidentEvents: (id) => ({ incidentId: id }),
     listServices: () => ({}),
+    getService: () => ({ serviceId: "SER-00001" }),
   },
   [IntegrationService.typeName]: {
     createIntegration: () => ({ type: IntegrationType.CUSTOM, name: "made by a test" }),
@@ -38,6 +39,7 @@ const reads = new Set([
   "getIncident",
   "listIncidentEvents",
   "listServices",
+  "getService",
   "getIntegration",
   "listIntegrations",
 ]);
@@ -105,7 +107,9 @@ describe("API key roles", () => {
 
   const teamMethods = [IncidentService, IntegrationService].flatMap((service) =>
     service.methods
-      .filter((m) => m !== IncidentService.method.ingest)
+      .filter(
+        (m) => m !== IncidentService.method.ingest && m !== IncidentService.method.checkService,
+      )
       .map((method) => ({ service, method })),
   );
 

@@ -7,7 +7,7 @@ import {
   type IncidentStore,
 } from "@runframe/incident-domain";
 import { teamCaller } from "@runframe/platform";
-import { clampPageSize } from "@runframe/util";
+import { clampPageSize, NotFoundError, ValidationError } from "@runframe/util";
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
 export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
@@ -56,6 +56,22 @@ export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
         );
         return { services: [...page.items], nextPageToken: page.next ?? "" };
       },
+      async getService(req, ctx) {
+        if (req.serviceId === "") {
+          throw new ValidationError([{ field: "service_id", description: "is required" }]);
+        }
+        const service = await store.getService(teamCaller(ctx).organizationId, req.serviceId);
+        if (service === undefined) {
+          throw new NotFoundError(`service ${req.serviceId} not found`);
+        }
+        return { service };
+      },
+      checkService: async (req) => ({
+        exists:
+          req.organizationId !== "" &&
+          req.serviceId !== "" &&
+          (await store.serviceExists(req.organizationId, req.serviceId)),
+      }),
     });
   };
 }

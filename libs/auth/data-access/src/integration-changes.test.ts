@@ -25,6 +25,7 @@ describe("concurrent changes to one integration", () => {
     const integrations = new Integrations(
       repo,
       new SecretBox(new Uint8Array(32).fill(3)),
+      { exists: async () => true },
       () => undefined,
     );
     const caller = { organizationId: "org", keyId: "key" };

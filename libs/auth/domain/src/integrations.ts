@@ -24,6 +24,11 @@ import {
 } from "./model.js";
 import type { SecretBox } from "./secret-box.js";
 
+/** The organization's service catalog, which another service owns. */
+export interface ServiceCatalog {
+  exists(organizationId: string, serviceId: string): Promise<boolean>;
+}
+
 /** Who is calling a team RPC, as established from their API key. */
 export interface Caller {
   readonly organizationId: string;
@@ -43,6 +48,7 @@ export class Integrations {
   constructor(
     private readonly repo: IntegrationRepository,
     private readonly secrets: SecretBox,
+    private readonly services: ServiceCatalog,
     private readonly onKeyChanged: (oldHash: string) => void,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -64,6 +70,15 @@ export class Integrations {
       checkSecret(req.signingSecret, req.type, violations);
     }
     checkTopics(req.type, req.snsTopicArns, violations);
+    if (
+      req.defaultServiceId !== "" &&
+      !(await this.services.exists(caller.organizationId, req.defaultServiceId))
+    ) {
+      violations.push({
+        field: "default_service_id",
+        description: `no service ${req.defaultServiceId} in this organization`,
+      });
+    }
     if (violations.length > 0) {
       throw new ValidationError(violations);
     }

@@ -337,6 +337,14 @@ export class MongoIncidentStore implements IncidentStore {
     );
   }
 
+  async getService(
+    organizationId: string,
+    serviceId: string,
+  ): Promise<{ id: string; name: string } | undefined> {
+    const doc = await this.#services.findOne({ _id: serviceDocId(organizationId, serviceId) });
+    return doc === null ? undefined : { id: doc.serviceId, name: doc.name };
+  }
+
   async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
     await this.#services.replaceOne(
       { _id: serviceDocId(organizationId, service.id) },

@@ -310,6 +310,18 @@ export class SqliteIncidentStore implements IncidentStore {
     );
   }
 
+  async getService(
+    organizationId: string,
+    serviceId: string,
+  ): Promise<{ id: string; name: string } | undefined> {
+    const row = this.db
+      .prepare<[string, string], { service_id: string; name: string }>(
+        "SELECT service_id, name FROM services WHERE organization_id = ? AND service_id = ?",
+      )
+      .get(organizationId, serviceId);
+    return row && { id: row.service_id, name: row.name };
+  }
+
   async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
     this.db
       .prepare(

@@ -149,6 +149,10 @@ export interface IncidentStore {
   ): Promise<Page<EventRecord>>;
 
   serviceExists(organizationId: string, serviceId: string): Promise<boolean>;
+  getService(
+    organizationId: string,
+    serviceId: string,
+  ): Promise<{ id: string; name: string } | undefined>;
   putService(organizationId: string, service: { id: string; name: string }): Promise<void>;
   listServices(
     organizationId: string,

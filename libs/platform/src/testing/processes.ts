@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 
@@ -94,4 +95,16 @@ export async function startApp(name: string, env: Record<string, string>): Promi
     }
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A TCP port free right now on loopback, for an app another app must know
+ * the address of before either starts (auth and incident call each other).
+ */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

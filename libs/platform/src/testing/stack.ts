@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storageEnv } from "./backends.js";
-import { randomToken, startApp, type ListeningApp } from "./processes.js";
+import { freePort, randomToken, startApp, type ListeningApp } from "./processes.js";
 
 /** The apps of a stack started by `startStack`, each its own process. */
 export interface Stack {
@@ -70,11 +70,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return app;
   };
   try {
-    const auth = [await start("auth")];
+    // auth checks default services with incident, and incident verifies API
+    // keys with auth: incident's address is fixed before auth starts.
+    const incidentPort = await freePort();
+    const incidentUrl = { RUNFRAME_INCIDENT_URL: `http://127.0.0.1:${incidentPort}` };
+    const auth = [await start("auth", incidentUrl)];
     for (let i = 1; i < (options.authReplicas ?? 1); i++) {
-      auth.push(await start("auth"));
+      auth.push(await start("auth", incidentUrl));
     }
-    const incident = await start("incident", { RUNFRAME_AUTH_URL: auth[0]!.url });
+    const incident = await start("incident", {
+      RUNFRAME_AUTH_URL: auth[0]!.url,
+      PORT: String(incidentPort),
+    });
     const normalizers: Record<string, ListeningApp> = {};
     for (const provider of options.normalizers ?? ["custom"]) {
       normalizers[provider] = await start(`normalizer-${provider}`);
