@@ -42,6 +42,10 @@ describe("CloudWatch alarms through SNS, verified against a loopback certificate
       requests.push(req.url ?? "");
       if (req.url === "/SimpleNotificationService-test.pem") {
         res.writeHead(200, { "content-type": "application/x-pem-file" }).end(pki.leafCertPem);
+      } else if (req.url?.startsWith("/?Action=ConfirmSubscription&TopicArn=failing")) {
+        res.writeHead(500).end();
+      } else if (req.url?.startsWith("/?Action=ConfirmSubscription&TopicArn=moved")) {
+        res.writeHead(302, { location: "https://127.0.0.2/elsewhere" }).end();
       } else if (req.url?.startsWith("/?Action=ConfirmSubscription")) {
         res.writeHead(200, { "content-type": "text/xml" }).end("<ConfirmSubscriptionResponse/>");
       } else {
@@ -206,6 +210,37 @@ describe("CloudWatch alarms through SNS, verified against a loopback certificate
     expect(
       stack.auth[0]!.logs.some((l) => String(l["msg"]).includes("RUNFRAME_SNS_CERT_URL_PATTERN")),
     ).toBe(true);
+  });
+
+  // Last: it uses up the failure allowance the tests above rely on.
+  it("answers 503 with Retry-After when AWS refuses or redirects the confirmation, and counts it as a failure", async () => {
+    for (const how of ["failing", "moved"]) {
+      const token = randomBytes(16).toString("hex");
+      const { status, answer } = await post(
+        message("subscription-confirmation", {
+          Token: token,
+          SubscribeURL: `https://127.0.0.1/?Action=ConfirmSubscription&TopicArn=${how}&Token=${token}`,
+        }),
+      );
+      expect(status, how).toBe(503);
+      expect(JSON.stringify(answer)).not.toMatch(/unexpected|answered|redirect/);
+      expect(requests.filter((r) => r.includes(token))).toHaveLength(1);
+    }
+    // Failed confirmations use up the key's failure allowance (30 a minute),
+    // so nobody can make auth visit URLs without limit.
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const token = randomBytes(16).toString("hex");
+      const res = await post(
+        message("subscription-confirmation", {
+          Token: token,
+          SubscribeURL: `https://127.0.0.1/?Action=ConfirmSubscription&TopicArn=failing&Token=${token}`,
+        }),
+      );
+      statuses.push(res.status);
+    }
+    expect(statuses).toContain(429);
+    expect(statuses.filter((s) => s !== 503 && s !== 429)).toEqual([]);
   });
 });
 

@@ -28,19 +28,39 @@ export function httpError(
 
 /**
  * Maps an RPC failure to the answer a webhook sender sees (DESIGN §2).
- * Messages of client errors come from our own services and are written for
- * senders; server-side failures get a generic message so nothing internal
- * leaks. An UNAUTHENTICATED without a reason is our own service credential
- * being refused, a deployment fault, answered 503 so senders retry.
+ * Refusals our services made on purpose carry a structured detail; their
+ * messages are written for senders and shown. Everything else — a service
+ * that died mid-call (a reset connection arrives as ABORTED), a refused
+ * stream during a graceful shutdown, our own service credential refused, a
+ * bug — is answered 503 with Retry-After and a generic message: senders
+ * such as Alertmanager and Datadog retry only 5xx, and nothing internal
+ * leaks.
  */
 export function httpErrorFromRpc(error: unknown): HttpError {
   const err = ConnectError.from(error);
+  if (err.code === Code.DeadlineExceeded) {
+    return httpError(504, "timeout", "processing the webhook took too long; retry later", {
+      "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+    });
+  }
+  if (err.code === Code.ResourceExhausted && isMessageSizeLimit(err)) {
+    // A message over an internal size limit, which no retry can fix (and
+    // 429 would make some senders drop it silently).
+    return httpError(
+      413,
+      "payload_too_large",
+      "the payload produces more data than one webhook may carry",
+    );
+  }
+  if (!fromOurServices(err)) {
+    // A connection reset, a refused stream, a service that crashed or is
+    // misconfigured: the sender must retry, and nothing of it is shown.
+    return unavailable();
+  }
   const reason = err.findDetails(ErrorInfoSchema)[0]?.reason;
   switch (err.code) {
     case Code.Unauthenticated:
-      return reason === undefined
-        ? unavailable()
-        : httpError(401, reasonCode(reason, "unauthenticated"), err.rawMessage);
+      return httpError(401, reasonCode(reason, "unauthenticated"), err.rawMessage);
     case Code.PermissionDenied:
       return httpError(403, reasonCode(reason, "permission_denied"), err.rawMessage);
     case Code.InvalidArgument:
@@ -63,13 +83,7 @@ export function httpErrorFromRpc(error: unknown): HttpError {
     case Code.ResourceExhausted: {
       const state = err.findDetails(RateLimitStateSchema)[0];
       if (state === undefined) {
-        // Not a rate limit: a message over an internal size limit, which no
-        // retry can fix (and 429 would make some senders drop it silently).
-        return httpError(
-          413,
-          "payload_too_large",
-          "the payload produces more data than one webhook may carry",
-        );
+        return unavailable();
       }
       const retryAfter = Math.max(1, state.retryAfterSeconds);
       const headers: Record<string, string> = { "retry-after": String(retryAfter) };
@@ -81,21 +95,30 @@ export function httpErrorFromRpc(error: unknown): HttpError {
     case Code.NotFound:
       return httpError(404, reasonCode(reason, "not_found"), err.rawMessage);
     case Code.AlreadyExists:
-    case Code.Aborted:
     case Code.FailedPrecondition:
       return httpError(409, reasonCode(reason, "conflict"), err.rawMessage);
-    case Code.Unimplemented:
-      return httpError(501, "not_implemented", "this integration is not available yet");
-    case Code.DeadlineExceeded:
-      return httpError(504, "timeout", "processing the webhook took too long; retry later", {
-        "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-      });
-    case Code.Unavailable:
-    case Code.Canceled:
-      return unavailable();
     default:
-      return httpError(500, "internal_error", "internal error");
+      return unavailable();
   }
+}
+
+/**
+ * Our services describe every client-visible refusal with a structured
+ * detail (a reason, field violations or rate-limit state). An error without
+ * one came from the transport or a failure we did not foresee, and its
+ * message is not for senders.
+ */
+function fromOurServices(err: ConnectError): boolean {
+  return (
+    err.findDetails(ErrorInfoSchema).length > 0 ||
+    err.findDetails(BadRequestSchema).length > 0 ||
+    err.findDetails(RateLimitStateSchema).length > 0
+  );
+}
+
+/** Connect's refusal of a message over `readMaxBytes` / `writeMaxBytes`. */
+function isMessageSizeLimit(err: ConnectError): boolean {
+  return /message size .* is larger than configured (read|write)MaxBytes/.test(err.rawMessage);
 }
 
 function unavailable(): HttpError {

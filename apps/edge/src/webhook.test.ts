@@ -14,11 +14,14 @@ import {
   IntegrationType,
   NormalizerService,
 } from "@runframe/contracts";
+import { createInternalClient } from "@runframe/platform";
 import type { IncomingMessage } from "node:http";
+import { constants, createServer, type Http2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { handleWebhook, type WebhookDeps } from "./webhook.js";
 
 /** The edge's dependencies as in-memory services doing what each test says. */
@@ -85,4 +88,75 @@ describe("handleWebhook", () => {
     expect(answer.status).toBe(413);
     expect(JSON.stringify(answer.body)).not.toContain("readMaxBytes");
   });
+});
+
+describe("handleWebhook when a service behind the edge fails mid-call", () => {
+  let server: Http2Server | undefined;
+  afterEach(async () => {
+    const closing = server;
+    server = undefined;
+    if (closing) {
+      await new Promise<void>((resolve) => {
+        closing.close(() => resolve());
+        closing.emit("shutdown");
+      });
+    }
+  });
+
+  /** An incident client whose server does `misbehave` to every stream. */
+  async function brokenIncident(
+    misbehave: (stream: import("node:http2").ServerHttp2Stream) => void,
+  ) {
+    server = createServer();
+    server.on("stream", misbehave);
+    server.on("session", (session) => server?.once("shutdown", () => session.destroy()));
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return createInternalClient(IncidentService, {
+      baseUrl: `http://127.0.0.1:${port}`,
+      token: "t".repeat(32),
+    });
+  }
+
+  const cases: [string, (stream: import("node:http2").ServerHttp2Stream) => void][] = [
+    ["the connection is reset (a killed process)", (stream) => stream.session?.destroy()],
+    [
+      "the stream is refused (a graceful shutdown)",
+      (stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM),
+    ],
+    [
+      "the stream ends with an internal error",
+      (stream) => stream.close(constants.NGHTTP2_INTERNAL_ERROR),
+    ],
+  ];
+  for (const [what, misbehave] of cases) {
+    it(`answers 503 with Retry-After and no internal message when ${what}`, async () => {
+      const webhookDeps = { ...deps({}), incident: await brokenIncident(misbehave) };
+      const answer = await handleWebhook(webhookDeps, post("{}"), key);
+      expect(answer.status).toBe(503);
+      expect(answer.headers["retry-after"]).toBeDefined();
+      expect(JSON.stringify(answer.body)).toBe(
+        JSON.stringify({
+          error: { code: "unavailable", message: "temporarily unavailable; retry later" },
+        }),
+      );
+    });
+  }
+
+  for (const code of [Code.Aborted, Code.Internal, Code.Unknown, Code.DataLoss]) {
+    it(`answers 503, not 409 or 500, for ${Code[code]} without a reason of ours, and hides its message`, async () => {
+      const answer = await handleWebhook(
+        deps({
+          ingest() {
+            throw new ConnectError("read ECONNRESET", code);
+          },
+        }),
+        post("{}"),
+        key,
+      );
+      expect(answer.status).toBe(503);
+      expect(answer.headers["retry-after"]).toBeDefined();
+      expect(JSON.stringify(answer.body)).not.toContain("ECONNRESET");
+    });
+  }
 });

@@ -12,6 +12,7 @@ import {
   ResourceExhaustedError,
   TtlCache,
   UnauthenticatedError,
+  UnavailableError,
 } from "@runframe/util";
 import { createHash } from "node:crypto";
 import { toIntegration } from "./convert.js";
@@ -211,7 +212,16 @@ export class Authenticator {
     switch (message.Type) {
       case "SubscriptionConfirmation": {
         const subscribe = sameHostHttps(message.SubscribeURL ?? "", message.SigningCertURL ?? "");
-        await sns.confirmSubscription(subscribe);
+        try {
+          await sns.confirmSubscription(subscribe);
+        } catch (error) {
+          // AWS resends the confirmation; a refused or redirected visit is
+          // retryable, and it counts in the failure limits like any refusal.
+          throw new UnavailableError("could not confirm the SNS subscription; retry later", {
+            reason: "SNS_SUBSCRIBE_FAILED",
+            cause: error,
+          });
+        }
         return {
           deliveryKey: "",
           disposition: Disposition.HANDLED,
