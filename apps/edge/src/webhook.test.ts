@@ -16,7 +16,7 @@ import {
 } from "@runframe/contracts";
 import { createInternalClient } from "@runframe/platform";
 import type { IncomingMessage } from "node:http";
-import { constants, createServer, type Http2Server } from "node:http2";
+import { constants, createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -104,9 +104,7 @@ describe("handleWebhook when a service behind the edge fails mid-call", () => {
   });
 
   /** An incident client whose server does `misbehave` to every stream. */
-  async function brokenIncident(
-    misbehave: (stream: import("node:http2").ServerHttp2Stream) => void,
-  ) {
+  async function brokenIncident(misbehave: (stream: ServerHttp2Stream) => void) {
     server = createServer();
     server.on("stream", misbehave);
     server.on("session", (session) => server?.once("shutdown", () => session.destroy()));
@@ -118,7 +116,7 @@ describe("handleWebhook when a service behind the edge fails mid-call", () => {
     });
   }
 
-  const cases: [string, (stream: import("node:http2").ServerHttp2Stream) => void][] = [
+  const cases: [string, (stream: ServerHttp2Stream) => void][] = [
     ["the connection is reset (a killed process)", (stream) => stream.session?.destroy()],
     [
       "the stream is refused (a graceful shutdown)",
