@@ -10,12 +10,21 @@ export class BodyTooLargeError extends Error {
 /** The client went away or the stream broke before the body was complete. */
 export class BodyIncompleteError extends Error {}
 
+/** The body did not arrive within the time allowed for it (a slow or stalled upload). */
+export class BodyTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`request body not received within ${timeoutMs} ms`);
+  }
+}
+
 /**
  * Reads the raw request body, refusing it as soon as it passes `limit` bytes.
  * A declared Content-Length over the limit is refused before reading any of
  * it; a chunked body is refused at the first chunk that crosses the limit.
+ * A body still incomplete after `timeoutMs` is refused, so a sender that
+ * trickles bytes cannot hold a connection (and our memory) for long.
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     return Promise.reject(new BodyTooLargeError(limit));
@@ -45,7 +54,13 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       reject(new BodyIncompleteError("client closed the connection before the body was complete"));
     };
+    const timer = setTimeout(() => {
+      cleanup();
+      req.pause();
+      reject(new BodyTimeoutError(timeoutMs));
+    }, timeoutMs);
     const cleanup = () => {
+      clearTimeout(timer);
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);

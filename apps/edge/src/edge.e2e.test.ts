@@ -1,4 +1,5 @@
 import { randomToken, startApp, storageEnv, type ListeningApp } from "@runframe/platform/testing";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const routingKey = "dev-routing-key-0000000000000000000000000";
@@ -21,6 +22,7 @@ describe("edge calling auth over gRPC, each as its own process", () => {
         RUNFRAME_AUTH_URL: auth.url,
         RUNFRAME_RPC_PROTOCOL: "grpc",
         RUNFRAME_MAX_BODY_BYTES: "1024",
+        RUNFRAME_BODY_TIMEOUT_MS: "600",
       }),
       startApp("edge", {
         RUNFRAME_INTERNAL_TOKEN: randomToken(),
@@ -59,7 +61,10 @@ describe("edge calling auth over gRPC, each as its own process", () => {
         auth.logs.some((l) => l["msg"] === "rpc failed" && l["code"] === "unauthenticated"),
       )
       .toBe(true);
-    expect(misconfiguredEdge.logs.some((l) => l["msg"] === "webhook failed")).toBe(true);
+    // The log line may arrive a moment after the answer: poll for it.
+    await expect
+      .poll(() => misconfiguredEdge.logs.some((l) => l["msg"] === "webhook failed"))
+      .toBe(true);
   });
 
   it("carries the caller's request id to auth", async () => {
@@ -90,6 +95,24 @@ describe("edge calling auth over gRPC, each as its own process", () => {
     const res = await post(edge, { body: JSON.stringify({ title: "x".repeat(2000) }) });
     expect(res.status).toBe(413);
     expect(await res.json()).toMatchObject({ error: { code: "payload_too_large" } });
+  });
+
+  it("answers 408 and closes the connection when a body trickles in too slowly", async () => {
+    const { port } = new URL(edge.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    socket.write(
+      `POST /webhooks/${routingKey} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n`,
+    );
+    const started = Date.now();
+    const drip = setInterval(() => socket.writable && socket.write(" "), 100);
+    await closed;
+    clearInterval(drip);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    expect(answer).toContain('"code":"request_timeout"');
+    expect(Date.now() - started).toBeLessThan(3_000);
   });
 
   it("refuses something that cannot be a routing key with 401", async () => {

@@ -41,7 +41,14 @@ runMain(async () => {
     RUNFRAME_INTERNAL_TOKEN: secret(),
     RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] }),
     RUNFRAME_MAX_BODY_BYTES: positiveInt({ default: 1024 * 1024 }),
-    RUNFRAME_WEBHOOK_TIMEOUT_MS: positiveInt({ default: 10_000 }),
+    RUNFRAME_WEBHOOK_TIMEOUT_MS: positiveInt({
+      default: 10_000,
+      desc: "deadline for the RPCs behind one webhook, counted once its body is in",
+    }),
+    RUNFRAME_BODY_TIMEOUT_MS: positiveInt({
+      default: 30_000,
+      desc: "how long a sender may take to upload a webhook body (408 beyond)",
+    }),
     RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({ default: 10_000 }),
     RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001" }),
     RUNFRAME_INCIDENT_URL: serviceUrl({ default: "http://127.0.0.1:7002" }),
@@ -80,6 +87,7 @@ runMain(async () => {
     ]),
     logger,
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
+    bodyTimeoutMs: config.RUNFRAME_BODY_TIMEOUT_MS,
     timeoutMs: config.RUNFRAME_WEBHOOK_TIMEOUT_MS,
   };
 
@@ -99,6 +107,10 @@ runMain(async () => {
 
   let serving = true;
   const server = createEdgeServer({ deps, logger, metrics, readiness, serving: () => serving });
+  // Slowloris: headers must arrive within 10 s and the whole request within
+  // that plus the body allowance (Node answers 408 and closes the socket).
+  server.headersTimeout = 10_000;
+  server.requestTimeout = server.headersTimeout + config.RUNFRAME_BODY_TIMEOUT_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());

@@ -45,6 +45,7 @@ function deps(
     incident: createClient(IncidentService, transport),
     logger: pino({ level: "silent" }),
     maxBodyBytes: 1024,
+    bodyTimeoutMs: 300,
     timeoutMs,
   };
 }
@@ -87,6 +88,49 @@ describe("handleWebhook", () => {
     const answer = await handleWebhook(tooBig, post("{}"), key);
     expect(answer.status).toBe(413);
     expect(JSON.stringify(answer.body)).not.toContain("readMaxBytes");
+  });
+});
+
+/** A request whose body arrives in `chunks`, one every `everyMs`. */
+function trickle(chunks: string[], everyMs: number): IncomingMessage {
+  async function* slowly() {
+    for (const chunk of chunks) {
+      await sleep(everyMs);
+      yield Buffer.from(chunk);
+    }
+  }
+  return Object.assign(Readable.from(slowly()), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    socket: { remoteAddress: "127.0.0.1" },
+  }) as unknown as IncomingMessage;
+}
+
+describe("handleWebhook with a slow upload", () => {
+  it("starts the RPC deadline once the body is in, not when the upload began", async () => {
+    let ingested = 0;
+    const answer = await handleWebhook(
+      deps(
+        {
+          ingest() {
+            ingested++;
+            return { results: [] };
+          },
+        },
+        100,
+      ),
+      trickle(["{", "}"], 120),
+      key,
+    );
+    expect(answer.status).toBe(202);
+    expect(ingested).toBe(1);
+  });
+
+  it("answers 408 and closes the connection when the body takes longer than allowed", async () => {
+    const answer = await handleWebhook(deps({}), trickle(["{", " ", " ", "}"], 150), key);
+    expect(answer.status).toBe(408);
+    expect(answer.headers["connection"]).toBe("close");
+    expect(answer.body).toMatchObject({ error: { code: "request_timeout" } });
   });
 });
 

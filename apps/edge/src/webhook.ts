@@ -16,7 +16,7 @@ import {
 } from "@runframe/contracts";
 import type { Logger } from "@runframe/platform";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { BodyIncompleteError, BodyTooLargeError, readBody } from "./body.js";
+import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js";
 
 export interface WebhookDeps {
@@ -25,7 +25,9 @@ export interface WebhookDeps {
   readonly incident: Client<typeof IncidentService>;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
-  /** Deadline for the whole chain of RPCs behind one webhook. */
+  /** How long the sender may take to upload the body. */
+  readonly bodyTimeoutMs: number;
+  /** Deadline for the whole chain of RPCs behind one webhook, from the moment its body is in. */
   readonly timeoutMs: number;
 }
 
@@ -99,7 +101,7 @@ export async function handleWebhook(
   }
   let body: Buffer;
   try {
-    body = await readBody(req, deps.maxBodyBytes);
+    body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
       return httpError(
@@ -111,6 +113,14 @@ export async function handleWebhook(
         },
       );
     }
+    if (error instanceof BodyTimeoutError) {
+      return httpError(
+        408,
+        "request_timeout",
+        `the request body must arrive within ${error.timeoutMs / 1000} s`,
+        { connection: "close" },
+      );
+    }
     if (error instanceof BodyIncompleteError) {
       return httpError(400, "incomplete_body", error.message);
     }
@@ -118,9 +128,10 @@ export async function handleWebhook(
   }
 
   const headers = collectHeaders(req.headers);
-  // One budget for the whole chain; each call gets what is left of it as its
-  // deadline, which Connect sends downstream and turns into a 504 here.
-  const deadline = receivedAt.getTime() + deps.timeoutMs;
+  // One budget for the whole chain, starting once the body is in (a slow
+  // upload has its own limit above); each call gets what is left of it as
+  // its deadline, which Connect sends downstream and turns into a 504 here.
+  const deadline = Date.now() + deps.timeoutMs;
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
   try {
     const auth = await deps.auth.authenticate(
