@@ -14,6 +14,7 @@ const routingKey = (name: string) => `${name}-${randomBytes(24).toString("base64
 const keys = {
   open: routingKey("open"),
   signed: routingKey("signed"),
+  signedSmall: routingKey("signed-small"),
   limited: routingKey("limited"),
   limited2: routingKey("limited2"),
   orgB: routingKey("org-b"),
@@ -46,6 +47,14 @@ const bootstrap = {
           name: "Signed",
           routingKey: keys.signed,
           signingSecret: secret,
+        },
+        {
+          id: "int-signed-small",
+          type: "custom",
+          name: "Signed, 5 a minute",
+          routingKey: keys.signedSmall,
+          signingSecret: secret,
+          rateLimitPerMinute: 5,
         },
         { id: "int-limited", type: "custom", name: "Limited", routingKey: keys.limited },
         { id: "int-limited-2", type: "custom", name: "Limited 2", routingKey: keys.limited2 },
@@ -265,6 +274,63 @@ print(response.status_code, response.text)
         expect(await retry.json()).toEqual(firstBody);
         const { incident } = await teamA.getIncident({ incidentId: firstBody.incidents[0]!.id });
         expect(incident?.occurrenceCount).toBe(1);
+      });
+
+      it("answers a captured signed request replayed with new Idempotency-Keys as the same delivery (red-team finding 2)", async () => {
+        const payload = JSON.stringify({ title: "Captured", service_id: "SER-00001" });
+        const ts = now();
+        const headers = {
+          "x-runframe-signature": `sha256=${signed(payload, ts)}`,
+          "x-runframe-timestamp": String(ts),
+        };
+        const first = await stack.webhook(keys.signed, payload, headers);
+        expect(first.status).toBe(202);
+        const firstBody = await first.json();
+        const before = await count();
+        for (const idempotencyKey of ["a", "b", "c"]) {
+          const replay = await stack.webhook(keys.signed, payload, {
+            ...headers,
+            "idempotency-key": idempotencyKey,
+          });
+          expect(replay.status).toBe(202);
+          expect(await replay.json()).toEqual(firstBody);
+        }
+        expect(await count()).toBe(before);
+      });
+
+      it("never lets replays of one signed request starve fresh deliveries (red-team finding 3)", async () => {
+        const payload = JSON.stringify({ title: "Replayed", service_id: "SER-00001" });
+        const ts = now();
+        const headers = {
+          "x-runframe-signature": `sha256=${signed(payload, ts)}`,
+          "x-runframe-timestamp": String(ts),
+        };
+        const first = await stack.webhook(keys.signedSmall, payload, headers);
+        expect(first.status).toBe(202);
+        const firstBody = await first.json();
+        const before = await count();
+        const replays: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          const replay = await stack.webhook(keys.signedSmall, payload, headers);
+          replays.push(replay.status);
+          if (replay.status === 202) {
+            expect(await replay.json()).toEqual(firstBody);
+          }
+        }
+        // Repeats have an allowance of their own (the key's limit), then 429.
+        expect(replays.filter((status) => status === 202)).toHaveLength(5);
+        expect(replays.filter((status) => status === 429)).toHaveLength(15);
+        expect(await count()).toBe(before);
+        // The key's quota is untouched by the replays: four fresh deliveries
+        // still fit in its 5 a minute, and the sixth delivery is refused.
+        for (let i = 0; i < 5; i++) {
+          const fresh = JSON.stringify({ title: `Fresh ${i}`, service_id: "SER-00001" });
+          const res = await stack.webhook(keys.signedSmall, fresh, {
+            "x-runframe-signature": `sha256=${signed(fresh, ts)}`,
+            "x-runframe-timestamp": String(ts),
+          });
+          expect(res.status).toBe(i < 4 ? 202 : 429);
+        }
       });
 
       it("answers a byte-identical redelivery with the original answer and one occurrence", async () => {

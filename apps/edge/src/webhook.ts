@@ -169,6 +169,7 @@ export async function handleWebhook(
         organizationId: integration.organizationId,
         integrationId: integration.id,
         deliveryKey: auth.deliveryKey,
+        deliveryAlias: auth.deliveryAlias,
         alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
         receiveTime: timestampFromDate(receivedAt),
       },

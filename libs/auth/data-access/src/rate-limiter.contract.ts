@@ -39,6 +39,48 @@ export function describeRateLimiterContract(
       expect(decisions.filter((d) => d.allowed)).toHaveLength(100);
     });
 
+    it("holds a lowered limit at once", async () => {
+      const [limiter] = replicas();
+      const key = `test:{${randomUUID()}}`;
+      for (let i = 0; i < 10; i++) {
+        expect((await limiter.consume(key, 10, 60_000)).allowed).toBe(true);
+      }
+      const lowered = await limiter.consume(key, 5, 60_000);
+      expect(lowered.allowed).toBe(false);
+      expect(lowered.limit).toBe(5);
+    });
+
+    it("counts repeats of a delivery apart from fresh deliveries (a replayed request never starves the key)", async () => {
+      const [limiter, other] = replicas();
+      const tag = `{${randomUUID()}}`;
+      const count = (ids: string[], on: RateLimiter = limiter) =>
+        on.consumeDelivery({
+          key: `quota:${tag}`,
+          limit: 3,
+          repeatKey: `repeats:${tag}`,
+          repeatLimit: 5,
+          windowMs: 60_000,
+          deliveryIds: ids,
+          seenForMs: 60_000,
+        });
+      const first = await count(["a"]);
+      expect(first).toMatchObject({ allowed: true, repeat: false, remaining: 2 });
+      const replays = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => count(["a"], i % 2 ? other : limiter)),
+      );
+      expect(replays.every((d) => d.repeat)).toBe(true);
+      expect(replays.filter((d) => d.allowed)).toHaveLength(5);
+      // The quota still has room for two fresh deliveries, then refuses.
+      expect((await count(["b"])).allowed).toBe(true);
+      // An alias of a seen delivery is a repeat, whatever its other id.
+      expect((await count(["b2", "b"])).repeat).toBe(true);
+      expect((await count(["c"])).allowed).toBe(true);
+      const refused = await count(["d"]);
+      expect(refused).toMatchObject({ allowed: false, repeat: false });
+      // A refused delivery is not remembered: its retry counts as fresh again.
+      expect(await count(["d"])).toMatchObject({ allowed: false, repeat: false });
+    });
+
     it("lets requests through again once the window slides", async () => {
       const [limiter] = replicas();
       const key = `test:{${randomUUID()}}`;

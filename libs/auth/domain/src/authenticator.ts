@@ -24,6 +24,12 @@ import { headerValue, verifyCustomSignature, verifySentrySignature } from "./sig
 import { isAllowedTopic, parseSnsEnvelope, type SnsVerifier } from "./sns.js";
 
 const MINUTE_MS = 60_000;
+/**
+ * How long a counted delivery's identity is remembered, so that its repeats
+ * are counted apart from the quota: longer than a signature's replay window
+ * (5 minutes back, 1 ahead), and long enough for SNS's quick retries.
+ */
+const SEEN_FOR_MS = 10 * MINUTE_MS;
 
 /** Limits on refused attempts, kept apart from the routing key's quota. */
 export interface FailureLimits {
@@ -113,22 +119,44 @@ export class Authenticator {
       throw error;
     }
 
-    const decision = await this.#deps.limiter.consume(
-      `quota:{${keyHash}}`,
-      integration.rateLimitPerMinute,
-      MINUTE_MS,
-    );
-    if (!decision.allowed) {
-      throw rateLimited(decision, "rate limit exceeded for this routing key");
-    }
-
-    // A sender's own Idempotency-Key wins: a retry re-signed with a fresh
-    // timestamp is still the same delivery to the sender.
+    // What the signature covers identifies a signed delivery. The sender's
+    // Idempotency-Key can only add a second identity (a retry re-signed with
+    // a fresh timestamp is the same delivery), never replace it: otherwise a
+    // captured request replayed with new keys would count as new each time.
     const idempotencyKey = headerValue(req.headers, "idempotency-key")?.trim();
-    const deliveryKey = idempotencyKey ? `idempotency-key:${idempotencyKey}` : verified.deliveryKey;
+    const sentKey = idempotencyKey ? `idempotency-key:${idempotencyKey}` : "";
+    const [primary, alias] = verified.deliveryKey
+      ? [verified.deliveryKey, sentKey]
+      : [sentKey, ""];
+    const deliveryKey = primary && digest(`${integration.id}\n${primary}`);
+    const deliveryAlias = alias && digest(`${integration.id}\n${alias}`);
+
+    const quota = `quota:{${keyHash}}`;
+    const limit = integration.rateLimitPerMinute;
+    const decision = deliveryKey
+      ? await this.#deps.limiter.consumeDelivery({
+          key: quota,
+          limit,
+          repeatKey: `repeats:{${keyHash}}`,
+          repeatLimit: limit,
+          windowMs: MINUTE_MS,
+          deliveryIds: [deliveryKey, deliveryAlias].filter((id) => id !== ""),
+          seenForMs: SEEN_FOR_MS,
+        })
+      : { ...(await this.#deps.limiter.consume(quota, limit, MINUTE_MS)), repeat: false };
+    if (!decision.allowed) {
+      throw rateLimited(
+        decision,
+        decision.repeat
+          ? "too many repeats of the same delivery for this routing key"
+          : "rate limit exceeded for this routing key",
+      );
+    }
     return {
       integration: toIntegration(integration),
-      deliveryKey: deliveryKey && digest(`${integration.id}\n${deliveryKey}`),
+      deliveryKey,
+      deliveryAlias,
+      repeat: decision.repeat,
       disposition: verified.disposition,
       message: verified.message,
       rateLimit: {

@@ -69,18 +69,36 @@ export class Incidents {
       await this.store.logDelivery(req.organizationId, req.integrationId, receivedAt, results);
       return { results, replayed: false };
     }
-    const previous = await this.#claim(req);
+    const previous = await this.#claim(req.deliveryKey, req);
     if (previous !== undefined) {
       return { results: previous, replayed: true };
+    }
+    const keys = [req.deliveryKey];
+    if (req.deliveryAlias !== "") {
+      // The same delivery under its second identity (a re-signed retry with
+      // the same Idempotency-Key): this request then answers as that one.
+      const viaAlias = await this.#claim(req.deliveryAlias, req).catch(async (error: unknown) => {
+        await this.store.releaseDelivery(req.deliveryKey);
+        throw error;
+      });
+      if (viaAlias !== undefined) {
+        await this.store.completeDelivery(req.deliveryKey, viaAlias);
+        return { results: viaAlias, replayed: true };
+      }
+      keys.push(req.deliveryAlias);
     }
     let results: StoredResult[];
     try {
       results = await this.#apply(req);
     } catch (error) {
-      await this.store.releaseDelivery(req.deliveryKey);
+      for (const key of keys) {
+        await this.store.releaseDelivery(key);
+      }
       throw error;
     }
-    await this.store.completeDelivery(req.deliveryKey, results);
+    for (const key of keys) {
+      await this.store.completeDelivery(key, results);
+    }
     return { results, replayed: false };
   }
 
@@ -170,6 +188,12 @@ export class Incidents {
     if (req.integrationId === "") {
       violations.push({ field: "integration_id", description: "is required" });
     }
+    if (req.deliveryAlias !== "" && req.deliveryAlias === req.deliveryKey) {
+      violations.push({ field: "delivery_alias", description: "must differ from delivery_key" });
+    }
+    if (req.deliveryAlias !== "" && req.deliveryKey === "") {
+      violations.push({ field: "delivery_alias", description: "requires delivery_key" });
+    }
     const name = (i: number, field: string) =>
       req.alerts.length === 1 ? field : `alerts[${i}].${field}`;
     const services = new Map<string, number[]>();
@@ -204,12 +228,12 @@ export class Incidents {
     }
   }
 
-  /** Claims the delivery, or returns the results of an earlier identical one. */
-  async #claim(req: IngestRequest): Promise<readonly StoredResult[] | undefined> {
+  /** Claims a delivery key, or returns the results of an earlier delivery with it. */
+  async #claim(key: string, req: IngestRequest): Promise<readonly StoredResult[] | undefined> {
     const deadline = Date.now() + REPLAY_WAIT_MS;
     for (;;) {
       const claim = await this.store.claimDelivery(
-        req.deliveryKey,
+        key,
         req.organizationId,
         req.integrationId,
         this.now(),
@@ -222,7 +246,7 @@ export class Incidents {
       }
       if (this.now().getTime() - claim.claimedAt.getTime() > CLAIM_LEASE_MS) {
         // The first attempt died mid-way; let this one redo it.
-        await this.store.releaseDelivery(req.deliveryKey);
+        await this.store.releaseDelivery(key);
         continue;
       }
       if (Date.now() > deadline) {

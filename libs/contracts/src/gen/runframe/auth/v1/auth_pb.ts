@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/auth.proto.
  */
 export const file_runframe_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSLfAQoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkqXAoLRGlzcG9zaXRpb24SGwoXRElTUE9TSVRJT05fVU5TUEVDSUZJRUQQABIXChNESVNQT1NJVElPTl9QUk9DRUVEEAESFwoTRElTUE9TSVRJT05fSEFORExFRBACMssBCgtBdXRoU2VydmljZRJdCgxBdXRoZW50aWNhdGUSJS5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEl0KDFZlcmlmeUFwaUtleRIlLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVxdWVzdBomLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
+  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSKHAgoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkSFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSDgoGcmVwZWF0GAcgASgIKlwKC0Rpc3Bvc2l0aW9uEhsKF0RJU1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRElTUE9TSVRJT05fUFJPQ0VFRBABEhcKE0RJU1BPU0lUSU9OX0hBTkRMRUQQAjLLAQoLQXV0aFNlcnZpY2USXQoMQXV0aGVudGljYXRlEiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJdCgxWZXJpZnlBcGlLZXkSJS5ydW5mcmFtZS5hdXRoLnYxLlZlcmlmeUFwaUtleVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLlZlcmlmeUFwaUtleVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
 
 /**
  * VerifyApiKeyRequest carries the presented API key.
@@ -143,8 +143,10 @@ export type AuthenticateResponse = Message<"runframe.auth.v1.AuthenticateRespons
   /**
    * delivery_key identifies this delivery for idempotency, or is empty when
    * the request carries nothing that identifies a redelivery. It is derived
-   * from the SNS MessageId, a signed request's timestamp and signature, the
-   * Idempotency-Key header or Sentry's Request-ID, namespaced by integration.
+   * from what the request's signature covers where it has one (a custom
+   * webhook's timestamp and signature, the SNS MessageId), else from
+   * Sentry's Request-ID or the Idempotency-Key header, namespaced by
+   * integration.
    *
    * @generated from field: string delivery_key = 2;
    */
@@ -171,6 +173,27 @@ export type AuthenticateResponse = Message<"runframe.auth.v1.AuthenticateRespons
    * @generated from field: string message = 5;
    */
   message: string;
+
+  /**
+   * delivery_alias is a second identity of the same delivery, or empty: the
+   * sender's Idempotency-Key when delivery_key comes from a signature. A
+   * delivery matching either is a redelivery, so an unsigned header can
+   * only narrow what counts as new (a retry re-signed with a fresh
+   * timestamp), never widen it (a captured request replayed with new
+   * Idempotency-Keys is still the same delivery).
+   *
+   * @generated from field: string delivery_alias = 6;
+   */
+  deliveryAlias: string;
+
+  /**
+   * repeat is true when the delivery's identity was seen recently: it was
+   * counted apart from the routing key's quota, so replays of one request
+   * cannot use up the quota of fresh deliveries.
+   *
+   * @generated from field: bool repeat = 7;
+   */
+  repeat: boolean;
 };
 
 /**
