@@ -38,9 +38,17 @@ export function openLimiter(
   logger: Logger,
 ): { limiter: RateLimiter; readiness?: ReadinessCheck; close(): void } {
   if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
+    let lastWarning = 0;
     const redis = connectRedis({
       ...(config.REDIS_URL && { url: config.REDIS_URL }),
       ...(config.REDIS_CLUSTER_NODES && { clusterNodes: config.REDIS_CLUSTER_NODES }),
+      onError: (error) => {
+        // Reconnection attempts fail every second during an outage: one line every 10 s.
+        if (Date.now() - lastWarning >= 10_000) {
+          lastWarning = Date.now();
+          logger.warn({ err: error }, "Redis unreachable: webhooks answer 503 until it returns");
+        }
+      },
     });
     return {
       limiter: new RedisRateLimiter(redis),

@@ -1,5 +1,6 @@
 import type { DeliveryCount, RateLimitDecision, RateLimiter } from "@runframe/auth-domain";
-import type { Cluster, Redis } from "ioredis";
+import { UnavailableError } from "@runframe/util";
+import { ReplyError, type Cluster, type Redis } from "ioredis";
 
 /**
  * The sliding window in Redis: per key a list of the accept times still in
@@ -108,7 +109,20 @@ export class RedisRateLimiter implements RateLimiter {
 
   #script(name: string): ScriptCall {
     const command = (this.redis as unknown as Record<string, ScriptCall>)[name]!;
-    return (...args) => command.call(this.redis, ...args);
+    return async (...args) => {
+      try {
+        return await command.call(this.redis, ...args);
+      } catch (error) {
+        // Redis answered with an error: a bug of ours, not an outage.
+        if (error instanceof ReplyError) {
+          throw error;
+        }
+        throw new UnavailableError("rate limits are unavailable right now; retry later", {
+          reason: "RATE_LIMITS_UNAVAILABLE",
+          cause: error,
+        });
+      }
+    };
   }
 }
 

@@ -2,3 +2,4 @@
 export * from "./processes.js";
 export * from "./backends.js";
 export * from "./stack.js";
+export * from "./redis.js";
