@@ -39,18 +39,18 @@ runMain(async () => {
   });
   const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
 
-  const storage = await openStorage(config, logger);
-  const store = storage.store;
+  const opened = await openStorage(config, logger);
+  const { storage } = opened;
   if (config.RUNFRAME_BOOTSTRAP) {
     const services = await applyProvisioning(
       parseBootstrap(await readFile(config.RUNFRAME_BOOTSTRAP, "utf8")),
-      store,
+      storage.services,
     );
     logger.info({ file: config.RUNFRAME_BOOTSTRAP, services }, "provisioning applied");
   }
   const purge = setInterval(() => {
-    store
-      .purgeExpired()
+    storage.deliveries
+      .purgeExpired(new Date())
       .catch((error: unknown) => logger.warn({ err: error }, "purging the delivery log failed"));
   }, PURGE_INTERVAL_MS);
   purge.unref();
@@ -75,14 +75,14 @@ runMain(async () => {
         IncidentService.methods.filter((m) => !internal.includes(m)),
       ),
     ],
-    routes: incidentRoutes(new Incidents(store), store),
-    readiness: [storage.readiness],
+    routes: incidentRoutes(new Incidents(storage), storage),
+    readiness: [opened.readiness],
   });
   return {
     async close() {
       clearInterval(purge);
       await server.close();
-      await storage.close();
+      await opened.close();
     },
   };
 });

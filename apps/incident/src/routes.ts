@@ -4,13 +4,13 @@ import {
   toIncident,
   toIncidentEvent,
   type Incidents,
-  type IncidentStore,
+  type IncidentStorage,
 } from "@runframe/incident-domain";
 import { teamCaller } from "@runframe/platform";
-import { clampPageSize, NotFoundError, ValidationError } from "@runframe/util";
+import { clampPageSize } from "@runframe/util";
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
+export function incidentRoutes(incidents: Incidents, storage: IncidentStorage) {
   return (router: ConnectRouter) => {
     router.service(IncidentService, {
       ingest: (req) =>
@@ -18,7 +18,7 @@ export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
           .ingest(req)
           .then(({ results, replayed }) => ({ results: [...results], replayed })),
       async listIncidents(req, ctx) {
-        const { views, next } = await incidents.list(
+        const { incidents: page, next } = await incidents.list(
           teamCaller(ctx),
           {
             ...(req.status !== IncidentStatus.UNSPECIFIED && { status: req.status }),
@@ -28,7 +28,7 @@ export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
           clampPageSize(req.pageSize),
           req.pageToken,
         );
-        return { incidents: views.map(toIncident), nextPageToken: next };
+        return { incidents: page.map(toIncident), nextPageToken: next };
       },
       getIncident: async (req, ctx) => ({
         incident: toIncident(await incidents.get(teamCaller(ctx), req.incidentId)),
@@ -49,28 +49,21 @@ export function incidentRoutes(incidents: Incidents, store: IncidentStore) {
         return { events: events.map(toIncidentEvent), nextPageToken: next };
       },
       async listServices(req, ctx) {
-        const page = await store.listServices(
+        const page = await storage.services.list(
           teamCaller(ctx).organizationId,
           clampPageSize(req.pageSize),
           req.pageToken || undefined,
         );
         return { services: [...page.items], nextPageToken: page.next ?? "" };
       },
-      async getService(req, ctx) {
-        if (req.serviceId === "") {
-          throw new ValidationError([{ field: "service_id", description: "is required" }]);
-        }
-        const service = await store.getService(teamCaller(ctx).organizationId, req.serviceId);
-        if (service === undefined) {
-          throw new NotFoundError(`service ${req.serviceId} not found`);
-        }
-        return { service };
-      },
+      getService: async (req, ctx) => ({
+        service: await incidents.service(teamCaller(ctx), req.serviceId),
+      }),
       checkService: async (req) => ({
         exists:
           req.organizationId !== "" &&
           req.serviceId !== "" &&
-          (await store.serviceExists(req.organizationId, req.serviceId)),
+          (await incidents.serviceExists(req.organizationId, req.serviceId)),
       }),
     });
   };

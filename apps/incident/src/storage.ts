@@ -1,5 +1,5 @@
-import { MongoIncidentStore, SqliteIncidentStore } from "@runframe/incident-data";
-import type { IncidentStore } from "@runframe/incident-domain";
+import { MongoIncidentStorage, SqliteIncidentStorage } from "@runframe/incident-data";
+import type { IncidentStorage } from "@runframe/incident-domain";
 import type { Logger, ReadinessCheck } from "@runframe/platform";
 import { connectMongo, openSqlite } from "@runframe/storage";
 
@@ -7,26 +7,28 @@ import { connectMongo, openSqlite } from "@runframe/storage";
 export async function openStorage(
   config: { MONGO_URL: string | undefined; RUNFRAME_DATA_DIR: string },
   logger: Logger,
-): Promise<{
-  store: IncidentStore & { purgeExpired(): Promise<number> };
-  readiness: ReadinessCheck;
-  close(): Promise<void>;
-}> {
+): Promise<{ storage: IncidentStorage; readiness: ReadinessCheck; close(): Promise<void> }> {
   if (config.MONGO_URL) {
     const mongo = await connectMongo(config.MONGO_URL);
-    const store = new MongoIncidentStore(mongo.db);
-    await store.init();
+    const storage = new MongoIncidentStorage(mongo.db);
+    await storage.init();
     return {
-      store,
+      storage,
       readiness: { name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) },
       close: () => mongo.client.close(),
     };
   }
-  const db = openSqlite(config.RUNFRAME_DATA_DIR);
-  logger.info({ file: db.name }, "MONGO_URL is not set: using the embedded SQLite store");
+  // One connection writes (a unit of writes is one transaction); the other
+  // serves reads, which see committed data only.
+  const write = openSqlite(config.RUNFRAME_DATA_DIR);
+  const read = openSqlite(config.RUNFRAME_DATA_DIR);
+  logger.info({ file: write.name }, "MONGO_URL is not set: using the embedded SQLite store");
   return {
-    store: new SqliteIncidentStore(db),
-    readiness: { name: "sqlite", check: async () => void db.prepare("SELECT 1").get() },
-    close: async () => void db.close(),
+    storage: new SqliteIncidentStorage(write, read),
+    readiness: { name: "sqlite", check: async () => void read.prepare("SELECT 1").get() },
+    close: async () => {
+      write.close();
+      read.close();
+    },
   };
 }

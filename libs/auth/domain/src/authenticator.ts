@@ -125,9 +125,7 @@ export class Authenticator {
     // captured request replayed with new keys would count as new each time.
     const idempotencyKey = headerValue(req.headers, "idempotency-key")?.trim();
     const sentKey = idempotencyKey ? `idempotency-key:${idempotencyKey}` : "";
-    const [primary, alias] = verified.deliveryKey
-      ? [verified.deliveryKey, sentKey]
-      : [sentKey, ""];
+    const [primary, alias] = verified.deliveryKey ? [verified.deliveryKey, sentKey] : [sentKey, ""];
     const deliveryKey = primary && digest(`${integration.id}\n${primary}`);
     const deliveryAlias = alias && digest(`${integration.id}\n${alias}`);
 

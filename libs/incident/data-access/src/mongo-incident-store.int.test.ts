@@ -1,15 +1,16 @@
 import { backendUrl, uniqueDbName } from "@runframe/platform/testing";
 import { MongoClient } from "mongodb";
-import { describeIncidentStoreContract } from "./incident-store.contract.js";
-import { MongoIncidentStore } from "./mongo-incident-store.js";
+import { describeIncidentStorageContract } from "./incident-storage.contract.js";
+import { MongoIncidentStorage } from "./mongo-incident-store.js";
 
-describeIncidentStoreContract("MongoDB", async () => {
+describeIncidentStorageContract("MongoDB", async () => {
   const client = await MongoClient.connect(backendUrl("MONGO_URL"));
   const db = client.db(uniqueDbName("incidents"));
-  const store = new MongoIncidentStore(db);
-  await store.init();
+  const storage = new MongoIncidentStorage(db);
+  await storage.init();
   return {
-    store,
+    storage,
+    replica: async () => new MongoIncidentStorage(db),
     async dispose() {
       await db.dropDatabase();
       await client.close();

@@ -1,71 +1,81 @@
+import { IncidentStatus } from "@runframe/contracts";
 import {
+  DELIVERY_RETENTION_MS,
   incidentId,
+  incidentNumber,
   openKeyOf,
-  fromStoredAlert,
-  toStoredAlert,
-  type StoredAlert,
+  type Change,
+  type ClaimRequest,
+  type DedupScope,
   type DeliveryClaim,
+  type DeliveryLog,
+  type DeliveryRecord,
   type EventRecord,
-  type IncidentActivity,
   type IncidentDraft,
   type IncidentFilter,
+  type IncidentReader,
   type IncidentRecord,
-  type IncidentStore,
+  type IncidentStorage,
+  type IncidentWriter,
   type Page,
+  type Service,
+  type ServiceCatalog,
   type StoredResult,
+  type TimelineReader,
+  type WriteUnit,
 } from "@runframe/incident-domain";
-import { IncidentEventType, IncidentStatus } from "@runframe/contracts";
 import { decodePageToken, pageOf } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
+  MongoBulkWriteError,
   MongoServerError,
+  type AnyBulkWriteOperation,
   type Collection,
   type Db,
   type Filter,
   type OptionalUnlessRequiredId,
+  type WriteError,
 } from "mongodb";
-import { IncidentNumbers } from "./incident-numbers.js";
+import {
+  decodeEvent,
+  decodeIncident,
+  decodeResults,
+  encodeEvent,
+  encodeIncident,
+  encodeResults,
+  type StoredEvent,
+  type StoredIncident,
+  type StoredResultRecord,
+} from "./codec.js";
 
-interface IncidentDoc {
+/**
+ * An incident document: what it was when last written (the creation, a
+ * resolution, or a refresh of this hint), plus its unique `openKey`. The
+ * incident's true current state is that of the newest event in its
+ * timeline, which may be ahead of the document.
+ */
+interface IncidentDoc extends StoredIncident {
   _id: string;
-  organizationId: string;
-  number: number;
-  integrationId: string;
-  dedupKey: string;
-  serviceId: string;
-  status: string;
-  first: StoredAlert;
   /**
-   * Unique across the collection. While the incident is open and has a dedup
-   * key it is a digest of (organization, integration, key), so a second open
-   * incident with that key cannot be inserted; otherwise it is the
-   * incident's own `_id`, which frees the key for the next incident.
+   * Unique across the collection: while open with a dedup key, a digest of
+   * (organization, integration, key), so a second open incident with that
+   * key cannot be inserted; otherwise the incident's own `_id`.
    */
   openKey: string;
-  createdAt: Date;
-  resolvedAt?: Date;
-  resolvedBy?: string;
 }
 
-interface EventDoc {
+/**
+ * One timeline event, `_id` = incident `_id` + `#` + zero-padded seq. A
+ * unique `_id` makes appending the `seq`-th event an atomic claim of that
+ * position: of two writers appending to one incident, one gets it and the
+ * other learns it was overtaken. `state` is the incident as of this event.
+ */
+interface EventDoc extends StoredEvent {
   _id: string;
-  organizationId: string;
-  incidentId: string;
-  type: string;
-  actor: string;
-  summary: string;
-  createdAt: Date;
-  alert?: StoredAlert;
+  state: StoredIncident;
 }
 
-interface ServiceDoc {
-  _id: string;
-  organizationId: string;
-  serviceId: string;
-  name: string;
-}
-
-/** The lookup of an open incident by dedup key: `_id` is the incident's `openKey`. */
+/** The lookup of an open incident by dedup scope: `_id` is the open key. */
 interface OpenKeyDoc {
   _id: string;
   incident: string;
@@ -75,460 +85,791 @@ interface DeliveryDoc {
   _id: string;
   organizationId: string;
   integrationId: string;
-  state: "pending" | "done";
-  results: StoredResult[];
+  /** `pending` while an attempt applies it; `abandoned` when that attempt failed; `done`. */
+  state: "pending" | "abandoned" | "done";
+  results: StoredResultRecord[];
   claimedAt: Date;
   expiresAt: Date;
 }
 
-/** How long the delivery log keeps entries (and so how long redeliveries are recognised). */
-const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
-/** Attempts at taking the organization's next incident number under contention. */
-const MAX_NUMBER_ATTEMPTS = 200;
+interface ServiceDoc {
+  _id: string;
+  organizationId: string;
+  serviceId: string;
+  name: string;
+}
+
+/** After this, a claim whose attempt never finished may be taken over. */
+const CLAIM_LEASE_MS = 15_000;
+/** How many open incidents each process keeps the latest state of. */
+const OPEN_CACHE_ENTRIES = 50_000;
+/** Numbers reserved at once at most (unused ones are lost only when the process stops). */
+const MAX_NUMBER_BLOCK = 64;
+const DONE = "done:";
 
 /**
- * The incident store on MongoDB, written for servers without transactions
- * or atomic updates (FerretDB): every write that must not race is an insert
- * under a unique index.
- * - Incident numbers: insert with the next number; the unique
- *   (organizationId, number) index refuses a taken one and we try the next.
- * - One open incident per dedup key: the unique `openKey` index, with
- *   `open_dedup_keys` as its lookup by `_id`.
- * - Occurrences, acknowledgements: timeline inserts, counted on read.
- * - Idempotent deliveries: the delivery document's `_id` is the key.
+ * The incident service's storage on MongoDB, written for servers without
+ * transactions or atomic updates (FerretDB, where an update is a
+ * read-modify-write of the whole document): every write that must not race
+ * is an insert under a unique index, and the webhook path writes in bulk.
  *
- * The webhook path reads and writes documents only by `_id`: FerretDB v1
- * pushes nothing else down to its storage and would scan whole collections.
+ * - An incident's history is a timeline of events numbered 1, 2, …; the
+ *   event `_id` makes each position claimable once, so concurrent writers
+ *   (replicas) are ordered and none is lost. Counts and the latest alert
+ *   are carried on each event and kept on the incident document as a hint;
+ *   a read takes the document and looks for newer events by `_id`.
+ * - One open incident per dedup scope: the unique `openKey` index, with
+ *   `open_dedup_keys` as its lookup by `_id`.
+ * - Incident numbers: blocks reserved with `$inc` on a counter (atomic on
+ *   MongoDB); the unique (organization, number) index decides, so a block
+ *   handed out twice by a server without atomic updates costs a retry,
+ *   never a duplicate.
+ * - Idempotent deliveries: the delivery's key is a document `_id`.
+ *
+ * Hot-path reads are by `_id` only: FerretDB v1 pushes nothing else down
+ * to its storage. Each process keeps the latest state of the open
+ * incidents it has seen, checked by the unique `_id` of the next event.
  */
-export class MongoIncidentStore implements IncidentStore {
-  readonly #incidents: Collection<IncidentDoc>;
-  readonly #events: Collection<EventDoc>;
-  readonly #services: Collection<ServiceDoc>;
-  readonly #deliveries: Collection<DeliveryDoc>;
-  readonly #openKeys: Collection<OpenKeyDoc>;
-  readonly #progress: Collection<{ _id: string; result: StoredResult; expiresAt: Date }>;
-  readonly #numbers: IncidentNumbers;
+export class MongoIncidentStorage implements IncidentStorage {
+  readonly incidents: IncidentReader;
+  readonly timeline: TimelineReader;
+  readonly services: ServiceCatalog;
+  readonly deliveries: DeliveryLog;
+  readonly writer: IncidentWriter;
+  readonly #c: Collections;
 
   constructor(db: Db) {
-    this.#openKeys = db.collection("open_dedup_keys");
-    this.#progress = db.collection("delivery_progress");
-    this.#numbers = new IncidentNumbers(db);
-    this.#incidents = db.collection("incidents");
-    this.#events = db.collection("incident_events");
-    this.#services = db.collection("services");
-    this.#deliveries = db.collection("deliveries");
+    const c: Collections = {
+      incidents: db.collection("incidents"),
+      events: db.collection("incident_events"),
+      openKeys: db.collection("open_dedup_keys"),
+      counters: db.collection("incident_counters"),
+      deliveries: db.collection("deliveries"),
+      services: db.collection("services"),
+    };
+    this.#c = c;
+    this.incidents = {
+      get: (organizationId, id) => readIncident(c, docId(organizationId, id)),
+      list: (organizationId, filter, pageSize, after) =>
+        listIncidents(c, organizationId, filter, pageSize, after),
+    };
+    this.timeline = {
+      events: (organizationId, id, pageSize, after) =>
+        listEvents(c, organizationId, id, pageSize, after),
+    };
+    this.services = {
+      async get(organizationId, serviceId) {
+        const doc = await c.services.findOne({ _id: serviceDocId(organizationId, serviceId) });
+        return doc === null ? undefined : { id: doc.serviceId, name: doc.name };
+      },
+      async put(organizationId, service) {
+        await c.services.replaceOne(
+          { _id: serviceDocId(organizationId, service.id) },
+          { organizationId, serviceId: service.id, name: service.name },
+          { upsert: true },
+        );
+      },
+      list: (organizationId, pageSize, after) => listServices(c, organizationId, pageSize, after),
+    };
+    this.deliveries = {
+      purgeExpired: async (now) =>
+        (await c.deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount,
+    };
+    this.writer = new MongoWriter(c);
   }
 
   /** Creates the indexes; safe to run on every start. */
   async init(): Promise<void> {
-    await this.#incidents.createIndex(
+    const c = this.#c;
+    await c.incidents.createIndex(
       { organizationId: 1, number: 1 },
       { unique: true, name: "org_number" },
     );
-    await this.#incidents.createIndex({ openKey: 1 }, { unique: true, name: "open_key" });
-    await this.#events.createIndex(
-      { organizationId: 1, incidentId: 1, createdAt: 1, _id: 1 },
-      { name: "timeline" },
+    await c.incidents.createIndex({ openKey: 1 }, { unique: true, name: "open_key" });
+    await c.incidents.createIndex(
+      { organizationId: 1, status: 1, number: -1 },
+      { name: "org_status_number" },
     );
-    await this.#services.createIndex(
+    await c.incidents.createIndex(
+      { organizationId: 1, serviceId: 1, number: -1 },
+      { name: "org_service_number" },
+    );
+    await c.incidents.createIndex(
+      { organizationId: 1, integrationId: 1, number: -1 },
+      { name: "org_integration_number" },
+    );
+    await c.events.createIndex({ deliveryKey: 1 }, { name: "delivery", sparse: true });
+    await c.services.createIndex(
       { organizationId: 1, serviceId: 1 },
       { unique: true, name: "org_service" },
     );
     try {
-      await this.#deliveries.createIndex(
-        { expiresAt: 1 },
-        { expireAfterSeconds: 0, name: "expiry" },
-      );
+      await c.deliveries.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiry" });
     } catch (error) {
       // FerretDB has no TTL indexes; purgeExpired() does the same job there.
       if (!(error instanceof MongoServerError && error.codeName === "NotImplemented")) {
         throw error;
       }
-      await this.#deliveries.createIndex({ expiresAt: 1 }, { name: "expiry" });
+      await c.deliveries.createIndex({ expiresAt: 1 }, { name: "expiry" });
     }
   }
+}
 
-  /** Deletes expired delivery-log entries (for servers without TTL indexes). */
-  async purgeExpired(now: Date = new Date()): Promise<number> {
-    const progress = await this.#progress.deleteMany({ expiresAt: { $lt: now } });
-    return (
-      (await this.#deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount +
-      progress.deletedCount
-    );
+interface Collections {
+  readonly incidents: Collection<IncidentDoc>;
+  readonly events: Collection<EventDoc>;
+  readonly openKeys: Collection<OpenKeyDoc>;
+  readonly counters: Collection<{ _id: string; last: number }>;
+  readonly deliveries: Collection<DeliveryDoc>;
+  readonly services: Collection<ServiceDoc>;
+}
+
+/** An incident's current state: its document, then any newer events found by `_id`. */
+async function readIncident(c: Collections, id: string): Promise<IncidentRecord | undefined> {
+  const doc = await c.incidents.findOne({ _id: id });
+  if (doc === null) {
+    return undefined;
+  }
+  return latestState(c, id, decodeIncident(doc));
+}
+
+/**
+ * The newest state of an incident known to be at least `known`: the
+ * timeline has no gaps, so the newest event is found by doubling the step
+ * past `known.seq` until an `_id` is missing, then halving back.
+ */
+async function latestState(
+  c: Collections,
+  id: string,
+  known: IncidentRecord,
+): Promise<IncidentRecord> {
+  const exists = async (seq: number) =>
+    (await c.events.findOne({ _id: eventId(id, seq) })) !== null;
+  let low = known.seq;
+  let step = 1;
+  while (await exists(low + step)) {
+    low += step;
+    step *= 2;
+  }
+  let high = low + step;
+  while (high - low > 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (await exists(mid)) {
+      low = mid;
+    } else {
+      high = mid;
+    }
+  }
+  if (low === known.seq) {
+    return known;
+  }
+  const newest = await c.events.findOne({ _id: eventId(id, low) });
+  return newest === null ? known : decodeIncident(newest.state);
+}
+
+async function listIncidents(
+  c: Collections,
+  organizationId: string,
+  filter: IncidentFilter,
+  pageSize: number,
+  after: string | undefined,
+): Promise<Page<IncidentRecord>> {
+  const query: Record<string, unknown> = { organizationId };
+  if (filter.status !== undefined) {
+    query["status"] = IncidentStatus[filter.status];
+  }
+  if (filter.serviceId) {
+    query["serviceId"] = filter.serviceId;
+  }
+  if (filter.integrationId) {
+    query["integrationId"] = filter.integrationId;
+  }
+  if (after !== undefined) {
+    query["number"] = { $lt: decodePageToken(after, isNumber) };
+  }
+  const docs = await c.incidents
+    .find(query as Filter<IncidentDoc>)
+    .sort({ number: -1 })
+    .limit(pageSize + 1)
+    .toArray();
+  const page = pageOf(docs, pageSize, decodeIncident, (last) => last.number);
+  const items = await Promise.all(
+    page.items.map((r) => latestState(c, docId(r.organizationId, r.id), r)),
+  );
+  return { items, next: page.next };
+}
+
+/** A page of the timeline, read by `_id`: positions are dense, so no query scans. */
+async function listEvents(
+  c: Collections,
+  organizationId: string,
+  id: string,
+  pageSize: number,
+  after: string | undefined,
+): Promise<Page<EventRecord>> {
+  const incident = await readIncident(c, docId(organizationId, id));
+  if (incident === undefined) {
+    return { items: [], next: undefined };
+  }
+  const from = after === undefined ? 0 : decodePageToken(after, isNumber);
+  const last = Math.min(incident.seq, from + pageSize + 1);
+  const docs = await Promise.all(
+    Array.from({ length: Math.max(0, last - from) }, (_, i) =>
+      c.events.findOne({ _id: eventId(docId(organizationId, id), from + 1 + i) }),
+    ),
+  );
+  return pageOf(
+    docs.filter((d): d is EventDoc => d !== null),
+    pageSize,
+    fromEventDoc,
+    (e) => e.seq,
+  );
+}
+
+async function listServices(
+  c: Collections,
+  organizationId: string,
+  pageSize: number,
+  after: string | undefined,
+): Promise<Page<Service>> {
+  const query: Filter<ServiceDoc> = { organizationId };
+  if (after !== undefined) {
+    query.serviceId = { $gt: decodePageToken(after, isString) };
+  }
+  const docs = await c.services
+    .find(query)
+    .sort({ serviceId: 1 })
+    .limit(pageSize + 1)
+    .toArray();
+  return pageOf(
+    docs,
+    pageSize,
+    (d) => ({ id: d.serviceId, name: d.name }),
+    (last) => last.id,
+  );
+}
+
+/**
+ * Units of writes, one at a time per process. Keeps what outlives a unit:
+ * the latest state of open incidents this process has seen (by open key)
+ * and the incident numbers it has reserved.
+ */
+class MongoWriter implements IncidentWriter {
+  #tail: Promise<unknown> = Promise.resolve();
+  readonly open = new Map<string, IncidentRecord>();
+  readonly numbers = new Map<string, { next: number; end: number; block: number }>();
+
+  constructor(readonly c: Collections) {}
+
+  unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
+    const run = this.#tail.then(async () => {
+      const unit = new MongoUnit(this);
+      try {
+        const result = await work(unit);
+        await unit.commit();
+        return result;
+      } catch (error) {
+        await unit.abandon();
+        throw error;
+      }
+    });
+    this.#tail = run.catch(() => undefined);
+    return run;
   }
 
-  async findOpen(
-    organizationId: string,
-    integrationId: string,
-    dedupKey: string,
-  ): Promise<IncidentRecord | undefined> {
-    const key = openKeyOf(organizationId, integrationId, dedupKey);
-    const entry = await this.#openKeys.findOne({ _id: key });
-    if (entry === null) {
+  remember(record: IncidentRecord): void {
+    if (record.dedupKey === "") {
+      return;
+    }
+    const key = openKeyOf(record);
+    this.open.delete(key);
+    if (record.status === IncidentStatus.RESOLVED) {
+      return;
+    }
+    if (this.open.size >= OPEN_CACHE_ENTRIES) {
+      this.open.delete(this.open.keys().next().value!);
+    }
+    this.open.set(key, record);
+  }
+
+  async nextNumber(organizationId: string, expected: number): Promise<number> {
+    let pool = this.numbers.get(organizationId);
+    if (pool === undefined || pool.next > pool.end) {
+      const block = Math.min(MAX_NUMBER_BLOCK, Math.max(1, expected, (pool?.block ?? 0) * 2));
+      const counter = await this.c.counters.findOneAndUpdate(
+        { _id: organizationId },
+        { $inc: { last: block } },
+        { upsert: true, returnDocument: "after" },
+      );
+      const end = counter?.last ?? block;
+      pool = { next: end - block + 1, end, block };
+      this.numbers.set(organizationId, pool);
+    }
+    return pool.next++;
+  }
+}
+
+/** An incident this unit reads or writes. */
+interface Touched {
+  /** Its state as this unit sees it, with its pending writes applied. */
+  record: IncidentRecord;
+  /** Inserted by this unit (not yet, until flushed). */
+  created?: { readonly tag: number; inserted: boolean };
+  /** Events waiting to be inserted, in order, with the state after each. */
+  readonly pending: { event: EventRecord; next: IncidentRecord; tag: number }[];
+  /** The newest state known to be stored. */
+  stored: IncidentRecord | undefined;
+}
+
+class MongoUnit implements WriteUnit {
+  readonly #w: MongoWriter;
+  readonly #c: Collections;
+  readonly #touched = new Map<string, Touched>();
+  /** Open key → incident `_id` (or none) as this unit sees it. */
+  readonly #openKeys = new Map<string, string | undefined>();
+  readonly #completions: DeliveryRecord[] = [];
+  readonly #claimed: string[] = [];
+  readonly #creates = new Map<string, number>();
+  /** Incidents whose timeline this unit advanced, with their newest state. */
+  readonly #advanced = new Map<string, IncidentRecord>();
+
+  constructor(writer: MongoWriter) {
+    this.#w = writer;
+    this.#c = writer.c;
+  }
+
+  async claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]> {
+    if (requests.length === 0) {
+      return [];
+    }
+    const docs = requests.flatMap((r) => r.keys.map((key) => claimDoc(key, r, "pending")));
+    const refused = await insertAll(this.#c.deliveries, docs);
+    const claims: DeliveryClaim[] = [];
+    for (const request of requests) {
+      const taken = request.keys.filter((key) => refused.has(key));
+      const ours = request.keys.filter((key) => !refused.has(key));
+      this.#claimed.push(...ours);
+      claims.push(
+        taken.length === 0
+          ? { state: "claimed", applied: new Map() }
+          : await this.#contest(request, ours),
+      );
+    }
+    return claims;
+  }
+
+  /**
+   * A delivery some of whose identities were claimed before: done (answer
+   * as then, under every identity), still being applied elsewhere
+   * (pending), or abandoned by an attempt that failed or died, which this
+   * one then takes over, skipping the alerts it applied.
+   */
+  async #contest(request: ClaimRequest, ours: readonly string[]): Promise<DeliveryClaim> {
+    for (const key of request.keys) {
+      const done = await this.#c.deliveries.findOne({ _id: DONE + key });
+      if (done !== null) {
+        const results = decodeResults(done.results);
+        this.#completions.push({ ...request, results });
+        return { state: "done", results };
+      }
+    }
+    for (const key of request.keys.filter((k) => !ours.includes(k))) {
+      const claim = await this.#c.deliveries.findOne({ _id: key });
+      const stale =
+        claim === null ||
+        claim.state === "abandoned" ||
+        request.at.getTime() - claim.claimedAt.getTime() > CLAIM_LEASE_MS;
+      const takenOver =
+        stale &&
+        (claim === null ||
+          (await this.#c.deliveries.deleteOne({ _id: key, claimedAt: claim.claimedAt }))
+            .deletedCount === 1) &&
+        (await insertAll(this.#c.deliveries, [claimDoc(key, request, "pending")])).size === 0;
+      if (!takenOver) {
+        // Not ours to apply: give back the identities claimed beside it.
+        await Promise.all(ours.map((id) => this.#c.deliveries.deleteOne({ _id: id })));
+        this.#unclaim(ours);
+        return { state: "pending" };
+      }
+      this.#claimed.push(key);
+    }
+    return { state: "claimed", applied: await this.#applied(request.keys[0]!) };
+  }
+
+  #unclaim(keys: readonly string[]): void {
+    const remaining = this.#claimed.filter((key) => !keys.includes(key));
+    this.#claimed.length = 0;
+    this.#claimed.push(...remaining);
+  }
+
+  /** What the events of an interrupted attempt at a delivery applied, by alert index. */
+  async #applied(deliveryKey: string): Promise<Map<number, StoredResult>> {
+    const applied = new Map<number, StoredResult>();
+    for (const doc of await this.#c.events.find({ deliveryKey }).toArray()) {
+      const event = fromEventDoc(doc);
+      if (event.cause && event.action !== undefined) {
+        applied.set(event.cause.alertIndex, {
+          incidentId: event.incidentId,
+          action: event.action,
+          dedupKey: doc.state.dedupKey,
+        });
+      }
+    }
+    return applied;
+  }
+
+  complete(records: readonly DeliveryRecord[]): void {
+    this.#completions.push(...records);
+  }
+
+  async prefetch(scopes: readonly DedupScope[]): Promise<void> {
+    const keys = new Set(scopes.map(openKeyOf).filter((key) => !this.#w.open.has(key)));
+    await Promise.all([...keys].map((key) => this.#lookup(key)));
+  }
+
+  async findOpen(scope: DedupScope): Promise<IncidentRecord | undefined> {
+    const key = openKeyOf(scope);
+    if (this.#openKeys.has(key)) {
+      const id = this.#openKeys.get(key);
+      return id === undefined ? undefined : this.#touched.get(id)?.record;
+    }
+    const cached = this.#w.open.get(key);
+    const found = cached ?? (await this.#lookup(key));
+    const id = found && docId(found.organizationId, found.id);
+    this.#openKeys.set(key, id);
+    if (found === undefined || id === undefined) {
       return undefined;
     }
-    const doc = await this.#incidents.findOne({ _id: entry.incident });
-    // An entry left behind by an interrupted resolve points at a closed
-    // incident; it is treated as absent and overwritten by the next create.
-    return doc !== null && doc.openKey === key ? fromDoc(doc) : undefined;
-  }
-
-  async create(
-    draft: IncidentDraft,
-  ): Promise<{ created: IncidentRecord } | { existing: IncidentRecord }> {
-    const key =
-      draft.dedupKey !== "" && draft.status !== IncidentStatus.RESOLVED
-        ? openKeyOf(draft.organizationId, draft.integrationId, draft.dedupKey)
-        : undefined;
-    let number = await this.#numbers.next(draft.organizationId);
-    for (let attempt = 1; attempt <= MAX_NUMBER_ATTEMPTS; attempt++) {
-      const doc = toDoc({ ...draft, id: incidentId(number), number }, key);
-      if (await insertUnique(this.#incidents, doc)) {
-        if (key !== undefined) {
-          await this.#openKeys.replaceOne({ _id: key }, { incident: doc._id }, { upsert: true });
-        }
-        await this.#numbers.used(draft.organizationId, number);
-        return { created: fromDoc(doc) };
-      }
-      // Either the number or the dedup key was taken. The key's winner
-      // records its lookup entry right after inserting; until then (or if it
-      // died in between) the slow path finds it by the unique field itself.
-      if (key !== undefined) {
-        const existing =
-          (await this.findOpen(draft.organizationId, draft.integrationId, draft.dedupKey)) ??
-          (attempt % 5 === 0 ? await this.#findByOpenKey(key) : undefined);
-        if (existing !== undefined) {
-          return { existing };
-        }
-      }
-      number = await this.#numbers.afterCollision(draft.organizationId, number, attempt);
-    }
-    throw new Error(`could not allocate an incident number for ${draft.organizationId}`);
-  }
-
-  async resolve(
-    organizationId: string,
-    id: string,
-    at: Date,
-    by: string,
-  ): Promise<IncidentRecord | undefined> {
-    const _id = docId(organizationId, id);
-    const doc = await this.#incidents.findOne({ _id });
-    if (doc === null || doc.status === IncidentStatus[IncidentStatus.RESOLVED]) {
-      return undefined;
-    }
-    const resolved: IncidentDoc = {
-      ...doc,
-      status: IncidentStatus[IncidentStatus.RESOLVED],
-      resolvedAt: at,
-      resolvedBy: by,
-      openKey: _id,
-    };
-    await this.#incidents.updateOne(
-      { _id },
-      { $set: { status: resolved.status, resolvedAt: at, resolvedBy: by, openKey: _id } },
-    );
-    if (doc.openKey !== _id) {
-      // Only this incident's entry: a new incident may already own the key.
-      await this.#openKeys.deleteOne({ _id: doc.openKey, incident: _id });
-    }
-    return fromDoc(resolved);
+    return this.#touch(id, found).record;
   }
 
   async get(organizationId: string, id: string): Promise<IncidentRecord | undefined> {
-    const doc = await this.#incidents.findOne({ _id: docId(organizationId, id) });
-    return doc !== null && doc.organizationId === organizationId ? fromDoc(doc) : undefined;
+    const _id = docId(organizationId, id);
+    const touched = this.#touched.get(_id);
+    if (touched !== undefined) {
+      return touched.record;
+    }
+    const record = await readIncident(this.#c, _id);
+    return record && this.#touch(_id, record).record;
   }
 
-  async list(
-    organizationId: string,
-    filter: IncidentFilter,
-    pageSize: number,
-    after: string | undefined,
-  ): Promise<Page<IncidentRecord>> {
-    const query: Filter<IncidentDoc> = { organizationId };
-    if (filter.status !== undefined) {
-      query.status = IncidentStatus[filter.status];
-    }
-    if (filter.serviceId) {
-      query.serviceId = filter.serviceId;
-    }
-    if (filter.integrationId) {
-      query.integrationId = filter.integrationId;
-    }
-    if (after !== undefined) {
-      query.number = { $lt: decodePageToken(after, isNumber) };
-    }
-    const docs = await this.#incidents
-      .find(query)
-      .sort({ number: -1 })
-      .limit(pageSize + 1)
-      .toArray();
-    return pageOf(docs, pageSize, fromDoc, (last) => last.number);
-  }
-
-  async appendEvent(event: EventRecord): Promise<void> {
-    await this.#events.insertOne({
-      _id: event.id,
-      organizationId: event.organizationId,
-      incidentId: event.incidentId,
-      type: IncidentEventType[event.type],
-      actor: event.actor,
-      summary: event.summary,
-      createdAt: event.createdAt,
-      ...(event.alert && { alert: toStoredAlert(event.alert) }),
+  async create(draft: IncidentDraft, event: EventRecord, tag: number): Promise<IncidentRecord> {
+    const expected = (this.#creates.get(draft.organizationId) ?? 0) + 1;
+    this.#creates.set(draft.organizationId, expected);
+    const number = await this.#w.nextNumber(draft.organizationId, expected);
+    const record: IncidentRecord = { ...draft, id: incidentId(number), number };
+    const _id = docId(record.organizationId, record.id);
+    this.#touched.set(_id, {
+      record,
+      created: { tag, inserted: false },
+      pending: [{ event: { ...event, incidentId: record.id }, next: record, tag }],
+      stored: undefined,
     });
+    if (record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED) {
+      this.#openKeys.set(openKeyOf(record), _id);
+    }
+    return record;
   }
 
-  async activity(organizationId: string, incidentId: string): Promise<IncidentActivity> {
-    const scope = { organizationId, incidentId };
-    const [retriggers, latest, ack] = await Promise.all([
-      this.#events.countDocuments({
-        ...scope,
-        type: IncidentEventType[IncidentEventType.TRIGGERED],
-      }),
-      this.#events.findOne(
-        {
-          ...scope,
-          type: {
-            $in: [
-              IncidentEventType[IncidentEventType.CREATED],
-              IncidentEventType[IncidentEventType.TRIGGERED],
-            ],
-          },
-        },
-        { sort: { _id: -1 } },
-      ),
-      this.#events.findOne(
-        { ...scope, type: IncidentEventType[IncidentEventType.ACKNOWLEDGED] },
-        { sort: { _id: 1 } },
-      ),
-    ]);
-    return {
-      retriggers,
-      ...(latest?.alert && {
-        latest: { at: latest.createdAt, alert: fromStoredAlert(latest.alert) },
-      }),
-      ...(ack && { acknowledged: { at: ack.createdAt, by: ack.actor } }),
+  update(change: Change, tag: number): void {
+    const _id = docId(change.next.organizationId, change.next.id);
+    const touched = this.#touch(_id, change.next);
+    touched.record = change.next;
+    touched.pending.push({ event: change.event, next: change.next, tag });
+    if (change.next.status === IncidentStatus.RESOLVED && change.next.dedupKey !== "") {
+      this.#openKeys.set(openKeyOf(change.next), undefined);
+    }
+  }
+
+  async flush(): Promise<ReadonlySet<number>> {
+    const refused = new Set<number>();
+    const overtaken: Touched[] = [];
+    const refuseFrom = (touched: Touched, from: number) => {
+      for (const p of touched.pending.slice(from)) {
+        refused.add(p.tag);
+      }
+      overtaken.push(touched);
     };
-  }
 
-  async events(
-    organizationId: string,
-    incidentId: string,
-    pageSize: number,
-    after: string | undefined,
-  ): Promise<Page<EventRecord>> {
-    const query: Filter<EventDoc> = { organizationId, incidentId };
-    if (after !== undefined) {
-      query._id = { $gt: decodePageToken(after, isString) };
+    // New incidents: a refusal means the number or the dedup scope was taken.
+    const creating = [...this.#touched.entries()].filter(
+      ([, t]) => t.created && !t.created.inserted,
+    );
+    const refusedIds = await insertAll(
+      this.#c.incidents,
+      creating.map(([_id, t]) => incidentDoc(_id, t.pending[0]!.next)),
+    );
+    for (const [_id, touched] of creating) {
+      if (refusedIds.has(_id)) {
+        this.#w.numbers.delete(touched.record.organizationId);
+        refuseFrom(touched, 0);
+      } else {
+        touched.created!.inserted = true;
+      }
     }
-    const docs = await this.#events
-      .find(query)
-      .sort({ _id: 1 })
-      .limit(pageSize + 1)
-      .toArray();
-    return pageOf(docs, pageSize, fromEventDoc, (last) => last.id);
-  }
-
-  async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
-    return (
-      (await this.#services.findOne({ _id: serviceDocId(organizationId, serviceId) })) !== null
-    );
-  }
-
-  async getService(
-    organizationId: string,
-    serviceId: string,
-  ): Promise<{ id: string; name: string } | undefined> {
-    const doc = await this.#services.findOne({ _id: serviceDocId(organizationId, serviceId) });
-    return doc === null ? undefined : { id: doc.serviceId, name: doc.name };
-  }
-
-  async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
-    await this.#services.replaceOne(
-      { _id: serviceDocId(organizationId, service.id) },
-      { organizationId, serviceId: service.id, name: service.name },
-      { upsert: true },
-    );
-  }
-
-  async listServices(
-    organizationId: string,
-    pageSize: number,
-    after: string | undefined,
-  ): Promise<Page<{ id: string; name: string }>> {
-    const query: Filter<ServiceDoc> = { organizationId };
-    if (after !== undefined) {
-      query.serviceId = { $gt: decodePageToken(after, isString) };
+    const lookups = creating
+      .filter(([_id, t]) => !refusedIds.has(_id) && openKeyOfRecord(t.pending[0]!.next) !== _id)
+      .map(([_id, t]) => ({ _id: openKeyOfRecord(t.pending[0]!.next), incident: _id }));
+    for (const stale of await insertAll(this.#c.openKeys, lookups)) {
+      // A leftover of a resolution that did not finish: this incident owns the scope now.
+      const incident = lookups.find((l) => l._id === stale)!.incident;
+      await this.#c.openKeys.replaceOne({ _id: stale }, { incident });
     }
-    const docs = await this.#services
-      .find(query)
-      .sort({ serviceId: 1 })
-      .limit(pageSize + 1)
-      .toArray();
-    return pageOf(
-      docs,
-      pageSize,
-      (d) => ({ id: d.serviceId, name: d.name }),
-      (last) => last.id,
-    );
+
+    // Events, in order per incident; the first one refused stops its incident.
+    const advanced = new Map<string, IncidentRecord>();
+    let queue = [...this.#touched.entries()]
+      .filter(([, t]) => !overtaken.includes(t))
+      .flatMap(([_id, touched]) => touched.pending.map((p, index) => ({ _id, touched, p, index })));
+    while (queue.length > 0) {
+      const failedAt = await insertOrdered(
+        this.#c.events,
+        queue.map(({ _id, p }) => eventDoc(_id, p.event, p.next)),
+      );
+      for (const { _id, p } of failedAt === undefined ? queue : queue.slice(0, failedAt)) {
+        advanced.set(_id, p.next);
+      }
+      if (failedAt === undefined) {
+        break;
+      }
+      const failed = queue[failedAt]!;
+      refuseFrom(failed.touched, failed.index);
+      queue = queue.slice(failedAt + 1).filter(({ touched }) => touched !== failed.touched);
+    }
+
+    // Resolutions: update what listings filter on, and free the dedup scope.
+    const resolutions: AnyBulkWriteOperation<IncidentDoc>[] = [];
+    const freed: AnyBulkWriteOperation<OpenKeyDoc>[] = [];
+    for (const [_id, stored] of advanced) {
+      this.#advanced.set(_id, stored);
+      this.#touched.get(_id)!.stored = stored;
+      this.#w.remember(stored);
+      if (stored.status === IncidentStatus.RESOLVED && stored.seq > 1) {
+        resolutions.push({
+          updateOne: {
+            filter: { _id },
+            update: { $set: { ...encodeIncident(stored), openKey: _id } },
+          },
+        });
+        if (stored.dedupKey !== "") {
+          freed.push({ deleteOne: { filter: { _id: openKeyOf(stored), incident: _id } } });
+        }
+      }
+    }
+    for (const touched of this.#touched.values()) {
+      touched.pending.length = 0;
+    }
+    for (const touched of overtaken) {
+      this.#forget(touched);
+    }
+    if (resolutions.length > 0) {
+      await this.#c.incidents.bulkWrite(resolutions, { ordered: false });
+    }
+    if (freed.length > 0) {
+      await this.#c.openKeys.bulkWrite(freed, { ordered: false });
+    }
+    return refused;
   }
 
-  async claimDelivery(
-    key: string,
-    organizationId: string,
-    integrationId: string,
-    at: Date,
-  ): Promise<DeliveryClaim> {
-    const claimed = await insertUnique(this.#deliveries, {
-      _id: key,
-      organizationId,
-      integrationId,
-      state: "pending",
-      results: [],
-      claimedAt: at,
-      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
+  /** Makes the unit durable: its last writes, then the delivery log. */
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.#refreshHints();
+    const docs = this.#completions.flatMap((record) => {
+      const keys =
+        record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
+      return keys.map((key) => ({
+        ...claimDoc(key, record, "done"),
+        results: encodeResults(record.results),
+      }));
     });
-    if (claimed) {
-      return { state: "claimed" };
+    await insertAll(this.#c.deliveries, docs);
+  }
+
+  /** After a failure: marks this unit's claims abandoned, so a retry may take them over at once. */
+  async abandon(): Promise<void> {
+    for (const touched of this.#touched.values()) {
+      this.#forget(touched);
     }
-    const existing = await this.#deliveries.findOne({ _id: key });
-    if (existing === null) {
-      // Released between our insert and this read: try again next round.
-      return { state: "pending", claimedAt: at };
+    if (this.#claimed.length === 0) {
+      return;
     }
-    return existing.state === "done"
-      ? { state: "done", results: existing.results }
-      : { state: "pending", claimedAt: existing.claimedAt };
+    await this.#c.deliveries
+      .bulkWrite(
+        this.#claimed.map((key) => ({
+          updateOne: { filter: { _id: key }, update: { $set: { state: "abandoned" } } },
+        })),
+        { ordered: false },
+      )
+      .catch(() => undefined);
   }
 
-  async completeDelivery(key: string, results: readonly StoredResult[]): Promise<void> {
-    // Only the claimant writes this document, so the update cannot race.
-    await this.#deliveries.updateOne(
-      { _id: key },
-      { $set: { state: "done", results: [...results] } },
-    );
-  }
-
-  async releaseDelivery(key: string): Promise<void> {
-    // Only the claimant, or a taker-over of an expired lease, releases.
-    await this.#deliveries.deleteOne({ _id: key });
-  }
-
-  async alertResult(key: string, index: number): Promise<StoredResult | undefined> {
-    const doc = await this.#progress.findOne({ _id: `${key}#${index}` });
-    return doc?.result;
-  }
-
-  async saveAlertResult(key: string, index: number, result: StoredResult, at: Date): Promise<void> {
-    // Insert-only and keyed by _id: a second writer (a lease takeover) is
-    // refused by the primary key, and the first record stands.
-    await insertUnique(this.#progress, {
-      _id: `${key}#${index}`,
-      result,
-      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
-    });
-  }
-
-  async logDelivery(
-    organizationId: string,
-    integrationId: string,
-    at: Date,
-    results: readonly StoredResult[],
-  ): Promise<void> {
-    await this.#deliveries.insertOne({
-      _id: `log:${randomUUID()}`,
-      organizationId,
-      integrationId,
-      state: "done",
-      results: [...results],
-      claimedAt: at,
-      expiresAt: new Date(at.getTime() + DELIVERY_RETENTION_MS),
-    });
-  }
-
-  async #findByOpenKey(key: string): Promise<IncidentRecord | undefined> {
-    const doc = await this.#incidents.findOne({ openKey: key });
-    if (doc === null) {
-      return undefined;
+  /**
+   * Moves the documents of incidents this unit advanced to their new state,
+   * so readers find it without walking the timeline. Only a hint: where
+   * updates are not atomic a slower writer may set an older state, which a
+   * reader then walks forward from.
+   */
+  async #refreshHints(): Promise<void> {
+    const updates: AnyBulkWriteOperation<IncidentDoc>[] = [];
+    for (const [_id, stored] of this.#advanced) {
+      if (stored.seq > 1 && stored.status !== IncidentStatus.RESOLVED) {
+        updates.push({
+          updateOne: {
+            filter: { _id, seq: { $lt: stored.seq } },
+            update: { $set: encodeIncident(stored) },
+          },
+        });
+      }
     }
-    await this.#openKeys.replaceOne({ _id: key }, { incident: doc._id }, { upsert: true });
-    return fromDoc(doc);
+    if (updates.length > 0) {
+      await this.#c.incidents.bulkWrite(updates, { ordered: false });
+    }
+  }
+
+  /** Finds the open incident of a scope by its lookup entry, cleaning up after an unfinished resolution. */
+  async #lookup(key: string): Promise<IncidentRecord | undefined> {
+    const entry = await this.#c.openKeys.findOne({ _id: key });
+    let record = entry && (await readIncident(this.#c, entry.incident));
+    if (entry === null) {
+      // The winner of a race inserts its lookup entry just after the incident.
+      const doc = await this.#c.incidents.findOne({ openKey: key });
+      record = doc && (await latestState(this.#c, doc._id, decodeIncident(doc)));
+    }
+    if (record && record.status === IncidentStatus.RESOLVED) {
+      const _id = docId(record.organizationId, record.id);
+      await this.#c.incidents.updateOne(
+        { _id },
+        { $set: { ...encodeIncident(record), openKey: _id } },
+      );
+      await this.#c.openKeys.deleteOne({ _id: key, incident: _id });
+      record = undefined;
+    }
+    if (record) {
+      this.#w.remember(record);
+    }
+    return record ?? undefined;
+  }
+
+  #touch(_id: string, record: IncidentRecord): Touched {
+    let touched = this.#touched.get(_id);
+    if (touched === undefined) {
+      touched = { record, pending: [], stored: record };
+      this.#touched.set(_id, touched);
+    }
+    return touched;
+  }
+
+  /** Drops what this process believed about an incident, so it is read afresh. */
+  #forget(touched: Touched): void {
+    const record = touched.record;
+    if (record.dedupKey !== "") {
+      const key = openKeyOf(record);
+      this.#w.open.delete(key);
+      this.#openKeys.delete(key);
+    }
+    this.#touched.delete(docId(record.organizationId, record.id));
   }
 }
 
-/** Inserts `doc`; false when a unique index refused it. */
-async function insertUnique<T extends { _id: string }>(
+/** Inserts without stopping at duplicates; the `_id`s a unique index refused. */
+async function insertAll<T extends { _id: string }>(
   collection: Collection<T>,
-  doc: T,
-): Promise<boolean> {
+  docs: readonly T[],
+): Promise<Set<string>> {
+  if (docs.length === 0) {
+    return new Set();
+  }
   try {
-    await collection.insertOne(doc as OptionalUnlessRequiredId<T>);
-    return true;
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
+    return new Set();
   } catch (error) {
-    if (error instanceof MongoServerError && error.code === 11000) {
-      return false;
-    }
-    throw error;
+    return new Set(duplicates(error).map((index) => docs[index]!._id));
   }
 }
 
-function serviceDocId(organizationId: string, serviceId: string): string {
-  return `${organizationId}/${serviceId}`;
+/** Inserts in order; the index of the first document a unique index refused, if any. */
+async function insertOrdered<T extends { _id: string }>(
+  collection: Collection<T>,
+  docs: readonly T[],
+): Promise<number | undefined> {
+  if (docs.length === 0) {
+    return undefined;
+  }
+  try {
+    await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: true });
+    return undefined;
+  } catch (error) {
+    return duplicates(error)[0];
+  }
+}
+
+/** The indexes of documents refused as duplicates; anything else is rethrown. */
+function duplicates(error: unknown): number[] {
+  if (error instanceof MongoBulkWriteError) {
+    const writeErrors: readonly WriteError[] = Array.isArray(error.writeErrors)
+      ? (error.writeErrors as WriteError[])
+      : [error.writeErrors as WriteError];
+    if (writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000)) {
+      return writeErrors.map((e) => e.index);
+    }
+  }
+  throw error;
+}
+
+function claimDoc(
+  key: string,
+  owner: { organizationId: string; integrationId: string; at: Date },
+  state: DeliveryDoc["state"],
+): DeliveryDoc {
+  return {
+    _id: key,
+    organizationId: owner.organizationId,
+    integrationId: owner.integrationId,
+    state,
+    results: [],
+    claimedAt: owner.at,
+    expiresAt: new Date(owner.at.getTime() + DELIVERY_RETENTION_MS),
+  };
+}
+
+function incidentDoc(_id: string, record: IncidentRecord): IncidentDoc {
+  return { _id, ...encodeIncident(record), openKey: openKeyOfRecord(record) };
+}
+
+/** The unique open key of an incident document. */
+function openKeyOfRecord(record: IncidentRecord): string {
+  return record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED
+    ? openKeyOf(record)
+    : docId(record.organizationId, record.id);
+}
+
+function eventDoc(incidentDocId: string, event: EventRecord, next: IncidentRecord): EventDoc {
+  return {
+    _id: eventId(incidentDocId, event.seq),
+    ...encodeEvent(event),
+    state: encodeIncident(next),
+  };
+}
+
+function fromEventDoc(doc: EventDoc): EventRecord {
+  return decodeEvent(doc);
 }
 
 function docId(organizationId: string, id: string): string {
   return `${organizationId}/${id}`;
 }
 
-function toDoc(r: IncidentRecord, key: string | undefined): IncidentDoc {
-  const _id = docId(r.organizationId, r.id);
-  return {
-    _id,
-    organizationId: r.organizationId,
-    number: r.number,
-    integrationId: r.integrationId,
-    dedupKey: r.dedupKey,
-    serviceId: r.serviceId,
-    status: IncidentStatus[r.status],
-    first: toStoredAlert(r.first),
-    openKey: key ?? _id,
-    createdAt: r.createdAt,
-    ...(r.resolvedAt && { resolvedAt: r.resolvedAt }),
-    ...(r.resolvedBy && { resolvedBy: r.resolvedBy }),
-  };
+function eventId(incidentDocId: string, seq: number): string {
+  return `${incidentDocId}#${String(seq).padStart(10, "0")}`;
 }
 
-function fromDoc(d: IncidentDoc): IncidentRecord {
-  return {
-    id: incidentId(d.number),
-    number: d.number,
-    organizationId: d.organizationId,
-    integrationId: d.integrationId,
-    dedupKey: d.dedupKey,
-    serviceId: d.serviceId,
-    status: IncidentStatus[d.status as keyof typeof IncidentStatus] ?? IncidentStatus.NEW,
-    first: fromStoredAlert(d.first),
-    createdAt: d.createdAt,
-    ...(d.resolvedAt && { resolvedAt: d.resolvedAt }),
-    ...(d.resolvedBy && { resolvedBy: d.resolvedBy }),
-  };
-}
-
-function fromEventDoc(d: EventDoc): EventRecord {
-  return {
-    id: d._id,
-    organizationId: d.organizationId,
-    incidentId: d.incidentId,
-    type:
-      IncidentEventType[d.type as keyof typeof IncidentEventType] ?? IncidentEventType.UNSPECIFIED,
-    actor: d.actor,
-    summary: d.summary,
-    createdAt: d.createdAt,
-    ...(d.alert && { alert: fromStoredAlert(d.alert) }),
-  };
+function serviceDocId(organizationId: string, serviceId: string): string {
+  return `${organizationId}/${serviceId}`;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number";
 const isString = (v: unknown): v is string => typeof v === "string";
+
+/** Kept for callers that pass readable ids. */
+export { incidentNumber };

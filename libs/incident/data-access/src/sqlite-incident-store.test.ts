@@ -2,16 +2,24 @@ import { openSqlite } from "@runframe/storage";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describeIncidentStoreContract } from "./incident-store.contract.js";
-import { SqliteIncidentStore } from "./sqlite-incident-store.js";
+import { describeIncidentStorageContract } from "./incident-storage.contract.js";
+import { SqliteIncidentStorage } from "./sqlite-incident-store.js";
 
-describeIncidentStoreContract("SQLite", async () => {
+describeIncidentStorageContract("SQLite", async () => {
   const dir = await mkdtemp(join(tmpdir(), "runframe-sqlite-"));
-  const db = openSqlite(dir);
+  const opened = [openSqlite(dir), openSqlite(dir)];
+  const replica = async () => {
+    const [write, read] = [openSqlite(dir), openSqlite(dir)];
+    opened.push(write, read);
+    return new SqliteIncidentStorage(write, read);
+  };
   return {
-    store: new SqliteIncidentStore(db),
+    storage: new SqliteIncidentStorage(opened[0]!, opened[1]),
+    replica,
     async dispose() {
-      db.close();
+      for (const db of opened) {
+        db.close();
+      }
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,78 +1,63 @@
-import { IncidentEventType, IncidentStatus } from "@runframe/contracts";
+import { IncidentStatus } from "@runframe/contracts";
 import {
-  incidentId,
+  DELIVERY_RETENTION_MS,
   incidentNumber,
   openKeyOf,
-  fromStoredAlert,
-  toStoredAlert,
-  type StoredAlert,
+  type Change,
+  type ClaimRequest,
+  type DedupScope,
   type DeliveryClaim,
+  type DeliveryLog,
+  type DeliveryRecord,
   type EventRecord,
-  type IncidentActivity,
   type IncidentDraft,
   type IncidentFilter,
+  type IncidentReader,
   type IncidentRecord,
-  type IncidentStore,
+  type IncidentStorage,
+  type IncidentWriter,
   type Page,
-  type StoredResult,
+  type Service,
+  type ServiceCatalog,
+  type TimelineReader,
+  type WriteUnit,
 } from "@runframe/incident-domain";
 import { decodePageToken, pageOf } from "@runframe/util";
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
-
-const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
-
-interface IncidentRow {
-  organization_id: string;
-  number: number;
-  integration_id: string;
-  dedup_key: string;
-  service_id: string;
-  status: string;
-  first_alert: string;
-  open_key: string;
-  created_at: number;
-  resolved_at: number | null;
-  resolved_by: string | null;
-}
-
-interface EventRow {
-  id: string;
-  organization_id: string;
-  incident_id: string;
-  type: string;
-  actor: string;
-  summary: string;
-  created_at: number;
-  alert: string | null;
-}
+import {
+  decodeEvent,
+  decodeIncident,
+  decodeResults,
+  encodeEvent,
+  encodeIncident,
+  encodeResults,
+  type StoredEvent,
+  type StoredIncident,
+  type StoredResultRecord,
+} from "./codec.js";
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS incidents (
+CREATE TABLE IF NOT EXISTS incidents_v2 (
   organization_id TEXT NOT NULL,
   number INTEGER NOT NULL,
   integration_id TEXT NOT NULL,
-  dedup_key TEXT NOT NULL,
   service_id TEXT NOT NULL,
   status TEXT NOT NULL,
-  first_alert TEXT NOT NULL,
-  open_key TEXT NOT NULL UNIQUE,
-  created_at INTEGER NOT NULL,
-  resolved_at INTEGER,
-  resolved_by TEXT,
+  open_key TEXT UNIQUE,
+  state TEXT NOT NULL,
   PRIMARY KEY (organization_id, number)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS incident_events (
-  id TEXT PRIMARY KEY,
+CREATE INDEX IF NOT EXISTS incidents_v2_status ON incidents_v2 (organization_id, status, number);
+CREATE INDEX IF NOT EXISTS incidents_v2_service ON incidents_v2 (organization_id, service_id, number);
+CREATE INDEX IF NOT EXISTS incidents_v2_integration ON incidents_v2 (organization_id, integration_id, number);
+CREATE TABLE IF NOT EXISTS incident_events_v2 (
   organization_id TEXT NOT NULL,
   incident_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  alert TEXT
-);
-CREATE INDEX IF NOT EXISTS incident_events_timeline ON incident_events (organization_id, incident_id, type, id);
+  seq INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (organization_id, incident_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS services (
   organization_id TEXT NOT NULL,
   service_id TEXT NOT NULL,
@@ -89,124 +74,87 @@ CREATE TABLE IF NOT EXISTS deliveries (
   expires_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deliveries_expiry ON deliveries (expires_at);
-CREATE TABLE IF NOT EXISTS delivery_progress (
-  key TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  result TEXT NOT NULL,
-  expires_at INTEGER NOT NULL,
-  PRIMARY KEY (key, idx)
-) WITHOUT ROWID;
 `;
 
+interface IncidentRow {
+  state: string;
+}
+
 /**
- * The incident store on the embedded SQLite file. Same contract and the same
- * guarantees as the MongoDB store (one shared test suite runs against both);
- * here a transaction makes "find the open incident or insert one with the
- * next number" a single atomic step, across processes too (the SQLite file
- * lock serializes writers).
+ * The incident service's storage in the embedded SQLite file. A unit of
+ * writes is one IMMEDIATE transaction (the file lock serializes writers,
+ * across processes too), so "find the open incident, then update it or
+ * create one" is atomic and a whole batch of deliveries shares one commit
+ * and one fsync. Reads use a second connection, which sees only committed
+ * data.
  */
-export class SqliteIncidentStore implements IncidentStore {
-  readonly #create: (
-    draft: IncidentDraft,
-    key: string | undefined,
-  ) => { created: IncidentRecord } | { existing: IncidentRecord };
+export class SqliteIncidentStorage implements IncidentStorage {
+  readonly incidents: IncidentReader;
+  readonly timeline: TimelineReader;
+  readonly services: ServiceCatalog;
+  readonly deliveries: DeliveryLog;
+  readonly writer: IncidentWriter;
+
+  constructor(write: Database, read: Database = write) {
+    write.exec(SCHEMA);
+    const queries = new Queries(read);
+    const writer = new SqliteWriter(write);
+    this.incidents = {
+      get: async (organizationId, id) => queries.get(organizationId, id),
+      list: async (organizationId, filter, pageSize, after) =>
+        queries.list(organizationId, filter, pageSize, after),
+    };
+    this.timeline = {
+      events: async (organizationId, incidentId, pageSize, after) =>
+        queries.events(organizationId, incidentId, pageSize, after),
+    };
+    this.services = {
+      get: async (organizationId, serviceId) => queries.service(organizationId, serviceId),
+      put: (organizationId, service) =>
+        writer.exclusive(() => {
+          write
+            .prepare(
+              `INSERT INTO services (organization_id, service_id, name) VALUES (?, ?, ?)
+               ON CONFLICT (organization_id, service_id) DO UPDATE SET name = excluded.name`,
+            )
+            .run(organizationId, service.id, service.name);
+        }),
+      list: async (organizationId, pageSize, after) =>
+        queries.services(organizationId, pageSize, after),
+    };
+    this.deliveries = {
+      purgeExpired: (now) =>
+        writer.exclusive(
+          () =>
+            write.prepare("DELETE FROM deliveries WHERE expires_at < ?").run(now.getTime()).changes,
+        ),
+    };
+    this.writer = writer;
+  }
+}
+
+/** Reads, on a connection that sees committed data only. */
+class Queries {
+  readonly #get: Statement<[string, number], IncidentRow>;
 
   constructor(private readonly db: Database) {
-    db.exec(SCHEMA);
-    const findByOpenKey = db.prepare<[string], IncidentRow>(
-      "SELECT * FROM incidents WHERE open_key = ?",
+    this.#get = db.prepare(
+      "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
     );
-    const lastNumber = db.prepare<[string], { n: number | null }>(
-      "SELECT max(number) AS n FROM incidents WHERE organization_id = ?",
-    );
-    const insert = db.prepare(
-      `INSERT INTO incidents (organization_id, number, integration_id, dedup_key, service_id, status,
-         first_alert, open_key, created_at, resolved_at, resolved_by)
-       VALUES (@organization_id, @number, @integration_id, @dedup_key, @service_id, @status,
-         @first_alert, @open_key, @created_at, @resolved_at, @resolved_by)`,
-    );
-    const create = db.transaction((draft: IncidentDraft, key: string | undefined) => {
-      if (key !== undefined) {
-        const existing = findByOpenKey.get(key);
-        if (existing) {
-          return { existing: fromRow(existing) };
-        }
-      }
-      const number = (lastNumber.get(draft.organizationId)?.n ?? 0) + 1;
-      const id = incidentId(number);
-      const row = toRow({ ...draft, id, number }, key ?? `${draft.organizationId}/${id}`);
-      insert.run(row);
-      return { created: fromRow(row) };
-    });
-    // IMMEDIATE takes the write lock before reading, so two processes cannot
-    // both see "no open incident" and both insert.
-    this.#create = (draft, key) => create.immediate(draft, key);
   }
 
-  async findOpen(
-    organizationId: string,
-    integrationId: string,
-    dedupKey: string,
-  ): Promise<IncidentRecord | undefined> {
-    const row = this.db
-      .prepare<[string], IncidentRow>("SELECT * FROM incidents WHERE open_key = ?")
-      .get(openKeyOf(organizationId, integrationId, dedupKey));
-    return row ? fromRow(row) : undefined;
-  }
-
-  async create(
-    draft: IncidentDraft,
-  ): Promise<{ created: IncidentRecord } | { existing: IncidentRecord }> {
-    const key =
-      draft.dedupKey !== "" && draft.status !== IncidentStatus.RESOLVED
-        ? openKeyOf(draft.organizationId, draft.integrationId, draft.dedupKey)
-        : undefined;
-    return this.#create(draft, key);
-  }
-
-  async resolve(
-    organizationId: string,
-    id: string,
-    at: Date,
-    by: string,
-  ): Promise<IncidentRecord | undefined> {
+  get(organizationId: string, id: string): IncidentRecord | undefined {
     const number = incidentNumber(id);
-    const changed = this.db
-      .prepare(
-        `UPDATE incidents SET status = ?, resolved_at = ?, resolved_by = ?, open_key = organization_id || '/' || ?
-         WHERE organization_id = ? AND number = ? AND status <> ?`,
-      )
-      .run(
-        IncidentStatus[IncidentStatus.RESOLVED],
-        at.getTime(),
-        by,
-        id,
-        organizationId,
-        number,
-        IncidentStatus[IncidentStatus.RESOLVED],
-      ).changes;
-    return changed === 0 ? undefined : this.get(organizationId, id);
+    const row = number === undefined ? undefined : this.#get.get(organizationId, number);
+    return row && decodeIncident(JSON.parse(row.state) as StoredIncident);
   }
 
-  async get(organizationId: string, id: string): Promise<IncidentRecord | undefined> {
-    const number = incidentNumber(id);
-    if (number === undefined) {
-      return undefined;
-    }
-    const row = this.db
-      .prepare<[string, number], IncidentRow>(
-        "SELECT * FROM incidents WHERE organization_id = ? AND number = ?",
-      )
-      .get(organizationId, number);
-    return row ? fromRow(row) : undefined;
-  }
-
-  async list(
+  list(
     organizationId: string,
     filter: IncidentFilter,
     pageSize: number,
     after: string | undefined,
-  ): Promise<Page<IncidentRecord>> {
+  ): Page<IncidentRecord> {
     const where = ["organization_id = @organizationId"];
     const params: Record<string, unknown> = { organizationId, limit: pageSize + 1 };
     if (filter.status !== undefined) {
@@ -227,93 +175,39 @@ export class SqliteIncidentStore implements IncidentStore {
     }
     const rows = this.db
       .prepare<[Record<string, unknown>], IncidentRow>(
-        `SELECT * FROM incidents WHERE ${where.join(" AND ")} ORDER BY number DESC LIMIT @limit`,
+        `SELECT state FROM incidents_v2 WHERE ${where.join(" AND ")} ORDER BY number DESC LIMIT @limit`,
       )
       .all(params);
-    return pageOf(rows, pageSize, fromRow, (last) => last.number);
+    return pageOf(
+      rows,
+      pageSize,
+      (row) => decodeIncident(JSON.parse(row.state) as StoredIncident),
+      (last) => last.number,
+    );
   }
 
-  async appendEvent(event: EventRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO incident_events (id, organization_id, incident_id, type, actor, summary, created_at, alert)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        event.id,
-        event.organizationId,
-        event.incidentId,
-        IncidentEventType[event.type],
-        event.actor,
-        event.summary,
-        event.createdAt.getTime(),
-        event.alert ? JSON.stringify(toStoredAlert(event.alert)) : null,
-      );
-  }
-
-  async activity(organizationId: string, incidentId: string): Promise<IncidentActivity> {
-    const typed = (type: IncidentEventType) => IncidentEventType[type];
-    const retriggers = this.db
-      .prepare<[string, string, string], { n: number }>(
-        "SELECT count(*) AS n FROM incident_events WHERE organization_id = ? AND incident_id = ? AND type = ?",
-      )
-      .get(organizationId, incidentId, typed(IncidentEventType.TRIGGERED))!.n;
-    const latest = this.db
-      .prepare<[string, string, string, string], EventRow>(
-        `SELECT * FROM incident_events WHERE organization_id = ? AND incident_id = ? AND type IN (?, ?)
-         ORDER BY id DESC LIMIT 1`,
-      )
-      .get(
-        organizationId,
-        incidentId,
-        typed(IncidentEventType.CREATED),
-        typed(IncidentEventType.TRIGGERED),
-      );
-    const ack = this.db
-      .prepare<[string, string, string], EventRow>(
-        "SELECT * FROM incident_events WHERE organization_id = ? AND incident_id = ? AND type = ? ORDER BY id LIMIT 1",
-      )
-      .get(organizationId, incidentId, typed(IncidentEventType.ACKNOWLEDGED));
-    return {
-      retriggers,
-      ...(latest?.alert && {
-        latest: {
-          at: new Date(latest.created_at),
-          alert: fromStoredAlert(JSON.parse(latest.alert) as StoredAlert),
-        },
-      }),
-      ...(ack && { acknowledged: { at: new Date(ack.created_at), by: ack.actor } }),
-    };
-  }
-
-  async events(
+  events(
     organizationId: string,
     incidentId: string,
     pageSize: number,
     after: string | undefined,
-  ): Promise<Page<EventRecord>> {
-    const cursor = after === undefined ? "" : decodePageToken(after, isString);
+  ): Page<EventRecord> {
+    const from = after === undefined ? 0 : decodePageToken(after, isNumber);
     const rows = this.db
-      .prepare<[string, string, string, number], EventRow>(
-        `SELECT * FROM incident_events WHERE organization_id = ? AND incident_id = ? AND id > ?
-         ORDER BY id LIMIT ?`,
+      .prepare<[string, string, number, number], { data: string }>(
+        `SELECT data FROM incident_events_v2 WHERE organization_id = ? AND incident_id = ? AND seq > ?
+         ORDER BY seq LIMIT ?`,
       )
-      .all(organizationId, incidentId, cursor, pageSize + 1);
-    return pageOf(rows, pageSize, fromEventRow, (last) => last.id);
-  }
-
-  async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
-    return (
-      this.db
-        .prepare("SELECT 1 FROM services WHERE organization_id = ? AND service_id = ?")
-        .get(organizationId, serviceId) !== undefined
+      .all(organizationId, incidentId, from, pageSize + 1);
+    return pageOf(
+      rows,
+      pageSize,
+      (row) => decodeEvent(JSON.parse(row.data) as StoredEvent),
+      (last) => last.seq,
     );
   }
 
-  async getService(
-    organizationId: string,
-    serviceId: string,
-  ): Promise<{ id: string; name: string } | undefined> {
+  service(organizationId: string, serviceId: string): Service | undefined {
     const row = this.db
       .prepare<[string, string], { service_id: string; name: string }>(
         "SELECT service_id, name FROM services WHERE organization_id = ? AND service_id = ?",
@@ -322,20 +216,7 @@ export class SqliteIncidentStore implements IncidentStore {
     return row && { id: row.service_id, name: row.name };
   }
 
-  async putService(organizationId: string, service: { id: string; name: string }): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO services (organization_id, service_id, name) VALUES (?, ?, ?)
-         ON CONFLICT (organization_id, service_id) DO UPDATE SET name = excluded.name`,
-      )
-      .run(organizationId, service.id, service.name);
-  }
-
-  async listServices(
-    organizationId: string,
-    pageSize: number,
-    after: string | undefined,
-  ): Promise<Page<{ id: string; name: string }>> {
+  services(organizationId: string, pageSize: number, after: string | undefined): Page<Service> {
     const cursor = after === undefined ? "" : decodePageToken(after, isString);
     const rows = this.db
       .prepare<[string, string, number], { service_id: string; name: string }>(
@@ -349,142 +230,210 @@ export class SqliteIncidentStore implements IncidentStore {
       (last) => last.id,
     );
   }
+}
 
-  async claimDelivery(
-    key: string,
-    organizationId: string,
-    integrationId: string,
-    at: Date,
-  ): Promise<DeliveryClaim> {
-    const inserted = this.db
-      .prepare(
-        `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
-         VALUES (?, ?, ?, 'pending', '[]', ?, ?) ON CONFLICT (key) DO NOTHING`,
-      )
-      .run(
+/**
+ * The last unit queued per database file in this process. Units on one file
+ * run one at a time in a process: a unit awaits between its statements, and
+ * a second connection of the same process starting a transaction meanwhile
+ * would wait on the file lock synchronously, with the first unable to
+ * finish. Other processes wait on the file lock.
+ */
+const tails = new Map<string, Promise<unknown>>();
+
+/** Units of writes as transactions, one at a time per database file. */
+class SqliteWriter implements IncidentWriter {
+  readonly #unit: SqliteUnit;
+
+  constructor(private readonly db: Database) {
+    this.#unit = new SqliteUnit(db);
+  }
+
+  unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
+    return this.#serially(async () => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await work(this.#unit);
+        this.db.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) {
+          this.db.exec("ROLLBACK");
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Runs other writes between units, never inside one. */
+  exclusive<T>(work: () => T): Promise<T> {
+    return this.#serially(async () => work());
+  }
+
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = (tails.get(this.db.name) ?? Promise.resolve()).then(work);
+    tails.set(
+      this.db.name,
+      run.catch(() => undefined),
+    );
+    return run;
+  }
+}
+
+/** The statements of a unit; they run inside the writer's open transaction. */
+class SqliteUnit implements WriteUnit {
+  readonly #delivery: Statement<[string], { state: string; results: string }>;
+  readonly #claim: Statement<[string, string, string, number, number]>;
+  readonly #done: Statement<[string, string, string, string, number, number]>;
+  readonly #findOpen: Statement<[string], IncidentRow>;
+  readonly #get: Statement<[string, number], IncidentRow>;
+  readonly #lastNumber: Statement<[string], { n: number | null }>;
+  readonly #insert: Statement<[string, number, string, string, string, string | null, string]>;
+  readonly #update: Statement<[string, string | null, string, string, number]>;
+  readonly #event: Statement<[string, string, number, string]>;
+
+  constructor(db: Database) {
+    this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
+    this.#claim = db.prepare(
+      `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
+       VALUES (?, ?, ?, 'pending', '[]', ?, ?)`,
+    );
+    this.#done = db.prepare(
+      `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
+       VALUES (?, ?, ?, 'done', ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET state = 'done', results = excluded.results`,
+    );
+    this.#findOpen = db.prepare("SELECT state FROM incidents_v2 WHERE open_key = ?");
+    this.#get = db.prepare(
+      "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
+    );
+    this.#lastNumber = db.prepare(
+      "SELECT max(number) AS n FROM incidents_v2 WHERE organization_id = ?",
+    );
+    this.#insert = db.prepare(
+      `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#update = db.prepare(
+      `UPDATE incidents_v2 SET status = ?, open_key = ?, state = ?
+       WHERE organization_id = ? AND number = ?`,
+    );
+    this.#event = db.prepare(
+      `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`,
+    );
+  }
+
+  async claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]> {
+    return requests.map((request) => {
+      const rows = request.keys.map((key) => this.#delivery.get(key));
+      const done = rows.find((row) => row?.state === "done");
+      if (done !== undefined) {
+        const results = decodeResults(JSON.parse(done.results) as StoredResultRecord[]);
+        // Every identity of this delivery answers the same from now on.
+        this.#complete({ ...request, results });
+        return { state: "done", results };
+      }
+      if (rows.some((row) => row !== undefined)) {
+        // Claimed earlier in this same unit (the same delivery twice in one batch).
+        return { state: "pending" };
+      }
+      for (const key of request.keys) {
+        this.#claim.run(
+          key,
+          request.organizationId,
+          request.integrationId,
+          request.at.getTime(),
+          request.at.getTime() + DELIVERY_RETENTION_MS,
+        );
+      }
+      // A transaction applies a delivery whole or not at all: nothing partial to skip.
+      return { state: "claimed", applied: new Map() };
+    });
+  }
+
+  complete(records: readonly DeliveryRecord[]): void {
+    for (const record of records) {
+      this.#complete(record);
+    }
+  }
+
+  #complete(record: DeliveryRecord): void {
+    const results = JSON.stringify(encodeResults(record.results));
+    const keys = record.keys.length > 0 ? record.keys : [`log:${randomUUID()}`];
+    for (const key of keys) {
+      this.#done.run(
         key,
-        organizationId,
-        integrationId,
-        at.getTime(),
-        at.getTime() + DELIVERY_RETENTION_MS,
-      ).changes;
-    if (inserted === 1) {
-      return { state: "claimed" };
-    }
-    const row = this.db
-      .prepare<[string], { state: string; results: string; claimed_at: number }>(
-        "SELECT state, results, claimed_at FROM deliveries WHERE key = ?",
-      )
-      .get(key);
-    if (row === undefined) {
-      return { state: "pending", claimedAt: at };
-    }
-    return row.state === "done"
-      ? { state: "done", results: JSON.parse(row.results) as StoredResult[] }
-      : { state: "pending", claimedAt: new Date(row.claimed_at) };
-  }
-
-  async completeDelivery(key: string, results: readonly StoredResult[]): Promise<void> {
-    this.db
-      .prepare("UPDATE deliveries SET state = 'done', results = ? WHERE key = ?")
-      .run(JSON.stringify(results), key);
-  }
-
-  async releaseDelivery(key: string): Promise<void> {
-    this.db.prepare("DELETE FROM deliveries WHERE key = ?").run(key);
-  }
-
-  async alertResult(key: string, index: number): Promise<StoredResult | undefined> {
-    const row = this.db
-      .prepare<[string, number], { result: string }>(
-        "SELECT result FROM delivery_progress WHERE key = ? AND idx = ?",
-      )
-      .get(key, index);
-    return row ? (JSON.parse(row.result) as StoredResult) : undefined;
-  }
-
-  async saveAlertResult(key: string, index: number, result: StoredResult, at: Date): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO delivery_progress (key, idx, result, expires_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (key, idx) DO NOTHING`,
-      )
-      .run(key, index, JSON.stringify(result), at.getTime() + DELIVERY_RETENTION_MS);
-  }
-
-  async logDelivery(
-    organizationId: string,
-    integrationId: string,
-    at: Date,
-    results: readonly StoredResult[],
-  ): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
-         VALUES (?, ?, ?, 'done', ?, ?, ?)`,
-      )
-      .run(
-        `log:${randomUUID()}`,
-        organizationId,
-        integrationId,
-        JSON.stringify(results),
-        at.getTime(),
-        at.getTime() + DELIVERY_RETENTION_MS,
+        record.organizationId,
+        record.integrationId,
+        results,
+        record.at.getTime(),
+        record.at.getTime() + DELIVERY_RETENTION_MS,
       );
+    }
   }
 
-  /** Deletes expired delivery-log entries. */
-  async purgeExpired(now: Date = new Date()): Promise<number> {
-    return this.db.prepare("DELETE FROM deliveries WHERE expires_at < ?").run(now.getTime())
-      .changes;
+  async prefetch(): Promise<void> {
+    // Lookups are local reads inside the transaction: nothing to read ahead.
+  }
+
+  async findOpen(scope: DedupScope): Promise<IncidentRecord | undefined> {
+    const row = this.#findOpen.get(openKeyOf(scope));
+    return row && decodeIncident(JSON.parse(row.state) as StoredIncident);
+  }
+
+  async get(organizationId: string, id: string): Promise<IncidentRecord | undefined> {
+    const number = incidentNumber(id);
+    const row = number === undefined ? undefined : this.#get.get(organizationId, number);
+    return row && decodeIncident(JSON.parse(row.state) as StoredIncident);
+  }
+
+  async create(draft: IncidentDraft, event: EventRecord): Promise<IncidentRecord> {
+    const number = (this.#lastNumber.get(draft.organizationId)?.n ?? 0) + 1;
+    const record = decodeIncident(encodeIncident({ ...draft, id: "", number }));
+    this.#insert.run(
+      record.organizationId,
+      record.number,
+      record.integrationId,
+      record.serviceId,
+      IncidentStatus[record.status],
+      openKey(record),
+      JSON.stringify(encodeIncident(record)),
+    );
+    this.#append({ ...event, incidentId: record.id });
+    return record;
+  }
+
+  update({ next, event }: Change): void {
+    this.#update.run(
+      IncidentStatus[next.status],
+      openKey(next),
+      JSON.stringify(encodeIncident(next)),
+      next.organizationId,
+      next.number,
+    );
+    this.#append(event);
+  }
+
+  async flush(): Promise<ReadonlySet<number>> {
+    // Inside one transaction nothing can overtake a write.
+    return new Set();
+  }
+
+  #append(event: EventRecord): void {
+    this.#event.run(
+      event.organizationId,
+      event.incidentId,
+      event.seq,
+      JSON.stringify(encodeEvent(event)),
+    );
   }
 }
 
-function toRow(r: IncidentRecord, key: string): IncidentRow {
-  return {
-    organization_id: r.organizationId,
-    number: r.number,
-    integration_id: r.integrationId,
-    dedup_key: r.dedupKey,
-    service_id: r.serviceId,
-    status: IncidentStatus[r.status],
-    first_alert: JSON.stringify(toStoredAlert(r.first)),
-    open_key: key,
-    created_at: r.createdAt.getTime(),
-    resolved_at: r.resolvedAt?.getTime() ?? null,
-    resolved_by: r.resolvedBy ?? null,
-  };
-}
-
-function fromRow(row: IncidentRow): IncidentRecord {
-  return {
-    id: incidentId(row.number),
-    number: row.number,
-    organizationId: row.organization_id,
-    integrationId: row.integration_id,
-    dedupKey: row.dedup_key,
-    serviceId: row.service_id,
-    status: IncidentStatus[row.status as keyof typeof IncidentStatus] ?? IncidentStatus.NEW,
-    first: fromStoredAlert(JSON.parse(row.first_alert) as StoredAlert),
-    createdAt: new Date(row.created_at),
-    ...(row.resolved_at !== null && { resolvedAt: new Date(row.resolved_at) }),
-    ...(row.resolved_by !== null && { resolvedBy: row.resolved_by }),
-  };
-}
-
-function fromEventRow(row: EventRow): EventRecord {
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    incidentId: row.incident_id,
-    type:
-      IncidentEventType[row.type as keyof typeof IncidentEventType] ??
-      IncidentEventType.UNSPECIFIED,
-    actor: row.actor,
-    summary: row.summary,
-    createdAt: new Date(row.created_at),
-    ...(row.alert !== null && { alert: fromStoredAlert(JSON.parse(row.alert) as StoredAlert) }),
-  };
+/** The unique open key of an open incident with a dedup key; NULL (no constraint) otherwise. */
+function openKey(record: IncidentRecord): string | null {
+  return record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED
+    ? openKeyOf(record)
+    : null;
 }
 
 const isNumber = (v: unknown): v is number => typeof v === "number";

@@ -7,19 +7,14 @@ import {
   type Incident,
   type IncidentEvent,
 } from "@runframe/contracts";
-import type { IncidentView } from "./incidents.js";
-import type { EventRecord } from "./model.js";
+import type { EventRecord, IncidentRecord } from "./model.js";
 
 /** Incidents created without a severity are SEV3 (documented default). */
 export const DEFAULT_SEVERITY = Severity.SEV3;
 
-/** The public view of an incident, with what its timeline adds. */
-export function toIncident({ record, activity }: IncidentView): Incident {
-  const latest = activity.latest?.alert ?? record.first;
-  const lastSeen = activity.latest?.at ?? record.createdAt;
-  const updated = [lastSeen, record.resolvedAt, activity.acknowledged?.at]
-    .filter((d): d is Date => d !== undefined)
-    .reduce((a, b) => (a > b ? a : b), record.createdAt);
+/** The public view of an incident. */
+export function toIncident(record: IncidentRecord): Incident {
+  const { latest } = record;
   return create(IncidentSchema, {
     id: record.id,
     organizationId: record.organizationId,
@@ -30,24 +25,25 @@ export function toIncident({ record, activity }: IncidentView): Incident {
     status: record.status,
     serviceId: record.serviceId,
     dedupKey: record.dedupKey,
-    sourceUrl: latest.sourceUrl || record.first.sourceUrl,
+    sourceUrl: record.sourceUrl,
     metadata: { ...latest.metadata },
-    occurrenceCount: 1 + activity.retriggers,
+    occurrenceCount: record.occurrences,
     createTime: timestampFromDate(record.createdAt),
-    updateTime: timestampFromDate(updated),
-    lastSeenTime: timestampFromDate(lastSeen),
+    updateTime: timestampFromDate(record.updatedAt),
+    lastSeenTime: timestampFromDate(record.lastSeenAt),
     ...(record.resolvedAt && { resolveTime: timestampFromDate(record.resolvedAt) }),
-    ...(activity.acknowledged && {
-      acknowledgeTime: timestampFromDate(activity.acknowledged.at),
-      acknowledgedBy: activity.acknowledged.by,
+    ...(record.acknowledgedAt && {
+      acknowledgeTime: timestampFromDate(record.acknowledgedAt),
+      acknowledgedBy: record.acknowledgedBy ?? "",
     }),
-    truncatedAlerts: Math.max(record.first.truncatedAlerts, latest.truncatedAlerts),
+    truncatedAlerts: record.truncatedAlerts,
   });
 }
 
+/** The public view of a timeline entry; its id is its position in the timeline. */
 export function toIncidentEvent(event: EventRecord): IncidentEvent {
   return create(IncidentEventSchema, {
-    id: event.id,
+    id: String(event.seq),
     incidentId: event.incidentId,
     type: event.type,
     actor: event.actor,

@@ -1,35 +1,18 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { AlertAction, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
-  AlertAction,
-  IncidentEventType,
-  IncidentStatus,
-  IngestAction,
-  type IngestRequest,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import {
+  Batcher,
   FailedPreconditionError,
   NotFoundError,
+  TtlCache,
   UnavailableError,
   ValidationError,
   type Violation,
 } from "@runframe/util";
-import { randomBytes } from "node:crypto";
-import type {
-  AlertSnapshot,
-  EventRecord,
-  IncidentActivity,
-  IncidentFilter,
-  IncidentRecord,
-  IncidentStore,
-  StoredResult,
-} from "./model.js";
-
-/** An incident with what its timeline adds, ready to be shown. */
-export interface IncidentView {
-  readonly record: IncidentRecord;
-  readonly activity: IncidentActivity;
-}
+import { Ingestor, type DeliveryInput, type DeliveryOutcome } from "./ingest.js";
+import { acknowledge, resolve } from "./lifecycle.js";
+import type { Change, EventRecord, IncidentFilter, IncidentRecord, StoredResult } from "./model.js";
+import type { IncidentStorage, Service } from "./ports.js";
 
 /** Who is calling a team RPC. */
 export interface Caller {
@@ -44,67 +27,60 @@ export interface IngestOutcome {
 
 /** How long a redelivery waits for the first attempt to finish. */
 const REPLAY_WAIT_MS = 5_000;
-/** After this, a claim whose processing never finished may be taken over. */
-const CLAIM_LEASE_MS = 60_000;
+const REPLAY_POLL_MS = 50;
 const MAX_NOTE_CHARS = 2000;
+/** How long a service lookup is cached: a new or deleted service is seen within this. */
+const SERVICE_CACHE_MS = 10_000;
+/** Attempts at a team change another writer keeps overtaking. */
+const MAX_CHANGE_ATTEMPTS = 10;
 
 /**
- * Deduplication and the incident lifecycle (DESIGN §4). Scope is
- * (organization, integration, dedup key). At most one incident per key is
- * open at a time, guaranteed by the store's unique index, not by locks: of N
- * concurrent first triggers one creates the incident and the others find it
- * and count as occurrences.
+ * The incident service's operations: ingestion (grouped into shared
+ * commits) and the team API. Everything is scoped to an organization; the
+ * lifecycle rules live in ./lifecycle.ts and deduplication in ./ingest.ts.
  */
 export class Incidents {
-  constructor(
-    private readonly store: IncidentStore,
-    private readonly now: () => Date = () => new Date(),
-  ) {}
+  readonly #batcher: Batcher<DeliveryInput, DeliveryOutcome>;
+  readonly #services = new TtlCache<string, boolean>(SERVICE_CACHE_MS, 100_000);
 
-  async ingest(req: IngestRequest): Promise<IngestOutcome> {
-    await this.#validate(req);
-    const receivedAt = req.receiveTime ? timestampDate(req.receiveTime) : this.now();
-    if (req.deliveryKey === "") {
-      const results = await this.#apply(req);
-      await this.store.logDelivery(req.organizationId, req.integrationId, receivedAt, results);
-      return { results, replayed: false };
-    }
-    const previous = await this.#claim(req.deliveryKey, req);
-    if (previous !== undefined) {
-      return { results: previous, replayed: true };
-    }
-    const keys = [req.deliveryKey];
-    if (req.deliveryAlias !== "") {
-      // The same delivery under its second identity (a re-signed retry with
-      // the same Idempotency-Key): this request then answers as that one.
-      const viaAlias = await this.#claim(req.deliveryAlias, req).catch(async (error: unknown) => {
-        await this.store.releaseDelivery(req.deliveryKey);
-        throw error;
-      });
-      if (viaAlias !== undefined) {
-        await this.store.completeDelivery(req.deliveryKey, viaAlias);
-        return { results: viaAlias, replayed: true };
-      }
-      keys.push(req.deliveryAlias);
-    }
-    let results: StoredResult[];
-    try {
-      results = await this.#apply(req);
-    } catch (error) {
-      for (const key of keys) {
-        await this.store.releaseDelivery(key);
-      }
-      throw error;
-    }
-    for (const key of keys) {
-      await this.store.completeDelivery(key, results);
-    }
-    return { results, replayed: false };
+  constructor(
+    private readonly storage: IncidentStorage,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    const ingestor = new Ingestor(storage.writer, now);
+    this.#batcher = new Batcher((batch) => ingestor.ingest(batch));
   }
 
-  async get(caller: Caller, id: string): Promise<IncidentView> {
-    const record = await this.#load(caller, id);
-    return { record, activity: await this.store.activity(caller.organizationId, record.id) };
+  /**
+   * Applies one delivery's alerts, durably, sharing the commit with
+   * whatever else arrives meanwhile. With a delivery key it is idempotent: a
+   * repeat gets the first answer and changes nothing; while the first
+   * attempt is still running, the repeat waits for it.
+   */
+  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+    const delivery = await this.#validate(req);
+    const deadline = Date.now() + REPLAY_WAIT_MS;
+    for (;;) {
+      const outcome = await this.#batcher.submit(delivery);
+      if (outcome.state !== "pending") {
+        return { results: outcome.results, replayed: outcome.state === "replayed" };
+      }
+      if (Date.now() > deadline) {
+        throw new UnavailableError("the same delivery is still being processed; retry later");
+      }
+      await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+    }
+  }
+
+  async get(caller: Caller, id: string): Promise<IncidentRecord> {
+    if (id === "") {
+      throw new ValidationError([{ field: "incident_id", description: "is required" }]);
+    }
+    const record = await this.storage.incidents.get(caller.organizationId, id);
+    if (record === undefined) {
+      throw new NotFoundError(`incident ${id} not found`);
+    }
+    return record;
   }
 
   async list(
@@ -112,55 +88,34 @@ export class Incidents {
     filter: IncidentFilter,
     pageSize: number,
     pageToken: string,
-  ): Promise<{ views: IncidentView[]; next: string }> {
-    const page = await this.store.list(
+  ): Promise<{ incidents: readonly IncidentRecord[]; next: string }> {
+    const page = await this.storage.incidents.list(
       caller.organizationId,
       filter,
       pageSize,
       pageToken || undefined,
     );
-    const views = await Promise.all(
-      page.items.map(async (record) => ({
-        record,
-        activity: await this.store.activity(caller.organizationId, record.id),
-      })),
-    );
-    return { views, next: page.next ?? "" };
+    return { incidents: page.items, next: page.next ?? "" };
   }
 
-  async acknowledge(caller: Caller, id: string): Promise<IncidentView> {
-    const view = await this.get(caller, id);
-    if (view.record.status === IncidentStatus.RESOLVED) {
-      throw new FailedPreconditionError(`incident ${id} is resolved`);
-    }
-    if (view.activity.acknowledged === undefined) {
-      await this.store.appendEvent(
-        this.#event(
-          view.record,
-          IncidentEventType.ACKNOWLEDGED,
-          `api-key:${caller.keyId}`,
-          "acknowledged",
-        ),
-      );
-    }
-    return this.get(caller, id);
+  acknowledge(caller: Caller, id: string): Promise<IncidentRecord> {
+    return this.#change(caller, id, (incident, at, actor) => {
+      if (incident.status === IncidentStatus.RESOLVED) {
+        throw new FailedPreconditionError(`incident ${id} is resolved`);
+      }
+      return acknowledge(incident, at, actor);
+    });
   }
 
-  async resolve(caller: Caller, id: string, note: string): Promise<IncidentView> {
+  resolve(caller: Caller, id: string, note: string): Promise<IncidentRecord> {
     if ([...note].length > MAX_NOTE_CHARS) {
       throw new ValidationError([
         { field: "note", description: `must be at most ${MAX_NOTE_CHARS} characters` },
       ]);
     }
-    const record = await this.#load(caller, id);
-    const actor = `api-key:${caller.keyId}`;
-    const resolved = await this.store.resolve(caller.organizationId, record.id, this.now(), actor);
-    if (resolved !== undefined) {
-      await this.store.appendEvent(
-        this.#event(resolved, IncidentEventType.RESOLVED, actor, note || "resolved"),
-      );
-    }
-    return this.get(caller, id);
+    return this.#change(caller, id, (incident, at, actor) =>
+      resolve(incident, at, actor, note || "resolved"),
+    );
   }
 
   async events(
@@ -169,18 +124,73 @@ export class Incidents {
     pageSize: number,
     pageToken: string,
   ): Promise<{ events: readonly EventRecord[]; next: string }> {
-    const record = await this.#load(caller, id);
-    const page = await this.store.events(
+    const incident = await this.get(caller, id);
+    const page = await this.storage.timeline.events(
       caller.organizationId,
-      record.id,
+      incident.id,
       pageSize,
       pageToken || undefined,
     );
     return { events: page.items, next: page.next ?? "" };
   }
 
-  /** Refuses the whole request before any write when an alert cannot be stored. */
-  async #validate(req: IngestRequest): Promise<void> {
+  async service(caller: Caller, serviceId: string): Promise<Service> {
+    if (serviceId === "") {
+      throw new ValidationError([{ field: "service_id", description: "is required" }]);
+    }
+    const service = await this.storage.services.get(caller.organizationId, serviceId);
+    if (service === undefined) {
+      throw new NotFoundError(`service ${serviceId} not found`);
+    }
+    return service;
+  }
+
+  /** Whether the organization has the service; answered from a short cache. */
+  async serviceExists(organizationId: string, serviceId: string): Promise<boolean> {
+    const key = `${organizationId}\n${serviceId}`;
+    const cached = this.#services.get(key);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const exists = (await this.storage.services.get(organizationId, serviceId)) !== undefined;
+    this.#services.set(key, exists);
+    return exists;
+  }
+
+  /**
+   * Applies a team member's change to an incident's latest state. Another
+   * writer (a webhook on another replica) may record an event first; the
+   * change is then decided again on the fresh state.
+   */
+  async #change(
+    caller: Caller,
+    id: string,
+    decide: (incident: IncidentRecord, at: Date, actor: string) => Change | undefined,
+  ): Promise<IncidentRecord> {
+    await this.get(caller, id);
+    const actor = `api-key:${caller.keyId}`;
+    for (let attempt = 0; attempt < MAX_CHANGE_ATTEMPTS; attempt++) {
+      const done = await this.storage.writer.unit(async (unit) => {
+        const incident = await unit.get(caller.organizationId, id);
+        if (incident === undefined) {
+          throw new NotFoundError(`incident ${id} not found`);
+        }
+        const change = decide(incident, this.now(), actor);
+        if (change === undefined) {
+          return incident;
+        }
+        unit.update(change, 0);
+        return (await unit.flush()).has(0) ? undefined : change.next;
+      });
+      if (done !== undefined) {
+        return done;
+      }
+    }
+    throw new UnavailableError(`incident ${id} is changing too fast; retry`);
+  }
+
+  /** Refuses the whole delivery before any write when an alert cannot be stored. */
+  async #validate(req: IngestRequest): Promise<DeliveryInput> {
     const violations: Violation[] = [];
     if (req.organizationId === "") {
       violations.push({ field: "organization_id", description: "is required" });
@@ -213,7 +223,7 @@ export class Incidents {
     });
     if (req.organizationId !== "") {
       for (const [serviceId, indexes] of services) {
-        if (!(await this.store.serviceExists(req.organizationId, serviceId))) {
+        if (!(await this.serviceExists(req.organizationId, serviceId))) {
           for (const i of indexes) {
             violations.push({
               field: name(i, "service_id"),
@@ -226,212 +236,12 @@ export class Incidents {
     if (violations.length > 0) {
       throw new ValidationError(violations);
     }
-  }
-
-  /** Claims a delivery key, or returns the results of an earlier delivery with it. */
-  async #claim(key: string, req: IngestRequest): Promise<readonly StoredResult[] | undefined> {
-    const deadline = Date.now() + REPLAY_WAIT_MS;
-    for (;;) {
-      const claim = await this.store.claimDelivery(
-        key,
-        req.organizationId,
-        req.integrationId,
-        this.now(),
-      );
-      if (claim.state === "claimed") {
-        return undefined;
-      }
-      if (claim.state === "done") {
-        return claim.results;
-      }
-      if (this.now().getTime() - claim.claimedAt.getTime() > CLAIM_LEASE_MS) {
-        // The first attempt died mid-way; let this one redo it.
-        await this.store.releaseDelivery(key);
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new UnavailableError("the same delivery is still being processed; retry later");
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  async #apply(req: IngestRequest): Promise<StoredResult[]> {
-    const actor = `integration:${req.integrationId}`;
-    const results: StoredResult[] = [];
-    for (const [index, alert] of req.alerts.entries()) {
-      // With a delivery key, alerts an earlier, failed attempt already
-      // applied are skipped: a retry must not count them twice.
-      const earlier = req.deliveryKey
-        ? await this.store.alertResult(req.deliveryKey, index)
-        : undefined;
-      if (earlier !== undefined) {
-        results.push(earlier);
-        continue;
-      }
-      const result =
-        alert.action === AlertAction.RESOLVE && alert.dedupKey !== ""
-          ? await this.#resolveByKey(req, alert, actor)
-          : await this.#trigger(req, alert, actor);
-      if (req.deliveryKey) {
-        await this.store.saveAlertResult(req.deliveryKey, index, result, this.now());
-      }
-      results.push(result);
-    }
-    return results;
-  }
-
-  async #trigger(
-    req: IngestRequest,
-    alert: NormalizedAlert,
-    actor: string,
-    retried = false,
-  ): Promise<StoredResult> {
-    const snapshot = toSnapshot(alert);
-    const status = openingStatus(alert);
-    const dedupKey = alert.dedupKey;
-    if (dedupKey !== "" && status !== IncidentStatus.RESOLVED) {
-      const open = await this.store.findOpen(req.organizationId, req.integrationId, dedupKey);
-      if (open !== undefined) {
-        const result = await this.#retrigger(open, actor, snapshot, dedupKey);
-        // A resolve may have closed the incident between finding it and
-        // recording this occurrence. The alert then belongs to a new
-        // incident: a trigger after a resolve opens one (once; a second
-        // race in a row is answered as it stands).
-        if (
-          !retried &&
-          (await this.store.get(open.organizationId, open.id))?.status === IncidentStatus.RESOLVED
-        ) {
-          return this.#trigger(req, alert, actor, true);
-        }
-        return result;
-      }
-    }
-    const now = this.now();
-    const outcome = await this.store.create({
+    return {
       organizationId: req.organizationId,
       integrationId: req.integrationId,
-      dedupKey,
-      serviceId: alert.serviceId,
-      status,
-      first: snapshot,
-      createdAt: now,
-      ...(status === IncidentStatus.RESOLVED && { resolvedAt: now, resolvedBy: actor }),
-    });
-    if ("existing" in outcome) {
-      // A concurrent request opened it first: this one is an occurrence.
-      return this.#retrigger(outcome.existing, actor, snapshot, dedupKey);
-    }
-    await this.store.appendEvent(
-      this.#event(outcome.created, IncidentEventType.CREATED, actor, snapshot.title, snapshot),
-    );
-    return { incidentId: outcome.created.id, action: IngestAction.CREATED, dedupKey };
-  }
-
-  async #retrigger(
-    open: IncidentRecord,
-    actor: string,
-    snapshot: AlertSnapshot,
-    dedupKey: string,
-  ): Promise<StoredResult> {
-    await this.store.appendEvent(
-      this.#event(open, IncidentEventType.TRIGGERED, actor, snapshot.title, snapshot),
-    );
-    return { incidentId: open.id, action: IngestAction.UPDATED, dedupKey };
-  }
-
-  async #resolveByKey(
-    req: IngestRequest,
-    alert: NormalizedAlert,
-    actor: string,
-  ): Promise<StoredResult> {
-    const open = await this.store.findOpen(req.organizationId, req.integrationId, alert.dedupKey);
-    if (open === undefined) {
-      return { incidentId: "", action: IngestAction.IGNORED, dedupKey: alert.dedupKey };
-    }
-    const resolved = await this.store.resolve(req.organizationId, open.id, this.now(), actor);
-    if (resolved === undefined) {
-      return { incidentId: open.id, action: IngestAction.IGNORED, dedupKey: alert.dedupKey };
-    }
-    await this.store.appendEvent(
-      this.#event(
-        resolved,
-        IncidentEventType.RESOLVED,
-        actor,
-        alert.title || "resolved",
-        toSnapshot(alert),
-      ),
-    );
-    return { incidentId: resolved.id, action: IngestAction.RESOLVED, dedupKey: alert.dedupKey };
-  }
-
-  async #load(caller: Caller, id: string): Promise<IncidentRecord> {
-    if (id === "") {
-      throw new ValidationError([{ field: "incident_id", description: "is required" }]);
-    }
-    const record = await this.store.get(caller.organizationId, id);
-    if (record === undefined) {
-      throw new NotFoundError(`incident ${id} not found`);
-    }
-    return record;
-  }
-
-  #lastEventMs = 0;
-  #eventSequence = 0;
-
-  /**
-   * Timeline ids sort in the order this process wrote them (a millisecond
-   * clock plus a sequence within the millisecond), then by a random suffix
-   * across processes, so "latest" is well defined even within one millisecond.
-   */
-  #nextEventId(at: Date): string {
-    const ms = Math.max(at.getTime(), this.#lastEventMs);
-    this.#eventSequence = ms === this.#lastEventMs ? this.#eventSequence + 1 : 0;
-    this.#lastEventMs = ms;
-    return (
-      ms.toString(36).padStart(9, "0") +
-      this.#eventSequence.toString(36).padStart(4, "0") +
-      randomBytes(6).toString("hex")
-    );
-  }
-
-  #event(
-    incident: IncidentRecord,
-    type: IncidentEventType,
-    actor: string,
-    summary: string,
-    alert?: AlertSnapshot,
-  ): EventRecord {
-    const at = this.now();
-    return {
-      id: this.#nextEventId(at),
-      organizationId: incident.organizationId,
-      incidentId: incident.id,
-      type,
-      actor,
-      summary,
-      createdAt: at,
-      ...(alert && { alert }),
+      keys: [req.deliveryKey, req.deliveryAlias].filter((key) => key !== ""),
+      alerts: req.alerts,
+      receivedAt: req.receiveTime ? timestampDate(req.receiveTime) : this.now(),
     };
   }
-}
-
-function openingStatus(alert: NormalizedAlert): IncidentStatus {
-  if (alert.action === AlertAction.RESOLVE || alert.status === IncidentStatus.RESOLVED) {
-    return IncidentStatus.RESOLVED;
-  }
-  return alert.status === IncidentStatus.INVESTIGATING
-    ? IncidentStatus.INVESTIGATING
-    : IncidentStatus.NEW;
-}
-
-function toSnapshot(alert: NormalizedAlert): AlertSnapshot {
-  return {
-    title: alert.title,
-    description: alert.description,
-    severity: alert.severity,
-    sourceUrl: alert.sourceUrl,
-    metadata: { ...alert.metadata },
-    truncatedAlerts: alert.truncatedAlerts,
-  };
 }

@@ -1,17 +1,17 @@
 import type { Bootstrap } from "@runframe/util";
-import type { IncidentStore } from "./model.js";
+import type { ServiceCatalog } from "./ports.js";
 
 /** Applies the incident service's part of a provisioning file: the service catalog. Idempotent. */
 export async function applyProvisioning(
   bootstrap: Bootstrap,
-  store: IncidentStore,
+  services: ServiceCatalog,
 ): Promise<number> {
-  let services = 0;
+  let count = 0;
   for (const org of bootstrap.organizations) {
     for (const service of org.services) {
-      await store.putService(org.id, service);
-      services++;
+      await services.put(org.id, service);
+      count++;
     }
   }
-  return services;
+  return count;
 }

@@ -1,0 +1,196 @@
+import { IncidentEventType, IncidentStatus, IngestAction, Severity } from "@runframe/contracts";
+import {
+  incidentId,
+  type AlertSnapshot,
+  type EventRecord,
+  type IncidentRecord,
+  type StoredResult,
+} from "@runframe/incident-domain";
+
+/**
+ * How both stores persist the incident service's records: one mapping per
+ * record type, so SQLite (as JSON) and MongoDB (as documents) can never
+ * drift apart. Enums are stored by name so stored data reads well; alert
+ * metadata is a list of {key, value} entries, because a metadata key may be
+ * anything the published schema allows (`k8s.pod.name`, `$ref`, NUL,
+ * non-ASCII), and MongoDB refuses such field names (and FerretDB nested
+ * arrays, so not [key, value] pairs either).
+ */
+
+export interface StoredAlert {
+  readonly title: string;
+  readonly description: string;
+  readonly severity: string;
+  readonly sourceUrl: string;
+  readonly metadata: readonly { readonly key: string; readonly value: string }[];
+  readonly truncatedAlerts: number;
+}
+
+export interface StoredIncident {
+  readonly organizationId: string;
+  readonly number: number;
+  readonly integrationId: string;
+  readonly dedupKey: string;
+  readonly serviceId: string;
+  readonly createdAt: Date;
+  readonly status: string;
+  readonly resolvedAt?: Date;
+  readonly resolvedBy?: string;
+  readonly occurrences: number;
+  readonly lastSeenAt: Date;
+  readonly latest: StoredAlert;
+  readonly sourceUrl: string;
+  readonly truncatedAlerts: number;
+  readonly acknowledgedAt?: Date;
+  readonly acknowledgedBy?: string;
+  readonly updatedAt: Date;
+  readonly seq: number;
+}
+
+export interface StoredEvent {
+  readonly organizationId: string;
+  readonly incidentId: string;
+  readonly seq: number;
+  readonly type: string;
+  readonly actor: string;
+  readonly summary: string;
+  readonly createdAt: Date;
+  readonly alert?: StoredAlert;
+  readonly deliveryKey?: string;
+  readonly alertIndex?: number;
+  readonly action?: string;
+}
+
+export interface StoredResultRecord {
+  readonly incidentId: string;
+  readonly action: string;
+  readonly dedupKey: string;
+}
+
+/** A date as stored: a Date (MongoDB) or an ISO string (JSON in SQLite). */
+type StoredDate = Date | string;
+type Revived<T> = { readonly [K in keyof T]: T[K] extends Date ? StoredDate : T[K] };
+
+export function encodeAlert(a: AlertSnapshot): StoredAlert {
+  return {
+    title: a.title,
+    description: a.description,
+    severity: Severity[a.severity],
+    sourceUrl: a.sourceUrl,
+    metadata: Object.entries(a.metadata).map(([key, value]) => ({ key, value })),
+    truncatedAlerts: a.truncatedAlerts,
+  };
+}
+
+export function decodeAlert(a: StoredAlert): AlertSnapshot {
+  return {
+    title: a.title,
+    description: a.description,
+    severity: enumValue(Severity, a.severity, Severity.UNSPECIFIED),
+    sourceUrl: a.sourceUrl,
+    metadata: Object.fromEntries(a.metadata.map(({ key, value }) => [key, value])),
+    truncatedAlerts: a.truncatedAlerts,
+  };
+}
+
+export function encodeIncident(r: IncidentRecord): StoredIncident {
+  return {
+    organizationId: r.organizationId,
+    number: r.number,
+    integrationId: r.integrationId,
+    dedupKey: r.dedupKey,
+    serviceId: r.serviceId,
+    createdAt: r.createdAt,
+    status: IncidentStatus[r.status],
+    ...(r.resolvedAt && { resolvedAt: r.resolvedAt }),
+    ...(r.resolvedBy && { resolvedBy: r.resolvedBy }),
+    occurrences: r.occurrences,
+    lastSeenAt: r.lastSeenAt,
+    latest: encodeAlert(r.latest),
+    sourceUrl: r.sourceUrl,
+    truncatedAlerts: r.truncatedAlerts,
+    ...(r.acknowledgedAt && { acknowledgedAt: r.acknowledgedAt }),
+    ...(r.acknowledgedBy && { acknowledgedBy: r.acknowledgedBy }),
+    updatedAt: r.updatedAt,
+    seq: r.seq,
+  };
+}
+
+export function decodeIncident(s: Revived<StoredIncident>): IncidentRecord {
+  return {
+    id: incidentId(s.number),
+    number: s.number,
+    organizationId: s.organizationId,
+    integrationId: s.integrationId,
+    dedupKey: s.dedupKey,
+    serviceId: s.serviceId,
+    createdAt: new Date(s.createdAt),
+    status: enumValue(IncidentStatus, s.status, IncidentStatus.NEW),
+    ...(s.resolvedAt !== undefined && { resolvedAt: new Date(s.resolvedAt) }),
+    ...(s.resolvedBy !== undefined && { resolvedBy: s.resolvedBy }),
+    occurrences: s.occurrences,
+    lastSeenAt: new Date(s.lastSeenAt),
+    latest: decodeAlert(s.latest),
+    sourceUrl: s.sourceUrl,
+    truncatedAlerts: s.truncatedAlerts,
+    ...(s.acknowledgedAt !== undefined && { acknowledgedAt: new Date(s.acknowledgedAt) }),
+    ...(s.acknowledgedBy !== undefined && { acknowledgedBy: s.acknowledgedBy }),
+    updatedAt: new Date(s.updatedAt),
+    seq: s.seq,
+  };
+}
+
+export function encodeEvent(e: EventRecord): StoredEvent {
+  return {
+    organizationId: e.organizationId,
+    incidentId: e.incidentId,
+    seq: e.seq,
+    type: IncidentEventType[e.type],
+    actor: e.actor,
+    summary: e.summary,
+    createdAt: e.createdAt,
+    ...(e.alert && { alert: encodeAlert(e.alert) }),
+    ...(e.cause && { deliveryKey: e.cause.deliveryKey, alertIndex: e.cause.alertIndex }),
+    ...(e.action !== undefined && { action: IngestAction[e.action] }),
+  };
+}
+
+export function decodeEvent(s: Revived<StoredEvent>): EventRecord {
+  return {
+    organizationId: s.organizationId,
+    incidentId: s.incidentId,
+    seq: s.seq,
+    type: enumValue(IncidentEventType, s.type, IncidentEventType.UNSPECIFIED),
+    actor: s.actor,
+    summary: s.summary,
+    createdAt: new Date(s.createdAt),
+    ...(s.alert && { alert: decodeAlert(s.alert) }),
+    ...(s.deliveryKey !== undefined && {
+      cause: { deliveryKey: s.deliveryKey, alertIndex: s.alertIndex ?? 0 },
+    }),
+    ...(s.action !== undefined && {
+      action: enumValue(IngestAction, s.action, IngestAction.UNSPECIFIED),
+    }),
+  };
+}
+
+export function encodeResults(results: readonly StoredResult[]): StoredResultRecord[] {
+  return results.map((r) => ({ ...r, action: IngestAction[r.action] }));
+}
+
+export function decodeResults(stored: readonly StoredResultRecord[]): StoredResult[] {
+  return stored.map((r) => ({
+    incidentId: r.incidentId,
+    dedupKey: r.dedupKey,
+    action: enumValue(IngestAction, r.action, IngestAction.UNSPECIFIED),
+  }));
+}
+
+function enumValue<E extends Record<string, string | number>>(
+  e: E,
+  name: string,
+  fallback: E[keyof E],
+): E[keyof E] {
+  const value = e[name as keyof E];
+  return typeof value === "number" ? value : fallback;
+}

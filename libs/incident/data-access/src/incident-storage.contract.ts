@@ -1,0 +1,380 @@
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import {
+  AlertAction,
+  IncidentEventType,
+  IncidentStatus,
+  IngestAction,
+  IngestRequestSchema,
+  NormalizedAlertSchema,
+  Severity,
+} from "@runframe/contracts";
+import {
+  DELIVERY_RETENTION_MS,
+  Incidents,
+  toIncident,
+  type Caller,
+  type IncidentStorage,
+  type WriteUnit,
+} from "@runframe/incident-domain";
+import { FailedPreconditionError, ValidationError } from "@runframe/util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+type AlertInit = Omit<MessageInitShape<typeof NormalizedAlertSchema>, "$typeName">;
+
+/** Storage on fresh, empty backing, a second handle on it (another replica), and how to throw it away. */
+export interface StorageFixture {
+  readonly storage: IncidentStorage;
+  /** Another, independent instance on the same data: what a second incident replica sees. */
+  replica(): Promise<IncidentStorage>;
+  dispose(): Promise<void>;
+}
+
+/** Metadata keys the published schema allows and MongoDB refuses as field names. */
+export const POISON_METADATA: Readonly<Record<string, string>> = {
+  "k8s.pod.name": "api-7d9f",
+  $ref: "dollar",
+  "with\u0000nul": "nul key",
+  "ключ.名前": "non-ASCII",
+  plain: "value with \u0000 inside",
+};
+
+/**
+ * The behaviour every IncidentStorage must have, asserted through the domain
+ * that uses it. Run against MongoDB (FerretDB in CI) and SQLite with the
+ * same assertions, so no behaviour exists in one store and not the other.
+ */
+export function describeIncidentStorageContract(
+  name: string,
+  open: () => Promise<StorageFixture>,
+): void {
+  describe(`incident storage contract: ${name}`, () => {
+    let fixture: StorageFixture;
+    let incidents: Incidents;
+    let other: Incidents;
+    const org = "org-a";
+    const caller: Caller = { organizationId: org, keyId: "key-a" };
+
+    beforeAll(async () => {
+      fixture = await open();
+      await fixture.storage.services.put(org, { id: "SER-00001", name: "Checkout" });
+      await fixture.storage.services.put("org-b", { id: "SER-00001", name: "Other org" });
+      incidents = new Incidents(fixture.storage);
+      other = new Incidents(await fixture.replica());
+    });
+    afterAll(() => fixture.dispose());
+
+    const alert = (fields: AlertInit) =>
+      create(NormalizedAlertSchema, {
+        action: AlertAction.TRIGGER,
+        title: "Database down",
+        serviceId: "SER-00001",
+        status: IncidentStatus.NEW,
+        ...fields,
+      });
+    const request = (
+      alerts: AlertInit[],
+      extra: {
+        deliveryKey?: string;
+        deliveryAlias?: string;
+        integrationId?: string;
+        organizationId?: string;
+        receivedAt?: Date;
+      } = {},
+    ) =>
+      create(IngestRequestSchema, {
+        organizationId: extra.organizationId ?? org,
+        integrationId: extra.integrationId ?? "int-1",
+        deliveryKey: extra.deliveryKey ?? "",
+        deliveryAlias: extra.deliveryAlias ?? "",
+        alerts: alerts.map(alert),
+        ...(extra.receivedAt && { receiveTime: timestampFromDate(extra.receivedAt) }),
+      });
+    const ingest = (alerts: AlertInit[], extra: Parameters<typeof request>[1] = {}) =>
+      incidents.ingest(request(alerts, extra));
+    const view = async (id: string) => toIncident(await incidents.get(caller, id));
+
+    it("turns 200 concurrent first triggers of one key into one incident with 200 occurrences", async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, () => ingest([{ dedupKey: "burst" }])),
+      );
+      const results = outcomes.map((o) => o.results[0]!);
+      expect(results.filter((r) => r.action === IngestAction.CREATED)).toHaveLength(1);
+      expect(results.filter((r) => r.action === IngestAction.UPDATED)).toHaveLength(199);
+      expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
+      expect((await view(results[0]!.incidentId)).occurrenceCount).toBe(200);
+    });
+
+    it("counts 200 concurrent triggers split across two replicas exactly once each", async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          (i % 2 === 0 ? incidents : other).ingest(request([{ dedupKey: "two-replicas" }])),
+        ),
+      );
+      const results = outcomes.map((o) => o.results[0]!);
+      expect(results.filter((r) => r.action === IngestAction.CREATED)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.incidentId)).size).toBe(1);
+      expect((await view(results[0]!.incidentId)).occurrenceCount).toBe(200);
+    });
+
+    it("opens a new incident after the previous one with the key is resolved", async () => {
+      const [first] = (await ingest([{ dedupKey: "cycle" }])).results;
+      const [again] = (
+        await ingest([{ dedupKey: "cycle", severity: Severity.SEV1, title: "Still down" }])
+      ).results;
+      expect(again).toMatchObject({ action: IngestAction.UPDATED, incidentId: first!.incidentId });
+      const [resolved] = (await ingest([{ dedupKey: "cycle", action: AlertAction.RESOLVE }]))
+        .results;
+      expect(resolved).toMatchObject({
+        action: IngestAction.RESOLVED,
+        incidentId: first!.incidentId,
+      });
+      const [reopened] = (await ingest([{ dedupKey: "cycle" }])).results;
+      expect(reopened!.action).toBe(IngestAction.CREATED);
+      expect(reopened!.incidentId).not.toBe(first!.incidentId);
+      expect(await view(first!.incidentId)).toMatchObject({
+        status: IncidentStatus.RESOLVED,
+        occurrenceCount: 2,
+        title: "Still down",
+        severity: Severity.SEV1,
+      });
+    });
+
+    it("sees another replica's resolution: the next trigger opens a new incident", async () => {
+      const [first] = (await ingest([{ dedupKey: "stale-cache" }])).results;
+      await other.resolve(caller, first!.incidentId, "fixed elsewhere");
+      const [next] = (await ingest([{ dedupKey: "stale-cache" }])).results;
+      expect(next!.action).toBe(IngestAction.CREATED);
+      expect(next!.incidentId).not.toBe(first!.incidentId);
+      expect((await view(first!.incidentId)).occurrenceCount).toBe(1);
+    });
+
+    it("counts each trigger once, on the incident it was answered with, when triggers race a resolve", async () => {
+      await ingest([{ dedupKey: "race" }]);
+      const [triggers, resolve] = await Promise.all([
+        Promise.all(
+          Array.from({ length: 60 }, (_, i) =>
+            (i % 2 === 0 ? incidents : other).ingest(request([{ dedupKey: "race" }])),
+          ),
+        ),
+        other.ingest(request([{ dedupKey: "race", action: AlertAction.RESOLVE }])),
+      ]);
+      expect(resolve.results[0]!.action).toBe(IngestAction.RESOLVED);
+      const answered = new Map<string, number>();
+      for (const outcome of triggers) {
+        const { incidentId } = outcome.results[0]!;
+        answered.set(incidentId, (answered.get(incidentId) ?? 0) + 1);
+      }
+      const resolvedId = resolve.results[0]!.incidentId;
+      answered.set(resolvedId, (answered.get(resolvedId) ?? 0) + 1);
+      for (const [id, count] of answered) {
+        expect((await view(id)).occurrenceCount, id).toBe(count);
+      }
+    });
+
+    it("ignores a resolve that matches no open incident and creates nothing", async () => {
+      const before = (await incidents.list(caller, {}, 100, "")).incidents.length;
+      const [result] = (await ingest([{ dedupKey: "never-opened", action: AlertAction.RESOLVE }]))
+        .results;
+      expect(result).toMatchObject({ action: IngestAction.IGNORED, incidentId: "" });
+      expect((await incidents.list(caller, {}, 100, "")).incidents.length).toBe(before);
+    });
+
+    it("replays a delivery key's first answer and changes nothing, on either replica", async () => {
+      const first = await ingest([{ dedupKey: "replayed" }], { deliveryKey: "d-1" });
+      const second = await ingest([{ dedupKey: "replayed" }], { deliveryKey: "d-1" });
+      const third = await other.ingest(request([{ dedupKey: "replayed" }], { deliveryKey: "d-1" }));
+      expect(second).toEqual({ results: first.results, replayed: true });
+      expect(third).toEqual({ results: first.results, replayed: true });
+      expect((await view(first.results[0]!.incidentId)).occurrenceCount).toBe(1);
+    });
+
+    it("applies concurrent repeats of one delivery once", async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? incidents : other).ingest(
+            request([{ dedupKey: "repeats" }], { deliveryKey: "d-repeat" }),
+          ),
+        ),
+      );
+      expect(outcomes.filter((o) => !o.replayed)).toHaveLength(1);
+      expect((await view(outcomes[0]!.results[0]!.incidentId)).occurrenceCount).toBe(1);
+    });
+
+    it("answers a delivery matching an earlier one's alias as that delivery", async () => {
+      const first = await ingest([{ dedupKey: "aliased" }], {
+        deliveryKey: "sig-1",
+        deliveryAlias: "idem-1",
+      });
+      const resigned = await ingest([{ dedupKey: "aliased" }], {
+        deliveryKey: "sig-2",
+        deliveryAlias: "idem-1",
+      });
+      const replayedWithNewAlias = await ingest([{ dedupKey: "aliased" }], {
+        deliveryKey: "sig-1",
+        deliveryAlias: "idem-2",
+      });
+      expect(resigned).toEqual({ results: first.results, replayed: true });
+      expect(replayedWithNewAlias).toEqual({ results: first.results, replayed: true });
+      expect((await view(first.results[0]!.incidentId)).occurrenceCount).toBe(1);
+    });
+
+    it("does not apply an alert twice when a retry follows a failure part-way through", async () => {
+      const failing: IncidentStorage = {
+        ...fixture.storage,
+        writer: {
+          unit: (work) =>
+            fixture.storage.writer.unit((unit) =>
+              work({
+                ...bind(unit),
+                complete() {
+                  throw new Error("storage hiccup");
+                },
+              }),
+            ),
+        },
+      };
+      const delivery = request([{ dedupKey: "partial-1" }, { dedupKey: "partial-2" }], {
+        deliveryKey: "partial-delivery",
+      });
+      await expect(new Incidents(failing).ingest(delivery)).rejects.toThrow("storage hiccup");
+      const retry = await incidents.ingest(delivery);
+      expect(retry.results.map((r) => r.action)).toEqual([
+        IngestAction.CREATED,
+        IngestAction.CREATED,
+      ]);
+      for (const result of retry.results) {
+        expect((await view(result.incidentId)).occurrenceCount).toBe(1);
+      }
+      expect((await incidents.ingest(delivery)).replayed).toBe(true);
+    });
+
+    it("stores metadata keys with dots, dollars, NUL and non-ASCII exactly (red-team finding 1)", async () => {
+      const [result] = (
+        await ingest([{ dedupKey: "poison", metadata: POISON_METADATA }], { deliveryKey: "p-1" })
+      ).results;
+      expect((await view(result!.incidentId)).metadata).toEqual(POISON_METADATA);
+      const group = await ingest(
+        [
+          { dedupKey: "group-good" },
+          { dedupKey: "group-poison", metadata: POISON_METADATA },
+          { dedupKey: "group-good-2" },
+        ],
+        { deliveryKey: "p-group" },
+      );
+      expect(group.results.map((r) => r.action)).toEqual([
+        IngestAction.CREATED,
+        IngestAction.CREATED,
+        IngestAction.CREATED,
+      ]);
+      for (const r of group.results) {
+        expect((await view(r.incidentId)).occurrenceCount).toBe(1);
+      }
+      const events = await incidents.events(caller, group.results[1]!.incidentId, 10, "");
+      expect(events.events.map((e) => e.type)).toEqual([IncidentEventType.CREATED]);
+    });
+
+    it("refuses an unknown service before writing anything", async () => {
+      const before = (await incidents.list(caller, {}, 100, "")).incidents.length;
+      await expect(ingest([{ dedupKey: "x" }, { serviceId: "SER-99999" }])).rejects.toThrow(
+        ValidationError,
+      );
+      expect((await incidents.list(caller, {}, 100, "")).incidents.length).toBe(before);
+    });
+
+    it("keeps acknowledgement and counts on the incident, and the timeline in order", async () => {
+      const [created] = (await ingest([{ dedupKey: "ack" }])).results;
+      const id = created!.incidentId;
+      await ingest([{ dedupKey: "ack", title: "Again" }]);
+      const acked = toIncident(await incidents.acknowledge(caller, id));
+      expect(acked.acknowledgedBy).toBe("api-key:key-a");
+      const again = toIncident(await other.acknowledge(caller, id));
+      expect(again.acknowledgeTime).toEqual(acked.acknowledgeTime);
+      await ingest([{ dedupKey: "ack", title: "Third" }]);
+      const listed = (await incidents.list(caller, {}, 100, "")).incidents.find((i) => i.id === id);
+      expect(toIncident(listed!)).toMatchObject({
+        occurrenceCount: 3,
+        title: "Third",
+        acknowledgedBy: "api-key:key-a",
+      });
+      const resolved = await incidents.resolve(caller, id, "done");
+      expect(resolved.status).toBe(IncidentStatus.RESOLVED);
+      expect((await incidents.resolve(caller, id, "again")).resolvedAt).toEqual(
+        resolved.resolvedAt,
+      );
+      const types: IncidentEventType[] = [];
+      let token = "";
+      do {
+        const page = await incidents.events(caller, id, 2, token);
+        types.push(...page.events.map((e) => e.type));
+        token = page.next;
+      } while (token !== "");
+      expect(types).toEqual([
+        IncidentEventType.CREATED,
+        IncidentEventType.TRIGGERED,
+        IncidentEventType.ACKNOWLEDGED,
+        IncidentEventType.TRIGGERED,
+        IncidentEventType.RESOLVED,
+      ]);
+      const open = await incidents.list(caller, { status: IncidentStatus.RESOLVED }, 100, "");
+      expect(open.incidents.map((i) => i.id)).toContain(id);
+    });
+
+    it("refuses to acknowledge a resolved incident", async () => {
+      const [created] = (await ingest([{ dedupKey: "ack-resolved" }])).results;
+      await incidents.resolve(caller, created!.incidentId, "");
+      await expect(incidents.acknowledge(caller, created!.incidentId)).rejects.toThrow(
+        FailedPreconditionError,
+      );
+    });
+
+    it("numbers incidents per organization and keeps organizations apart", async () => {
+      const [b] = (await ingest([{ title: "B's incident" }], { organizationId: "org-b" })).results;
+      expect(b!.incidentId).toBe("INC-00001");
+      const otherOrg: Caller = { organizationId: "org-b", keyId: "key-b" };
+      expect(toIncident(await incidents.get(otherOrg, "INC-00001")).title).toBe("B's incident");
+      expect(toIncident(await incidents.get(caller, "INC-00001")).title).toBe("Database down");
+    });
+
+    it("pages through incidents newest first", async () => {
+      const seen: string[] = [];
+      let token = "";
+      do {
+        const page = await incidents.list(caller, {}, 2, token);
+        seen.push(...page.incidents.map((i) => i.id));
+        token = page.next;
+      } while (token !== "");
+      expect(seen.length).toBeGreaterThan(3);
+      expect([...seen].sort().reverse()).toEqual(seen);
+      expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    it("purges expired deliveries, after which a redelivery is applied anew", async () => {
+      const long = new Date(Date.now() - DELIVERY_RETENTION_MS - 60_000);
+      const first = await ingest([{ dedupKey: "expiring" }], {
+        deliveryKey: "old-delivery",
+        receivedAt: long,
+      });
+      await ingest([{ title: "unkeyed and old" }], { receivedAt: long });
+      expect(await fixture.storage.deliveries.purgeExpired(new Date())).toBeGreaterThanOrEqual(2);
+      expect(await fixture.storage.deliveries.purgeExpired(new Date())).toBe(0);
+      const again = await ingest([{ dedupKey: "expiring" }], { deliveryKey: "old-delivery" });
+      expect(again.replayed).toBe(false);
+      expect((await view(first.results[0]!.incidentId)).occurrenceCount).toBe(2);
+    });
+  });
+}
+
+/** A unit's methods bound to it, so a test can replace one. */
+function bind(unit: WriteUnit): WriteUnit {
+  return {
+    claim: (r) => unit.claim(r),
+    complete: (r) => unit.complete(r),
+    prefetch: (s) => unit.prefetch(s),
+    findOpen: (s) => unit.findOpen(s),
+    get: (o, i) => unit.get(o, i),
+    create: (d, e, t) => unit.create(d, e, t),
+    update: (c, t) => unit.update(c, t),
+    flush: () => unit.flush(),
+  };
+}

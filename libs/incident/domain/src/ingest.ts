@@ -1,0 +1,227 @@
+import { AlertAction, IncidentStatus, IngestAction, type Severity } from "@runframe/contracts";
+import { open, occur, resolve } from "./lifecycle.js";
+import type { AlertSnapshot, DedupScope, StoredResult } from "./model.js";
+import type { DeliveryClaim, IncidentWriter, WriteUnit } from "./ports.js";
+
+/** One alert as the incident service ingests it. */
+export interface AlertInput {
+  readonly action: AlertAction;
+  readonly serviceId: string;
+  readonly dedupKey: string;
+  /** The status a new incident opens in (new, investigating or resolved). */
+  readonly status: IncidentStatus;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  readonly sourceUrl: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly truncatedAlerts: number;
+}
+
+/** One webhook delivery's alerts, validated. */
+export interface DeliveryInput {
+  readonly organizationId: string;
+  readonly integrationId: string;
+  /** Identities that make it idempotent: its key, then its alias; empty when it has none. */
+  readonly keys: readonly string[];
+  readonly alerts: readonly AlertInput[];
+  readonly receivedAt: Date;
+}
+
+/** What became of one delivery. */
+export type DeliveryOutcome =
+  | { readonly state: "applied"; readonly results: readonly StoredResult[] }
+  | { readonly state: "replayed"; readonly results: readonly StoredResult[] }
+  /** The same delivery is being applied by another attempt right now: ask again shortly. */
+  | { readonly state: "pending" };
+
+/** Rounds of re-deciding alerts a concurrent writer overtook, before giving up. */
+const MAX_ROUNDS = 20;
+
+/**
+ * Deduplication (DESIGN §4), for a batch of deliveries at once so they share
+ * one durable commit. Scope is (organization, integration, dedup key); at
+ * most one incident per scope is open, which the store guarantees with a
+ * unique index rather than locks. Each alert is decided against the state
+ * the unit of writes sees; an alert whose write another replica overtook is
+ * decided again on fresh state, so it counts exactly once, on the incident
+ * it is answered with.
+ */
+export class Ingestor {
+  constructor(
+    private readonly writer: IncidentWriter,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  ingest(batch: readonly DeliveryInput[]): Promise<DeliveryOutcome[]> {
+    return this.writer.unit(async (unit) => {
+      const keyed = batch.flatMap((delivery, i) => (delivery.keys.length > 0 ? [i] : []));
+      const claims = new Map<number, DeliveryClaim>();
+      const claimed = await unit.claim(
+        keyed.map((i) => ({
+          keys: batch[i]!.keys,
+          organizationId: batch[i]!.organizationId,
+          integrationId: batch[i]!.integrationId,
+          at: batch[i]!.receivedAt,
+        })),
+      );
+      keyed.forEach((i, n) => claims.set(i, claimed[n]!));
+
+      const outcomes: DeliveryOutcome[] = [];
+      const results: StoredResult[][] = [];
+      const todo: Task[] = [];
+      batch.forEach((delivery, d) => {
+        const claim = claims.get(d);
+        if (claim?.state === "done") {
+          outcomes[d] = { state: "replayed", results: claim.results };
+          return;
+        }
+        if (claim?.state === "pending") {
+          outcomes[d] = { state: "pending" };
+          return;
+        }
+        results[d] = [];
+        delivery.alerts.forEach((_, a) => {
+          const applied = claim?.applied.get(a);
+          if (applied !== undefined) {
+            results[d]![a] = applied;
+          } else {
+            todo.push({ delivery: d, alert: a });
+          }
+        });
+      });
+
+      await unit.prefetch(
+        todo.flatMap(({ delivery, alert }) => {
+          const scope = scopeOf(batch[delivery]!, batch[delivery]!.alerts[alert]!);
+          return scope ? [scope] : [];
+        }),
+      );
+      let pending = todo;
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === MAX_ROUNDS) {
+          throw new Error("alerts kept being overtaken by concurrent writers");
+        }
+        for (const task of pending) {
+          results[task.delivery]![task.alert] = await this.#apply(unit, batch, task, tagOf(task));
+        }
+        const refused = await unit.flush();
+        pending = pending.filter((task) => refused.has(tagOf(task)));
+      }
+
+      const records = [];
+      for (const [d, delivery] of batch.entries()) {
+        if (outcomes[d] !== undefined) {
+          continue;
+        }
+        outcomes[d] = { state: "applied", results: results[d]! };
+        records.push({
+          keys: delivery.keys,
+          organizationId: delivery.organizationId,
+          integrationId: delivery.integrationId,
+          at: delivery.receivedAt,
+          results: results[d]!,
+        });
+      }
+      unit.complete(records);
+      return outcomes;
+    });
+  }
+
+  async #apply(
+    unit: WriteUnit,
+    batch: readonly DeliveryInput[],
+    task: Task,
+    tag: number,
+  ): Promise<StoredResult> {
+    const delivery = batch[task.delivery]!;
+    const alert = delivery.alerts[task.alert]!;
+    const actor = `integration:${delivery.integrationId}`;
+    const at = this.now();
+    const cause = delivery.keys[0]
+      ? { deliveryKey: delivery.keys[0], alertIndex: task.alert }
+      : undefined;
+    const snapshot = snapshotOf(alert);
+    const { dedupKey } = alert;
+    const scope = scopeOf(delivery, alert);
+    const existing = scope ? await unit.findOpen(scope) : undefined;
+
+    if (alert.action === AlertAction.RESOLVE && scope) {
+      const change =
+        existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
+      if (change === undefined) {
+        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
+      }
+      unit.update(change, tag);
+      return { incidentId: existing!.id, action: IngestAction.RESOLVED, dedupKey };
+    }
+    if (existing !== undefined) {
+      unit.update(occur(existing, snapshot, at, actor, cause), tag);
+      return { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey };
+    }
+    const { draft, event } = open(
+      {
+        organizationId: delivery.organizationId,
+        integrationId: delivery.integrationId,
+        dedupKey,
+        serviceId: alert.serviceId,
+        status: openingStatus(alert),
+        alert: snapshot,
+        at,
+        actor,
+      },
+      cause,
+    );
+    const created = await unit.create(draft, event, tag);
+    return { incidentId: created.id, action: IngestAction.CREATED, dedupKey };
+  }
+}
+
+interface Task {
+  readonly delivery: number;
+  readonly alert: number;
+}
+
+/** A task's tag for the unit of writes: unique within a batch. */
+function tagOf(task: Task): number {
+  return task.delivery * 100_000 + task.alert;
+}
+
+/**
+ * The dedup scope of an alert that takes part in deduplication: a trigger
+ * that opens in an open status, or a resolve, with a dedup key. Without a
+ * key every alert creates its own incident.
+ */
+function scopeOf(delivery: DeliveryInput, alert: AlertInput): DedupScope | undefined {
+  if (alert.dedupKey === "") {
+    return undefined;
+  }
+  if (alert.action === AlertAction.TRIGGER && alert.status === IncidentStatus.RESOLVED) {
+    return undefined;
+  }
+  return {
+    organizationId: delivery.organizationId,
+    integrationId: delivery.integrationId,
+    dedupKey: alert.dedupKey,
+  };
+}
+
+function openingStatus(alert: AlertInput): IncidentStatus {
+  if (alert.action === AlertAction.RESOLVE || alert.status === IncidentStatus.RESOLVED) {
+    return IncidentStatus.RESOLVED;
+  }
+  return alert.status === IncidentStatus.INVESTIGATING
+    ? IncidentStatus.INVESTIGATING
+    : IncidentStatus.NEW;
+}
+
+function snapshotOf(alert: AlertInput): AlertSnapshot {
+  return {
+    title: alert.title,
+    description: alert.description,
+    severity: alert.severity,
+    sourceUrl: alert.sourceUrl,
+    metadata: { ...alert.metadata },
+    truncatedAlerts: alert.truncatedAlerts,
+  };
+}

@@ -1,0 +1,134 @@
+import type {
+  Change,
+  DedupScope,
+  EventRecord,
+  IncidentDraft,
+  IncidentFilter,
+  IncidentRecord,
+  Page,
+  StoredResult,
+} from "./model.js";
+
+/**
+ * The incident service's storage, as cohesive ports. Each has one contract
+ * suite run against SQLite and MongoDB (FerretDB in CI) with the same
+ * assertions. MongoDB is used the way a server without transactions or
+ * atomic updates allows: every write that must not race is an insert under
+ * a unique index.
+ */
+
+/** Reads of incidents, for the team API. Every query is served by an index. */
+export interface IncidentReader {
+  get(organizationId: string, id: string): Promise<IncidentRecord | undefined>;
+  /** Newest first (by number). */
+  list(
+    organizationId: string,
+    filter: IncidentFilter,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<IncidentRecord>>;
+}
+
+/** Reads of one incident's timeline, oldest first. */
+export interface TimelineReader {
+  events(
+    organizationId: string,
+    incidentId: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<EventRecord>>;
+}
+
+/** An organization's service catalog. */
+export interface ServiceCatalog {
+  get(organizationId: string, serviceId: string): Promise<Service | undefined>;
+  put(organizationId: string, service: Service): Promise<void>;
+  list(organizationId: string, pageSize: number, after: string | undefined): Promise<Page<Service>>;
+}
+
+export interface Service {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** Retention of the delivery log: what makes redeliveries recognisable for 7 days. */
+export interface DeliveryLog {
+  /** Deletes every delivery record (and what belongs to it) that expired before `now`. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
+/** How long the delivery log keeps a delivery (and so recognises its redeliveries). */
+export const DELIVERY_RETENTION_MS = 7 * 24 * 3600 * 1000;
+
+/** One delivery to claim: its identities (key, then alias) and its owner. */
+export interface ClaimRequest {
+  readonly keys: readonly string[];
+  readonly organizationId: string;
+  readonly integrationId: string;
+  readonly at: Date;
+}
+
+/** What became of a delivery's identities when claimed. */
+export type DeliveryClaim =
+  /**
+   * Ours to apply. `applied` holds what an interrupted earlier attempt
+   * already did, by alert index, so those alerts are not applied twice.
+   */
+  | { readonly state: "claimed"; readonly applied: ReadonlyMap<number, StoredResult> }
+  /** Applied before: these are its results. */
+  | { readonly state: "done"; readonly results: readonly StoredResult[] }
+  /** Another attempt is applying it right now. */
+  | { readonly state: "pending" };
+
+/** A delivery's outcome, for the delivery log. */
+export interface DeliveryRecord {
+  readonly keys: readonly string[];
+  readonly organizationId: string;
+  readonly integrationId: string;
+  readonly at: Date;
+  readonly results: readonly StoredResult[];
+}
+
+/**
+ * One unit of writes. Reads see the unit's own writes. SQLite makes the
+ * whole unit one transaction; MongoDB, which has none to rely on, inserts
+ * what the unit wrote at `flush` and reports the writes a concurrent writer
+ * (another replica) got in first, so the caller decides those again on
+ * fresh state. Every write carries a `tag` of the caller's choosing, which
+ * is what `flush` reports.
+ */
+export interface WriteUnit {
+  claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]>;
+  /** Records delivery outcomes (the delivery log) once their writes are in. */
+  complete(records: readonly DeliveryRecord[]): void;
+  /** Reads ahead the open incidents of these scopes, so later lookups need no round trip. */
+  prefetch(scopes: readonly DedupScope[]): Promise<void>;
+  findOpen(scope: DedupScope): Promise<IncidentRecord | undefined>;
+  get(organizationId: string, id: string): Promise<IncidentRecord | undefined>;
+  /** Adds a new incident with the organization's next number, and its first event. */
+  create(draft: IncidentDraft, event: EventRecord, tag: number): Promise<IncidentRecord>;
+  /** Records an incident's next state and the event that records the change. */
+  update(change: Change, tag: number): void;
+  /** Makes the writes so far durable; the tags of writes refused because another writer came first. */
+  flush(): Promise<ReadonlySet<number>>;
+}
+
+/** Runs units of writes one at a time. */
+export interface IncidentWriter {
+  /**
+   * Runs `work` as one unit; its writes are durable when the promise
+   * resolves. If `work` throws, what it wrote is rolled back where the store
+   * can (SQLite) and, where it cannot (MongoDB), its claims stay pending
+   * and a later attempt takes them over, skipping what was applied.
+   */
+  unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T>;
+}
+
+/** Everything the incident service stores. */
+export interface IncidentStorage {
+  readonly incidents: IncidentReader;
+  readonly timeline: TimelineReader;
+  readonly services: ServiceCatalog;
+  readonly deliveries: DeliveryLog;
+  readonly writer: IncidentWriter;
+}
