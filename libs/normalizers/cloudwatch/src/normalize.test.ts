@@ -9,15 +9,10 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import {
-  TRUNCATION_MARKER,
-  ValidationError,
-  charLength,
-  type NormalizeInput,
-  type Violation,
-} from "@runframe/util";
+import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
+import { ValidationError, type NormalizeInput, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/normalizers-kit/testing";
 import composite from "./fixtures/composite.json" with { type: "json" };
 import descriptionTokens from "./fixtures/description-tokens.json" with { type: "json" };
 import insufficientData from "./fixtures/insufficient-data.json" with { type: "json" };

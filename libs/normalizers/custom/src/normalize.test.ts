@@ -9,7 +9,8 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { ValidationError, charLength, type NormalizeInput, type Violation } from "@runframe/util";
+import { charLength } from "@runframe/normalizers-kit";
+import { ValidationError, type NormalizeInput, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import example from "./fixtures/example.json" with { type: "json" };
 import minimal from "./fixtures/minimal.json" with { type: "json" };

@@ -1,13 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AlertAction, IncidentStatus, NormalizedAlertSchema, Severity } from "@runframe/contracts";
+import { charLength, truncate } from "@runframe/normalizers-kit";
 import {
   ValidationError,
-  charLength,
   decodeJsonObject,
   describeJsonValue,
   isJsonObject,
-  truncate,
   type Normalize,
   type Violation,
 } from "@runframe/util";

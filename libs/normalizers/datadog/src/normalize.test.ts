@@ -10,9 +10,10 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength } from "@runframe/util";
+import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
+import { ValidationError } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/normalizers-kit/testing";
 import template from "./recommended-template.json" with { type: "json" };
 import allFieldsNull from "./fixtures/all-fields-null.json" with { type: "json" };
 import defaultRecovered from "./fixtures/default-template-recovered.json" with { type: "json" };

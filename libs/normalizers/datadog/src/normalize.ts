@@ -8,13 +8,8 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import {
-  charLength,
-  decodeJsonObject,
-  isJsonObject,
-  truncate,
-  type Normalize,
-} from "@runframe/util";
+import { charLength, truncate } from "@runframe/normalizers-kit";
+import { decodeJsonObject, isJsonObject, type Normalize } from "@runframe/util";
 
 /*
  * Datadog posts whatever JSON template the user pasted into its webhook

@@ -11,9 +11,10 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
+import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
+import { ValidationError, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/normalizers-kit/testing";
 import alertWithoutFingerprint from "./fixtures/alert-without-fingerprint.json" with { type: "json" };
 import firingGroupWithResolvedAlert from "./fixtures/firing-group-with-resolved-alert.json" with { type: "json" };
 import longSummary from "./fixtures/long-summary.json" with { type: "json" };

@@ -8,13 +8,12 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
+import { charLength, truncate } from "@runframe/normalizers-kit";
 import {
   ValidationError,
-  charLength,
   decodeJsonObject,
   describeJsonValue,
   isJsonObject,
-  truncate,
   type Normalize,
   type NormalizeInput,
   type Violation,

@@ -10,9 +10,10 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
+import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
+import { ValidationError, type Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/normalizers-kit/testing";
 import errorCreatedLongTitle from "./fixtures/error-created-long-title.json" with { type: "json" };
 import eventAlertServiceTag from "./fixtures/event-alert-service-tag.json" with { type: "json" };
 import installationCreated from "./fixtures/installation-created.json" with { type: "json" };

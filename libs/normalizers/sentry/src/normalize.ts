@@ -9,13 +9,12 @@ import {
   type Header,
   type NormalizedAlert,
 } from "@runframe/contracts";
+import { charLength, truncate } from "@runframe/normalizers-kit";
 import {
   ValidationError,
-  charLength,
   decodeJsonObject,
   describeJsonValue,
   isJsonObject,
-  truncate,
   type Normalize,
   type NormalizeInput,
   type Violation,
