@@ -1,7 +1,9 @@
 // Lint rules that keep the architecture honest:
 // - @nx/enforce-module-boundaries turns the layering in STYLE.md into errors:
-//   pure libraries import no drivers, normalizers see only contracts and
-//   util, and apps never import other apps (services talk through clients).
+//   pure libraries import no drivers, normalizers see only contracts, util
+//   and the normalizer kit (tagged `normalizer:kit`; one provider never
+//   imports another), and apps never import other apps (services talk
+//   through clients).
 // - no-floating-promises: a forgotten await loses an error or a write.
 import js from "@eslint/js";
 import nx from "@nx/eslint-plugin";
@@ -68,7 +70,7 @@ export default tseslint.config(
             },
             {
               sourceTag: "type:normalizer",
-              onlyDependOnLibsWithTags: ["type:contracts", "type:util"],
+              onlyDependOnLibsWithTags: ["type:contracts", "type:util", "normalizer:kit"],
               bannedExternalImports: [...runtime, "@connectrpc/*"],
             },
             {

@@ -9,7 +9,7 @@ import { normalizeDatadog } from "@runframe/normalizers-datadog";
 import { normalizePrometheus } from "@runframe/normalizers-prometheus";
 import { normalizeSentry } from "@runframe/normalizers-sentry";
 import type { Normalize } from "@runframe/util";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
+import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/normalizers-kit/testing";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,23 +1,24 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { AlertAction, IncidentStatus, Severity, type NormalizedAlert } from "@runframe/contracts";
 import {
-  AlertAction,
-  IncidentStatus,
-  IntegrationSchema,
-  IntegrationType,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import {
+  DESCRIPTION_MAX_CHARS,
+  METADATA_VALUE_MAX_CHARS,
+  TITLE_MAX_CHARS,
   TRUNCATION_MARKER,
-  ValidationError,
   charLength,
-  type NormalizeInput,
-  type Violation,
-} from "@runframe/util";
+} from "@runframe/normalizers-kit";
+import {
+  DEFAULT_FIXTURE_RECEIVE_TIME,
+  expectTruncated,
+  fixtureInput,
+  normalizerHarness,
+  occurredAt,
+  onlyAlert,
+  plainAlert,
+  roundTrip,
+  type AlertFixture,
+} from "@runframe/normalizers-kit/testing";
+import type { NormalizeInput } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import composite from "./fixtures/composite.json" with { type: "json" };
 import descriptionTokens from "./fixtures/description-tokens.json" with { type: "json" };
 import insufficientData from "./fixtures/insufficient-data.json" with { type: "json" };
@@ -29,9 +30,6 @@ import noSubject from "./fixtures/no-subject.json" with { type: "json" };
 import subscriptionConfirmation from "./fixtures/subscription-confirmation.json" with { type: "json" };
 import {
   CLOUDWATCH_SEVERITY,
-  DESCRIPTION_MAX_CHARS,
-  METADATA_VALUE_MAX_CHARS,
-  TITLE_MAX_CHARS,
   createCloudWatchNormalizer,
   normalizeCloudWatch,
   type InsufficientDataMode,
@@ -49,24 +47,8 @@ const FIXTURES: Record<string, AlertFixture> = {
   "subscription-confirmation": subscriptionConfirmation,
 };
 
-const DEFAULT_RECEIVE_TIME = "2026-11-27T12:00:00.000Z";
-const RECEIVED = new Date(DEFAULT_RECEIVE_TIME);
-
-function integrationWith(defaultServiceId: string) {
-  return create(IntegrationSchema, {
-    id: "int-cloudwatch",
-    organizationId: "org-1",
-    type: IntegrationType.CLOUDWATCH,
-    name: "AWS production",
-    defaultServiceId,
-    enabled: true,
-    rateLimitPerMinute: 100,
-  });
-}
-
-function encodeBody(body: unknown): Uint8Array {
-  return new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-}
+const DEFAULT_RECEIVE_TIME = DEFAULT_FIXTURE_RECEIVE_TIME;
+const cloudwatch = normalizerHarness(normalizeCloudWatch);
 
 /** The alarm of the simple metric-alarm fixture, as an object to vary. */
 const baseAlarm = JSON.parse(metricAlarm.body.Message) as Record<string, unknown>;
@@ -90,35 +72,16 @@ const alarmWith = (fields: Record<string, unknown>): Record<string, unknown> => 
 });
 
 function input(body: unknown, defaultServiceId = "SER-00001"): NormalizeInput {
-  return {
-    integration: integrationWith(defaultServiceId),
-    headers: [],
-    body: encodeBody(body),
-    receiveTime: RECEIVED,
-  };
+  return cloudwatch.input(body, { defaultServiceId });
 }
 
 /** Normalizes a delivery that must yield exactly one alert. */
 function accept(body: unknown, normalize = normalizeCloudWatch): NormalizedAlert {
-  const alerts = normalize(input(body));
-  expect(alerts).toHaveLength(1);
-  return alerts[0]!;
+  return onlyAlert(normalize(input(body)));
 }
 
 /** Normalizes a delivery that must be refused; returns every violation. */
-function refuse(body: unknown): readonly Violation[] {
-  let caught: unknown;
-  try {
-    normalizeCloudWatch(input(body));
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  return (caught as ValidationError).violations;
-}
-
-const occurredAt = (alert: NormalizedAlert): string =>
-  timestampDate(alert.occurTime!).toISOString();
+const refuse = cloudwatch.refuse;
 
 describe("normalizeCloudWatch: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
@@ -126,9 +89,7 @@ describe("normalizeCloudWatch: fixtures", () => {
     expect(alerts.map(plainAlert)).toEqual(fixture.expected);
     for (const alert of alerts) {
       expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(10);
-      expect(fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert))).toEqual(
-        alert,
-      );
+      expect(roundTrip(alert)).toEqual(alert);
     }
   });
 
@@ -385,8 +346,7 @@ describe("normalizeCloudWatch: title, description, source URL", () => {
 
   it("truncates an over-long title to 500 characters with the marker", () => {
     const alert = accept(envelope(baseAlarm, { Subject: "😀".repeat(600) }));
-    expect(charLength(alert.title)).toBe(TITLE_MAX_CHARS);
-    expect(alert.title.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(alert.title, TITLE_MAX_CHARS);
   });
 
   it("truncates an over-long description to 5000 characters with the marker", () => {
@@ -544,8 +504,7 @@ describe("normalizeCloudWatch: missing, null and odd fields", () => {
     const AlarmRule = Array.from({ length: 200 }, (_, i) => `ALARM("child-${i}")`).join(" OR ");
     const alarm = { ...alarmWith({ AlarmRule }), Trigger: undefined };
     const rule = accept(envelope(alarm)).metadata.alarm_rule!;
-    expect(charLength(rule)).toBe(METADATA_VALUE_MAX_CHARS);
-    expect(rule.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(rule, METADATA_VALUE_MAX_CHARS);
   });
 
   it("ignores a __proto__ key in the alarm", () => {

@@ -1,26 +1,13 @@
-import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  AlertAction,
-  IncidentStatus,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import {
-  ValidationError,
-  charLength,
-  decodeJsonObject,
-  describeJsonValue,
-  isJsonObject,
-  truncate,
-  type Normalize,
-  type NormalizeInput,
-  type Violation,
-} from "@runframe/util";
-
-/*
+/**
+ * AWS CloudWatch through SNS, at a glance (the rules in full are on
+ * createCloudWatchNormalizer below):
+ *
+ * - Dedup:   `cloudwatch:<AlarmArn>`, else
+ *            `cloudwatch:<AWSAccountId>:<Region>:<AlarmName>`.
+ * - Resolve: `NewStateValue` is `OK` (and `INSUFFICIENT_DATA` when the
+ *            integration is set to resolve on it).
+ * - Example: src/fixtures/metric-alarm.json.
+ *
  * CloudWatch alarms reach us through SNS: an envelope whose `Message` is the
  * alarm, serialized a second time. The auth service has already verified the
  * SNS signature and answered subscription confirmations, so only
@@ -32,14 +19,26 @@ import {
  * back to sensible defaults. Only what makes a message unreadable is refused.
  */
 
-/** `title` limit, in code points, shared by every normalizer. */
-export const TITLE_MAX_CHARS = 500;
-/** `description` limit, in code points, shared by every normalizer. */
-export const DESCRIPTION_MAX_CHARS = 5000;
-/** `dedup_key` limit; longer natural keys are replaced by their SHA-256. */
-export const DEDUP_KEY_MAX_CHARS = 255;
-/** Limit on each metadata value, in code points. */
-export const METADATA_VALUE_MAX_CHARS = 1000;
+import { AlertAction, Severity, type NormalizedAlert } from "@runframe/contracts";
+import {
+  SEVERITY_BY_NAME,
+  Violations,
+  arrayField,
+  field,
+  nativeAlert,
+  objectField,
+  parseTime,
+  stringField,
+  textField,
+  type JsonObject,
+} from "@runframe/normalizers-kit";
+import {
+  ValidationError,
+  decodeJsonObject,
+  isJsonObject,
+  type Normalize,
+  type NormalizeInput,
+} from "@runframe/util";
 
 /** The states a CloudWatch alarm reports in `NewStateValue`. */
 export type AlarmState = "ALARM" | "OK" | "INSUFFICIENT_DATA";
@@ -86,7 +85,9 @@ export interface CloudWatchNormalizerOptions {
 
 const INSUFFICIENT_DATA_MODES: readonly InsufficientDataMode[] = ["trigger", "resolve", "ignore"];
 
-const STATES: readonly AlarmState[] = ["ALARM", "OK", "INSUFFICIENT_DATA"];
+const STATES: ReadonlyMap<string, AlarmState> = new Map(
+  (["ALARM", "OK", "INSUFFICIENT_DATA"] as const).map((state) => [state, state]),
+);
 
 /**
  * Builds the CloudWatch-via-SNS normalizer. One delivery holds exactly one
@@ -151,8 +152,6 @@ export const normalizeCloudWatch: Normalize = createCloudWatchNormalizer({
   insufficientData: "trigger",
 });
 
-type JsonObject = Record<string, unknown>;
-
 interface Notification {
   readonly envelope: JsonObject;
   readonly alarm: JsonObject;
@@ -165,44 +164,41 @@ interface Notification {
  */
 function readNotification(input: NormalizeInput): Notification | undefined {
   const envelope = decodeJsonObject(input.body);
-  const violations: Violation[] = [];
-
-  const type = field(envelope, "Type");
-  if (type === undefined) {
-    violations.push({
-      field: "Type",
-      description: "is required (an SNS envelope; raw message delivery is not supported)",
-    });
-  } else if (typeof type !== "string") {
-    violations.push({
-      field: "Type",
-      description: `must be a string, got ${describeJsonValue(type)}`,
-    });
-  } else if (type !== "Notification") {
+  const violations = new Violations();
+  const type = violations.string(
+    "Type",
+    field(envelope, "Type"),
+    "is required (an SNS envelope; raw message delivery is not supported)",
+  );
+  if (type !== undefined && type !== "Notification") {
     return undefined;
   }
-
   const alarm = readMessage(envelope, violations);
-  const state = alarm === undefined ? undefined : readState(alarm, violations);
-
-  if (violations.length > 0 || alarm === undefined || state === undefined) {
-    throw new ValidationError(violations);
+  const state =
+    alarm === undefined
+      ? undefined
+      : violations.oneOf(
+          "Message.NewStateValue",
+          field(alarm, "NewStateValue"),
+          STATES,
+          "is required",
+        );
+  violations.throwIfAny();
+  if (alarm === undefined || state === undefined) {
+    throw violations.error();
   }
   return { envelope, alarm, state };
 }
 
 /** `Message` is JSON inside a string; it gets the same checks as a body. */
-function readMessage(envelope: JsonObject, violations: Violation[]): JsonObject | undefined {
+function readMessage(envelope: JsonObject, violations: Violations): JsonObject | undefined {
   const message = field(envelope, "Message");
   if (message === undefined) {
-    violations.push({ field: "Message", description: "is required" });
+    violations.add("Message", "is required");
     return undefined;
   }
   if (typeof message !== "string") {
-    violations.push({
-      field: "Message",
-      description: `must be a JSON string holding the alarm, got ${describeJsonValue(message)}`,
-    });
+    violations.mustBe("Message", "a JSON string holding the alarm", message);
     return undefined;
   }
   try {
@@ -211,30 +207,11 @@ function readMessage(envelope: JsonObject, violations: Violation[]): JsonObject 
     if (!(error instanceof ValidationError)) {
       throw error;
     }
-    violations.push(...error.violations.map((v) => ({ ...v, field: "Message" })));
+    for (const { description } of error.violations) {
+      violations.add("Message", description);
+    }
     return undefined;
   }
-}
-
-function readState(alarm: JsonObject, violations: Violation[]): AlarmState | undefined {
-  const path = "Message.NewStateValue";
-  const value = field(alarm, "NewStateValue");
-  if (value === undefined) {
-    violations.push({ field: path, description: "is required" });
-    return undefined;
-  }
-  if (typeof value !== "string") {
-    violations.push({
-      field: path,
-      description: `must be a string, got ${describeJsonValue(value)}`,
-    });
-    return undefined;
-  }
-  const state = STATES.find((s) => s === value);
-  if (state === undefined) {
-    violations.push({ field: path, description: `must be one of ${STATES.join(", ")}` });
-  }
-  return state;
 }
 
 function toAlert(
@@ -244,21 +221,21 @@ function toAlert(
   state: AlarmState,
   resolves: boolean,
 ): NormalizedAlert {
-  const arn = parseAlarmArn(text(alarm, "AlarmArn"));
-  const alarmName = text(alarm, "AlarmName") ?? arn?.name;
-  const account = text(alarm, "AWSAccountId") ?? arn?.account;
-  const regionName = text(alarm, "Region");
+  const arn = parseAlarmArn(stringField(alarm, "AlarmArn"));
+  const alarmName = stringField(alarm, "AlarmName") ?? arn?.name;
+  const account = stringField(alarm, "AWSAccountId") ?? arn?.account;
+  const regionName = stringField(alarm, "Region");
   const regionCode =
     arn?.region ??
     (regionName !== undefined && REGION_CODE.test(regionName) ? regionName : undefined);
-  const alarmDescription = text(alarm, "AlarmDescription");
+  const alarmDescription = stringField(alarm, "AlarmDescription");
 
   // CloudWatch's own subjects name the region in its long form, when it has one.
   const where = regionName ?? regionCode;
   const title =
-    nonBlank(text(envelope, "Subject")) ??
+    textField(envelope, "Subject") ??
     `${state}: "${alarmName ?? "unnamed alarm"}"${where === undefined ? "" : ` in ${where}`}`;
-  const description = [text(alarm, "NewStateReason"), alarmDescription]
+  const description = [stringField(alarm, "NewStateReason"), alarmDescription]
     .filter((part) => part !== undefined && part !== "")
     .join("\n");
   const severity =
@@ -266,50 +243,43 @@ function toAlert(
       ? CLOUDWATCH_SEVERITY.INSUFFICIENT_DATA
       : (severityToken(alarmDescription) ?? CLOUDWATCH_SEVERITY[state]);
   const occurTime =
-    parseAwsTime(field(alarm, "StateChangeTime")) ??
-    parseAwsTime(field(envelope, "Timestamp")) ??
+    parseTime(field(alarm, "StateChangeTime"), "rfc3339") ??
+    parseTime(field(envelope, "Timestamp"), "rfc3339") ??
     input.receiveTime;
 
-  return create(NormalizedAlertSchema, {
+  return nativeAlert({
     action: resolves ? AlertAction.RESOLVE : AlertAction.TRIGGER,
-    title: truncate(title, TITLE_MAX_CHARS),
-    description: truncate(description, DESCRIPTION_MAX_CHARS),
+    title,
+    description,
     severity,
-    status: resolves ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
     serviceId: serviceIdToken(alarmDescription) ?? input.integration.defaultServiceId,
-    sourceUrl: consoleUrl(regionCode, alarmName),
-    dedupKey: dedupKey(text(alarm, "AlarmArn"), account, regionName, alarmName),
+    links: [consoleUrl(regionCode, alarmName)],
+    namespace: "cloudwatch",
+    naturalKey: alarmKey(stringField(alarm, "AlarmArn"), account, regionName, alarmName),
     metadata: metadata(envelope, alarm, {
       alarmName,
       account,
       region: regionCode ?? regionName,
       newState: state,
     }),
-    occurTime: timestampFromDate(occurTime),
-    truncatedAlerts: 0,
+    occurTime,
   });
 }
 
-function dedupKey(
+/** The ARN, else account, region and name; undefined when nothing names the alarm. */
+function alarmKey(
   alarmArn: string | undefined,
   account: string | undefined,
   region: string | undefined,
   alarmName: string | undefined,
-): string {
-  let key: string;
+): string | undefined {
   if (alarmArn !== undefined && alarmArn !== "") {
-    key = `cloudwatch:${alarmArn}`;
-  } else if (alarmName !== undefined && alarmName !== "") {
-    key = `cloudwatch:${account ?? ""}:${region ?? ""}:${alarmName}`;
-  } else {
-    // Nothing identifies the alarm: every delivery opens its own incident,
-    // which beats merging unrelated alarms under a made-up key.
-    return "";
+    return alarmArn;
   }
-  if (charLength(key) <= DEDUP_KEY_MAX_CHARS) {
-    return key;
+  if (alarmName !== undefined && alarmName !== "") {
+    return `${account ?? ""}:${region ?? ""}:${alarmName}`;
   }
-  return `cloudwatch:sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+  return undefined;
 }
 
 /*
@@ -319,14 +289,6 @@ function dedupKey(
  */
 const SEVERITY_TOKEN = /(?<![\p{L}\p{N}_])severity=(sev[0-4])(?![\p{L}\p{N}_])/iu;
 const SERVICE_ID_TOKEN = /(?<![\p{L}\p{N}_])service_id=([\w.:/-]*\w)/iu;
-
-const SEVERITY_BY_NAME: ReadonlyMap<string, Severity> = new Map([
-  ["SEV0", Severity.SEV0],
-  ["SEV1", Severity.SEV1],
-  ["SEV2", Severity.SEV2],
-  ["SEV3", Severity.SEV3],
-  ["SEV4", Severity.SEV4],
-]);
 
 function severityToken(alarmDescription: string | undefined): Severity | undefined {
   const match = alarmDescription === undefined ? null : SEVERITY_TOKEN.exec(alarmDescription);
@@ -403,13 +365,15 @@ function metadata(
     region: string | undefined;
     newState: AlarmState;
   },
-): Record<string, string> {
-  const trigger = object(alarm, "Trigger");
-  const metrics = trigger === undefined ? undefined : array(trigger, "Metrics");
+): [string, string | undefined][] {
+  const trigger = objectField(alarm, "Trigger");
+  const metrics = trigger === undefined ? undefined : arrayField(trigger, "Metrics");
   let kind: AlarmKind = "composite";
   if (trigger !== undefined) {
     kind =
-      text(trigger, "MetricName") === undefined && metrics !== undefined ? "metric-math" : "metric";
+      stringField(trigger, "MetricName") === undefined && metrics !== undefined
+        ? "metric-math"
+        : "metric";
   }
 
   const pairs: [string, string | undefined][] = [
@@ -418,11 +382,11 @@ function metadata(
     ["region", known.region],
   ];
   if (kind === "metric" && trigger !== undefined) {
-    const comparison = text(trigger, "ComparisonOperator");
+    const comparison = stringField(trigger, "ComparisonOperator");
     const threshold = scalar(trigger, "Threshold");
     pairs.push(
-      ["namespace", text(trigger, "Namespace")],
-      ["metric_name", text(trigger, "MetricName")],
+      ["namespace", stringField(trigger, "Namespace")],
+      ["metric_name", stringField(trigger, "MetricName")],
       ["dimensions", formatDimensions(field(trigger, "Dimensions"))],
       [
         "threshold",
@@ -433,13 +397,13 @@ function metadata(
     );
   } else if (kind === "metric-math") {
     const stats = (metrics ?? []).map((m) =>
-      isJsonObject(m) ? object(m, "MetricStat") : undefined,
+      isJsonObject(m) ? objectField(m, "MetricStat") : undefined,
     );
-    const watched = stats.map((s) => (s === undefined ? undefined : object(s, "Metric")));
+    const watched = stats.map((s) => (s === undefined ? undefined : objectField(s, "Metric")));
     pairs.push(
       [
         "namespace",
-        distinct(watched.map((m) => (m === undefined ? undefined : text(m, "Namespace")))),
+        distinct(watched.map((m) => (m === undefined ? undefined : stringField(m, "Namespace")))),
       ],
       ["metric_name", "metric-math"],
       [
@@ -453,29 +417,25 @@ function metadata(
       ["expression", returnedExpression(metrics ?? [])],
     );
   } else {
-    pairs.push(["metric_name", "composite"], ["alarm_rule", text(alarm, "AlarmRule")]);
+    pairs.push(["metric_name", "composite"], ["alarm_rule", stringField(alarm, "AlarmRule")]);
   }
   pairs.push(
-    ["old_state", text(alarm, "OldStateValue")],
+    ["old_state", stringField(alarm, "OldStateValue")],
     ["new_state", known.newState],
-    ["topic_arn", text(envelope, "TopicArn")],
+    ["topic_arn", stringField(envelope, "TopicArn")],
   );
 
-  return Object.fromEntries(
-    pairs
-      .filter((pair): pair is [string, string] => pair[1] !== undefined && pair[1] !== "")
-      .map(([key, value]) => [key, truncate(value, METADATA_VALUE_MAX_CHARS)]),
-  );
+  return pairs;
 }
 
 /** The expression whose result the alarm compares: the one with ReturnData. */
 function returnedExpression(metrics: readonly unknown[]): string | undefined {
   const queries = metrics.filter(isJsonObject);
   const returned = queries.find(
-    (q) => field(q, "ReturnData") === true && text(q, "Expression") !== undefined,
+    (q) => field(q, "ReturnData") === true && stringField(q, "Expression") !== undefined,
   );
-  return text(
-    returned ?? queries.find((q) => text(q, "Expression") !== undefined) ?? {},
+  return stringField(
+    returned ?? queries.find((q) => stringField(q, "Expression") !== undefined) ?? {},
     "Expression",
   );
 }
@@ -490,7 +450,10 @@ function formatDimensions(dimensions: unknown): string | undefined {
   if (Array.isArray(dimensions)) {
     pairs = dimensions
       .filter(isJsonObject)
-      .map((d) => [text(d, "name") ?? text(d, "Name"), scalar(d, "value") ?? scalar(d, "Value")]);
+      .map((d) => [
+        stringField(d, "name") ?? stringField(d, "Name"),
+        scalar(d, "value") ?? scalar(d, "Value"),
+      ]);
   } else if (isJsonObject(dimensions)) {
     pairs = Object.keys(dimensions).map((name) => [name, scalar(dimensions, name)]);
   }
@@ -506,78 +469,10 @@ function distinct(values: readonly (string | undefined)[]): string | undefined {
   return kept.length === 0 ? undefined : kept.join(",");
 }
 
-/**
- * `2026-11-27T12:00:00.000+0000` (CloudWatch) or `…Z` (SNS). Parsed by hand
- * because Date.parse rolls impossible dates over (February 30 becomes
- * March 2) instead of refusing them.
- */
-const AWS_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
-
-function parseAwsTime(value: unknown): Date | undefined {
-  const match = typeof value === "string" ? AWS_TIME.exec(value) : null;
-  if (match === null) {
-    return undefined;
-  }
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const millis = Number((match[7] ?? "").padEnd(3, "0").slice(0, 3));
-  const offsetHours = Number(match[9] ?? 0);
-  const offsetMinutes = Number(match[10] ?? 0);
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) {
-    return undefined;
-  }
-  const date = new Date(0);
-  // setUTCFullYear, unlike Date.UTC, keeps years below 100 as written.
-  date.setUTCFullYear(year, month - 1, day);
-  if (
-    date.getUTCFullYear() !== year ||
-    date.getUTCMonth() !== month - 1 ||
-    date.getUTCDate() !== day
-  ) {
-    return undefined;
-  }
-  const sign = match[8] === "-" ? -1 : 1;
-  date.setUTCHours(hour, minute - sign * (offsetHours * 60 + offsetMinutes), second, millis);
-  return date;
-}
-
-/** An own property, with JSON null folded into absent. */
-function field(obj: JsonObject, name: string): unknown {
-  const value = Object.hasOwn(obj, name) ? obj[name] : undefined;
-  return value === null ? undefined : value;
-}
-
-/** A string field; any other type counts as absent, as nothing is refused for it. */
-function text(obj: JsonObject, name: string): string | undefined {
-  const value = field(obj, name);
-  return typeof value === "string" ? value : undefined;
-}
-
 /** A string, number or boolean field as text (`Threshold` is a number). */
 function scalar(obj: JsonObject, name: string): string | undefined {
   const value = field(obj, name);
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean"
     ? String(value)
     : undefined;
-}
-
-function object(obj: JsonObject, name: string): JsonObject | undefined {
-  const value = field(obj, name);
-  return isJsonObject(value) ? value : undefined;
-}
-
-function array(obj: JsonObject, name: string): readonly unknown[] | undefined {
-  const value = field(obj, name);
-  return Array.isArray(value) ? (value as unknown[]) : undefined;
-}
-
-function nonBlank(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value;
 }

@@ -1,18 +1,5 @@
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import {
-  AlertAction,
-  IncidentStatus,
-  IntegrationSchema,
-  IntegrationType,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import { ValidationError, charLength, type NormalizeInput, type Violation } from "@runframe/util";
-import { describe, expect, it } from "vitest";
-import example from "./fixtures/example.json" with { type: "json" };
-import minimal from "./fixtures/minimal.json" with { type: "json" };
+import { AlertAction, IncidentStatus, Severity, type NormalizedAlert } from "@runframe/contracts";
 import {
   DEDUP_KEY_MAX_CHARS,
   DESCRIPTION_MAX_CHARS,
@@ -22,51 +9,21 @@ import {
   SERVICE_ID_MAX_CHARS,
   SOURCE_URL_MAX_CHARS,
   TITLE_MAX_CHARS,
-  normalizeCustom,
-} from "./normalize.js";
+  charLength,
+} from "@runframe/normalizers-kit";
+import { normalizerHarness, roundTrip } from "@runframe/normalizers-kit/testing";
+import { describe, expect, it } from "vitest";
+import example from "./fixtures/example.json" with { type: "json" };
+import minimal from "./fixtures/minimal.json" with { type: "json" };
+import { normalizeCustom } from "./normalize.js";
 
 const RECEIVED = new Date("2024-05-01T12:34:56.789Z");
 
 /** A default service that differs from every payload's, to show it is not used. */
-const integration = create(IntegrationSchema, {
-  id: "int-custom-1",
-  organizationId: "org-1",
-  type: IntegrationType.CUSTOM,
-  name: "deploy pipeline",
+const { input, accept, refuse } = normalizerHarness(normalizeCustom, {
   defaultServiceId: "SER-09999",
-  enabled: true,
-  rateLimitPerMinute: 100,
+  receiveTime: RECEIVED,
 });
-
-/** A payload as the sender's JSON: an object is serialized, text is sent as is. */
-type Body = Uint8Array | string | Record<string, unknown>;
-
-function input(body: Body): NormalizeInput {
-  const bytes =
-    body instanceof Uint8Array
-      ? body
-      : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-  return { integration, headers: [], body: bytes, receiveTime: RECEIVED };
-}
-
-/** Normalizes a payload that must be accepted; returns its one alert. */
-function accept(body: Body): NormalizedAlert {
-  const alerts = normalizeCustom(input(body));
-  expect(alerts).toHaveLength(1);
-  return alerts[0]!;
-}
-
-/** Normalizes a payload that must be refused; returns every violation. */
-function refuse(body: Body): readonly Violation[] {
-  let caught: unknown;
-  try {
-    normalizeCustom(input(body));
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  return (caught as ValidationError).violations;
-}
 
 /** The minimal payload with some fields added or replaced. */
 const withFields = (fields: Record<string, unknown>): Record<string, unknown> => ({
@@ -143,9 +100,7 @@ describe("normalizeCustom: the payloads in the API reference", () => {
 
   it("produces an alert that survives protobuf serialization unchanged", () => {
     const alert = accept(withFields({ ...example, source_url: "https://grafana.example/d/1" }));
-    expect(fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert))).toEqual(
-      alert,
-    );
+    expect(roundTrip(alert)).toEqual(alert);
   });
 });
 
@@ -496,9 +451,7 @@ describe("normalizeCustom: metadata", () => {
     const metadata = { constructor: "c", toString: "t", hasOwnProperty: "h", valueOf: "v" };
     const alert = accept(withFields({ metadata }));
     expect(Object.entries(alert.metadata)).toEqual(Object.entries(metadata));
-    expect(
-      fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert)).metadata,
-    ).toEqual(metadata);
+    expect(roundTrip(alert).metadata).toEqual(metadata);
   });
 
   it("refuses a __proto__ key without touching any prototype", () => {

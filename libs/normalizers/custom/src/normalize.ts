@@ -1,58 +1,39 @@
+/**
+ * Custom Webhook, at a glance (Runframe's own published schema; all of it
+ * in docs/providers/custom.md):
+ *
+ * - Dedup:   `dedup_key` exactly as sent; none (empty or absent) opens a new
+ *            incident with every request.
+ * - Resolve: `status` is `resolved`; `new` and `investigating` trigger.
+ * - Example: src/fixtures/example.json (the public docs' example payload).
+ *
+ * The schema is a published contract, so its limits are enforced with a 400
+ * rather than truncated the way native payloads are. All lengths are Unicode
+ * code points, as the public docs promise.
+ */
+
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AlertAction, IncidentStatus, NormalizedAlertSchema, Severity } from "@runframe/contracts";
 import {
-  ValidationError,
+  DEDUP_KEY_MAX_CHARS,
+  DESCRIPTION_MAX_CHARS,
+  METADATA_KEY_MAX_CHARS,
+  METADATA_MAX_KEYS,
+  METADATA_VALUE_MAX_CHARS,
+  SERVICE_ID_MAX_CHARS,
+  SEVERITY_BY_NAME,
+  SOURCE_URL_MAX_CHARS,
+  TITLE_MAX_CHARS,
+  Violations,
   charLength,
-  decodeJsonObject,
-  describeJsonValue,
-  isJsonObject,
+  field,
+  isHttpUrl,
+  isWellFormed,
   truncate,
-  type Normalize,
-  type Violation,
-} from "@runframe/util";
-
-/*
- * The Custom Webhook schema is a published contract, so its limits are
- * enforced with a 400 rather than truncated the way native payloads are.
- * All lengths are Unicode code points, as the public docs promise.
- */
-
-/** `title`: required; published limit. */
-export const TITLE_MAX_CHARS = 500;
-/** `service_id`: required; published limit. */
-export const SERVICE_ID_MAX_CHARS = 50;
-/** `description`: published limit. */
-export const DESCRIPTION_MAX_CHARS = 5000;
-/**
- * `source_url`: our limit, the length browsers and most servers reliably
- * handle; the public docs name none.
- */
-export const SOURCE_URL_MAX_CHARS = 2048;
-/** `dedup_key`: published limit. */
-export const DEDUP_KEY_MAX_CHARS = 255;
-/** `metadata`: published limit on the number of keys. */
-export const METADATA_MAX_KEYS = 10;
-/**
- * `metadata` keys: our decision, as the public docs set no limit. An empty
- * key names nothing a person could read, and 100 characters is ample for a
- * label while keeping one incident's context small.
- */
-export const METADATA_KEY_MAX_CHARS = 100;
-/**
- * `metadata` values: our decision, as the public docs set no limit. 1000
- * characters holds a stack-trace line or a query, and ten of them stay well
- * below the description's size.
- */
-export const METADATA_VALUE_MAX_CHARS = 1000;
-
-const SEVERITIES: ReadonlyMap<string, Severity> = new Map([
-  ["SEV0", Severity.SEV0],
-  ["SEV1", Severity.SEV1],
-  ["SEV2", Severity.SEV2],
-  ["SEV3", Severity.SEV3],
-  ["SEV4", Severity.SEV4],
-]);
+  type JsonObject,
+} from "@runframe/normalizers-kit";
+import { decodeJsonObject, type Normalize } from "@runframe/util";
 
 const STATUSES: ReadonlyMap<string, IncidentStatus> = new Map([
   ["new", IncidentStatus.NEW],
@@ -76,7 +57,8 @@ const STATUSES: ReadonlyMap<string, IncidentStatus> = new Map([
  *   encoder downstream would silently replace.
  * - `severity` and `status` are case-sensitive, as documented.
  * - `source_url` must be an absolute http(s) URL written out in full, with no
- *   whitespace, so it is safe to render as a link.
+ *   whitespace, of at most 2048 characters (our limit), so it is safe to
+ *   render as a link.
  * - An empty `dedup_key` means none: every such request opens an incident.
  * - A `metadata` key named `__proto__` is refused: protobuf-es keeps maps in
  *   plain objects, where that key is dropped on (de)serialization, and a
@@ -89,7 +71,7 @@ const STATUSES: ReadonlyMap<string, IncidentStatus> = new Map([
  */
 export const normalizeCustom: Normalize = (input) => {
   const payload = decodeJsonObject(input.body);
-  const violations: Violation[] = [];
+  const violations = new Violations();
   const fields = new FieldReader(payload, violations);
 
   const title = fields.string("title", { required: true, maxChars: TITLE_MAX_CHARS });
@@ -98,15 +80,13 @@ export const normalizeCustom: Normalize = (input) => {
     maxChars: SERVICE_ID_MAX_CHARS,
   });
   const description = fields.string("description", { maxChars: DESCRIPTION_MAX_CHARS });
-  const severity = fields.oneOf("severity", SEVERITIES) ?? Severity.UNSPECIFIED;
+  const severity = fields.oneOf("severity", SEVERITY_BY_NAME) ?? Severity.UNSPECIFIED;
   const status = fields.oneOf("status", STATUSES) ?? IncidentStatus.NEW;
-  const sourceUrl = fields.httpUrl("source_url", SOURCE_URL_MAX_CHARS);
+  const sourceUrl = fields.httpUrl("source_url");
   const dedupKey = fields.string("dedup_key", { maxChars: DEDUP_KEY_MAX_CHARS });
   const metadata = fields.metadata("metadata");
 
-  if (violations.length > 0) {
-    throw new ValidationError(violations);
-  }
+  violations.throwIfAny();
   return [
     create(NormalizedAlertSchema, {
       action: status === IncidentStatus.RESOLVED ? AlertAction.RESOLVE : AlertAction.TRIGGER,
@@ -131,75 +111,56 @@ export const normalizeCustom: Normalize = (input) => {
  */
 class FieldReader {
   constructor(
-    private readonly payload: Record<string, unknown>,
-    private readonly violations: Violation[],
+    private readonly payload: JsonObject,
+    private readonly violations: Violations,
   ) {}
 
-  string(field: string, rule: { required?: boolean; maxChars: number }): string | undefined {
-    const value = this.get(field);
-    if (value === undefined) {
-      if (rule.required === true) {
-        this.refuse(field, "is required");
-      }
-      return undefined;
-    }
-    if (typeof value !== "string") {
-      this.refuse(field, `must be a string, got ${describeJsonValue(value)}`);
-      return undefined;
-    }
-    if (rule.required === true && value.trim() === "") {
-      this.refuse(field, "must not be blank");
-      return undefined;
-    }
-    return this.checkText(field, value, rule.maxChars) ? value : undefined;
-  }
-
-  oneOf<T>(field: string, allowed: ReadonlyMap<string, T>): T | undefined {
-    const value = this.get(field);
+  string(name: string, rule: { required?: boolean; maxChars: number }): string | undefined {
+    const required = rule.required === true;
+    const value = this.violations.string(
+      name,
+      this.get(name),
+      required ? "is required" : undefined,
+    );
     if (value === undefined) {
       return undefined;
     }
-    if (typeof value !== "string") {
-      this.refuse(field, `must be a string, got ${describeJsonValue(value)}`);
+    if (required && value.trim() === "") {
+      this.violations.add(name, "must not be blank");
       return undefined;
     }
-    const mapped = allowed.get(value);
-    if (mapped === undefined) {
-      this.refuse(field, `must be one of ${[...allowed.keys()].join(", ")}`);
-    }
-    return mapped;
+    return this.checkText(name, value, rule.maxChars) ? value : undefined;
   }
 
-  httpUrl(field: string, maxChars: number): string | undefined {
-    const value = this.string(field, { maxChars });
+  oneOf<T>(name: string, allowed: ReadonlyMap<string, T>): T | undefined {
+    return this.violations.oneOf(name, this.get(name), allowed);
+  }
+
+  /** The length is checked first, so an over-long URL is refused for its length. */
+  httpUrl(name: string): string | undefined {
+    const value = this.string(name, { maxChars: SOURCE_URL_MAX_CHARS });
     if (value !== undefined && !isHttpUrl(value)) {
-      this.refuse(field, "must be an absolute http or https URL");
+      this.violations.add(name, "must be an absolute http or https URL");
       return undefined;
     }
     return value;
   }
 
-  metadata(field: string): Record<string, string> | undefined {
-    const value = this.get(field);
+  metadata(name: string): Record<string, string> | undefined {
+    const value = this.violations.object(name, this.get(name));
     if (value === undefined) {
-      return undefined;
-    }
-    if (!isJsonObject(value)) {
-      this.refuse(field, `must be an object, got ${describeJsonValue(value)}`);
       return undefined;
     }
     const keys = Object.keys(value);
     if (keys.length > METADATA_MAX_KEYS) {
-      this.refuse(field, `must have at most ${METADATA_MAX_KEYS} keys, got ${keys.length}`);
+      this.violations.add(name, `must have at most ${METADATA_MAX_KEYS} keys, got ${keys.length}`);
     }
     const entries: [string, string][] = [];
     for (const key of keys) {
-      const keyOk = this.checkMetadataKey(field, key);
-      const entry = value[key];
-      const path = `${field}.${key}`;
-      if (typeof entry !== "string") {
-        this.refuse(path, `must be a string, got ${describeJsonValue(entry)}`);
-      } else if (this.checkText(path, entry, METADATA_VALUE_MAX_CHARS) && keyOk) {
+      const keyOk = this.checkMetadataKey(name, key);
+      const path = `${name}.${key}`;
+      const entry = this.violations.string(path, value[key]);
+      if (entry !== undefined && this.checkText(path, entry, METADATA_VALUE_MAX_CHARS) && keyOk) {
         entries.push([key, entry]);
       }
     }
@@ -209,25 +170,25 @@ class FieldReader {
   }
 
   /** Key problems are reported on the map itself: the key is the problem. */
-  private checkMetadataKey(field: string, key: string): boolean {
+  private checkMetadataKey(name: string, key: string): boolean {
     if (key === "") {
-      this.refuse(field, "keys must not be empty");
+      this.violations.add(name, "keys must not be empty");
       return false;
     }
     if (key === "__proto__") {
-      this.refuse(field, 'key "__proto__" is reserved');
+      this.violations.add(name, 'key "__proto__" is reserved');
       return false;
     }
     // Quoted and shortened: the key may be the over-long or broken thing.
     const shown = JSON.stringify(truncate(key, 41, "…"));
     if (!isWellFormed(key)) {
-      this.refuse(field, `key ${shown} must be valid Unicode`);
+      this.violations.add(name, `key ${shown} must be valid Unicode`);
       return false;
     }
     const length = charLength(key);
     if (length > METADATA_KEY_MAX_CHARS) {
-      this.refuse(
-        field,
+      this.violations.add(
+        name,
         `key ${shown} must be at most ${METADATA_KEY_MAX_CHARS} characters, got ${length}`,
       );
       return false;
@@ -235,40 +196,21 @@ class FieldReader {
     return true;
   }
 
-  private checkText(field: string, value: string, maxChars: number): boolean {
+  private checkText(name: string, value: string, maxChars: number): boolean {
     if (!isWellFormed(value)) {
-      this.refuse(field, "must be valid Unicode (it contains an unpaired surrogate)");
+      this.violations.add(name, "must be valid Unicode (it contains an unpaired surrogate)");
       return false;
     }
     const length = charLength(value);
     if (length > maxChars) {
-      this.refuse(field, `must be at most ${maxChars} characters, got ${length}`);
+      this.violations.add(name, `must be at most ${maxChars} characters, got ${length}`);
       return false;
     }
     return true;
   }
 
-  /** Own properties only, and JSON null folded into absent. */
-  private get(field: string): unknown {
-    const value = Object.hasOwn(this.payload, field) ? this.payload[field] : undefined;
-    return value === null ? undefined : value;
+  /** Own properties only, and JSON null read as absent. */
+  private get(name: string): unknown {
+    return field(this.payload, name);
   }
-
-  private refuse(field: string, description: string): void {
-    this.violations.push({ field, description });
-  }
-}
-
-/**
- * The WHATWG parser accepts `http:example.com`, strips embedded tabs and
- * newlines and trims spaces; the stored string is the one sent, so it must
- * already be the plain form, with no whitespace or control characters.
- */
-function isHttpUrl(value: string): boolean {
-  return /^https?:\/\//i.test(value) && !/[\s\p{Cc}]/u.test(value) && URL.canParse(value);
-}
-
-/** False when `s` holds a surrogate that is not half of a pair. */
-function isWellFormed(s: string): boolean {
-  return !/\p{Surrogate}/u.test(s);
 }

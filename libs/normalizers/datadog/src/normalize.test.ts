@@ -1,18 +1,24 @@
 import { createHash } from "node:crypto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { AlertAction, IncidentStatus, Severity } from "@runframe/contracts";
 import {
-  AlertAction,
-  IncidentStatus,
-  IntegrationSchema,
-  IntegrationType,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength } from "@runframe/util";
+  DEDUP_KEY_MAX_CHARS,
+  DESCRIPTION_MAX_CHARS,
+  METADATA_VALUE_MAX_CHARS,
+  TITLE_MAX_CHARS,
+  TRUNCATION_MARKER,
+  charLength,
+} from "@runframe/normalizers-kit";
+import {
+  DEFAULT_FIXTURE_RECEIVE_TIME,
+  expectTruncated,
+  fixtureInput,
+  normalizerHarness,
+  occurredAt,
+  plainAlert,
+  roundTrip,
+  type AlertFixture,
+} from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import template from "./recommended-template.json" with { type: "json" };
 import allFieldsNull from "./fixtures/all-fields-null.json" with { type: "json" };
 import defaultRecovered from "./fixtures/default-template-recovered.json" with { type: "json" };
@@ -24,14 +30,7 @@ import richWeb1 from "./fixtures/recommended-template-triggered-web-1.json" with
 import richWeb2 from "./fixtures/recommended-template-triggered-web-2.json" with { type: "json" };
 import serviceOverride from "./fixtures/service-id-tag-override.json" with { type: "json" };
 import unsubstituted from "./fixtures/unsubstituted-variables.json" with { type: "json" };
-import {
-  DATADOG_SEVERITY_TABLE,
-  DEDUP_KEY_MAX_CHARS,
-  DESCRIPTION_MAX_CHARS,
-  METADATA_VALUE_MAX_CHARS,
-  TITLE_MAX_CHARS,
-  normalizeDatadog,
-} from "./normalize.js";
+import { DATADOG_SEVERITY_TABLE, normalizeDatadog } from "./normalize.js";
 
 const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "default-template-triggered": defaultTriggered,
@@ -46,34 +45,9 @@ const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "all-fields-null": allFieldsNull,
 };
 
-const DEFAULT_RECEIVE_TIME = "2026-11-27T12:00:00.000Z";
-
-/** A payload as Datadog posts it: text as is, anything else as JSON. */
-function encode(body: unknown): Uint8Array {
-  if (body instanceof Uint8Array) {
-    return body;
-  }
-  return new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-}
-
+const DEFAULT_RECEIVE_TIME = DEFAULT_FIXTURE_RECEIVE_TIME;
 const RECEIVED = new Date(DEFAULT_RECEIVE_TIME);
-const integration = create(IntegrationSchema, {
-  id: "int-datadog",
-  organizationId: "org-1",
-  type: IntegrationType.DATADOG,
-  defaultServiceId: "SER-00001",
-});
-
-function normalize(body: unknown): NormalizedAlert[] {
-  return normalizeDatadog({ integration, headers: [], body: encode(body), receiveTime: RECEIVED });
-}
-
-/** Normalizes a payload that must give exactly one alert. */
-function one(body: unknown): NormalizedAlert {
-  const alerts = normalize(body);
-  expect(alerts).toHaveLength(1);
-  return alerts[0]!;
-}
+const { run: normalize, accept: one, refuse } = normalizerHarness(normalizeDatadog);
 
 /** The recommended template as a monitor alerting for web-1 fills it in. */
 const RICH = richWeb1.body;
@@ -111,9 +85,7 @@ describe("normalizeDatadog: fixtures", () => {
   it("produces alerts that survive protobuf serialization unchanged", () => {
     for (const fixture of Object.values(FIXTURES)) {
       for (const alert of normalizeDatadog(fixtureInput(fixture))) {
-        expect(fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert))).toEqual(
-          alert,
-        );
+        expect(roundTrip(alert)).toEqual(alert);
       }
     }
   });
@@ -354,8 +326,7 @@ describe("normalizeDatadog: title, description and link", () => {
 
   it("truncates an over-long title with the marker", () => {
     const title = one({ title: "t".repeat(TITLE_MAX_CHARS + 1) }).title;
-    expect(charLength(title)).toBe(TITLE_MAX_CHARS);
-    expect(title.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(title, TITLE_MAX_CHARS);
     expect(one({ title: "t".repeat(TITLE_MAX_CHARS) }).title).toBe("t".repeat(TITLE_MAX_CHARS));
   });
 
@@ -419,7 +390,7 @@ describe("normalizeDatadog: service", () => {
 
 describe("normalizeDatadog: occurred at", () => {
   const occur = (fields: Record<string, unknown>): string =>
-    timestampDate(one({ title: "t", ...fields }).occurTime!).toISOString();
+    occurredAt(one({ title: "t", ...fields }));
 
   it.each([
     ["epoch milliseconds", "1795780800000", "2026-11-27T12:00:00.000Z"],
@@ -442,6 +413,12 @@ describe("normalizeDatadog: occurred at", () => {
     for (const date of ["$DATE", "yesterday", "0", "-5", "2026-13-45T99:00:00Z", "1e400", null]) {
       expect(occur({ date })).toBe(RECEIVED.toISOString());
     }
+  });
+
+  it("reads times strictly: an impossible date is no time, and no zone means UTC", () => {
+    expect(occur({ date: "2026-02-30T00:00:00Z" })).toBe(RECEIVED.toISOString());
+    expect(occur({ date: "2026-11-27T11:00:00" })).toBe("2026-11-27T11:00:00.000Z");
+    expect(occur({ date: "2026-11-27" })).toBe(RECEIVED.toISOString());
   });
 
   it("refuses times a protobuf Timestamp cannot hold", () => {
@@ -468,8 +445,7 @@ describe("normalizeDatadog: metadata", () => {
 
   it("truncates values to the limit", () => {
     const value = one({ hostname: "h".repeat(METADATA_VALUE_MAX_CHARS + 5) }).metadata.hostname!;
-    expect(charLength(value)).toBe(METADATA_VALUE_MAX_CHARS);
-    expect(value.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(value, METADATA_VALUE_MAX_CHARS);
   });
 
   it("skips an org that is not an object", () => {
@@ -512,16 +488,6 @@ describe("normalizeDatadog: odd values", () => {
 });
 
 describe("normalizeDatadog: refusals", () => {
-  function refuse(body: unknown): unknown {
-    try {
-      normalize(body);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ValidationError);
-      return (error as ValidationError).violations;
-    }
-    throw new Error("expected a ValidationError");
-  }
-
   it.each([
     ["an array", "[]"],
     ["a string", '"alert"'],

@@ -1,22 +1,14 @@
-import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  AlertAction,
-  IncidentStatus,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import {
-  charLength,
-  decodeJsonObject,
-  isJsonObject,
-  truncate,
-  type Normalize,
-} from "@runframe/util";
-
-/*
+/**
+ * Datadog, at a glance (the rules in full are on normalizeDatadog below):
+ *
+ * - Dedup:   `datadog:<alert_id>:<alert_scope>` (else `:<aggreg_key>`), else
+ *            `datadog:<aggreg_key>`, else `datadog:<title without markers>`,
+ *            else `datadog:<alert_id>`; one monitor alerts for many groups,
+ *            so its id alone is not the key.
+ * - Resolve: `alert_transition` is `Recovered`; without one, a `[Recovered…]`
+ *            title marker or `alert_type` `success`.
+ * - Example: src/fixtures/recommended-template-triggered-web-1.json.
+ *
  * Datadog posts whatever JSON template the user pasted into its webhook
  * integration, with `$VARIABLES` replaced by strings. There is no schema to
  * enforce: every field may be missing, null, empty or left unsubstituted
@@ -26,23 +18,19 @@ import {
  * src/recommended-template.json.
  */
 
-/** Published limit on a normalized alert's title, in code points. */
-export const TITLE_MAX_CHARS = 500;
-/** Published limit on a normalized alert's description, in code points. */
-export const DESCRIPTION_MAX_CHARS = 5000;
-/** Published limit on a dedup key; longer natural keys are hashed. */
-export const DEDUP_KEY_MAX_CHARS = 255;
-/** At most this many metadata pairs, the limit custom webhooks publish. */
-export const METADATA_MAX_KEYS = 10;
-/** Metadata values are cut to this many code points. */
-export const METADATA_VALUE_MAX_CHARS = 1000;
-/**
- * A longer `link` is dropped rather than cut: a truncated URL points
- * nowhere. Datadog's own links are a small fraction of this.
- */
-export const SOURCE_URL_MAX_CHARS = 2048;
-/** The published limit on a service id; a longer `service_id:` tag is ignored. */
-export const SERVICE_ID_MAX_CHARS = 50;
+import { AlertAction, Severity } from "@runframe/contracts";
+import {
+  SERVICE_ID_MAX_CHARS,
+  charLength,
+  field,
+  nativeAlert,
+  objectField,
+  parseTime,
+  severityTable,
+  type JsonObject,
+} from "@runframe/normalizers-kit";
+import { decodeJsonObject, type Normalize } from "@runframe/util";
+
 /** The title of an alert whose payload names none. */
 export const DEFAULT_TITLE = "Datadog alert";
 
@@ -69,19 +57,8 @@ export const DATADOG_SEVERITY_TABLE: {
   readonly alertPriority: ReadonlyMap<string, Severity>;
   readonly alertType: ReadonlyMap<string, Severity>;
 } = {
-  alertPriority: new Map([
-    ["p1", Severity.SEV1],
-    ["p2", Severity.SEV2],
-    ["p3", Severity.SEV3],
-    ["p4", Severity.SEV4],
-    ["p5", Severity.SEV4],
-  ]),
-  alertType: new Map([
-    ["error", Severity.SEV2],
-    ["warning", Severity.SEV3],
-    ["info", Severity.SEV4],
-    ["success", Severity.SEV4],
-  ]),
+  alertPriority: severityTable({ SEV1: ["p1"], SEV2: ["p2"], SEV3: ["p3"], SEV4: ["p4", "p5"] }),
+  alertType: severityTable({ SEV2: ["error"], SEV3: ["warning"], SEV4: ["info", "success"] }),
 };
 
 /**
@@ -116,7 +93,8 @@ export const DATADOG_SEVERITY_TABLE: {
  *   else in `tags`, else the integration's default. Datadog lowercases tag
  *   values, so `ser-00002` is restored to `SER-00002`.
  * - Occurred at: `date`, else `last_updated`, as epoch milliseconds, epoch
- *   seconds or an ISO-8601 date; else the receive time.
+ *   seconds or an ISO 8601 date and time (UTC unless it names a zone); else
+ *   the receive time.
  * - Metadata, when present: monitor_id, alert_scope, alert_priority,
  *   alert_transition, alert_type, alert_metric, hostname, org_name,
  *   event_type, event_id (ten keys, values cut to 1000 characters).
@@ -134,27 +112,23 @@ export const normalizeDatadog: Normalize = (input) => {
   const title = [fields.alertTitle, fields.title]
     .map((raw) => (raw === undefined ? undefined : displayTitle(parseTitle(raw))))
     .find((shown) => shown !== undefined);
-  const resolved = isResolve(fields);
-  const action = resolved ? AlertAction.RESOLVE : AlertAction.TRIGGER;
 
   return [
-    create(NormalizedAlertSchema, {
-      action,
-      status: resolved ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
+    nativeAlert({
+      action: isResolve(fields) ? AlertAction.RESOLVE : AlertAction.TRIGGER,
       severity: severityOf(fields),
-      title: truncate(title ?? DEFAULT_TITLE, TITLE_MAX_CHARS),
-      description: truncate(stripMarkdownFences(fields.body ?? ""), DESCRIPTION_MAX_CHARS),
+      title: title ?? DEFAULT_TITLE,
+      description: stripMarkdownFences(fields.body ?? ""),
       serviceId:
         serviceOverride(fields.alertScope) ??
         serviceOverride(fields.tags) ??
         input.integration.defaultServiceId,
-      sourceUrl: fields.link !== undefined && isHttpUrl(fields.link) ? fields.link : "",
-      dedupKey: dedupKeyOf(fields, title),
+      links: [fields.link],
+      namespace: "datadog",
+      naturalKey: naturalKeyOf(fields, title),
       metadata: metadataOf(fields),
-      occurTime: timestampFromDate(
-        parseTime(fields.date) ?? parseTime(fields.lastUpdated) ?? input.receiveTime,
-      ),
-      truncatedAlerts: 0,
+      occurTime:
+        parseDatadogTime(fields.date) ?? parseDatadogTime(fields.lastUpdated) ?? input.receiveTime,
     }),
   ];
 };
@@ -181,27 +155,26 @@ interface Fields {
   readonly alertMetric: string | undefined;
 }
 
-function readFields(payload: Record<string, unknown>): Fields {
-  const org = own(payload, "org");
+function readFields(payload: JsonObject): Fields {
   return {
-    eventId: text(payload, "id"),
-    alertId: text(payload, "alert_id"),
-    aggregKey: text(payload, "aggreg_key"),
-    alertTransition: text(payload, "alert_transition"),
-    alertType: text(payload, "alert_type"),
-    alertPriority: text(payload, "alert_priority"),
-    alertScope: text(payload, "alert_scope"),
-    alertTitle: text(payload, "alert_title"),
-    title: text(payload, "title"),
-    body: text(payload, "body", { trim: false }),
-    link: text(payload, "link"),
-    tags: text(payload, "tags"),
-    hostname: text(payload, "hostname"),
-    date: text(payload, "date"),
-    lastUpdated: text(payload, "last_updated"),
-    eventType: text(payload, "event_type"),
-    orgName: isJsonObject(org) ? text(org, "name") : undefined,
-    alertMetric: text(payload, "alert_metric"),
+    eventId: variable(payload, "id"),
+    alertId: variable(payload, "alert_id"),
+    aggregKey: variable(payload, "aggreg_key"),
+    alertTransition: variable(payload, "alert_transition"),
+    alertType: variable(payload, "alert_type"),
+    alertPriority: variable(payload, "alert_priority"),
+    alertScope: variable(payload, "alert_scope"),
+    alertTitle: variable(payload, "alert_title"),
+    title: variable(payload, "title"),
+    body: variable(payload, "body", { trim: false }),
+    link: variable(payload, "link"),
+    tags: variable(payload, "tags"),
+    hostname: variable(payload, "hostname"),
+    date: variable(payload, "date"),
+    lastUpdated: variable(payload, "last_updated"),
+    eventType: variable(payload, "event_type"),
+    orgName: variable(objectField(payload, "org"), "name"),
+    alertMetric: variable(payload, "alert_metric"),
   };
 }
 
@@ -209,16 +182,18 @@ function readFields(payload: Record<string, unknown>): Fields {
 const UNSUBSTITUTED = /^\$[A-Z][A-Z0-9_]*$/;
 
 /**
- * A field as text, or undefined when it carries nothing. Numbers are
- * accepted because a template may leave a variable unquoted (`"date": $DATE`).
- * Values are trimmed unless the spacing is content (the message body).
+ * A template variable's value, or undefined when it carries nothing: absent,
+ * blank, unsubstituted, or neither a string nor a number. Numbers are
+ * accepted because a template may leave a variable unquoted
+ * (`"date": $DATE`). Values are trimmed unless the spacing is content (the
+ * message body).
  */
-function text(
-  object: Record<string, unknown>,
-  field: string,
+function variable(
+  object: JsonObject | undefined,
+  key: string,
   options: { trim: boolean } = { trim: true },
 ): string | undefined {
-  const value = own(object, field);
+  const value = field(object, key);
   let s: string;
   if (typeof value === "string") {
     s = value;
@@ -232,11 +207,6 @@ function text(
     return undefined;
   }
   return options.trim ? trimmed : s;
-}
-
-/** Own properties only: a `__proto__` key in the payload is just a key. */
-function own(object: Record<string, unknown>, field: string): unknown {
-  return Object.hasOwn(object, field) ? object[field] : undefined;
 }
 
 function isResolve(fields: Fields): boolean {
@@ -300,25 +270,14 @@ function displayTitle(parsed: ParsedTitle): string | undefined {
   return parsed.name === "" ? `[${parsed.group}]` : `[${parsed.group}] ${parsed.name}`;
 }
 
-function dedupKeyOf(fields: Fields, title: string | undefined): string {
+/** The key before namespacing and hashing; see the rules on normalizeDatadog. */
+function naturalKeyOf(fields: Fields, title: string | undefined): string | undefined {
   const scope = fields.alertScope === undefined ? undefined : normalizeTagList(fields.alertScope);
   const group = scope ?? fields.aggregKey;
-  let natural: string | undefined;
   if (fields.alertId !== undefined && group !== undefined) {
-    natural = `${fields.alertId}:${group}`;
-  } else if (fields.aggregKey !== undefined) {
-    natural = fields.aggregKey;
-  } else {
-    natural = title ?? fields.alertId;
+    return `${fields.alertId}:${group}`;
   }
-  if (natural === undefined) {
-    return "";
-  }
-  const key = `datadog:${natural}`;
-  if (charLength(key) <= DEDUP_KEY_MAX_CHARS) {
-    return key;
-  }
-  return `datadog:sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+  return fields.aggregKey ?? title ?? fields.alertId;
 }
 
 /**
@@ -364,54 +323,18 @@ function stripMarkdownFences(body: string): string {
   return match?.[1] ?? body;
 }
 
-/** Same rule as the custom webhook's `source_url`, applied by dropping. */
-function isHttpUrl(value: string): boolean {
-  return (
-    charLength(value) <= SOURCE_URL_MAX_CHARS &&
-    /^https?:\/\//i.test(value) &&
-    !/[\s\p{Cc}]/u.test(value) &&
-    URL.canParse(value)
-  );
+/**
+ * `$DATE` and `$LAST_UPDATED` are epoch milliseconds, as text; epoch seconds
+ * and ISO 8601 are accepted for hand-written templates.
+ */
+function parseDatadogTime(value: string | undefined): Date | undefined {
+  const epoch = value !== undefined && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  return parseTime(epoch, "iso8601", "seconds-or-milliseconds");
 }
 
-/**
- * Epoch numbers at or above this are milliseconds: as seconds they would be
- * past the year 5000, as milliseconds they are after March 1973.
- */
-const EPOCH_MS_THRESHOLD = 1e11;
-/** The last instant a protobuf Timestamp can hold. */
-const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-
-/**
- * `$DATE` and `$LAST_UPDATED` are epoch milliseconds; epoch seconds and
- * ISO-8601 are accepted for hand-written templates. Zero, negative and
- * unparseable values are not times.
- */
-function parseTime(value: string | undefined): Date | undefined {
-  if (value === undefined) {
-    return undefined;
-  }
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(value)) {
-    const n = Number(value);
-    ms = n >= EPOCH_MS_THRESHOLD ? n : n * 1000;
-  } else if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
-    ms = Date.parse(value);
-  } else {
-    return undefined;
-  }
-  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_TIME_MS) {
-    return undefined;
-  }
-  return new Date(Math.floor(ms));
-}
-
-/**
- * The identifiers an on-call engineer looks for first, in a fixed order.
- * Ten keys at most, the limit custom webhooks publish.
- */
-function metadataOf(fields: Fields): NormalizedAlert["metadata"] {
-  const candidates: [string, string | undefined][] = [
+/** The identifiers an on-call engineer looks for first, in a fixed order. */
+function metadataOf(fields: Fields): [string, string | undefined][] {
+  return [
     ["monitor_id", fields.alertId],
     ["alert_scope", fields.alertScope],
     ["alert_priority", fields.alertPriority],
@@ -423,11 +346,4 @@ function metadataOf(fields: Fields): NormalizedAlert["metadata"] {
     ["event_type", fields.eventType],
     ["event_id", fields.eventId],
   ];
-  const entries: [string, string][] = [];
-  for (const [key, value] of candidates) {
-    if (value !== undefined && entries.length < METADATA_MAX_KEYS) {
-      entries.push([key, truncate(value, METADATA_VALUE_MAX_CHARS)]);
-    }
-  }
-  return Object.fromEntries(entries);
 }

@@ -1,19 +1,24 @@
 import { createHash } from "node:crypto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { create } from "@bufbuild/protobuf";
 import {
   AlertAction,
-  HeaderSchema,
   IncidentStatus,
   IntegrationSchema,
-  IntegrationType,
-  NormalizedAlertSchema,
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
+import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
+import {
+  encodeBody,
+  expectTruncated,
+  fixtureInput,
+  normalizerHarness,
+  occurredAt,
+  plainAlert,
+  roundTrip,
+  type AlertFixture,
+} from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import alertWithoutFingerprint from "./fixtures/alert-without-fingerprint.json" with { type: "json" };
 import firingGroupWithResolvedAlert from "./fixtures/firing-group-with-resolved-alert.json" with { type: "json" };
 import longSummary from "./fixtures/long-summary.json" with { type: "json" };
@@ -41,24 +46,7 @@ const FIXTURES: readonly (readonly [string, AlertFixture])[] = [
 
 const RECEIVED = new Date("2026-11-27T12:00:00.000Z");
 const DEFAULT_SERVICE = "SER-00001";
-
-function integration(defaultServiceId = DEFAULT_SERVICE) {
-  return create(IntegrationSchema, {
-    id: "int-prometheus-1",
-    organizationId: "org-1",
-    type: IntegrationType.PROMETHEUS,
-    name: "prod alertmanager",
-    defaultServiceId,
-    enabled: true,
-    rateLimitPerMinute: 100,
-  });
-}
-
-function encode(body: unknown): Uint8Array {
-  return body instanceof Uint8Array
-    ? body
-    : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-}
+const prometheus = normalizerHarness(normalizePrometheus, { receiveTime: RECEIVED });
 
 /** A complete, valid firing alert; tests replace the fields they are about. */
 function firing(fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -95,34 +83,16 @@ function notification(
 }
 
 function normalize(body: unknown, defaultServiceId = DEFAULT_SERVICE): NormalizedAlert[] {
-  return normalizePrometheus({
-    integration: integration(defaultServiceId),
-    headers: [],
-    body: encode(body),
-    receiveTime: RECEIVED,
-  });
+  return prometheus.run(body, { defaultServiceId });
 }
 
 /** Normalizes a notification of one alert; returns that alert. */
 function one(alert: Record<string, unknown>, group: Record<string, unknown> = {}): NormalizedAlert {
-  const alerts = normalize(notification([alert], group));
-  expect(alerts).toHaveLength(1);
-  return alerts[0]!;
+  return prometheus.accept(notification([alert], group));
 }
 
 /** Normalizes a payload that must be refused; returns every violation. */
-function refuse(body: unknown): readonly Violation[] {
-  let caught: unknown;
-  try {
-    normalize(body);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  return (caught as ValidationError).violations;
-}
-
-const occurTime = (alert: NormalizedAlert): string => timestampDate(alert.occurTime!).toISOString();
+const refuse = prometheus.refuse;
 
 const sha256 = (s: string): string => createHash("sha256").update(s, "utf8").digest("hex");
 
@@ -138,9 +108,7 @@ describe("normalizePrometheus: fixtures", () => {
   it.each(FIXTURES)("%s survives protobuf serialization unchanged", (_name, fixture) => {
     for (const alert of normalizePrometheus(fixtureInput(fixture))) {
       expect(alert.$typeName).toBe("runframe.normalizer.v1.NormalizedAlert");
-      expect(fromBinary(NormalizedAlertSchema, toBinary(NormalizedAlertSchema, alert))).toEqual(
-        alert,
-      );
+      expect(roundTrip(alert)).toEqual(alert);
     }
   });
 });
@@ -234,12 +202,9 @@ describe("normalizePrometheus: the group", () => {
   });
 
   it("ignores the headers", () => {
-    const body = encode(notification([firing()]));
-    const withHeaders = normalizePrometheus({
-      integration: integration(),
-      headers: [create(HeaderSchema, { name: "user-agent", value: "Alertmanager/0.27.0" })],
-      body,
-      receiveTime: RECEIVED,
+    const body = encodeBody(notification([firing()]));
+    const withHeaders = prometheus.run(body, {
+      headers: { "user-agent": "Alertmanager/0.27.0" },
     });
     expect(withHeaders).toEqual(normalize(notification([firing()])));
   });
@@ -419,8 +384,7 @@ describe("normalizePrometheus: text", () => {
     const title = one(
       firing({ annotations: {}, labels: { alertname: "A".repeat(490), instance: "x".repeat(20) } }),
     ).title;
-    expect(charLength(title)).toBe(500);
-    expect(title.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(title, 500);
   });
 });
 
@@ -488,9 +452,9 @@ describe("normalizePrometheus: source URL", () => {
 });
 
 describe("normalizePrometheus: occurrence time", () => {
-  const triggerAt = (startsAt: unknown) => occurTime(one(firing({ startsAt })));
+  const triggerAt = (startsAt: unknown) => occurredAt(one(firing({ startsAt })));
   const resolveAt = (endsAt: unknown) =>
-    occurTime(one(firing({ status: "resolved", startsAt: "2026-11-27T10:00:00Z", endsAt })));
+    occurredAt(one(firing({ status: "resolved", startsAt: "2026-11-27T10:00:00Z", endsAt })));
 
   it.each([
     ["2026-11-27T11:50:00Z", "2026-11-27T11:50:00.000Z"],
@@ -598,8 +562,7 @@ describe("normalizePrometheus: metadata", () => {
 
   it("truncates values to 1000 characters", () => {
     const value = metadataOf({ pod: ASTRAL.repeat(1001) }).pod ?? "";
-    expect(charLength(value)).toBe(1000);
-    expect(value.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(value, 1000);
     expect(metadataOf({ pod: ASTRAL.repeat(1000) }).pod).toBe(ASTRAL.repeat(1000));
   });
 

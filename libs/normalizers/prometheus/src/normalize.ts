@@ -1,45 +1,37 @@
-import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  AlertAction,
-  IncidentStatus,
-  NormalizedAlertSchema,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import {
-  ValidationError,
-  charLength,
-  decodeJsonObject,
-  describeJsonValue,
-  isJsonObject,
-  truncate,
-  type Normalize,
-  type NormalizeInput,
-  type Violation,
-} from "@runframe/util";
-
-/*
- * Alertmanager payloads are not under the sender's control, so long fields
- * are truncated with a marker rather than refused. Limits are Unicode code
- * points, matching the published Custom Webhook limits.
- */
-const TITLE_MAX_CHARS = 500;
-const DESCRIPTION_MAX_CHARS = 5000;
-const DEDUP_KEY_MAX_CHARS = 255;
-const METADATA_MAX_KEYS = 10;
-const METADATA_KEY_MAX_CHARS = 100;
-const METADATA_VALUE_MAX_CHARS = 1000;
 /**
- * The Custom Webhook's limit for links. A cut URL is a broken link, so a
- * longer one is skipped (falling back to `externalURL`), never truncated.
+ * Prometheus Alertmanager, at a glance (the rules in full are on
+ * normalizePrometheus below):
+ *
+ * - Dedup:   `alertmanager:<fingerprint>`, one incident per alert of a
+ *            group; without a fingerprint, a hash of the alert's labels.
+ * - Resolve: the alert's own `status` is `resolved` (the group's `status`
+ *            stays `firing` while any alert fires, so it is ignored).
+ * - Example: src/fixtures/firing-group-with-resolved-alert.json.
+ *
+ * Alertmanager payloads are not under the sender's control, so long fields
+ * are truncated with a marker rather than refused. A link over the limit is
+ * skipped (falling back to `externalURL`), never cut.
  */
-const SOURCE_URL_MAX_CHARS = 2048;
+
+import { AlertAction, Severity, type NormalizedAlert } from "@runframe/contracts";
+import {
+  Violations,
+  field,
+  nativeAlert,
+  objectField,
+  parseTime,
+  severityTable,
+  sha256Hex,
+  stringField,
+  type JsonObject,
+} from "@runframe/normalizers-kit";
+import { decodeJsonObject, type Normalize, type NormalizeInput } from "@runframe/util";
+
 /** `truncated_alerts` is a uint32; a larger count could not be serialized. */
 const UINT32_MAX = 0xffff_ffff;
 
-const DEDUP_PREFIX = "alertmanager:";
+/** The dedup-key namespace: Alertmanager's name, as senders know it. */
+const DEDUP_NAMESPACE = "alertmanager";
 const FALLBACK_TITLE = "Alertmanager alert";
 /** Hex digits kept of a computed fingerprint: as long as Alertmanager's own. */
 const COMPUTED_FINGERPRINT_HEX_CHARS = 16;
@@ -62,27 +54,13 @@ const METADATA_FIRST = ["alertname", "instance", "job", "namespace", "severity",
  * - info, low, minor, none → SEV4
  * - sev0 … sev4 → SEV0 … SEV4, for teams that label with our scale directly
  */
-export const PROMETHEUS_SEVERITIES: ReadonlyMap<string, Severity> = new Map([
-  ["page", Severity.SEV0],
-  ["emergency", Severity.SEV0],
-  ["disaster", Severity.SEV0],
-  ["critical", Severity.SEV1],
-  ["error", Severity.SEV2],
-  ["high", Severity.SEV2],
-  ["major", Severity.SEV2],
-  ["warning", Severity.SEV3],
-  ["warn", Severity.SEV3],
-  ["medium", Severity.SEV3],
-  ["info", Severity.SEV4],
-  ["low", Severity.SEV4],
-  ["minor", Severity.SEV4],
-  ["none", Severity.SEV4],
-  ["sev0", Severity.SEV0],
-  ["sev1", Severity.SEV1],
-  ["sev2", Severity.SEV2],
-  ["sev3", Severity.SEV3],
-  ["sev4", Severity.SEV4],
-]);
+export const PROMETHEUS_SEVERITIES: ReadonlyMap<string, Severity> = severityTable({
+  SEV0: ["page", "emergency", "disaster", "sev0"],
+  SEV1: ["critical", "sev1"],
+  SEV2: ["error", "high", "major", "sev2"],
+  SEV3: ["warning", "warn", "medium", "sev3"],
+  SEV4: ["info", "low", "minor", "none", "sev4"],
+});
 
 const ACTIONS: ReadonlyMap<string, AlertAction> = new Map([
   ["firing", AlertAction.TRIGGER],
@@ -92,14 +70,15 @@ const ACTIONS: ReadonlyMap<string, AlertAction> = new Map([
 /** Group-level fields shared by every alert of one notification. */
 interface Group {
   readonly receiver: string | undefined;
-  readonly externalUrl: string | undefined;
+  /** As sent; used only when it is a usable link. */
+  readonly externalUrl: unknown;
   readonly truncatedAlerts: number;
 }
 
 /** One element of `alerts` whose status was understood. */
 interface AlertEntry {
   readonly action: AlertAction;
-  readonly fields: Record<string, unknown>;
+  readonly fields: JsonObject;
 }
 
 /**
@@ -140,9 +119,9 @@ export const normalizePrometheus: Normalize = (input) => {
   // drops them: counted in truncatedAlerts, so one delivery stays bounded.
   const dropped = Math.max(0, entries.length - MAX_ALERTS_PER_DELIVERY);
   const group: Group = {
-    receiver: nonEmptyString(field(payload, "receiver")),
-    externalUrl: httpUrl(field(payload, "externalURL")),
-    truncatedAlerts: Math.min(0xffffffff, count(field(payload, "truncatedAlerts")) + dropped),
+    receiver: stringField(payload, "receiver"),
+    externalUrl: field(payload, "externalURL"),
+    truncatedAlerts: Math.min(UINT32_MAX, count(field(payload, "truncatedAlerts")) + dropped),
   };
   return entries
     .slice(0, MAX_ALERTS_PER_DELIVERY)
@@ -153,85 +132,66 @@ export const normalizePrometheus: Normalize = (input) => {
 export const MAX_ALERTS_PER_DELIVERY = 1000;
 
 /** The one structural check: `alerts` is a list of alerts with a known status. */
-function readAlerts(payload: Record<string, unknown>): AlertEntry[] {
-  const alerts = field(payload, "alerts");
+function readAlerts(payload: JsonObject): AlertEntry[] {
+  const violations = new Violations();
+  const alerts = violations.array("alerts", field(payload, "alerts"), "is required");
   if (alerts === undefined) {
-    throw new ValidationError([{ field: "alerts", description: "is required" }]);
+    throw violations.error();
   }
-  if (!Array.isArray(alerts)) {
-    throw new ValidationError([
-      { field: "alerts", description: `must be an array, got ${describeJsonValue(alerts)}` },
-    ]);
-  }
-  const violations: Violation[] = [];
   const entries: AlertEntry[] = [];
-  alerts.forEach((alert: unknown, i) => {
+  alerts.forEach((value, i) => {
     const path = `alerts[${i}]`;
-    if (!isJsonObject(alert)) {
-      violations.push({
-        field: path,
-        description: `must be an object, got ${describeJsonValue(alert)}`,
-      });
+    const alert = violations.object(path, value);
+    if (alert === undefined) {
       return;
     }
-    const status = field(alert, "status");
-    const action = typeof status === "string" ? ACTIONS.get(status) : undefined;
-    if (action === undefined) {
-      violations.push({ field: `${path}.status`, description: describeBadStatus(status) });
-      return;
+    const status = violations.string(`${path}.status`, field(alert, "status"), "is required");
+    const action = status === undefined ? undefined : ACTIONS.get(status);
+    if (action !== undefined) {
+      entries.push({ action, fields: alert });
+    } else if (status !== undefined) {
+      violations.add(`${path}.status`, 'must be "firing" or "resolved"');
     }
-    entries.push({ action, fields: alert });
   });
-  if (violations.length > 0) {
-    throw new ValidationError(violations);
-  }
+  violations.throwIfAny();
   return entries;
 }
 
-function describeBadStatus(status: unknown): string {
-  if (status === undefined) {
-    return "is required";
-  }
-  if (typeof status !== "string") {
-    return `must be a string, got ${describeJsonValue(status)}`;
-  }
-  return 'must be "firing" or "resolved"';
-}
-
 function normalizeAlert(entry: AlertEntry, group: Group, input: NormalizeInput): NormalizedAlert {
-  const labels = stringMap(field(entry.fields, "labels"), { dropEmpty: true });
-  const annotations = stringMap(field(entry.fields, "annotations"), { dropEmpty: false });
+  const labels = stringMap(objectField(entry.fields, "labels"), { dropEmpty: true });
+  const annotations = stringMap(objectField(entry.fields, "annotations"), { dropEmpty: false });
   const resolve = entry.action === AlertAction.RESOLVE;
-  const description = text(annotations, "description") ?? text(annotations, "message") ?? "";
-  const occurTime = setTime(field(entry.fields, resolve ? "endsAt" : "startsAt"));
-  return create(NormalizedAlertSchema, {
+  const description =
+    trimmedValue(annotations, "description") ?? trimmedValue(annotations, "message") ?? "";
+  const occurTime = parseTime(field(entry.fields, resolve ? "endsAt" : "startsAt"), "rfc3339");
+  return nativeAlert({
     action: entry.action,
-    title: truncate(titleOf(labels, annotations), TITLE_MAX_CHARS),
-    description: truncate(description, DESCRIPTION_MAX_CHARS),
+    title: titleOf(labels, annotations),
+    description,
     severity: severityOf(labels.get("severity")),
-    status: resolve ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
     serviceId:
-      text(labels, "service_id") ??
-      text(annotations, "service_id") ??
+      trimmedValue(labels, "service_id") ??
+      trimmedValue(annotations, "service_id") ??
       input.integration.defaultServiceId,
-    sourceUrl: httpUrl(field(entry.fields, "generatorURL")) ?? group.externalUrl ?? "",
-    dedupKey: dedupKeyOf(field(entry.fields, "fingerprint"), labels),
+    links: [field(entry.fields, "generatorURL"), group.externalUrl],
+    namespace: DEDUP_NAMESPACE,
+    naturalKey: fingerprintOf(field(entry.fields, "fingerprint"), labels),
     metadata: metadataOf(labels, group.receiver),
-    occurTime: timestampFromDate(occurTime ?? input.receiveTime),
+    occurTime: occurTime ?? input.receiveTime,
     truncatedAlerts: group.truncatedAlerts,
   });
 }
 
 function titleOf(labels: ReadonlyMap<string, string>, annotations: ReadonlyMap<string, string>) {
-  const summary = text(annotations, "summary");
+  const summary = trimmedValue(annotations, "summary");
   if (summary !== undefined) {
     return summary;
   }
-  const alertname = text(labels, "alertname");
+  const alertname = trimmedValue(labels, "alertname");
   if (alertname === undefined) {
     return FALLBACK_TITLE;
   }
-  const instance = text(labels, "instance");
+  const instance = trimmedValue(labels, "instance");
   return instance === undefined ? alertname : `${alertname} on ${instance}`;
 }
 
@@ -244,77 +204,45 @@ function severityOf(label: string | undefined): Severity {
  * fallback hashes the same thing. The pairs are hashed as JSON so that no
  * value, whatever characters it holds, can make two label sets collide.
  */
-function dedupKeyOf(fingerprint: unknown, labels: ReadonlyMap<string, string>): string {
-  const id =
-    typeof fingerprint === "string" && fingerprint.trim() !== ""
-      ? fingerprint
-      : sha256Hex(JSON.stringify([...labels].sort(byName))).slice(
-          0,
-          COMPUTED_FINGERPRINT_HEX_CHARS,
-        );
-  const key = DEDUP_PREFIX + id;
-  return charLength(key) <= DEDUP_KEY_MAX_CHARS ? key : `${DEDUP_PREFIX}sha256:${sha256Hex(key)}`;
+function fingerprintOf(fingerprint: unknown, labels: ReadonlyMap<string, string>): string {
+  return typeof fingerprint === "string" && fingerprint.trim() !== ""
+    ? fingerprint
+    : sha256Hex(JSON.stringify([...labels].sort(byName))).slice(0, COMPUTED_FINGERPRINT_HEX_CHARS);
 }
 
 /**
- * The labels people filter on first, then the remaining labels by name,
- * until the cap. Keys that protobuf-es maps cannot carry (`__proto__`) or
- * that are too long to be a readable name are skipped, not refused.
+ * The labels people filter on first, then the remaining labels by name.
+ * Keys a metadata map cannot carry (`__proto__`, over-long names) are
+ * skipped, not refused.
  */
 function metadataOf(
   labels: ReadonlyMap<string, string>,
   receiver: string | undefined,
-): Record<string, string> {
-  const chosen = new Map<string, string>();
-  const add = (key: string, value: string | undefined): void => {
-    if (
-      value !== undefined &&
-      chosen.size < METADATA_MAX_KEYS &&
-      !chosen.has(key) &&
-      key !== "" &&
-      key !== "__proto__" &&
-      charLength(key) <= METADATA_KEY_MAX_CHARS
-    ) {
-      chosen.set(key, truncate(value, METADATA_VALUE_MAX_CHARS));
-    }
-  };
-  for (const key of METADATA_FIRST) {
-    add(key, key === "receiver" ? receiver : labels.get(key));
-  }
-  for (const [key, value] of [...labels].sort(byName)) {
-    add(key, value);
-  }
-  // fromEntries defines properties, so no key can reach a prototype setter.
-  return Object.fromEntries(chosen);
+): (readonly [string, string | undefined])[] {
+  return [
+    ...METADATA_FIRST.map((key) => [key, key === "receiver" ? receiver : labels.get(key)] as const),
+    ...[...labels].sort(byName),
+  ];
 }
 
-/** Own property only, with JSON null folded into absent. */
-function field(object: Record<string, unknown>, name: string): unknown {
-  const value = Object.hasOwn(object, name) ? object[name] : undefined;
-  return value === null ? undefined : value;
-}
-
-/** The string-valued entries of a JSON object; anything else gives none. */
-function stringMap(value: unknown, options: { dropEmpty: boolean }): Map<string, string> {
+/** The string-valued entries of a JSON object (labels, annotations); others are skipped. */
+function stringMap(
+  object: JsonObject | undefined,
+  options: { dropEmpty: boolean },
+): Map<string, string> {
   const map = new Map<string, string>();
-  if (isJsonObject(value)) {
-    for (const [key, entry] of Object.entries(value)) {
-      if (typeof entry === "string" && !(options.dropEmpty && entry === "")) {
-        map.set(key, entry);
-      }
+  for (const [key, entry] of Object.entries(object ?? {})) {
+    if (typeof entry === "string" && !(options.dropEmpty && entry === "")) {
+      map.set(key, entry);
     }
   }
   return map;
 }
 
 /** The trimmed value under `key`, or undefined when absent or blank. */
-function text(map: ReadonlyMap<string, string>, key: string): string | undefined {
+function trimmedValue(map: ReadonlyMap<string, string>, key: string): string | undefined {
   const value = map.get(key)?.trim();
   return value === "" ? undefined : value;
-}
-
-function nonEmptyString(value: unknown): string | undefined {
-  return typeof value === "string" && value !== "" ? value : undefined;
 }
 
 /** A count Alertmanager sends as a JSON number; anything else means none. */
@@ -324,72 +252,8 @@ function count(value: unknown): number {
     : 0;
 }
 
-/**
- * A link safe to render: an absolute http(s) URL written out in full, with
- * no whitespace or control characters the WHATWG parser would silently drop.
- */
-function httpUrl(value: unknown): string | undefined {
-  return typeof value === "string" &&
-    /^https?:\/\//i.test(value) &&
-    !/[\s\p{Cc}]/u.test(value) &&
-    charLength(value) <= SOURCE_URL_MAX_CHARS &&
-    URL.canParse(value)
-    ? value
-    : undefined;
-}
-
-const RFC3339 =
-  /^(?<year>\d{4})-(?<month>\d{2})-(?<day>\d{2})[Tt](?<hour>\d{2}):(?<minute>\d{2}):(?<second>\d{2})(?:\.(?<fraction>\d+))?(?:[Zz]|(?<sign>[+-])(?<offsetHour>\d{2}):(?<offsetMinute>\d{2}))$/;
-
-/**
- * Go's zero `time.Time`, 0001-01-01T00:00:00Z, which Alertmanager sends for
- * "not set". It is also the earliest instant a protobuf Timestamp can hold.
- */
-const GO_ZERO_TIME_MS = -62_135_596_800_000;
-/** The last instant a protobuf Timestamp can hold: 9999-12-31T23:59:59.999Z. */
-const LATEST_TIME_MS = 253_402_300_799_999;
-
-/**
- * Parses an RFC 3339 time as Go writes it (up to nanoseconds, any offset);
- * Go's zero time and instants a Timestamp cannot hold give undefined.
- * Date.parse is not used: it accepts other formats and rolls impossible
- * dates such as February 30 over into March.
- */
-function setTime(value: unknown): Date | undefined {
-  const groups = typeof value === "string" ? RFC3339.exec(value)?.groups : undefined;
-  if (groups === undefined) {
-    return undefined;
-  }
-  const part = (name: string): number => Number(groups[name] ?? 0);
-  const [year, month, day] = [part("year"), part("month"), part("day")];
-  const [hour, minute, second] = [part("hour"), part("minute"), part("second")];
-  const [offsetHour, offsetMinute] = [part("offsetHour"), part("offsetMinute")];
-  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
-    return undefined;
-  }
-  // setUTCFullYear, unlike Date.UTC, does not map years 0–99 to 1900–1999.
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  if (
-    date.getUTCFullYear() !== year ||
-    date.getUTCMonth() !== month - 1 ||
-    date.getUTCDate() !== day
-  ) {
-    return undefined;
-  }
-  const millis = Number((groups["fraction"] ?? "").padEnd(3, "0").slice(0, 3));
-  date.setUTCHours(hour, minute, second, millis);
-  const offset = (groups["sign"] === "-" ? -1 : 1) * (offsetHour * 60 + offsetMinute) * 60_000;
-  const time = date.getTime() - offset;
-  return time > GO_ZERO_TIME_MS && time <= LATEST_TIME_MS ? new Date(time) : undefined;
-}
-
 function byName([a]: readonly [string, string], [b]: readonly [string, string]): number {
   // Code-unit order, not localeCompare: the fingerprint must not depend on
   // the locale of the machine that computes it.
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function sha256Hex(s: string): string {
-  return createHash("sha256").update(s, "utf8").digest("hex");
 }

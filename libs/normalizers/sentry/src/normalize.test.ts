@@ -1,18 +1,24 @@
 import { createHash } from "node:crypto";
-import { create } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { AlertAction, IncidentStatus, Severity, type NormalizedAlert } from "@runframe/contracts";
 import {
-  AlertAction,
-  HeaderSchema,
-  IncidentStatus,
-  IntegrationSchema,
-  IntegrationType,
-  Severity,
-  type NormalizedAlert,
-} from "@runframe/contracts";
-import { TRUNCATION_MARKER, ValidationError, charLength, type Violation } from "@runframe/util";
+  DEDUP_KEY_MAX_CHARS,
+  DESCRIPTION_MAX_CHARS,
+  METADATA_MAX_KEYS,
+  METADATA_VALUE_MAX_CHARS,
+  TITLE_MAX_CHARS,
+  charLength,
+} from "@runframe/normalizers-kit";
+import {
+  DEFAULT_FIXTURE_RECEIVE_TIME,
+  expectTruncated,
+  fixtureInput,
+  normalizerHarness,
+  occurredAt,
+  plainAlert,
+  type AlertFixture,
+} from "@runframe/normalizers-kit/testing";
+import type { Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
-import { fixtureInput, plainAlert, type AlertFixture } from "@runframe/util/fixtures";
 import errorCreatedLongTitle from "./fixtures/error-created-long-title.json" with { type: "json" };
 import eventAlertServiceTag from "./fixtures/event-alert-service-tag.json" with { type: "json" };
 import installationCreated from "./fixtures/installation-created.json" with { type: "json" };
@@ -23,15 +29,7 @@ import issueUnresolvedNulls from "./fixtures/issue-unresolved-nulls.json" with {
 import legacyPlugin from "./fixtures/legacy-plugin.json" with { type: "json" };
 import metricAlertCritical from "./fixtures/metric-alert-critical.json" with { type: "json" };
 import metricAlertResolved from "./fixtures/metric-alert-resolved.json" with { type: "json" };
-import {
-  DEDUP_KEY_MAX_CHARS,
-  DESCRIPTION_MAX_CHARS,
-  LEVEL_SEVERITIES,
-  METADATA_MAX_KEYS,
-  METADATA_VALUE_MAX_CHARS,
-  TITLE_MAX_CHARS,
-  normalizeSentry,
-} from "./normalize.js";
+import { LEVEL_SEVERITIES, normalizeSentry } from "./normalize.js";
 
 const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "issue-created": issueCreated,
@@ -46,57 +44,29 @@ const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "legacy-plugin": legacyPlugin,
 };
 
-const DEFAULT_RECEIVE_TIME = "2026-11-27T12:00:00.000Z";
+const DEFAULT_RECEIVE_TIME = DEFAULT_FIXTURE_RECEIVE_TIME;
 const RECEIVED = new Date(DEFAULT_RECEIVE_TIME);
 const DEFAULT_SERVICE = "SER-00001";
+const sentry = normalizerHarness(normalizeSentry);
 
-function run(
-  body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-  options: { defaultServiceId?: string; receiveTime?: Date } = {},
-): NormalizedAlert[] {
-  const integration = create(IntegrationSchema, {
-    id: "int-sentry-1",
-    organizationId: "org-1",
-    type: IntegrationType.SENTRY,
-    name: "sentry",
-    defaultServiceId: options.defaultServiceId ?? DEFAULT_SERVICE,
-    enabled: true,
-    rateLimitPerMinute: 100,
-  });
-  const bytes =
-    body instanceof Uint8Array
-      ? body
-      : new TextEncoder().encode(typeof body === "string" ? body : JSON.stringify(body));
-  return normalizeSentry({
-    integration,
-    headers: Object.entries(headers).map(([name, value]) => create(HeaderSchema, { name, value })),
-    body: bytes,
-    receiveTime: options.receiveTime ?? RECEIVED,
-  });
+type Headers = Readonly<Record<string, string>>;
+
+function run(body: unknown, headers: Headers = {}): NormalizedAlert[] {
+  return sentry.run(body, { headers });
 }
 
 /** Runs a delivery that must produce exactly one alert. */
 function one(
   body: unknown,
-  headers: Readonly<Record<string, string>> = {},
-  options: { defaultServiceId?: string; receiveTime?: Date } = {},
+  headers: Headers = {},
+  options: { defaultServiceId?: string } = {},
 ): NormalizedAlert {
-  const alerts = run(body, headers, options);
-  expect(alerts).toHaveLength(1);
-  return alerts[0]!;
+  return sentry.accept(body, { headers, ...options });
 }
 
 /** Runs a delivery that must be refused; returns its violations. */
-function refuse(body: unknown, headers: Readonly<Record<string, string>> = {}): Violation[] {
-  let caught: unknown;
-  try {
-    run(body, headers);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  return [...(caught as ValidationError).violations];
+function refuse(body: unknown, headers: Headers = {}): readonly Violation[] {
+  return sentry.refuse(body, { headers });
 }
 
 const ISSUE = { "sentry-hook-resource": "issue" };
@@ -310,11 +280,9 @@ describe("normalizeSentry: text and links", () => {
     const title = "😀".repeat(TITLE_MAX_CHARS + 1);
     const culprit = "x".repeat(DESCRIPTION_MAX_CHARS + 10);
     const alert = one(issueBody({ title, culprit }), ISSUE);
-    expect(charLength(alert.title)).toBe(TITLE_MAX_CHARS);
-    expect(alert.title.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(alert.title, TITLE_MAX_CHARS);
     expect(alert.title.startsWith("😀".repeat(10))).toBe(true);
-    expect(charLength(alert.description)).toBe(DESCRIPTION_MAX_CHARS);
-    expect(alert.description.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(alert.description, DESCRIPTION_MAX_CHARS);
   });
 
   it("keeps a title of exactly the limit unchanged", () => {
@@ -350,14 +318,12 @@ describe("normalizeSentry: text and links", () => {
     );
     expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(METADATA_MAX_KEYS);
     expect(alert.metadata).not.toHaveProperty("substatus");
-    expect(charLength(alert.metadata["first_seen"]!)).toBe(METADATA_VALUE_MAX_CHARS);
-    expect(alert.metadata["first_seen"]!.endsWith(TRUNCATION_MARKER)).toBe(true);
+    expectTruncated(alert.metadata["first_seen"]!, METADATA_VALUE_MAX_CHARS);
   });
 });
 
 describe("normalizeSentry: occurrence time", () => {
-  const at = (lastSeen: unknown) =>
-    timestampDate(one(issueBody({ lastSeen }), ISSUE).occurTime!).toISOString();
+  const at = (lastSeen: unknown) => occurredAt(one(issueBody({ lastSeen }), ISSUE));
 
   it("reads ISO 8601 times with microseconds, offsets or no zone (UTC)", () => {
     expect(at("2026-11-27T11:58:41.512345Z")).toBe("2026-11-27T11:58:41.512Z");
@@ -386,17 +352,17 @@ describe("normalizeSentry: occurrence time", () => {
 
   it("reads an event's epoch-seconds timestamp when datetime is missing", () => {
     const alert = one(eventBody({ datetime: null, timestamp: 1795780752.677 }), EVENT_ALERT);
-    expect(timestampDate(alert.occurTime!).toISOString()).toBe("2026-11-27T11:59:12.677Z");
+    expect(occurredAt(alert)).toBe("2026-11-27T11:59:12.677Z");
   });
 
   it("times an issue resolve at receipt, not at lastSeen", () => {
     const alert = one(issueBody({ lastSeen: "2026-11-20T00:00:00Z" }, "resolved"), ISSUE);
-    expect(timestampDate(alert.occurTime!)).toEqual(RECEIVED);
+    expect(occurredAt(alert)).toBe(RECEIVED.toISOString());
   });
 
   it("times a metric alert at detection, or at start when detection is missing", () => {
     const time = (metricAlert: Record<string, unknown>, action = "critical") =>
-      timestampDate(one(metricBody(metricAlert, action), METRIC_ALERT).occurTime!).toISOString();
+      occurredAt(one(metricBody(metricAlert, action), METRIC_ALERT));
     expect(
       time({ date_detected: "2026-11-27T11:57:00Z", date_started: "2026-11-27T11:56:00Z" }),
     ).toBe("2026-11-27T11:57:00.000Z");

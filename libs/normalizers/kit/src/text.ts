@@ -48,6 +48,15 @@ export function truncate(s: string, maxChars: number, marker = TRUNCATION_MARKER
   return s.slice(0, offsetOfCodePoint(s, keep)) + marker;
 }
 
+/**
+ * False when `s` holds a surrogate that is not half of a pair. A JSON escape
+ * can produce one (`"\ud83d"`), and every encoder downstream would silently
+ * replace it, so the custom schema refuses it.
+ */
+export function isWellFormed(s: string): boolean {
+  return !/\p{Surrogate}/u.test(s);
+}
+
 /** The UTF-16 offset at which code point number `index` of `s` starts. */
 function offsetOfCodePoint(s: string, index: number): number {
   let offset = 0;
