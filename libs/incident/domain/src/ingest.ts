@@ -1,21 +1,15 @@
-import { AlertAction, IncidentStatus, IngestAction, type Severity } from "@runframe/contracts";
+import { AlertAction, IncidentStatus, IngestAction } from "@runframe/contracts";
 import { open, occur, resolve } from "./lifecycle.js";
 import type { AlertSnapshot, DedupScope, StoredResult } from "./model.js";
 import type { DeliveryClaim, IncidentWriter, WriteUnit } from "./ports.js";
 
-/** One alert as the incident service ingests it. */
-export interface AlertInput {
+/** One alert as the incident service ingests it: what it says, and where it goes. */
+export interface AlertInput extends AlertSnapshot {
   readonly action: AlertAction;
   readonly serviceId: string;
   readonly dedupKey: string;
   /** The status a new incident opens in (new, investigating or resolved). */
   readonly status: IncidentStatus;
-  readonly title: string;
-  readonly description: string;
-  readonly severity: Severity;
-  readonly sourceUrl: string;
-  readonly metadata: Readonly<Record<string, string>>;
-  readonly truncatedAlerts: number;
 }
 
 /** One webhook delivery's alerts, validated. */

@@ -67,30 +67,24 @@ export function occur(
   actor: string,
   cause?: EventCause,
 ): Change {
-  const seq = incident.seq + 1;
-  return {
-    next: {
-      ...incident,
+  return step(
+    incident,
+    {
       occurrences: incident.occurrences + 1,
       lastSeenAt: later(incident.lastSeenAt, at),
       latest: alert,
       sourceUrl: alert.sourceUrl || incident.sourceUrl,
       truncatedAlerts: Math.max(incident.truncatedAlerts, alert.truncatedAlerts),
-      updatedAt: later(incident.updatedAt, at),
-      seq,
     },
-    event: {
-      organizationId: incident.organizationId,
-      incidentId: incident.id,
-      seq,
+    {
       type: IncidentEventType.TRIGGERED,
       actor,
       summary: alert.title,
-      createdAt: at,
+      at,
       alert,
       ...(cause && { cause, action: IngestAction.UPDATED }),
     },
-  };
+  );
 }
 
 /** Resolves an open incident; undefined when it is resolved already. */
@@ -105,28 +99,18 @@ export function resolve(
   if (incident.status === IncidentStatus.RESOLVED) {
     return undefined;
   }
-  const seq = incident.seq + 1;
-  return {
-    next: {
-      ...incident,
-      status: IncidentStatus.RESOLVED,
-      resolvedAt: at,
-      resolvedBy: actor,
-      updatedAt: later(incident.updatedAt, at),
-      seq,
-    },
-    event: {
-      organizationId: incident.organizationId,
-      incidentId: incident.id,
-      seq,
+  return step(
+    incident,
+    { status: IncidentStatus.RESOLVED, resolvedAt: at, resolvedBy: actor },
+    {
       type: IncidentEventType.RESOLVED,
       actor,
       summary,
-      createdAt: at,
+      at,
       ...(alert && { alert }),
       ...(cause && { cause, action: IngestAction.RESOLVED }),
     },
-  };
+  );
 }
 
 /** Records the first acknowledgement; undefined when it was acknowledged already. */
@@ -134,23 +118,39 @@ export function acknowledge(incident: IncidentRecord, at: Date, actor: string): 
   if (incident.acknowledgedAt !== undefined) {
     return undefined;
   }
+  return step(
+    incident,
+    { acknowledgedAt: at, acknowledgedBy: actor },
+    { type: IncidentEventType.ACKNOWLEDGED, actor, summary: "acknowledged", at },
+  );
+}
+
+/** What a step records on the timeline, besides where. */
+interface StepEvent {
+  readonly type: IncidentEventType;
+  readonly actor: string;
+  readonly summary: string;
+  readonly at: Date;
+  readonly alert?: AlertSnapshot;
+  readonly cause?: EventCause;
+  readonly action?: IngestAction;
+}
+
+/** One step of an incident: `changes` applied, and the next timeline position recording it. */
+function step(
+  incident: IncidentRecord,
+  changes: Partial<IncidentRecord>,
+  { at, ...event }: StepEvent,
+): Change {
   const seq = incident.seq + 1;
   return {
-    next: {
-      ...incident,
-      acknowledgedAt: at,
-      acknowledgedBy: actor,
-      updatedAt: later(incident.updatedAt, at),
-      seq,
-    },
+    next: { ...incident, ...changes, updatedAt: later(incident.updatedAt, at), seq },
     event: {
       organizationId: incident.organizationId,
       incidentId: incident.id,
       seq,
-      type: IncidentEventType.ACKNOWLEDGED,
-      actor,
-      summary: "acknowledged",
       createdAt: at,
+      ...event,
     },
   };
 }
