@@ -12,6 +12,10 @@ export async function openStorage(
     const mongo = await connectMongo(config.MONGO_URL);
     const storage = new MongoIncidentStorage(mongo.db);
     await storage.init();
+    const migrated = await storage.migrate();
+    if (migrated > 0) {
+      logger.info({ incidents: migrated }, "upgraded incidents written by an earlier release");
+    }
     return {
       storage,
       readiness: { name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) },
@@ -23,8 +27,13 @@ export async function openStorage(
   const write = openSqlite(config.RUNFRAME_DATA_DIR);
   const read = openSqlite(config.RUNFRAME_DATA_DIR);
   logger.info({ file: write.name }, "MONGO_URL is not set: using the embedded SQLite store");
+  const storage = new SqliteIncidentStorage(write, read);
+  const migrated = await storage.migrate();
+  if (migrated > 0) {
+    logger.info({ incidents: migrated }, "upgraded incidents written by an earlier release");
+  }
   return {
-    storage: new SqliteIncidentStorage(write, read),
+    storage,
     readiness: { name: "sqlite", check: async () => void read.prepare("SELECT 1").get() },
     close: async () => {
       write.close();

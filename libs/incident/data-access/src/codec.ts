@@ -178,11 +178,19 @@ export function encodeResults(results: readonly StoredResult[]): StoredResultRec
   return results.map((r) => ({ ...r, action: IngestAction[r.action] }));
 }
 
-export function decodeResults(stored: readonly StoredResultRecord[]): StoredResult[] {
+export function decodeResults(
+  stored: readonly (
+    StoredResultRecord | { incidentId: string; action: number; dedupKey: string }
+  )[],
+): StoredResult[] {
   return stored.map((r) => ({
     incidentId: r.incidentId,
     dedupKey: r.dedupKey,
-    action: enumValue(IngestAction, r.action, IngestAction.UNSPECIFIED),
+    // The first release stored the action's number.
+    action:
+      typeof r.action === "number"
+        ? (r.action as IngestAction)
+        : enumValue(IngestAction, r.action, IngestAction.UNSPECIFIED),
   }));
 }
 

@@ -36,6 +36,7 @@ import {
   type OptionalUnlessRequiredId,
   type WriteError,
 } from "mongodb";
+import { replayV1, type V1Event, type V1Incident } from "./migrate-v1.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -146,6 +147,7 @@ export class MongoIncidentStorage implements IncidentStorage {
       counters: db.collection("incident_counters"),
       deliveries: db.collection("deliveries"),
       services: db.collection("services"),
+      schema: db.collection("schema_versions"),
     };
     this.#c = c;
     this.incidents = {
@@ -176,6 +178,35 @@ export class MongoIncidentStorage implements IncidentStorage {
         (await c.deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount,
     };
     this.writer = new MongoWriter(c);
+  }
+
+  /** Upgrades data of an earlier release in place, once; how many incidents were moved. */
+  async migrate(): Promise<number> {
+    const c = this.#c;
+    const marker = await c.schema.findOne({ _id: "incidents" });
+    if (marker !== null && marker.version >= 2) {
+      return 0;
+    }
+    const olds = await c.incidents.find({ seq: { $exists: false } }).toArray();
+    for (const old of olds as unknown as (V1Incident & { _id: string })[]) {
+      const oldEvents = await c.events
+        .find({
+          organizationId: old.organizationId,
+          incidentId: incidentId(old.number),
+          seq: { $exists: false },
+        })
+        .sort({ _id: 1 })
+        .toArray();
+      const { record, events } = replayV1(old, oldEvents as unknown as V1Event[]);
+      await insertAll(
+        c.events,
+        events.map((event) => eventDoc(old._id, event, record)),
+      );
+      await c.incidents.replaceOne({ _id: old._id }, incidentDoc(old._id, record));
+      await Promise.all(oldEvents.map((e) => c.events.deleteOne({ _id: e._id })));
+    }
+    await c.schema.replaceOne({ _id: "incidents" }, { version: 2 }, { upsert: true });
+    return olds.length;
   }
 
   /** Creates the indexes; safe to run on every start. */
@@ -222,6 +253,7 @@ interface Collections {
   readonly counters: Collection<{ _id: string; last: number }>;
   readonly deliveries: Collection<DeliveryDoc>;
   readonly services: Collection<ServiceDoc>;
+  readonly schema: Collection<{ _id: string; version: number }>;
 }
 
 /** An incident's current state: its document, then any newer events found by `_id`. */
@@ -475,6 +507,12 @@ class MongoUnit implements WriteUnit {
     }
     for (const key of request.keys.filter((k) => !ours.includes(k))) {
       const claim = await this.#c.deliveries.findOne({ _id: key });
+      if (claim?.state === "done") {
+        // Completed by the first release, which marked the claim itself done.
+        const results = decodeResults(claim.results);
+        this.#completions.push({ ...request, results });
+        return { state: "done", results };
+      }
       const stale =
         claim === null ||
         claim.state === "abandoned" ||

@@ -1,6 +1,7 @@
 import { IncidentStatus } from "@runframe/contracts";
 import {
   DELIVERY_RETENTION_MS,
+  incidentId,
   incidentNumber,
   openKeyOf,
   type Change,
@@ -25,6 +26,7 @@ import {
 import { decodePageToken, pageOf } from "@runframe/util";
 import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
+import { replayV1, type V1Alert } from "./migrate-v1.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -95,8 +97,12 @@ export class SqliteIncidentStorage implements IncidentStorage {
   readonly deliveries: DeliveryLog;
   readonly writer: IncidentWriter;
 
+  readonly #write: Database;
+  readonly #writer: SqliteWriter;
+
   constructor(write: Database, read: Database = write) {
     write.exec(SCHEMA);
+    this.#write = write;
     const queries = new Queries(read);
     const writer = new SqliteWriter(write);
     this.incidents = {
@@ -130,7 +136,101 @@ export class SqliteIncidentStorage implements IncidentStorage {
         ),
     };
     this.writer = writer;
+    this.#writer = writer;
   }
+
+  /** Upgrades data of an earlier release in place; how many incidents were moved. */
+  migrate(): Promise<number> {
+    return this.#writer.exclusive(() => migrateV1(this.#write));
+  }
+}
+
+/** Moves incidents written by the first release (0.1) to this version's tables, once. */
+function migrateV1(db: Database): number {
+  const old = db
+    .prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM pragma_table_info('incidents') WHERE name = 'first_alert'",
+    )
+    .get();
+  if (!old || old.n === 0) {
+    return 0;
+  }
+  const incidents = db
+    .prepare<[], V1IncidentRow>("SELECT * FROM incidents ORDER BY organization_id, number")
+    .all();
+  const events = db.prepare<[string, string], V1EventRow>(
+    "SELECT * FROM incident_events WHERE organization_id = ? AND incident_id = ? ORDER BY id",
+  );
+  const insert = db.prepare(
+    `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
+     VALUES (?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const append = db.prepare(
+    `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (const row of incidents) {
+      const { record, events: timeline } = replayV1(
+        {
+          organizationId: row.organization_id,
+          number: row.number,
+          integrationId: row.integration_id,
+          dedupKey: row.dedup_key,
+          serviceId: row.service_id,
+          status: row.status,
+          first: JSON.parse(row.first_alert) as V1Alert,
+          createdAt: new Date(row.created_at),
+        },
+        events.all(row.organization_id, incidentId(row.number)).map((e) => ({
+          type: e.type,
+          actor: e.actor,
+          summary: e.summary,
+          createdAt: new Date(e.created_at),
+          ...(e.alert !== null && { alert: JSON.parse(e.alert) as V1Alert }),
+        })),
+      );
+      insert.run(
+        record.organizationId,
+        record.number,
+        record.integrationId,
+        record.serviceId,
+        IncidentStatus[record.status],
+        openKey(record),
+        JSON.stringify(encodeIncident(record)),
+      );
+      for (const event of timeline) {
+        append.run(
+          event.organizationId,
+          event.incidentId,
+          event.seq,
+          JSON.stringify(encodeEvent(event)),
+        );
+      }
+    }
+    db.exec(
+      "DROP TABLE incidents; DROP TABLE incident_events; DROP TABLE IF EXISTS delivery_progress;",
+    );
+  }).immediate();
+  return incidents.length;
+}
+
+interface V1IncidentRow {
+  organization_id: string;
+  number: number;
+  integration_id: string;
+  dedup_key: string;
+  service_id: string;
+  status: string;
+  first_alert: string;
+  created_at: number;
+}
+
+interface V1EventRow {
+  type: string;
+  actor: string;
+  summary: string;
+  created_at: number;
+  alert: string | null;
 }
 
 /** Reads, on a connection that sees committed data only. */
