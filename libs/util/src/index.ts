@@ -6,3 +6,4 @@ export * from "./json.js";
 export * from "./paging.js";
 export * from "./roles.js";
 export * from "./batcher.js";
+export * from "./stored.js";

@@ -57,14 +57,29 @@ export function describeIntegrationRepositoryContract(
       await expect(
         fixture.repo.insert(record("int-3", { routingKeyHash: "hash-int-2" })),
       ).rejects.toThrow(AlreadyExistsError);
+      const third = record("int-4");
+      await fixture.repo.insert(third);
       await expect(
-        fixture.repo.put(record("int-4", { routingKeyHash: "hash-int-2" })),
+        fixture.repo.replace(
+          {
+            ...third,
+            routingKeyHash: "hash-int-2",
+            updatedAt: new Date(third.updatedAt.getTime() + 1),
+          },
+          third.updatedAt,
+        ),
       ).rejects.toThrow(AlreadyExistsError);
     });
 
     it("replaces by id", async () => {
-      await fixture.repo.put(record("int-5"));
-      await fixture.repo.put(record("int-5", { enabled: false, routingKeyHash: "rotated" }));
+      const read = record("int-5");
+      await fixture.repo.insert(read);
+      const rotated = record("int-5", {
+        enabled: false,
+        routingKeyHash: "rotated",
+        updatedAt: new Date(read.updatedAt.getTime() + 1),
+      });
+      expect(await fixture.repo.replace(rotated, read.updatedAt)).toBe(true);
       expect(await fixture.repo.findByRoutingKeyHash("hash-int-5")).toBeUndefined();
       expect(await fixture.repo.findByRoutingKeyHash("rotated")).toMatchObject({ enabled: false });
     });

@@ -4,37 +4,26 @@ import type {
   IntegrationRepository,
   Page,
 } from "@runframe/auth-domain";
-import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, pageOf, apiKeyRoleOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import { MongoServerError, type Collection, type Db } from "mongodb";
+import {
+  decodeApiKey,
+  decodeIntegration,
+  encodeApiKey,
+  encodeIntegration,
+  isListPosition,
+  listPosition,
+  type StoredApiKey,
+  type StoredIntegration,
+} from "./codec.js";
 
-interface IntegrationDoc {
-  _id: string;
-  organizationId: string;
-  type: string;
-  name: string;
-  defaultServiceId: string;
-  enabled: boolean;
-  rateLimitPerMinute: number;
-  routingKeyHash: string;
-  routingKeyHint: string;
-  signingSecrets: { sealed: string; notAfter?: Date }[];
-  snsTopicArns: string[];
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-interface ApiKeyDoc {
-  _id: string;
-  organizationId: string;
-  secretHash: string;
-  role: string;
-}
+type IntegrationDoc = StoredIntegration & { _id: string };
+type ApiKeyDoc = StoredApiKey & { _id: string };
 
 /**
  * Integrations and API keys in MongoDB. Routing keys and API keys are found
  * by the SHA-256 of the secret through unique indexes, so two integrations
- * can never share a key. Types are stored by name for readable documents.
+ * can never share a key.
  */
 export class MongoIntegrationRepository implements IntegrationRepository {
   readonly #integrations: Collection<IntegrationDoc>;
@@ -60,12 +49,14 @@ export class MongoIntegrationRepository implements IntegrationRepository {
 
   async findByRoutingKeyHash(hash: string): Promise<IntegrationRecord | undefined> {
     const doc = await this.#integrations.findOne({ routingKeyHash: hash });
-    return doc ? fromDoc(doc) : undefined;
+    return doc ? decodeIntegration(doc._id, doc) : undefined;
   }
 
   async get(organizationId: string, id: string): Promise<IntegrationRecord | undefined> {
-    const doc = await this.#integrations.findOne({ _id: id, organizationId });
-    return doc ? fromDoc(doc) : undefined;
+    const doc = await this.#integrations.findOne({ _id: id });
+    return doc && doc.organizationId === organizationId
+      ? decodeIntegration(doc._id, doc)
+      : undefined;
   }
 
   async list(
@@ -73,7 +64,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IntegrationRecord>> {
-    const cursor = after === undefined ? undefined : decodePageToken(after, isCursor);
+    const cursor = after === undefined ? undefined : decodePageToken(after, isListPosition);
     const filter = cursor
       ? {
           organizationId,
@@ -88,22 +79,14 @@ export class MongoIntegrationRepository implements IntegrationRepository {
       .sort({ createdAt: 1, _id: 1 })
       .limit(pageSize + 1)
       .toArray();
-    return pageOf(docs, pageSize, fromDoc, (last) => [last.createdAt.getTime(), last.id]);
+    return pageOf(docs, pageSize, (d) => decodeIntegration(d._id, d), listPosition);
   }
 
   async insert(record: IntegrationRecord): Promise<void> {
     try {
-      await this.#integrations.insertOne(toDoc(record));
+      await this.#integrations.insertOne({ _id: record.id, ...encodeIntegration(record) });
     } catch (error) {
       throw duplicate(error, `integration ${record.id} already exists`);
-    }
-  }
-
-  async put(record: IntegrationRecord): Promise<void> {
-    try {
-      await this.#integrations.replaceOne({ _id: record.id }, toDoc(record), { upsert: true });
-    } catch (error) {
-      throw duplicate(error, `another integration already uses this routing key`);
     }
   }
 
@@ -111,7 +94,7 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     try {
       const result = await this.#integrations.replaceOne(
         { _id: record.id, updatedAt: expectedUpdatedAt },
-        toDoc(record),
+        encodeIntegration(record),
       );
       return result.matchedCount === 1;
     } catch (error) {
@@ -121,78 +104,26 @@ export class MongoIntegrationRepository implements IntegrationRepository {
 
   async findApiKey(secretHash: string): Promise<ApiKeyRecord | undefined> {
     const doc = await this.#apiKeys.findOne({ secretHash });
-    return doc
-      ? {
-          id: doc._id,
-          organizationId: doc.organizationId,
-          secretHash: doc.secretHash,
-          role: apiKeyRoleOf(doc.role),
-        }
-      : undefined;
+    return doc ? decodeApiKey(doc._id, doc) : undefined;
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {
-    const { id, ...rest } = record;
     try {
-      await this.#apiKeys.replaceOne({ _id: id }, rest, { upsert: true });
+      await this.#apiKeys.replaceOne({ _id: record.id }, encodeApiKey(record), { upsert: true });
     } catch (error) {
       throw duplicate(error, `another API key already uses this secret`);
     }
   }
 }
 
+/**
+ * A unique index refused the write: E11000, or, for a replacement on
+ * FerretDB, whose update path reports the SQLite constraint as an internal
+ * error.
+ */
 function duplicate(error: unknown, message: string): unknown {
-  return error instanceof MongoServerError && error.code === 11000
+  return error instanceof MongoServerError &&
+    (error.code === 11000 || /UNIQUE constraint failed/.test(error.message))
     ? new AlreadyExistsError(message, { cause: error })
     : error;
-}
-
-function toDoc(r: IntegrationRecord): IntegrationDoc {
-  return {
-    _id: r.id,
-    organizationId: r.organizationId,
-    type: IntegrationType[r.type],
-    name: r.name,
-    defaultServiceId: r.defaultServiceId,
-    enabled: r.enabled,
-    rateLimitPerMinute: r.rateLimitPerMinute,
-    routingKeyHash: r.routingKeyHash,
-    routingKeyHint: r.routingKeyHint,
-    signingSecrets: r.signingSecrets.map((s) => ({
-      sealed: s.sealed,
-      ...(s.notAfter && { notAfter: s.notAfter }),
-    })),
-    snsTopicArns: [...r.snsTopicArns],
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
-}
-
-function fromDoc(d: IntegrationDoc): IntegrationRecord {
-  return {
-    id: d._id,
-    organizationId: d.organizationId,
-    type: IntegrationType[d.type as keyof typeof IntegrationType] ?? IntegrationType.UNSPECIFIED,
-    name: d.name,
-    defaultServiceId: d.defaultServiceId,
-    enabled: d.enabled,
-    rateLimitPerMinute: d.rateLimitPerMinute,
-    routingKeyHash: d.routingKeyHash,
-    routingKeyHint: d.routingKeyHint,
-    signingSecrets: d.signingSecrets.map((s) =>
-      s.notAfter ? { sealed: s.sealed, notAfter: s.notAfter } : { sealed: s.sealed },
-    ),
-    snsTopicArns: d.snsTopicArns,
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-  };
-}
-
-function isCursor(value: unknown): value is [number, string] {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    typeof value[0] === "number" &&
-    typeof value[1] === "string"
-  );
 }

@@ -1,7 +1,9 @@
+import { IntegrationType } from "@runframe/contracts";
 import { openSqlite } from "@runframe/storage";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describe, expect, it } from "vitest";
 import { describeIntegrationRepositoryContract } from "./integration-repository.contract.js";
 import { SqliteIntegrationRepository } from "./sqlite-integrations.js";
 
@@ -15,4 +17,47 @@ describeIntegrationRepositoryContract("SQLite", async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe("upgrading integrations written by the first release", () => {
+  it("keeps every field, then serves them from the new table", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "runframe-sqlite-v1-"));
+    const db = openSqlite(dir);
+    try {
+      db.exec(`CREATE TABLE integrations (
+        id TEXT PRIMARY KEY, organization_id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL,
+        default_service_id TEXT NOT NULL, enabled INTEGER NOT NULL, rate_limit_per_minute INTEGER NOT NULL,
+        routing_key_hash TEXT NOT NULL UNIQUE, routing_key_hint TEXT NOT NULL, signing_secrets TEXT NOT NULL,
+        sns_topic_arns TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+      db.prepare(
+        "INSERT INTO integrations VALUES ('int-1', 'org-a', 'CLOUDWATCH', 'CW', 'SER-00001', 0, 42, 'hash-1', 'abcd', ?, ?, 1000, 2000)",
+      ).run(
+        JSON.stringify([{ sealed: "v1.a" }, { sealed: "v1.b", notAfter: 5000 }]),
+        JSON.stringify(["arn:aws:sns:us-east-1:123456789012:alarms"]),
+      );
+      const repo = new SqliteIntegrationRepository(db);
+      expect(await repo.findByRoutingKeyHash("hash-1")).toEqual({
+        id: "int-1",
+        organizationId: "org-a",
+        type: IntegrationType.CLOUDWATCH,
+        name: "CW",
+        defaultServiceId: "SER-00001",
+        enabled: false,
+        rateLimitPerMinute: 42,
+        routingKeyHash: "hash-1",
+        routingKeyHint: "abcd",
+        signingSecrets: [{ sealed: "v1.a" }, { sealed: "v1.b", notAfter: new Date(5000) }],
+        snsTopicArns: ["arn:aws:sns:us-east-1:123456789012:alarms"],
+        createdAt: new Date(1000),
+        updatedAt: new Date(2000),
+      });
+      // Opening again finds nothing left to move.
+      expect(await new SqliteIntegrationRepository(db).get("org-a", "int-1")).toMatchObject({
+        name: "CW",
+      });
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

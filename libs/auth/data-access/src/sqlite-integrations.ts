@@ -5,26 +5,33 @@ import type {
   Page,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, pageOf, apiKeyRoleOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
+import {
+  decodeApiKey,
+  decodeIntegration,
+  encodeApiKey,
+  encodeIntegration,
+  isListPosition,
+  listPosition,
+  type StoredApiKey,
+  type StoredIntegration,
+} from "./codec.js";
 
+/**
+ * Integrations as the codec stores them (JSON), with the columns lookups
+ * and the unique routing key need beside it.
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS integrations (
+CREATE TABLE IF NOT EXISTS integrations_v2 (
   id TEXT PRIMARY KEY,
   organization_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  name TEXT NOT NULL,
-  default_service_id TEXT NOT NULL,
-  enabled INTEGER NOT NULL,
-  rate_limit_per_minute INTEGER NOT NULL,
   routing_key_hash TEXT NOT NULL UNIQUE,
-  routing_key_hint TEXT NOT NULL,
-  signing_secrets TEXT NOT NULL,
-  sns_topic_arns TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  data TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS integrations_by_org ON integrations (organization_id, created_at, id);
+CREATE INDEX IF NOT EXISTS integrations_v2_by_org ON integrations_v2 (organization_id, created_at, id);
 CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY,
   organization_id TEXT NOT NULL,
@@ -35,40 +42,32 @@ CREATE TABLE IF NOT EXISTS api_keys (
 
 interface IntegrationRow {
   id: string;
-  organization_id: string;
-  type: string;
-  name: string;
-  default_service_id: string;
-  enabled: number;
-  rate_limit_per_minute: number;
-  routing_key_hash: string;
-  routing_key_hint: string;
-  signing_secrets: string;
-  sns_topic_arns: string;
-  created_at: number;
-  updated_at: number;
+  data: string;
 }
 
 /** Integrations and API keys in the embedded SQLite file; same contract as the MongoDB repository. */
 export class SqliteIntegrationRepository implements IntegrationRepository {
   constructor(private readonly db: Database) {
     db.exec(SCHEMA);
+    migrateV1(db);
   }
 
   async findByRoutingKeyHash(hash: string): Promise<IntegrationRecord | undefined> {
     const row = this.db
-      .prepare<[string], IntegrationRow>("SELECT * FROM integrations WHERE routing_key_hash = ?")
+      .prepare<[string], IntegrationRow>(
+        "SELECT id, data FROM integrations_v2 WHERE routing_key_hash = ?",
+      )
       .get(hash);
-    return row ? fromRow(row) : undefined;
+    return row && fromRow(row);
   }
 
   async get(organizationId: string, id: string): Promise<IntegrationRecord | undefined> {
     const row = this.db
       .prepare<[string, string], IntegrationRow>(
-        "SELECT * FROM integrations WHERE id = ? AND organization_id = ?",
+        "SELECT id, data FROM integrations_v2 WHERE id = ? AND organization_id = ?",
       )
       .get(id, organizationId);
-    return row ? fromRow(row) : undefined;
+    return row && fromRow(row);
   }
 
   async list(
@@ -76,36 +75,27 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IntegrationRecord>> {
-    const [createdAt, id] = after === undefined ? [-1, ""] : decodePageToken(after, isCursor);
+    const [createdAt, id] = after === undefined ? [-1, ""] : decodePageToken(after, isListPosition);
     const rows = this.db
       .prepare<[string, number, number, string, number], IntegrationRow>(
-        `SELECT * FROM integrations WHERE organization_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))
+        `SELECT id, data FROM integrations_v2
+         WHERE organization_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))
          ORDER BY created_at, id LIMIT ?`,
       )
       .all(organizationId, createdAt, createdAt, id, pageSize + 1);
-    return pageOf(rows, pageSize, fromRow, (last) => [last.createdAt.getTime(), last.id]);
+    return pageOf(rows, pageSize, fromRow, listPosition);
   }
 
   async insert(record: IntegrationRecord): Promise<void> {
     try {
-      this.db.prepare(`INSERT INTO integrations VALUES (${PLACEHOLDERS})`).run(toRow(record));
-    } catch (error) {
-      throw duplicate(error, `integration ${record.id} already exists`);
-    }
-  }
-
-  async put(record: IntegrationRecord): Promise<void> {
-    try {
-      // Not INSERT OR REPLACE: that would silently delete another integration
-      // holding the same routing key instead of refusing.
       this.db
         .prepare(
-          `INSERT INTO integrations VALUES (${PLACEHOLDERS})
-           ON CONFLICT (id) DO UPDATE SET ${COLUMNS.map((c) => `${c} = excluded.${c}`).join(", ")}`,
+          `INSERT INTO integrations_v2 (id, organization_id, routing_key_hash, created_at, updated_at, data)
+           VALUES (@id, @organizationId, @routingKeyHash, @createdAt, @updatedAt, @data)`,
         )
         .run(toRow(record));
     } catch (error) {
-      throw duplicate(error, "another integration already uses this routing key");
+      throw duplicate(error, `integration ${record.id} already exists`);
     }
   }
 
@@ -113,7 +103,7 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
     try {
       const changes = this.db
         .prepare(
-          `UPDATE integrations SET ${COLUMNS.map((c) => `${c} = @${c}`).join(", ")}
+          `UPDATE integrations_v2 SET routing_key_hash = @routingKeyHash, updated_at = @updatedAt, data = @data
            WHERE id = @id AND updated_at = @expected`,
         )
         .run({ ...toRow(record), expected: expectedUpdatedAt.getTime() }).changes;
@@ -130,17 +120,18 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
         { id: string; organization_id: string; secret_hash: string; role: string }
       >("SELECT * FROM api_keys WHERE secret_hash = ?")
       .get(secretHash);
-    return row
-      ? {
-          id: row.id,
-          organizationId: row.organization_id,
-          secretHash: row.secret_hash,
-          role: apiKeyRoleOf(row.role),
-        }
-      : undefined;
+    return (
+      row &&
+      decodeApiKey(row.id, {
+        organizationId: row.organization_id,
+        secretHash: row.secret_hash,
+        role: row.role,
+      } satisfies StoredApiKey)
+    );
   }
 
   async putApiKey(record: ApiKeyRecord): Promise<void> {
+    const stored = encodeApiKey(record);
     try {
       this.db
         .prepare(
@@ -148,28 +139,27 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
            ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
              secret_hash = excluded.secret_hash, role = excluded.role`,
         )
-        .run(record.id, record.organizationId, record.secretHash, record.role);
+        .run(record.id, stored.organizationId, stored.secretHash, stored.role);
     } catch (error) {
       throw duplicate(error, "another API key already uses this secret");
     }
   }
 }
 
-const COLUMNS = [
-  "organization_id",
-  "type",
-  "name",
-  "default_service_id",
-  "enabled",
-  "rate_limit_per_minute",
-  "routing_key_hash",
-  "routing_key_hint",
-  "signing_secrets",
-  "sns_topic_arns",
-  "created_at",
-  "updated_at",
-];
-const PLACEHOLDERS = ["id", ...COLUMNS].map((c) => `@${c}`).join(", ");
+function toRow(record: IntegrationRecord) {
+  return {
+    id: record.id,
+    organizationId: record.organizationId,
+    routingKeyHash: record.routingKeyHash,
+    createdAt: record.createdAt.getTime(),
+    updatedAt: record.updatedAt.getTime(),
+    data: JSON.stringify(encodeIntegration(record)),
+  };
+}
+
+function fromRow(row: IntegrationRow): IntegrationRecord {
+  return decodeIntegration(row.id, JSON.parse(row.data) as StoredIntegration);
+}
 
 function duplicate(error: unknown, message: string): unknown {
   return error instanceof Error &&
@@ -179,57 +169,63 @@ function duplicate(error: unknown, message: string): unknown {
     : error;
 }
 
-function toRow(r: IntegrationRecord): IntegrationRow {
-  return {
-    id: r.id,
-    organization_id: r.organizationId,
-    type: IntegrationType[r.type],
-    name: r.name,
-    default_service_id: r.defaultServiceId,
-    enabled: r.enabled ? 1 : 0,
-    rate_limit_per_minute: r.rateLimitPerMinute,
-    routing_key_hash: r.routingKeyHash,
-    routing_key_hint: r.routingKeyHint,
-    signing_secrets: JSON.stringify(
-      r.signingSecrets.map((s) => ({
-        sealed: s.sealed,
-        ...(s.notAfter && { notAfter: s.notAfter.getTime() }),
-      })),
-    ),
-    sns_topic_arns: JSON.stringify(r.snsTopicArns),
-    created_at: r.createdAt.getTime(),
-    updated_at: r.updatedAt.getTime(),
-  };
-}
-
-function fromRow(row: IntegrationRow): IntegrationRecord {
-  const secrets = JSON.parse(row.signing_secrets) as { sealed: string; notAfter?: number }[];
-  return {
-    id: row.id,
-    organizationId: row.organization_id,
-    type: IntegrationType[row.type as keyof typeof IntegrationType] ?? IntegrationType.UNSPECIFIED,
-    name: row.name,
-    defaultServiceId: row.default_service_id,
-    enabled: row.enabled === 1,
-    rateLimitPerMinute: row.rate_limit_per_minute,
-    routingKeyHash: row.routing_key_hash,
-    routingKeyHint: row.routing_key_hint,
-    signingSecrets: secrets.map((s) =>
-      s.notAfter === undefined
-        ? { sealed: s.sealed }
-        : { sealed: s.sealed, notAfter: new Date(s.notAfter) },
-    ),
-    snsTopicArns: JSON.parse(row.sns_topic_arns) as string[],
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
-}
-
-function isCursor(value: unknown): value is [number, string] {
-  return (
-    Array.isArray(value) &&
-    value.length === 2 &&
-    typeof value[0] === "number" &&
-    typeof value[1] === "string"
+/** Moves integrations written by the first release (one column per field) to this table, once. */
+function migrateV1(db: Database): void {
+  const old = db
+    .prepare<[], { n: number }>(
+      "SELECT count(*) AS n FROM pragma_table_info('integrations') WHERE name = 'signing_secrets'",
+    )
+    .get();
+  if (!old || old.n === 0) {
+    return;
+  }
+  const rows = db.prepare<[], V1IntegrationRow>("SELECT * FROM integrations").all();
+  const insert = db.prepare(
+    `INSERT INTO integrations_v2 (id, organization_id, routing_key_hash, created_at, updated_at, data)
+     VALUES (@id, @organizationId, @routingKeyHash, @createdAt, @updatedAt, @data)`,
   );
+  db.transaction(() => {
+    for (const row of rows) {
+      const secrets = JSON.parse(row.signing_secrets) as { sealed: string; notAfter?: number }[];
+      const type = IntegrationType[row.type as keyof typeof IntegrationType];
+      insert.run(
+        toRow({
+          id: row.id,
+          organizationId: row.organization_id,
+          type: typeof type === "number" ? type : IntegrationType.UNSPECIFIED,
+          name: row.name,
+          defaultServiceId: row.default_service_id,
+          enabled: row.enabled === 1,
+          rateLimitPerMinute: row.rate_limit_per_minute,
+          routingKeyHash: row.routing_key_hash,
+          routingKeyHint: row.routing_key_hint,
+          signingSecrets: secrets.map((s) =>
+            s.notAfter === undefined
+              ? { sealed: s.sealed }
+              : { sealed: s.sealed, notAfter: new Date(s.notAfter) },
+          ),
+          snsTopicArns: JSON.parse(row.sns_topic_arns) as string[],
+          createdAt: new Date(row.created_at),
+          updatedAt: new Date(row.updated_at),
+        }),
+      );
+    }
+    db.exec("DROP TABLE integrations");
+  }).immediate();
+}
+
+interface V1IntegrationRow {
+  id: string;
+  organization_id: string;
+  type: string;
+  name: string;
+  default_service_id: string;
+  enabled: number;
+  rate_limit_per_minute: number;
+  routing_key_hash: string;
+  routing_key_hint: string;
+  signing_secrets: string;
+  sns_topic_arns: string;
+  created_at: number;
+  updated_at: number;
 }

@@ -50,8 +50,6 @@ export interface IntegrationRepository {
   ): Promise<Page<IntegrationRecord>>;
   /** Inserts; throws AlreadyExistsError when the id or key hash is taken. */
   insert(record: IntegrationRecord): Promise<void>;
-  /** Creates or replaces by id. */
-  put(record: IntegrationRecord): Promise<void>;
   /**
    * Replaces the integration only if it is still as last read (its
    * `updatedAt` equals `expectedUpdatedAt`); false when another change came

@@ -17,7 +17,6 @@ function memoryRepo(): IntegrationRepository & { records: Map<string, Integratio
     get: async (org, id) => (records.get(id)?.organizationId === org ? records.get(id) : undefined),
     list: async () => ({ items: [...records.values()], next: undefined }),
     insert: async (r) => void records.set(r.id, r),
-    put: async (r) => void records.set(r.id, r),
     replace: async (r, expected) => {
       const ok = records.get(r.id)?.updatedAt.getTime() === expected.getTime();
       if (ok) {
@@ -63,7 +62,7 @@ describe("applyProvisioning", () => {
       routingKeyHash: "rotated",
       signingSecrets: [{ sealed: "v1.x.y.z" }],
     };
-    await repo.put(changed);
+    repo.records.set(changed.id, changed);
     expect(await applyProvisioning(file, repo, box)).toEqual({ integrations: 0, apiKeys: 1 });
     expect(repo.records.get("int-a")).toEqual(changed);
   });

@@ -6,6 +6,7 @@ import {
   type IncidentRecord,
   type StoredResult,
 } from "@runframe/incident-domain";
+import type { Revived } from "@runframe/util";
 
 /**
  * How both stores persist the incident service's records: one mapping per
@@ -66,10 +67,6 @@ export interface StoredResultRecord {
   readonly action: string;
   readonly dedupKey: string;
 }
-
-/** A date as stored: a Date (MongoDB) or an ISO string (JSON in SQLite). */
-type StoredDate = Date | string;
-type Revived<T> = { readonly [K in keyof T]: T[K] extends Date ? StoredDate : T[K] };
 
 export function encodeAlert(a: AlertSnapshot): StoredAlert {
   return {

@@ -1,0 +1,100 @@
+import type { ApiKeyRecord, IntegrationRecord } from "@runframe/auth-domain";
+import { IntegrationType } from "@runframe/contracts";
+import { apiKeyRoleOf, type Revived } from "@runframe/util";
+
+/**
+ * How both stores persist auth's records: one mapping per record type, so
+ * SQLite (as JSON) and MongoDB (as documents) cannot drift apart. Types are
+ * stored by name so stored data reads well.
+ */
+
+export interface StoredIntegration {
+  readonly organizationId: string;
+  readonly type: string;
+  readonly name: string;
+  readonly defaultServiceId: string;
+  readonly enabled: boolean;
+  readonly rateLimitPerMinute: number;
+  readonly routingKeyHash: string;
+  readonly routingKeyHint: string;
+  readonly signingSecrets: readonly { readonly sealed: string; readonly notAfter?: Date }[];
+  readonly snsTopicArns: readonly string[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface StoredApiKey {
+  readonly organizationId: string;
+  readonly secretHash: string;
+  readonly role: string;
+}
+
+export function encodeIntegration(r: IntegrationRecord): StoredIntegration {
+  return {
+    organizationId: r.organizationId,
+    type: IntegrationType[r.type],
+    name: r.name,
+    defaultServiceId: r.defaultServiceId,
+    enabled: r.enabled,
+    rateLimitPerMinute: r.rateLimitPerMinute,
+    routingKeyHash: r.routingKeyHash,
+    routingKeyHint: r.routingKeyHint,
+    signingSecrets: r.signingSecrets.map((s) => ({
+      sealed: s.sealed,
+      ...(s.notAfter && { notAfter: s.notAfter }),
+    })),
+    snsTopicArns: [...r.snsTopicArns],
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+export function decodeIntegration(id: string, s: Revived<StoredIntegration>): IntegrationRecord {
+  const type = IntegrationType[s.type as keyof typeof IntegrationType];
+  return {
+    id,
+    organizationId: s.organizationId,
+    type: typeof type === "number" ? type : IntegrationType.UNSPECIFIED,
+    name: s.name,
+    defaultServiceId: s.defaultServiceId,
+    enabled: s.enabled,
+    rateLimitPerMinute: s.rateLimitPerMinute,
+    routingKeyHash: s.routingKeyHash,
+    routingKeyHint: s.routingKeyHint,
+    signingSecrets: s.signingSecrets.map((secret) =>
+      secret.notAfter === undefined
+        ? { sealed: secret.sealed }
+        : { sealed: secret.sealed, notAfter: new Date(secret.notAfter) },
+    ),
+    snsTopicArns: [...s.snsTopicArns],
+    createdAt: new Date(s.createdAt),
+    updatedAt: new Date(s.updatedAt),
+  };
+}
+
+export function encodeApiKey(r: ApiKeyRecord): StoredApiKey {
+  return { organizationId: r.organizationId, secretHash: r.secretHash, role: r.role };
+}
+
+export function decodeApiKey(id: string, s: StoredApiKey): ApiKeyRecord {
+  return {
+    id,
+    organizationId: s.organizationId,
+    secretHash: s.secretHash,
+    role: apiKeyRoleOf(s.role),
+  };
+}
+
+/** The keyset position of an integration in its organization's listing (creation order). */
+export function listPosition(r: IntegrationRecord): [number, string] {
+  return [r.createdAt.getTime(), r.id];
+}
+
+export function isListPosition(value: unknown): value is [number, string] {
+  return (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === "number" &&
+    typeof value[1] === "string"
+  );
+}
