@@ -81,7 +81,11 @@ describe.each([
     let teamB: Client<typeof IncidentService>;
 
     beforeAll(async () => {
-      stack = await startStack({ bootstrap, authReplicas: embedded ? 1 : 2, embedded });
+      stack = await startStack({
+        bootstrap,
+        replicas: embedded ? {} : { auth: 2, edge: 2 },
+        embedded,
+      });
       const team = (apiKey: string) =>
         createClient(
           IncidentService,
