@@ -1,7 +1,12 @@
-import { createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import type { Client } from "@connectrpc/connect";
 import { IncidentService } from "@runframe/contracts";
-import { repoRoot, startStack, type ListeningApp, type Stack } from "@runframe/platform/testing";
+import {
+  repoRoot,
+  startStack,
+  teamClient,
+  type ListeningApp,
+  type Stack,
+} from "@runframe/platform/testing";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -69,16 +74,7 @@ describe("the edge with replicated and missing normalizers", () => {
       },
     });
     custom = stack.normalizerReplicas["custom"]!;
-    team = createClient(
-      IncidentService,
-      createConnectTransport({
-        baseUrl: stack.incident.url,
-        httpVersion: "2",
-        interceptors: [
-          (next) => (req) => (req.header.set("authorization", `Bearer ${apiKey}`), next(req)),
-        ],
-      }),
-    );
+    team = teamClient(IncidentService, stack.incident.url, apiKey);
   });
   afterAll(() => stack?.stop());
 

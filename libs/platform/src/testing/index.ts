@@ -4,3 +4,4 @@ export * from "./backends.js";
 export * from "./stack.js";
 export * from "./redis.js";
 export * from "./replica.js";
+export * from "./team-client.js";
