@@ -8,7 +8,7 @@ import type {
 } from "node:http2";
 import { constants as h2 } from "node:http2";
 import { connect as connectTcp, isIP, type Socket } from "node:net";
-import { connect as connectTls } from "node:tls";
+import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import type { Logger } from "./logger.js";
 
 /** Turns a host name into the addresses to connect to (IPv4 or IPv6 literals). */
@@ -81,6 +81,11 @@ export interface BalancerOptions {
   readonly healthCheckIntervalMs?: number;
   /** Keep-alive settings of every endpoint's HTTP/2 session. */
   readonly session?: Http2SessionOptions;
+  /**
+   * For https URLs: trust and client certificates (mTLS). The server name
+   * checked is the URL's host name, whichever address is dialled.
+   */
+  readonly tls?: Pick<ConnectionOptions, "ca" | "cert" | "key">;
   /**
    * Checks one endpoint: resolves when it can serve, rejects otherwise.
    * Without it an endpoint counts as healthy when a connection opens.
@@ -181,6 +186,7 @@ class Endpoint implements BalancedEndpoint {
       createConnection: () => {
         const socket: Socket = tls
           ? connectTls({
+              ...options.tls,
               host,
               port,
               ALPNProtocols: ["h2"],

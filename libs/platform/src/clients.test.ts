@@ -1,5 +1,9 @@
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { NormalizerService } from "@runframe/contracts";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Resolver } from "./balancer.js";
@@ -263,3 +267,78 @@ describe.each<RpcProtocol>(["connect", "grpc"])(
     });
   },
 );
+
+describe("internal clients over TLS", () => {
+  const dir = mkdtempSync(join(tmpdir(), "runframe-tls-"));
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-keyout",
+      "key.pem",
+      "-out",
+      "cert.pem",
+      "-subj",
+      "/CN=normalizer.test",
+      "-addext",
+      "subjectAltName=DNS:normalizer.test",
+    ],
+    { cwd: dir, stdio: ["ignore", "ignore", "pipe"] },
+  );
+  const tls = {
+    key: readFileSync(join(dir, "key.pem"), "utf8"),
+    cert: readFileSync(join(dir, "cert.pem"), "utf8"),
+  };
+  const replicas: TestReplica[] = [];
+  const transports: InternalTransport[] = [];
+  afterEach(() => {
+    transports.splice(0).forEach((t) => t.close());
+    replicas.splice(0).forEach((r) => r.kill());
+  });
+
+  async function twoReplicas(): Promise<number> {
+    const first = await TestReplica.start("127.0.0.1", 0, tls);
+    replicas.push(first, await TestReplica.start("127.0.0.2", first.port, tls));
+    return first.port;
+  }
+
+  it("dials every address of the name and verifies the certificate against the name", async () => {
+    const port = await twoReplicas();
+    const transport = createInternalTransport({
+      baseUrl: `https://normalizer.test:${port}`,
+      token,
+      balancing: {
+        resolver: async () => ["127.0.0.1", "127.0.0.2"],
+        tls: { ca: tls.cert },
+        healthCheckIntervalMs: 0,
+      },
+    });
+    transports.push(transport);
+    const normalizer = createClient(NormalizerService, transport);
+    for (let i = 0; i < 4; i++) {
+      await normalizer.normalize({});
+    }
+    expect(replicas.map((r) => r.calls)).toEqual([2, 2]);
+  });
+
+  it("refuses a server whose certificate it does not trust", async () => {
+    const port = await twoReplicas();
+    const transport = createInternalTransport({
+      baseUrl: `https://normalizer.test:${port}`,
+      token,
+      balancing: { resolver: async () => ["127.0.0.1", "127.0.0.2"], healthCheckIntervalMs: 0 },
+    });
+    transports.push(transport);
+    await expect(createClient(NormalizerService, transport).normalize({})).rejects.toMatchObject({
+      code: Code.Unavailable,
+    });
+    expect(transport.endpoints()[0]?.reason).toMatch(/self.signed certificate/);
+    expect(replicas.map((r) => r.calls)).toEqual([0, 0]);
+  });
+});

@@ -4,12 +4,21 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health, NormalizeResponseSchema, NormalizerService } from "@runframe/contracts";
 import {
   constants as h2,
+  createSecureServer,
   createServer,
   type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
   type ServerHttp2Session,
 } from "node:http2";
 import type { AddressInfo, Socket } from "node:net";
 import { createHealthService, HealthState } from "../health.js";
+
+/** A replica's TLS key and certificate, PEM. */
+export interface ReplicaTls {
+  readonly key: string;
+  readonly cert: string;
+}
 
 /** What a test replica does with one Normalize call after counting it. */
 export type ReplicaBehaviour = (context: HandlerContext) => Promise<void> | void;
@@ -36,17 +45,21 @@ export class TestReplica {
   private constructor(
     readonly host: string,
     public port: number,
+    readonly tls: ReplicaTls | undefined,
   ) {}
 
-  /** Starts a replica on `host` (any loopback address) and `port` (0: a free one). */
-  static async start(host = "127.0.0.1", port = 0): Promise<TestReplica> {
-    const replica = new TestReplica(host, port);
+  /**
+   * Starts a replica on `host` (any loopback address) and `port` (0: a free
+   * one), over h2c, or over TLS with `tls`.
+   */
+  static async start(host = "127.0.0.1", port = 0, tls?: ReplicaTls): Promise<TestReplica> {
+    const replica = new TestReplica(host, port, tls);
     await replica.restart();
     return replica;
   }
 
   get url(): string {
-    return `http://${this.host}:${this.port}`;
+    return `${this.tls ? "https" : "http"}://${this.host}:${this.port}`;
   }
 
   /** Listens (again) on the replica's address, serving and healthy. */
@@ -65,14 +78,15 @@ export class TestReplica {
         router.service(Health, createHealthService(health));
       },
     });
-    const server = createServer((req, res) => {
+    const serve = (req: Http2ServerRequest, res: Http2ServerResponse) => {
       if (this.refuseNext > 0) {
         this.refuseNext--;
         req.stream.close(h2.NGHTTP2_REFUSED_STREAM);
         return;
       }
       handler(req, res);
-    });
+    };
+    const server = this.tls ? createSecureServer(this.tls, serve) : createServer(serve);
     server.on("connection", (socket: Socket) => {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
