@@ -313,7 +313,7 @@ export class BalancedSessionManager extends Http2SessionManager {
     headers: OutgoingHttpHeaders,
     options: Omit<ClientSessionRequestOptions, "signal">,
   ): Promise<ClientHttp2Stream> {
-    if (this.#endpoints.length === 0) {
+    if (this.#endpoints.length === 0 && this.#resolutionDue()) {
       await this.#resolve();
     }
     let tried: Set<Endpoint> | undefined;
@@ -432,12 +432,16 @@ export class BalancedSessionManager extends Http2SessionManager {
         "endpoint ejected",
       );
     }
-    endpoint.failures++;
     this.#scheduleProbe(endpoint);
-    const minInterval = this.#options.minResolveIntervalMs ?? DEFAULTS.minResolveIntervalMs;
-    if (Date.now() - this.#resolvedAt >= minInterval) {
+    if (this.#resolutionDue()) {
       void this.#resolve();
     }
+  }
+
+  /** True while a resolution runs (join it) or the last began long enough ago. */
+  #resolutionDue(): boolean {
+    const minInterval = this.#options.minResolveIntervalMs ?? DEFAULTS.minResolveIntervalMs;
+    return this.#resolving !== undefined || Date.now() - this.#resolvedAt >= minInterval;
   }
 
   #restore(endpoint: Endpoint): void {
@@ -457,10 +461,16 @@ export class BalancedSessionManager extends Http2SessionManager {
     endpoint.probeTimer = undefined;
   }
 
+  /**
+   * Plans the next probe of an ejected endpoint, unless one is planned or
+   * running: the back-off grows per failed probe, not per failed call, so a
+   * burst of calls hitting a dead endpoint does not push its return out.
+   */
   #scheduleProbe(endpoint: Endpoint): void {
-    if (endpoint.probeTimer !== undefined || this.#closed) {
+    if (endpoint.probeTimer !== undefined || endpoint.probing !== undefined || this.#closed) {
       return;
     }
+    endpoint.failures++;
     const initial = this.#options.backoffInitialMs ?? DEFAULTS.backoffInitialMs;
     const max = this.#options.backoffMaxMs ?? DEFAULTS.backoffMaxMs;
     const base = Math.min(max, initial * 2 ** Math.min(endpoint.failures - 1, 20));
@@ -474,25 +484,30 @@ export class BalancedSessionManager extends Http2SessionManager {
 
   /** Probes one endpoint (one probe at a time each) and ejects or restores it. */
   #probe(endpoint: Endpoint): Promise<boolean> {
-    endpoint.probing ??= this.#runProbe(endpoint).finally(() => {
+    endpoint.probing ??= this.#check(endpoint).then((error) => {
       endpoint.probing = undefined;
+      if (error === undefined) {
+        this.#restore(endpoint);
+        return true;
+      }
+      this.#eject(endpoint, error);
+      return false;
     });
     return endpoint.probing;
   }
 
-  async #runProbe(endpoint: Endpoint): Promise<boolean> {
+  /** Resolves with undefined when the endpoint can serve, or with why not. */
+  async #check(endpoint: Endpoint): Promise<unknown> {
     try {
       if (this.#options.probe) {
         await this.#options.probe(endpoint);
       } else if ((await endpoint.manager.connect()) === "error") {
-        throw endpoint.manager.error();
+        return endpoint.manager.error();
       }
+      return undefined;
     } catch (error) {
-      this.#eject(endpoint, error);
-      return false;
+      return error ?? new Error("probe failed");
     }
-    this.#restore(endpoint);
-    return true;
   }
 
   /** Resolves every host name (one resolution at a time) and applies the result. */

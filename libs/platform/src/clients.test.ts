@@ -113,6 +113,22 @@ describe.each<RpcProtocol>(["connect", "grpc"])(
       expect(steady.calls).toBe(15);
     });
 
+    it("lets a replica back after one probe however many calls failed on it", async () => {
+      const list = await start(2);
+      const { normalizer, transport } = client(urls(list), { backoffMaxMs: 60_000 });
+      const [flaky] = list as [TestReplica, TestReplica];
+      await normalizer.normalize({});
+      flaky.kill();
+      await sleep(50);
+      await Promise.all(Array.from({ length: 100 }, () => normalizer.normalize({})));
+      await flaky.restart();
+      // The first probe comes 40–60 ms after the ejection, and the next ones
+      // would have been seconds later had each failed call counted.
+      await expect
+        .poll(() => transport.endpoints().every((e) => e.healthy), { timeout: 1_000 })
+        .toBe(true);
+    });
+
     it("balances over every address a host name resolves to, and follows changes", async () => {
       const [first] = await start(1, "127.0.0.1");
       const port = first!.port;
