@@ -236,9 +236,9 @@ interface Target {
  *   it is probed again after 1 s, 2 s, 4 s … (at most 30 s) and comes back
  *   as soon as a probe succeeds.
  * - Resolution: host names are resolved again every 30 s and after a
- *   connection failure (at most once a second); addresses that disappear are
- *   dropped once their calls finish, and a failed lookup keeps the previous
- *   addresses.
+ *   connection failure (at most once a second); addresses that disappear get
+ *   no new calls and their sessions close once their calls finish; a failed
+ *   lookup keeps the previous addresses.
  * - Retries: a call whose connection could not be opened is sent to the next
  *   endpoint. Nothing of it was written, so this is always safe. Anything
  *   after a stream exists is the caller's business (see
