@@ -2,7 +2,7 @@
  * What one bare unary call between services costs the caller, with the
  * balancing transport and without it:
  *
- *   node --import tsx tools/bench/internal-call.ts [--calls 1000] [--rounds 30]
+ *   node --import tsx tools/bench/internal-call.ts [--calls 500] [--rounds 60]
  *        [--concurrency 1,32] [--protocol connect|grpc]
  *
  * Two NormalizerService replicas run as their own processes, so the CPU this
@@ -32,10 +32,10 @@ import { parseArgs } from "node:util";
 const { values } = parseArgs({
   options: {
     serve: { type: "boolean", default: false },
-    calls: { type: "string", default: "1000" },
+    calls: { type: "string", default: "500" },
     concurrency: { type: "string", default: "1,32" },
     protocol: { type: "string", default: "connect" },
-    rounds: { type: "string", default: "30" },
+    rounds: { type: "string", default: "60" },
   },
 });
 
