@@ -3,6 +3,12 @@
  * own process. Embedded by default (SQLite in ./data, rate limits in memory);
  * MONGO_URL and REDIS_URL switch to real backends. Prints the webhook URLs
  * once the edge is ready; Ctrl-C stops every process it started.
+ *
+ * RUNFRAME_REPLICAS=auth=2,normalizer-custom=3 runs several processes of an
+ * app: replica k (from 0) listens on the app's port + 10·k (the edge: + k;
+ * admin ports stay RPC port + 1000),
+ * and every service URL setting lists all replicas of its service, so the
+ * callers balance over them as they do over a headless Service's addresses.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -43,6 +49,15 @@ try {
   fail(`${bootstrapFile}: ${(error as Error).message}`);
 }
 
+const replicas = parseReplicas(env["RUNFRAME_REPLICAS"] ?? "");
+const instances = apps.flatMap((app) =>
+  Array.from({ length: replicas.get(app.name) ?? 1 }, (_, k) => ({
+    name: app.name,
+    label: k === 0 ? app.name : `${app.name}-${k + 1}`,
+    port: app.port + (app.name === "edge" ? k : 10 * k),
+  })),
+);
+
 const shared: Record<string, string> = {
   RUNFRAME_INTERNAL_TOKEN: env["RUNFRAME_INTERNAL_TOKEN"] ?? randomBytes(32).toString("base64url"),
   RUNFRAME_SECRET_KEY: env["RUNFRAME_SECRET_KEY"] ?? devSecretKey(),
@@ -50,21 +65,25 @@ const shared: Record<string, string> = {
   RUNFRAME_DATA_DIR: dataDir,
   LOG_LEVEL: env["LOG_LEVEL"] ?? "warn",
 };
+const addresses = (name: string) =>
+  instances.filter((i) => i.name === name).map((i) => `http://127.0.0.1:${i.port}`);
 const urls = Object.fromEntries(
-  apps.filter((a) => a.name !== "edge").map((a) => [a.name, `http://127.0.0.1:${a.port}`]),
+  apps.filter((a) => a.name !== "edge").map((a) => [a.name, addresses(a.name).join(",")]),
 );
-const edgePort = apps.find((a) => a.name === "edge")!.port;
+const edges = addresses("edge");
 
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
-for (const app of apps) {
+for (const app of instances) {
   const child = spawn(process.execPath, ["--import", "tsx", `apps/${app.name}/src/main.ts`], {
     cwd: root,
     env: {
       ...env,
       ...shared,
       PORT: String(app.port),
+      // Set, because an app's default admin port follows its default port.
+      ADMIN_PORT: String(app.port + 1000),
       RUNFRAME_AUTH_URL: urls["auth"],
       RUNFRAME_INCIDENT_URL: urls["incident"],
       RUNFRAME_NORMALIZER_CUSTOM_URL: urls["normalizer-custom"],
@@ -76,17 +95,17 @@ for (const app of apps) {
     },
     stdio: ["pipe", "pipe", "pipe"],
   });
-  children.set(app.name, child);
+  children.set(app.label, child);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) =>
-      process.stdout.write(`[${app.name}] ${line}\n`),
+      process.stdout.write(`[${app.label}] ${line}\n`),
     );
   }
   child.on("exit", (code, signal) => {
-    children.delete(app.name);
+    children.delete(app.label);
     if (!stopping) {
       process.stderr.write(
-        `npm start: ${app.name} exited (${signal ?? code}); stopping everything\n`,
+        `npm start: ${app.label} exited (${signal ?? code}); stopping everything\n`,
       );
       void stop(1);
     }
@@ -102,8 +121,14 @@ async function waitUntilReady(): Promise<void> {
   const started = Date.now();
   while (!stopping) {
     try {
-      const res = await fetch(`http://127.0.0.1:${edgePort}/readyz`);
-      if (res.ok) {
+      // Ready, and no normalizer missing (the edge would serve without one).
+      const answers = await Promise.all(
+        edges.map(async (edge) => {
+          const res = await fetch(`${edge}/readyz`);
+          return res.ok && ((await res.json()) as { degraded?: unknown }).degraded === undefined;
+        }),
+      );
+      if (answers.every(Boolean)) {
         printWelcome(Date.now() - started);
         return;
       }
@@ -119,7 +144,7 @@ async function waitUntilReady(): Promise<void> {
 }
 
 function printWelcome(ms: number): void {
-  const base = `http://127.0.0.1:${edgePort}`;
+  const base = edges[0]!;
   const lines = [`Runframe Ingest is ready (${(ms / 1000).toFixed(1)} s). Webhook URLs:`];
   for (const org of bootstrap.organizations) {
     for (const integration of org.integrations) {
@@ -147,7 +172,15 @@ function printWelcome(ms: number): void {
       "",
       `Team API key (dev only): ${apiKey}`,
       `  npx buf curl --schema proto --http2-prior-knowledge -H "Authorization: Bearer ${apiKey}" \\`,
-      `    ${urls["incident"]}/runframe.incident.v1.IncidentService/ListIncidents -d '{}'`,
+      `    ${addresses("incident")[0]}/runframe.incident.v1.IncidentService/ListIncidents -d '{}'`,
+    );
+  }
+  const replicated = apps.filter((a) => (replicas.get(a.name) ?? 1) > 1);
+  if (replicated.length > 0) {
+    lines.push(
+      "",
+      "Replicas (each caller balances over all of them):",
+      ...replicated.map((a) => `  ${a.name.padEnd(21)} ${addresses(a.name).join(" ")}`),
     );
   }
   lines.push(
@@ -183,6 +216,21 @@ async function stop(code: number): Promise<void> {
   await Promise.all(exits);
   clearTimeout(timer);
   process.exit(code);
+}
+
+/** `app=count,…` (RUNFRAME_REPLICAS): how many processes of each app to run. */
+function parseReplicas(value: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const entry of value.split(",").filter((e) => e.trim() !== "")) {
+    const [name = "", count = ""] = entry.split("=").map((s) => s.trim());
+    if (!apps.some((a) => a.name === name) || !/^[1-9]$/.test(count)) {
+      fail(
+        `RUNFRAME_REPLICAS: "${entry}" must be <app>=<1 to 9>, with <app> one of ${apps.map((a) => a.name).join(", ")}`,
+      );
+    }
+    counts.set(name, Number(count));
+  }
+  return counts;
 }
 
 /**

@@ -1,12 +1,11 @@
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { toJsonString } from "@bufbuild/protobuf";
 import {
   IntegrationService,
   IntegrationType,
   ListIntegrationsResponseSchema,
 } from "@runframe/contracts";
-import { startStack, type Stack } from "@runframe/platform/testing";
+import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
 import { createHmac } from "node:crypto";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,16 +32,7 @@ describe("IntegrationService", () => {
         ],
       },
     });
-    const team = (key: string) =>
-      createClient(
-        IntegrationService,
-        createGrpcTransport({
-          baseUrl: stack.auth[0]!.url,
-          interceptors: [
-            (next) => (req) => (req.header.set("authorization", `Bearer ${key}`), next(req)),
-          ],
-        }),
-      );
+    const team = (key: string) => teamClient(IntegrationService, stack.auth[0]!.url, key, "grpc");
     teamA = team(apiKeyA);
     teamB = team(apiKeyB);
   });

@@ -53,6 +53,11 @@ runMain(async () => {
       baseUrl: config.RUNFRAME_INCIDENT_URL,
       token: config.RUNFRAME_INTERNAL_TOKEN,
       protocol: config.RUNFRAME_RPC_PROTOCOL,
+      balancing: {
+        name: "incident",
+        logger,
+        resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS,
+      },
     }),
     (hash) => authenticator.invalidate(hash),
   );

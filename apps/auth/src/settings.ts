@@ -1,5 +1,12 @@
 import { DEFAULT_SNS_CERT_URL_PATTERN } from "@runframe/auth-domain";
-import { hostPortList, key32, mongoUrl, redisUrl, serviceUrl } from "@runframe/platform";
+import {
+  clientSpecs,
+  hostPortList,
+  key32,
+  mongoUrl,
+  redisUrl,
+  serviceUrl,
+} from "@runframe/platform";
 import { makeValidator, str } from "envalid";
 
 /** A regular expression, compiled once to prove it is one. */
@@ -31,7 +38,7 @@ export const dataSpecs = {
     default: "http://127.0.0.1:7002",
     desc: "the incident service, which owns the service catalog",
   }),
-  RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] as const }),
+  ...clientSpecs(),
   RUNFRAME_SNS_CERT_URL_PATTERN: regex({
     default: DEFAULT_SNS_CERT_URL_PATTERN,
     desc: "what SNS SigningCertURL must match; default: https on sns.<region>.amazonaws.com(.cn)",

@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IncidentService, IncidentStatus, Severity } from "@runframe/contracts";
-import { startStack, type Stack } from "@runframe/platform/testing";
+import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
 import { execFile } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { promisify } from "node:util";
@@ -81,18 +81,12 @@ describe.each([
     let teamB: Client<typeof IncidentService>;
 
     beforeAll(async () => {
-      stack = await startStack({ bootstrap, authReplicas: embedded ? 1 : 2, embedded });
-      const team = (apiKey: string) =>
-        createClient(
-          IncidentService,
-          createConnectTransport({
-            baseUrl: stack.incident.url,
-            httpVersion: "2",
-            interceptors: [
-              (next) => (req) => (req.header.set("authorization", `Bearer ${apiKey}`), next(req)),
-            ],
-          }),
-        );
+      stack = await startStack({
+        bootstrap,
+        replicas: embedded ? {} : { auth: 2, edge: 2 },
+        embedded,
+      });
+      const team = (apiKey: string) => teamClient(IncidentService, stack.incident.url, apiKey);
       teamA = team(apiKeyA);
       teamB = team(apiKeyB);
     });

@@ -2,20 +2,17 @@
  * edge: the public HTTP adapter. Turns each `POST /webhooks/{routingKey}`
  * into RPCs to auth, the provider's normalizer and incident.
  */
-import { create } from "@bufbuild/protobuf";
-import type { Client } from "@connectrpc/connect";
+import { createClient, type Client } from "@connectrpc/connect";
 import {
   AuthService,
-  Health,
-  HealthCheckRequestSchema,
-  HealthCheckResponse_ServingStatus as ServingStatus,
   IncidentService,
   IntegrationType,
   NormalizerService,
 } from "@runframe/contracts";
 import {
+  clientSpecs,
   closeHttp,
-  createInternalClient,
+  createInternalTransport,
   createObservability,
   listenPort,
   loadConfig,
@@ -23,7 +20,7 @@ import {
   runMain,
   secret,
   serviceUrl,
-  type InternalTransportOptions,
+  type InternalTransport,
   type ReadinessCheck,
 } from "@runframe/platform";
 import { str } from "envalid";
@@ -39,7 +36,7 @@ runMain(async () => {
       choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
     }),
     RUNFRAME_INTERNAL_TOKEN: secret(),
-    RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] }),
+    ...clientSpecs(),
     RUNFRAME_MAX_BODY_BYTES: positiveInt({ default: 1024 * 1024 }),
     RUNFRAME_WEBHOOK_TIMEOUT_MS: positiveInt({
       default: 10_000,
@@ -59,12 +56,6 @@ runMain(async () => {
     RUNFRAME_NORMALIZER_CLOUDWATCH_URL: serviceUrl({ default: "http://127.0.0.1:7105" }),
   });
   const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
-  const transport = (baseUrl: string): InternalTransportOptions => ({
-    baseUrl,
-    token: config.RUNFRAME_INTERNAL_TOKEN,
-    protocol: config.RUNFRAME_RPC_PROTOCOL as "connect" | "grpc",
-  });
-
   const downstream = {
     auth: config.RUNFRAME_AUTH_URL,
     incident: config.RUNFRAME_INCIDENT_URL,
@@ -74,16 +65,28 @@ runMain(async () => {
     "normalizer-prometheus": config.RUNFRAME_NORMALIZER_PROMETHEUS_URL,
     "normalizer-cloudwatch": config.RUNFRAME_NORMALIZER_CLOUDWATCH_URL,
   };
-  const normalizer = (url: string) => createInternalClient(NormalizerService, transport(url));
+  const transports = Object.fromEntries(
+    Object.entries(downstream).map(([name, baseUrl]) => [
+      name,
+      createInternalTransport({
+        baseUrl,
+        token: config.RUNFRAME_INTERNAL_TOKEN,
+        protocol: config.RUNFRAME_RPC_PROTOCOL,
+        balancing: { name, logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
+      }),
+    ]),
+  ) as Record<keyof typeof downstream, InternalTransport>;
+  const normalizer = (name: keyof typeof downstream) =>
+    createClient(NormalizerService, transports[name]);
   const deps = {
-    auth: createInternalClient(AuthService, transport(downstream.auth)),
-    incident: createInternalClient(IncidentService, transport(downstream.incident)),
+    auth: createClient(AuthService, transports.auth),
+    incident: createClient(IncidentService, transports.incident),
     normalizers: new Map<IntegrationType, Client<typeof NormalizerService>>([
-      [IntegrationType.CUSTOM, normalizer(downstream["normalizer-custom"])],
-      [IntegrationType.DATADOG, normalizer(downstream["normalizer-datadog"])],
-      [IntegrationType.SENTRY, normalizer(downstream["normalizer-sentry"])],
-      [IntegrationType.PROMETHEUS, normalizer(downstream["normalizer-prometheus"])],
-      [IntegrationType.CLOUDWATCH, normalizer(downstream["normalizer-cloudwatch"])],
+      [IntegrationType.CUSTOM, normalizer("normalizer-custom")],
+      [IntegrationType.DATADOG, normalizer("normalizer-datadog")],
+      [IntegrationType.SENTRY, normalizer("normalizer-sentry")],
+      [IntegrationType.PROMETHEUS, normalizer("normalizer-prometheus")],
+      [IntegrationType.CLOUDWATCH, normalizer("normalizer-cloudwatch")],
     ]),
     logger,
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
@@ -91,19 +94,15 @@ runMain(async () => {
     timeoutMs: config.RUNFRAME_WEBHOOK_TIMEOUT_MS,
   };
 
-  // Ready only when every service behind the edge reports SERVING.
-  const readiness: ReadinessCheck[] = Object.entries(downstream).map(([name, url]) => {
-    const health = createInternalClient(Health, transport(url));
-    return {
-      name,
-      async check() {
-        const res = await health.check(create(HealthCheckRequestSchema), { timeoutMs: 1500 });
-        if (res.status !== ServingStatus.SERVING) {
-          throw new Error(`${name} is ${ServingStatus[res.status]}`);
-        }
-      },
-    };
-  });
+  // Ready while some replica of auth and of incident serves: every webhook
+  // needs both. A normalizer without replicas fails only its own provider's
+  // webhooks (503 + Retry-After), so it shows in /readyz as degraded but
+  // never takes the edge out of rotation for every other provider.
+  const readiness: ReadinessCheck[] = Object.entries(transports).map(([name, transport]) => ({
+    name,
+    optional: name.startsWith("normalizer-"),
+    check: () => transport.ready(),
+  }));
 
   let serving = true;
   const server = createEdgeServer({ deps, logger, metrics, readiness, serving: () => serving });
@@ -128,6 +127,9 @@ runMain(async () => {
       );
       await closeHttp(server);
       clearTimeout(timer);
+      for (const transport of Object.values(transports)) {
+        transport.close();
+      }
       logger.info("stopped");
     },
   };

@@ -1,7 +1,6 @@
-import { createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import type { Client } from "@connectrpc/connect";
 import { IncidentService, IncidentStatus } from "@runframe/contracts";
-import { repoRoot, startStack, type Stack } from "@runframe/platform/testing";
+import { repoRoot, startStack, teamClient, type Stack } from "@runframe/platform/testing";
 import { createHmac, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -96,16 +95,7 @@ describe("native integrations end to end through the edge", () => {
         ],
       },
     });
-    team = createClient(
-      IncidentService,
-      createConnectTransport({
-        baseUrl: stack.incident.url,
-        httpVersion: "2",
-        interceptors: [
-          (next) => (req) => (req.header.set("authorization", `Bearer ${apiKey}`), next(req)),
-        ],
-      }),
-    );
+    team = teamClient(IncidentService, stack.incident.url, apiKey);
   });
   afterAll(() => stack?.stop());
 

@@ -2,11 +2,13 @@
  * incident: stores deduplicated incidents and serves the team API.
  */
 import type { DescMethod } from "@bufbuild/protobuf";
+import { createClient } from "@connectrpc/connect";
 import { AuthService, IncidentService } from "@runframe/contracts";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
 import {
   apiKeyInterceptor,
-  createInternalClient,
+  clientSpecs,
+  createInternalTransport,
   createObservability,
   loadConfig,
   mongoUrl,
@@ -35,7 +37,7 @@ runMain(async () => {
     }),
     RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
     RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001", desc: "verifies API keys" }),
-    RUNFRAME_RPC_PROTOCOL: str({ default: "connect", choices: ["connect", "grpc"] }),
+    ...clientSpecs(),
   });
   const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
 
@@ -55,11 +57,13 @@ runMain(async () => {
   }, PURGE_INTERVAL_MS);
   purge.unref();
 
-  const auth = createInternalClient(AuthService, {
+  const authTransport = createInternalTransport({
     baseUrl: config.RUNFRAME_AUTH_URL,
     token: config.RUNFRAME_INTERNAL_TOKEN,
-    protocol: config.RUNFRAME_RPC_PROTOCOL as "connect" | "grpc",
+    protocol: config.RUNFRAME_RPC_PROTOCOL,
+    balancing: { name: "auth", logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
   });
+  const auth = createClient(AuthService, authTransport);
   const internal: readonly DescMethod[] = [
     IncidentService.method.ingest,
     IncidentService.method.checkService,
@@ -76,12 +80,18 @@ runMain(async () => {
       ),
     ],
     routes: incidentRoutes(new Incidents(storage), storage),
-    readiness: [opened.readiness],
+    // Ingest needs only the store; auth (API-key checks of the team API) is
+    // reported when it is missing but does not take incident out of rotation.
+    readiness: [
+      opened.readiness,
+      { name: "auth", optional: true, check: () => authTransport.ready() },
+    ],
   });
   return {
     async close() {
       clearInterval(purge);
       await server.close();
+      authTransport.close();
       await opened.close();
     },
   };

@@ -7,6 +7,12 @@ export interface ReadinessCheck {
   readonly name: string;
   /** Resolves when the dependency answers; rejects or times out otherwise. */
   check(): Promise<void>;
+  /**
+   * A dependency only some work needs (one provider's normalizer): when it
+   * fails, /readyz still answers 200 and lists it under `degraded`, because
+   * taking the process out of rotation would stop the work that still works.
+   */
+  readonly optional?: boolean;
 }
 
 export interface AdminOptions {
@@ -23,7 +29,8 @@ export interface AdminOptions {
  * Serves the operator endpoints over HTTP/1.1, which is what Kubernetes
  * probes and Prometheus speak:
  * - `/healthz`: the process is alive (its event loop answers).
- * - `/readyz`: it can serve now: not draining, and every dependency answers.
+ * - `/readyz`: it can serve now: not draining, and every required dependency
+ *   answers (optional ones that fail are listed as `degraded`).
  * - `/metrics`: Prometheus text format.
  * Returns undefined for any other path so the caller can route it.
  */
@@ -41,12 +48,12 @@ export function createAdminHandler(
         sendJson(res, 200, { status: "ok" });
         return true;
       case "/readyz":
-        void readiness(options, timeoutMs).then(({ ready, failing }) => {
-          sendJson(
-            res,
-            ready ? 200 : 503,
-            ready ? { status: "ready" } : { status: "not ready", failing },
-          );
+        void readiness(options, timeoutMs).then(({ ready, failing, degraded }) => {
+          sendJson(res, ready ? 200 : 503, {
+            status: ready ? "ready" : "not ready",
+            ...(failing.length > 0 && { failing }),
+            ...(degraded.length > 0 && { degraded }),
+          });
         });
         return true;
       case "/metrics":
@@ -70,25 +77,27 @@ export function createAdminHandler(
 async function readiness(
   options: AdminOptions,
   timeoutMs: number,
-): Promise<{ ready: boolean; failing: string[] }> {
+): Promise<{ ready: boolean; failing: string[]; degraded: string[] }> {
   if (!options.serving()) {
-    return { ready: false, failing: ["draining"] };
+    return { ready: false, failing: ["draining"], degraded: [] };
   }
   const results = await Promise.allSettled(
     options.checks.map((c) => withTimeout(c.check(), timeoutMs, c.name)),
   );
   const failing: string[] = [];
+  const degraded: string[] = [];
   results.forEach((result, i) => {
     if (result.status === "rejected") {
-      const name = options.checks[i]?.name ?? "unknown";
-      failing.push(name);
+      const check = options.checks[i];
+      const name = check?.name ?? "unknown";
+      (check?.optional ? degraded : failing).push(name);
       options.logger.debug(
         { check: name, err: result.reason as unknown },
         "readiness check failed",
       );
     }
   });
-  return { ready: failing.length === 0, failing };
+  return { ready: failing.length === 0, failing, degraded };
 }
 
 async function withTimeout(promise: Promise<void>, ms: number, name: string): Promise<void> {

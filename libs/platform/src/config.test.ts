@@ -57,6 +57,28 @@ describe("loadConfig", () => {
   });
 });
 
+describe("serviceUrl", () => {
+  const load = (value: string) => loadConfig({ URL: value }, { URL: serviceUrl() }).URL;
+
+  it("takes one URL or a comma-separated list, one per replica", () => {
+    expect(load("http://auth:7001/")).toBe("http://auth:7001");
+    expect(load("http://10.0.0.1:7001, http://10.0.0.2:7001/")).toBe(
+      "http://10.0.0.1:7001,http://10.0.0.2:7001",
+    );
+    expect(load("http://[::1]:7001")).toBe("http://[::1]:7001");
+  });
+
+  it("refuses lists that one transport cannot address", () => {
+    expect(() => load("http://a:1,https://b:1")).toThrow(/same scheme and path/);
+    expect(() => load("http://a:1/x,http://b:1/y")).toThrow(/same scheme and path/);
+    expect(() => load("http://a:1,ftp://b:1")).toThrow(
+      /must be an http\(s\) URL, got "ftp:\/\/b:1"/,
+    );
+    expect(() => load(" , ")).toThrow(/must be an http\(s\) URL/);
+    expect(() => load("http://user:pw@a:1")).toThrow(/without query, fragment or credentials/);
+  });
+});
+
 function catchConfigError(fn: () => unknown): ConfigError {
   try {
     fn();

@@ -1,4 +1,5 @@
 import { cleanEnv, makeValidator, str, type ValidatorSpec } from "envalid";
+import { parseServiceUrls } from "./balancer.js";
 
 /**
  * Thrown when settings are missing or malformed. Its message lists every
@@ -71,19 +72,17 @@ export const secret = makeValidator<string>((input) => {
   return input;
 });
 
-/** A base URL of another Runframe service, such as http://127.0.0.1:7001. */
-export const serviceUrl = makeValidator<string>((input) => {
-  let url: URL;
-  try {
-    url = new URL(input);
-  } catch {
-    throw new Error(`must be an http(s) URL, got "${input}"`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`must be an http(s) URL, got "${input}"`);
-  }
-  return input.replace(/\/+$/, "");
-});
+/**
+ * Where another Runframe service is: one base URL such as
+ * http://127.0.0.1:7001, or a comma-separated list of them (one per
+ * replica). A host name stands for every address it resolves to, so a
+ * Kubernetes headless Service or Docker's service name lists the replicas.
+ */
+export const serviceUrl = makeValidator<string>((input) =>
+  parseServiceUrls(input)
+    .map((url) => url.href.replace(/\/+$/, ""))
+    .join(","),
+);
 
 /** The settings every Runframe RPC service shares. */
 export function serverSpecs(defaultPort: number) {
@@ -102,6 +101,21 @@ export function serverSpecs(defaultPort: number) {
     RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({
       default: 10_000,
       desc: "how long in-flight calls may run after SIGTERM",
+    }),
+  };
+}
+
+/** The settings of every app that calls other Runframe services. */
+export function clientSpecs() {
+  return {
+    RUNFRAME_RPC_PROTOCOL: str({
+      default: "connect",
+      choices: ["connect", "grpc"],
+      desc: "protocol of calls between services",
+    }),
+    RUNFRAME_RESOLVE_INTERVAL_MS: positiveInt({
+      default: 30_000,
+      desc: "how often the host names of service URLs are resolved again",
     }),
   };
 }

@@ -3,3 +3,5 @@ export * from "./processes.js";
 export * from "./backends.js";
 export * from "./stack.js";
 export * from "./redis.js";
+export * from "./replica.js";
+export * from "./team-client.js";

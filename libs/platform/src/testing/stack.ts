@@ -6,12 +6,17 @@ import { freePort, randomToken, startApp, type ListeningApp } from "./processes.
 
 /** The apps of a stack started by `startStack`, each its own process. */
 export interface Stack {
+  /** The first edge, which `webhook()` posts to. */
   readonly edge: ListeningApp;
-  /** One edge per auth replica, `edges[i]` calling `auth[i]`; `edge` is `edges[0]`. */
   readonly edges: readonly ListeningApp[];
   readonly auth: readonly ListeningApp[];
+  /** The first incident replica. */
   readonly incident: ListeningApp;
+  readonly incidents: readonly ListeningApp[];
+  /** The first replica of each normalizer, by provider. */
   readonly normalizers: Readonly<Record<string, ListeningApp>>;
+  /** Every replica of each normalizer, by provider. */
+  readonly normalizerReplicas: Readonly<Record<string, readonly ListeningApp[]>>;
   readonly token: string;
   /** The MongoDB database the stack uses; empty when embedded. */
   readonly mongoUrl: string;
@@ -29,14 +34,26 @@ export interface StackOptions {
   readonly bootstrap: unknown;
   /** Normalizer apps to start (`custom`, `datadog`, …). */
   readonly normalizers?: readonly string[];
-  /** How many auth replicas to run, each behind its own edge, sharing Redis and MongoDB. */
-  readonly authReplicas?: number;
+  /**
+   * How many processes of each app to run (default one each). Every service
+   * URL setting lists all replicas of its service, so each client balances
+   * over them; auth and incident replicas share Redis and MongoDB.
+   */
+  readonly replicas?: Replicas;
   readonly env?: Record<string, string>;
   /**
    * Run without MongoDB and Redis: the embedded SQLite store in a fresh
    * data directory and in-memory rate limits, as `npm start` does by default.
    */
   readonly embedded?: boolean;
+}
+
+/** Replica counts; `normalizers` is one count for all or a count per provider. */
+export interface Replicas {
+  readonly edge?: number;
+  readonly auth?: number;
+  readonly incident?: number;
+  readonly normalizers?: number | Readonly<Record<string, number>>;
 }
 
 /**
@@ -64,51 +81,82 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...options.env,
   };
   const started: ListeningApp[] = [];
+  const starting: Promise<unknown>[] = [];
   const start = async (name: string, env: Record<string, string> = {}) => {
-    const app = await startApp(name, { ...common, ...env });
+    const pending = startApp(name, { ...common, ...env });
+    starting.push(pending);
+    const app = await pending;
     started.push(app);
     return app;
   };
+  // The first replica of auth and of incident applies the provisioning file
+  // alone; the others start together once it is in place.
+  const replicated = async (
+    name: string,
+    count: number,
+    env: (replica: number) => Record<string, string>,
+  ) => {
+    const first = await start(name, env(0));
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, (_, i) => start(name, env(i + 1))),
+    );
+    return [first, ...rest];
+  };
+  const replicas = options.replicas ?? {};
+  const normalizerCount = (provider: string) =>
+    typeof replicas.normalizers === "number"
+      ? replicas.normalizers
+      : (replicas.normalizers?.[provider] ?? 1);
+  const list = (apps: readonly ListeningApp[]) => apps.map((a) => a.url).join(",");
   try {
     // auth checks default services with incident, and incident verifies API
-    // keys with auth: incident's address is fixed before auth starts.
-    const incidentPort = await freePort();
-    const incidentUrl = { RUNFRAME_INCIDENT_URL: `http://127.0.0.1:${incidentPort}` };
-    const auth = [await start("auth", incidentUrl)];
-    for (let i = 1; i < (options.authReplicas ?? 1); i++) {
-      auth.push(await start("auth", incidentUrl));
-    }
-    const incident = await start("incident", {
-      RUNFRAME_AUTH_URL: auth[0]!.url,
-      PORT: String(incidentPort),
-    });
-    const normalizers: Record<string, ListeningApp> = {};
-    for (const provider of options.normalizers ?? ["custom"]) {
-      normalizers[provider] = await start(`normalizer-${provider}`);
-    }
+    // keys with auth: incident's addresses are fixed before auth starts.
+    const incidentPorts = await Promise.all(
+      Array.from({ length: replicas.incident ?? 1 }, () => freePort()),
+    );
+    const incidentUrls = incidentPorts.map((port) => `http://127.0.0.1:${port}`).join(",");
+    const providers = options.normalizers ?? ["custom"];
+    const [auth, normalizerApps] = await Promise.all([
+      replicated("auth", replicas.auth ?? 1, () => ({ RUNFRAME_INCIDENT_URL: incidentUrls })),
+      Promise.all(
+        providers.map((p) =>
+          Promise.all(Array.from({ length: normalizerCount(p) }, () => start(`normalizer-${p}`))),
+        ),
+      ),
+    ]);
+    const incidents = await replicated("incident", incidentPorts.length, (i) => ({
+      RUNFRAME_AUTH_URL: list(auth),
+      PORT: String(incidentPorts[i]),
+    }));
+    const normalizerReplicas = Object.fromEntries(
+      providers.map((p, i) => [p, normalizerApps[i]!] as const),
+    );
     const normalizerUrls = Object.fromEntries(
-      Object.entries(normalizers).map(([p, app]) => [
+      providers.map((p) => [
         `RUNFRAME_NORMALIZER_${p.toUpperCase()}_URL`,
-        app.url,
+        list(normalizerReplicas[p]!),
       ]),
     );
-    const edges: ListeningApp[] = [];
-    for (const replica of auth) {
-      edges.push(
-        await start("edge", {
-          RUNFRAME_AUTH_URL: replica.url,
-          RUNFRAME_INCIDENT_URL: incident.url,
+    const edges = await Promise.all(
+      Array.from({ length: replicas.edge ?? 1 }, () =>
+        start("edge", {
+          RUNFRAME_AUTH_URL: list(auth),
+          RUNFRAME_INCIDENT_URL: list(incidents),
           ...normalizerUrls,
         }),
-      );
-    }
+      ),
+    );
     const edge = edges[0]!;
     return {
       edge,
       edges,
       auth,
-      incident,
-      normalizers,
+      incident: incidents[0]!,
+      incidents,
+      normalizers: Object.fromEntries(
+        Object.entries(normalizerReplicas).map(([p, apps]) => [p, apps[0]!]),
+      ),
+      normalizerReplicas,
       token,
       mongoUrl: storage["MONGO_URL"]!,
       webhook: (routingKey, body, headers = {}) =>
@@ -122,6 +170,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       },
     };
   } catch (error) {
+    // Apps still starting when one failed are stopped too, once they are up.
+    await Promise.allSettled(starting);
     await Promise.all(started.map((app) => app.stop("SIGKILL")));
     throw error;
   }
