@@ -3,6 +3,10 @@
  * own process. Embedded by default (SQLite in ./data, rate limits in memory);
  * MONGO_URL and REDIS_URL switch to real backends. Prints the webhook URLs
  * once the edge is ready; Ctrl-C stops every process it started.
+ *
+ * It builds first (well under a second) and runs the bundles in dist/ with
+ * plain `node`, exactly as the image does, so a fresh clone needs only
+ * `npm ci && npm start` and never runs stale output.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -11,20 +15,16 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { IntegrationType } from "@runframe/contracts";
+import { APP_NAMES, APP_PORTS, appBundle } from "@runframe/platform/apps";
 import { parseBootstrap, type Bootstrap } from "@runframe/util";
+import { build } from "../build/build.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-const apps = [
-  { name: "auth", port: 7001 },
-  { name: "incident", port: 7002 },
-  { name: "normalizer-custom", port: 7101 },
-  { name: "normalizer-datadog", port: 7102 },
-  { name: "normalizer-sentry", port: 7103 },
-  { name: "normalizer-prometheus", port: 7104 },
-  { name: "normalizer-cloudwatch", port: 7105 },
-  { name: "edge", port: Number(process.env["PORT"] ?? 3000) },
-] as const;
+const apps = APP_NAMES.map((name) => ({
+  name,
+  port: name === "edge" ? Number(process.env["PORT"] ?? APP_PORTS.edge) : APP_PORTS[name],
+}));
 
 const typeNames = ["", "custom", "datadog", "sentry", "prometheus", "cloudwatch"];
 
@@ -55,11 +55,17 @@ const urls = Object.fromEntries(
 );
 const edgePort = apps.find((a) => a.name === "edge")!.port;
 
+try {
+  await build();
+} catch (error) {
+  fail(`the build failed: ${(error as Error).message}`);
+}
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 for (const app of apps) {
-  const child = spawn(process.execPath, ["--import", "tsx", `apps/${app.name}/src/main.ts`], {
+  const child = spawn(process.execPath, ["--enable-source-maps", appBundle(app.name)], {
     cwd: root,
     env: {
       ...env,

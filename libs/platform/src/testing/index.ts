@@ -3,3 +3,4 @@ export * from "./processes.js";
 export * from "./backends.js";
 export * from "./stack.js";
 export * from "./redis.js";
+export { appBundle, type AppName } from "../apps.js";
