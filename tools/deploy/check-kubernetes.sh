@@ -8,8 +8,13 @@ cd "$REPO_ROOT"
 [[ -x "$HELM" && -x "$K8S_VALIDATE" ]] || die "run tools/deploy/install.sh first"
 
 chart=deploy/helm/runframe
-out="${RUNFRAME_K8S_RENDER_DIR:-$(mktemp -d)}"
-mkdir -p "$out"
+if [[ -n "${RUNFRAME_K8S_RENDER_DIR:-}" ]]; then
+  out=$RUNFRAME_K8S_RENDER_DIR
+  mkdir -p "$out"
+else
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+fi
 render() { "$HELM" template runframe "$chart" --namespace runframe "$@"; }
 validate() { "$K8S_VALIDATE" -external-secret runframe "$@"; }
 
@@ -33,7 +38,9 @@ render --set 'redis.clusterNodes=redis-0.redis:6379\,redis-1.redis:6379' \
   --set apps.normalizer-cloudwatch.env.RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA=resolve \
   >"$out/runframe-options.yaml"
 
-(cd tools/k8s-validate && go test ./...)
+unformatted=$(gofmt -l tools/k8s-validate)
+[[ -z "$unformatted" ]] || die "not gofmt-formatted: $unformatted"
+(cd tools/k8s-validate && go vet ./... && go test ./...)
 validate -compose docker-compose.yml "$out/runframe.yaml"
 validate -compose docker-compose.yml "$out/runframe-servicemonitor.yaml"
 validate -compose docker-compose.yml "$out/runframe-k8s-1.25.yaml"
@@ -49,4 +56,4 @@ if render --set apps.edge.replicaz=3 >/dev/null 2>&1; then
   die "the chart accepted an unknown value (apps.edge.replicaz)"
 fi
 echo "rejected as expected: an unknown field in the render, an unknown value"
-echo "rendered: $(wc -c <"$out/runframe.yaml") bytes, $(grep -c '^kind:' "$out/runframe.yaml") objects ($out/runframe.yaml)"
+echo "helm template runframe $chart --namespace runframe: $(wc -c <"$out/runframe.yaml") bytes, $(grep -c '^kind:' "$out/runframe.yaml") objects"
