@@ -9,6 +9,10 @@
  * admin ports stay RPC port + 1000),
  * and every service URL setting lists all replicas of its service, so the
  * callers balance over them as they do over a headless Service's addresses.
+ *
+ * It builds first (well under a second) and runs the bundles in dist/ with
+ * plain `node`, exactly as the image does, so a fresh clone needs only
+ * `npm ci && npm start` and never runs stale output.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,20 +21,16 @@ import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { IntegrationType } from "@runframe/contracts";
+import { APP_NAMES, APP_PORTS, appBundle } from "@runframe/platform/apps";
 import { parseBootstrap, type Bootstrap } from "@runframe/util";
+import { build } from "../build/build.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
-const apps = [
-  { name: "auth", port: 7001 },
-  { name: "incident", port: 7002 },
-  { name: "normalizer-custom", port: 7101 },
-  { name: "normalizer-datadog", port: 7102 },
-  { name: "normalizer-sentry", port: 7103 },
-  { name: "normalizer-prometheus", port: 7104 },
-  { name: "normalizer-cloudwatch", port: 7105 },
-  { name: "edge", port: Number(process.env["PORT"] ?? 3000) },
-] as const;
+const apps = APP_NAMES.map((name) => ({
+  name,
+  port: name === "edge" ? Number(process.env["PORT"] ?? APP_PORTS.edge) : APP_PORTS[name],
+}));
 
 const typeNames = ["", "custom", "datadog", "sentry", "prometheus", "cloudwatch"];
 
@@ -72,11 +72,17 @@ const urls = Object.fromEntries(
 );
 const edges = addresses("edge");
 
+try {
+  await build();
+} catch (error) {
+  fail(`the build failed: ${(error as Error).message}`);
+}
+
 const children = new Map<string, ChildProcess>();
 let stopping = false;
 
 for (const app of instances) {
-  const child = spawn(process.execPath, ["--import", "tsx", `apps/${app.name}/src/main.ts`], {
+  const child = spawn(process.execPath, ["--enable-source-maps", appBundle(app.name)], {
     cwd: root,
     env: {
       ...env,

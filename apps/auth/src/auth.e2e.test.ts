@@ -4,6 +4,7 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import { AuthenticateRequestSchema, AuthService, ErrorInfoSchema } from "@runframe/contracts";
 import { createInternalClient } from "@runframe/platform";
 import {
+  appBundle,
   randomToken,
   startApp,
   startProcess,
@@ -92,7 +93,7 @@ describe("auth as its own process", () => {
 describe("configuration", () => {
   it("reports every bad setting in one message and exits without listening", async () => {
     const adminPort = await freePort();
-    const proc = startProcess("apps/auth/src/main.ts", {
+    const proc = startProcess(appBundle("auth"), {
       RUNFRAME_INTERNAL_TOKEN: "too-short",
       PORT: "not-a-port",
       ADMIN_PORT: String(adminPort),
@@ -111,7 +112,7 @@ describe("configuration", () => {
   });
 
   it("names a missing required setting", async () => {
-    const proc = startProcess("apps/auth/src/main.ts", { RUNFRAME_INTERNAL_TOKEN: "" });
+    const proc = startProcess(appBundle("auth"), { RUNFRAME_INTERNAL_TOKEN: "" });
     expect(await proc.exited).toBe(78);
     expect(proc.stderr()).toContain("RUNFRAME_INTERNAL_TOKEN: is required but not set");
   });

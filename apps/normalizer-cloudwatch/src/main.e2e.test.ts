@@ -1,9 +1,9 @@
-import { randomToken, startProcess } from "@runframe/platform/testing";
+import { appBundle, randomToken, startProcess } from "@runframe/platform/testing";
 import { describe, expect, it } from "vitest";
 
 describe("normalizer-cloudwatch settings", () => {
   it("reports its own settings and the standard ones in one message", async () => {
-    const proc = startProcess("apps/normalizer-cloudwatch/src/main.ts", {
+    const proc = startProcess(appBundle("normalizer-cloudwatch"), {
       RUNFRAME_INTERNAL_TOKEN: randomToken(),
       PORT: "not-a-port",
       RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA: "sometimes",

@@ -5,3 +5,4 @@ export * from "./stack.js";
 export * from "./redis.js";
 export * from "./replica.js";
 export * from "./team-client.js";
+export { appBundle, type AppName } from "../apps.js";

@@ -4,6 +4,7 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import { appBundle, type AppName } from "../apps.js";
 
 /** The repository root, so tests can start apps by path. */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
@@ -33,11 +34,20 @@ export interface ListeningApp extends RunningProcess {
 }
 
 /**
- * Starts a TypeScript entry point under tsx with `env` added to ours, and
- * collects its JSON log lines.
+ * Starts an entry point with `env` added to ours, and collects its JSON log
+ * lines. A bundle of the production build (`.js`, see appBundle) runs under
+ * plain `node` as in production; a `.ts` file runs under tsx, which is for
+ * test-only programs: apps are always started from the build, which the e2e
+ * tier's global setup makes once per run (tools/testing/build-setup.ts).
  */
 export function startProcess(entry: string, env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+  if (/^apps\/[^/]+\/src\//.test(entry)) {
+    throw new Error(
+      `start apps from the build, as they ship: startProcess(appBundle(name)), not ${entry}`,
+    );
+  }
+  const args = entry.endsWith(".ts") ? ["--import", "tsx", entry] : ["--enable-source-maps", entry];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -70,11 +80,11 @@ export function startProcess(entry: string, env: Record<string, string>): Runnin
 }
 
 /**
- * Starts `apps/<name>` on free ports and resolves once it logs that it is
- * listening. Rejects with its output if it exits or takes over 30 s.
+ * Starts `apps/<name>` from its build on free ports and resolves once it
+ * logs that it is listening. Rejects with its output if it exits or takes over 30 s.
  */
 export async function startApp(name: string, env: Record<string, string>): Promise<ListeningApp> {
-  const proc = startProcess(`apps/${name}/src/main.ts`, { PORT: "0", ADMIN_PORT: "0", ...env });
+  const proc = startProcess(appBundle(name as AppName), { PORT: "0", ADMIN_PORT: "0", ...env });
   const deadline = Date.now() + 30_000;
   for (;;) {
     const line = proc.logs.find((l) => l["msg"] === "listening");
