@@ -10,6 +10,7 @@ import {
   NormalizerService,
 } from "@runframe/contracts";
 import {
+  cidrList,
   clientSpecs,
   closeHttp,
   createInternalTransport,
@@ -25,6 +26,7 @@ import {
 } from "@runframe/platform";
 import { str } from "envalid";
 import type { AddressInfo } from "node:net";
+import { trustedProxies } from "./client-address.js";
 import { createEdgeServer } from "./server.js";
 
 runMain(async () => {
@@ -47,6 +49,10 @@ runMain(async () => {
       desc: "how long a sender may take to upload a webhook body (408 beyond)",
     }),
     RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({ default: 10_000 }),
+    RUNFRAME_TRUSTED_PROXIES: cidrList({
+      default: [],
+      desc: "proxies (CIDR list) whose X-Forwarded-For names the client; empty: none",
+    }),
     RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001" }),
     RUNFRAME_INCIDENT_URL: serviceUrl({ default: "http://127.0.0.1:7002" }),
     RUNFRAME_NORMALIZER_CUSTOM_URL: serviceUrl({ default: "http://127.0.0.1:7101" }),
@@ -92,6 +98,7 @@ runMain(async () => {
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
     bodyTimeoutMs: config.RUNFRAME_BODY_TIMEOUT_MS,
     timeoutMs: config.RUNFRAME_WEBHOOK_TIMEOUT_MS,
+    trustedProxies: trustedProxies(config.RUNFRAME_TRUSTED_PROXIES),
   };
 
   // Ready while some replica of auth and of incident serves: every webhook

@@ -16,6 +16,8 @@ import {
 } from "@runframe/contracts";
 import type { Logger } from "@runframe/platform";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { BlockList } from "node:net";
+import { clientAddress } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js";
 
@@ -29,6 +31,8 @@ export interface WebhookDeps {
   readonly bodyTimeoutMs: number;
   /** Deadline for the whole chain of RPCs behind one webhook, from the moment its body is in. */
   readonly timeoutMs: number;
+  /** Proxies whose X-Forwarded-For names the client. */
+  readonly trustedProxies?: BlockList | undefined;
 }
 
 /** What the edge answers one webhook with. */
@@ -140,7 +144,11 @@ export async function handleWebhook(
         headers,
         body,
         receiveTime: timestampFromDate(receivedAt),
-        sourceAddress: req.socket.remoteAddress ?? "",
+        sourceAddress: clientAddress(
+          req.socket.remoteAddress ?? "",
+          headerText(req.headers["x-forwarded-for"]),
+          deps.trustedProxies,
+        ),
       },
       budget(),
     );
@@ -194,6 +202,11 @@ export async function handleWebhook(
     }
     return answer;
   }
+}
+
+/** A header's value, its occurrences joined as HTTP allows for lists. */
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(",") : value;
 }
 
 function mediaType(header: string | undefined): string | undefined {

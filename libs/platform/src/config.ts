@@ -1,4 +1,5 @@
 import { cleanEnv, makeValidator, str, type ValidatorSpec } from "envalid";
+import { isIP } from "node:net";
 import { parseServiceUrls } from "./balancer.js";
 
 /**
@@ -151,4 +152,24 @@ export const key32 = makeValidator<Uint8Array>((input) => {
     throw new Error("must be 32 bytes, base64-encoded (openssl rand -base64 32)");
   }
   return new Uint8Array(bytes);
+});
+
+/** A comma-separated list of CIDR blocks (`10.0.0.0/8,::1/128`); empty for none. */
+export const cidrList = makeValidator<readonly string[]>((input) => {
+  const blocks = input
+    .split(",")
+    .map((block) => block.trim())
+    .filter((block) => block !== "");
+  for (const block of blocks) {
+    const [address = "", prefix] = block.split("/");
+    const version = isIP(address);
+    const bits = prefix === undefined ? undefined : Number(prefix);
+    if (
+      version === 0 ||
+      (bits !== undefined && (!/^\d+$/.test(prefix ?? "") || bits > (version === 6 ? 128 : 32)))
+    ) {
+      throw new Error(`must be comma-separated CIDR blocks such as 10.0.0.0/8, got "${block}"`);
+    }
+  }
+  return blocks;
 });

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,8 +79,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...storage,
     RUNFRAME_INTERNAL_TOKEN: token,
     RUNFRAME_BOOTSTRAP: bootstrapFile,
+    // The test client stands behind a trusted proxy (loopback) with an
+    // address of this stack's own, so the per-source limits on failed
+    // attempts in the shared Redis are not shared between test files.
+    RUNFRAME_TRUSTED_PROXIES: "127.0.0.0/8,::1/128",
     ...options.env,
   };
+  const sourceAddress = `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
   const started: ListeningApp[] = [];
   const starting: Promise<unknown>[] = [];
   const start = async (name: string, env: Record<string, string> = {}) => {
@@ -162,7 +168,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       webhook: (routingKey, body, headers = {}) =>
         fetch(`${edge.url}/webhooks/${routingKey}`, {
           method: "POST",
-          headers: { "content-type": "application/json", ...headers },
+          headers: {
+            "content-type": "application/json",
+            "x-forwarded-for": sourceAddress,
+            ...headers,
+          },
           body,
         }),
       async stop() {
