@@ -77,7 +77,7 @@ runMain(async () => {
         [IntegrationService],
       ),
     ],
-    routes: authRoutes({ authenticator, integrations, apiKeys, logger }),
+    routes: authRoutes({ authenticator, integrations, apiKeys, logger, metrics }),
     readiness: [storage.readiness, ...(limits.readiness ? [limits.readiness] : [])],
   });
   return {

@@ -1,30 +1,44 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
-import { AuthService, Disposition, IntegrationService } from "@runframe/contracts";
-import { teamCaller, type Logger } from "@runframe/platform";
+import {
+  AuthService,
+  Disposition,
+  IntegrationService,
+  type AuthenticateRequest,
+} from "@runframe/contracts";
+import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
 
 export interface AuthDeps {
   readonly logger: Logger;
+  readonly metrics: Metrics;
   readonly authenticator: Authenticator;
   readonly integrations: Integrations;
   readonly apiKeys: ApiKeys;
 }
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function authRoutes({ authenticator, integrations, apiKeys, logger }: AuthDeps) {
+export function authRoutes({ authenticator, integrations, apiKeys, logger, metrics }: AuthDeps) {
   return (router: ConnectRouter) => {
+    const authenticate = async (req: AuthenticateRequest) => {
+      const result = await authenticator.authenticate(req);
+      if (result.disposition === Disposition.HANDLED) {
+        // Deliveries auth consumes itself (SNS confirmations) leave a record here.
+        logger.info(
+          { integration: result.integration?.id, outcome: result.message },
+          "delivery handled by auth",
+        );
+      }
+      return result;
+    };
     router.service(AuthService, {
-      async authenticate(req) {
-        const result = await authenticator.authenticate(req);
-        if (result.disposition === Disposition.HANDLED) {
-          // Deliveries auth consumes itself (SNS confirmations) leave a record here.
-          logger.info(
-            { integration: result.integration?.id, outcome: result.message },
-            "delivery handled by auth",
-          );
-        }
-        return result;
-      },
+      authenticate,
+      authenticateBatch: async (req) => ({
+        results: await settleBatch(req, authenticate, {
+          logger,
+          metrics,
+          method: AuthService.method.authenticate,
+        }),
+      }),
       async verifyApiKey(req) {
         const key = await apiKeys.verify(req.secret);
         return { organizationId: key.organizationId, keyId: key.id, role: key.role };

@@ -161,13 +161,16 @@ describe("CloudWatch alarms through SNS, verified against a loopback certificate
     const { status } = await post(unsubscribe);
     expect(status).toBe(200);
     expect(requests.some((r) => r.includes(token))).toBe(false);
-    expect(
-      stack.auth[0]!.logs.some(
-        (l) =>
-          l["msg"] === "delivery handled by auth" &&
-          l["outcome"] === "SNS unsubscribe confirmation recorded",
-      ),
-    ).toBe(true);
+    // The log line may arrive a moment after the answer: poll for it.
+    await expect
+      .poll(() =>
+        stack.auth[0]!.logs.some(
+          (l) =>
+            l["msg"] === "delivery handled by auth" &&
+            l["outcome"] === "SNS unsubscribe confirmation recorded",
+        ),
+      )
+      .toBe(true);
   });
 
   it.each([

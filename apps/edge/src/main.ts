@@ -2,14 +2,22 @@
  * edge: the public HTTP adapter. Turns each `POST /webhooks/{routingKey}`
  * into RPCs to auth, the provider's normalizer and incident.
  */
-import { createClient, type Client } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   AuthService,
   IncidentService,
   IntegrationType,
   NormalizerService,
+  type AuthenticateRequestSchema,
+  type AuthenticateResponse,
+  type IngestRequestSchema,
+  type IngestResponse,
+  type NormalizeRequestSchema,
+  type NormalizeResponse,
 } from "@runframe/contracts";
 import {
+  batchedCall,
   cidrList,
   clientSpecs,
   closeHttp,
@@ -28,6 +36,10 @@ import { str } from "envalid";
 import type { AddressInfo } from "node:net";
 import { trustedProxies } from "./client-address.js";
 import { createEdgeServer } from "./server.js";
+
+type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
+type NormalizeInit = MessageInitShape<typeof NormalizeRequestSchema>;
+type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 
 runMain(async () => {
   const config = loadConfig(process.env, {
@@ -82,12 +94,27 @@ runMain(async () => {
       }),
     ]),
   ) as Record<keyof typeof downstream, InternalTransport>;
-  const normalizer = (name: keyof typeof downstream) =>
-    createClient(NormalizerService, transports[name]);
+  // Calls made while earlier ones are in flight travel together in one batch
+  // RPC per service: under load one round trip carries many webhooks.
+  const normalizer = (name: keyof typeof downstream) => {
+    const client = createClient(NormalizerService, transports[name]);
+    return batchedCall<NormalizeInit, NormalizeResponse>(
+      (batch, options) => client.normalizeBatch(batch, options),
+      (request, options) => client.normalize(request, options),
+    );
+  };
+  const auth = createClient(AuthService, transports.auth);
+  const incident = createClient(IncidentService, transports.incident);
   const deps = {
-    auth: createClient(AuthService, transports.auth),
-    incident: createClient(IncidentService, transports.incident),
-    normalizers: new Map<IntegrationType, Client<typeof NormalizerService>>([
+    authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
+      (batch, options) => auth.authenticateBatch(batch, options),
+      (request, options) => auth.authenticate(request, options),
+    ),
+    ingest: batchedCall<IngestInit, IngestResponse>(
+      (batch, options) => incident.ingestBatch(batch, options),
+      (request, options) => incident.ingest(request, options),
+    ),
+    normalizers: new Map([
       [IntegrationType.CUSTOM, normalizer("normalizer-custom")],
       [IntegrationType.DATADOG, normalizer("normalizer-datadog")],
       [IntegrationType.SENTRY, normalizer("normalizer-sentry")],

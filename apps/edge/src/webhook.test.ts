@@ -39,10 +39,15 @@ function deps(
     router.service(NormalizerService, { normalize: () => ({ alerts: [] }) });
     router.service(IncidentService, incident);
   });
+  const auth = createClient(AuthService, transport);
+  const normalizer = createClient(NormalizerService, transport);
+  const incidentClient = createClient(IncidentService, transport);
   return {
-    auth: createClient(AuthService, transport),
-    normalizers: new Map([[IntegrationType.CUSTOM, createClient(NormalizerService, transport)]]),
-    incident: createClient(IncidentService, transport),
+    authenticate: (req, options) => auth.authenticate(req, options),
+    normalizers: new Map([
+      [IntegrationType.CUSTOM, (req, options) => normalizer.normalize(req, options)],
+    ]),
+    ingest: (req, options) => incidentClient.ingest(req, options),
     logger: pino({ level: "silent" }),
     maxBodyBytes: 1024,
     bodyTimeoutMs: 300,
@@ -178,7 +183,8 @@ describe("handleWebhook when a service behind the edge fails mid-call", () => {
   ];
   for (const [what, misbehave] of cases) {
     it(`answers 503 with Retry-After and no internal message when ${what}`, async () => {
-      const webhookDeps = { ...deps({}), incident: await brokenIncident(misbehave) };
+      const broken = await brokenIncident(misbehave);
+      const webhookDeps = { ...deps({}), ingest: broken.ingest.bind(broken) };
       const answer = await handleWebhook(webhookDeps, post("{}"), key);
       expect(answer.status).toBe(503);
       expect(answer.headers["retry-after"]).toBeDefined();

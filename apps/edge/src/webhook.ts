@@ -1,11 +1,14 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { Client } from "@connectrpc/connect";
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
-  AuthService,
-  IncidentService,
+  AuthenticateRequestSchema,
+  AuthenticateResponse,
+  IngestRequestSchema,
+  IngestResponse,
   IntegrationType,
-  NormalizerService,
+  NormalizeRequestSchema,
+  NormalizeResponse,
 } from "@runframe/contracts";
 import {
   AlertAction,
@@ -21,10 +24,19 @@ import { clientAddress } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js";
 
+/** One call to a service behind the edge, with its deadline. */
+export type Call<Req, Res> = (request: Req, options: { timeoutMs: number }) => Promise<Res>;
+
 export interface WebhookDeps {
-  readonly auth: Client<typeof AuthService>;
-  readonly normalizers: ReadonlyMap<IntegrationType, Client<typeof NormalizerService>>;
-  readonly incident: Client<typeof IncidentService>;
+  readonly authenticate: Call<
+    MessageInitShape<typeof AuthenticateRequestSchema>,
+    AuthenticateResponse
+  >;
+  readonly normalizers: ReadonlyMap<
+    IntegrationType,
+    Call<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>
+  >;
+  readonly ingest: Call<MessageInitShape<typeof IngestRequestSchema>, IngestResponse>;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   /** How long the sender may take to upload the body. */
@@ -138,7 +150,7 @@ export async function handleWebhook(
   const deadline = Date.now() + deps.timeoutMs;
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
   try {
-    const auth = await deps.auth.authenticate(
+    const auth = await deps.authenticate(
       {
         routingKey,
         headers,
@@ -168,11 +180,11 @@ export async function handleWebhook(
     if (normalizer === undefined) {
       return httpError(501, "not_implemented", "this integration type is not available");
     }
-    const { alerts } = await normalizer.normalize(
+    const { alerts } = await normalizer(
       { integration, headers, body, receiveTime: timestampFromDate(receivedAt) },
       budget(),
     );
-    const { results } = await deps.incident.ingest(
+    const { results } = await deps.ingest(
       {
         organizationId: integration.organizationId,
         integrationId: integration.id,

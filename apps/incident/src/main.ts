@@ -66,6 +66,7 @@ runMain(async () => {
   const auth = createClient(AuthService, authTransport);
   const internal: readonly DescMethod[] = [
     IncidentService.method.ingest,
+    IncidentService.method.ingestBatch,
     IncidentService.method.checkService,
   ];
   const server = await serve({
@@ -79,7 +80,7 @@ runMain(async () => {
         IncidentService.methods.filter((m) => !internal.includes(m)),
       ),
     ],
-    routes: incidentRoutes(new Incidents(storage), storage),
+    routes: incidentRoutes(new Incidents(storage), storage, { logger, metrics }),
     // Ingest needs only the store; auth (API-key checks of the team API) is
     // reported when it is missing but does not take incident out of rotation.
     readiness: [

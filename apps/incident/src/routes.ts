@@ -1,22 +1,33 @@
 import type { ConnectRouter } from "@connectrpc/connect";
-import { IncidentService, IncidentStatus } from "@runframe/contracts";
+import { IncidentService, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
   toIncident,
   toIncidentEvent,
   type Incidents,
   type IncidentStorage,
 } from "@runframe/incident-domain";
-import { teamCaller } from "@runframe/platform";
+import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
 import { clampPageSize } from "@runframe/util";
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function incidentRoutes(incidents: Incidents, storage: IncidentStorage) {
+export function incidentRoutes(
+  incidents: Incidents,
+  storage: IncidentStorage,
+  observability: { logger: Logger; metrics: Metrics },
+) {
+  const { logger, metrics } = observability;
+  const ingest = (req: IngestRequest) =>
+    incidents.ingest(req).then(({ results, replayed }) => ({ results: [...results], replayed }));
   return (router: ConnectRouter) => {
     router.service(IncidentService, {
-      ingest: (req) =>
-        incidents
-          .ingest(req)
-          .then(({ results, replayed }) => ({ results: [...results], replayed })),
+      ingest,
+      ingestBatch: async (req) => ({
+        results: await settleBatch(req, ingest, {
+          logger,
+          metrics,
+          method: IncidentService.method.ingest,
+        }),
+      }),
       async listIncidents(req, ctx) {
         const { incidents: page, next } = await incidents.list(
           teamCaller(ctx),

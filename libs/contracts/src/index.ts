@@ -8,3 +8,4 @@ export * from "./gen/runframe/auth/v1/auth_pb.js";
 export * from "./gen/runframe/auth/v1/integration_pb.js";
 export * from "./gen/runframe/normalizer/v1/normalizer_pb.js";
 export * from "./gen/runframe/incident/v1/incident_pb.js";
+export * from "./gen/google/rpc/status_pb.js";

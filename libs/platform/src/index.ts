@@ -13,3 +13,4 @@ export * from "./metrics.js";
 export * from "./server.js";
 export * from "./team.js";
 export * from "./normalizer.js";
+export * from "./batch.js";

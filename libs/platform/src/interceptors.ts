@@ -62,32 +62,36 @@ export function errorInterceptor(logger: Logger): Interceptor {
     try {
       return await next(req);
     } catch (error) {
-      if (error instanceof ConnectError) {
-        throw error;
-      }
-      if (error instanceof DomainError) {
-        throw toConnectError(error);
-      }
-      if (isBackendOutage(error)) {
-        logger.warn(
-          { err: error, rpc: `${req.service.typeName}/${req.method.name}` },
-          "storage unavailable",
-        );
-        throw new ConnectError(
-          "storage temporarily unavailable; retry later",
-          Code.Unavailable,
-          undefined,
-          undefined,
-          error,
-        );
-      }
-      logger.error(
-        { err: error, rpc: `${req.service.typeName}/${req.method.name}` },
-        "unexpected error",
-      );
-      throw new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+      throw publicError(error, logger, `${req.service.typeName}/${req.method.name}`);
     }
   };
+}
+
+/**
+ * What a client may see of a failure: typed domain errors as their code
+ * with structured details, ConnectErrors as they are, a store outage as
+ * UNAVAILABLE, anything else (a bug, logged in full) as a generic INTERNAL.
+ * Used for whole calls and for the items of batch calls alike.
+ */
+export function publicError(error: unknown, logger: Logger, rpc: string): ConnectError {
+  if (error instanceof ConnectError) {
+    return error;
+  }
+  if (error instanceof DomainError) {
+    return toConnectError(error);
+  }
+  if (isBackendOutage(error)) {
+    logger.warn({ err: error, rpc }, "storage unavailable");
+    return new ConnectError(
+      "storage temporarily unavailable; retry later",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      error,
+    );
+  }
+  logger.error({ err: error, rpc }, "unexpected error");
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }
 
 /** Driver errors that mean "try again later", recognised by name so platform needs no driver. */

@@ -1,10 +1,18 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
-import { IntegrationSchema, NormalizeResponseSchema, NormalizerService } from "@runframe/contracts";
+import {
+  IntegrationSchema,
+  NormalizeResponseSchema,
+  NormalizerService,
+  type NormalizeRequest,
+} from "@runframe/contracts";
 import type { Normalize } from "@runframe/util";
 import { createObservability, serve } from "./app.js";
+import { settleBatch } from "./batch.js";
 import { ConfigError, loadConfig, serverSpecs, type Cleaned, type Specs } from "./config.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
 import { runMain } from "./main.js";
 
 /**
@@ -13,17 +21,25 @@ import { runMain } from "./main.js";
  */
 export function normalizerService(
   normalize: Normalize,
+  observability: { logger: Logger; metrics: Metrics },
 ): Partial<ServiceImpl<typeof NormalizerService>> {
-  return {
-    normalize(req) {
-      const alerts = normalize({
+  const one = (req: NormalizeRequest) =>
+    create(NormalizeResponseSchema, {
+      alerts: normalize({
         integration: req.integration ?? create(IntegrationSchema),
         headers: req.headers,
         body: req.body,
         receiveTime: req.receiveTime ? timestampDate(req.receiveTime) : new Date(),
-      });
-      return create(NormalizeResponseSchema, { alerts });
-    },
+      }),
+    });
+  return {
+    normalize: one,
+    normalizeBatch: async (req) => ({
+      results: await settleBatch(req, async (item) => one(item), {
+        ...observability,
+        method: NormalizerService.method.normalize,
+      }),
+    }),
   };
 }
 
@@ -55,7 +71,7 @@ export function runNormalizerApp<S extends Specs = Record<never, never>>(options
       metrics,
       internal: [NormalizerService],
       routes(router) {
-        router.service(NormalizerService, normalizerService(normalize));
+        router.service(NormalizerService, normalizerService(normalize, { logger, metrics }));
       },
     });
   });

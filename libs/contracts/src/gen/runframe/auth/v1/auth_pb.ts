@@ -9,6 +9,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb.js";
 import type { Header, Integration, RateLimitState } from "../../common/v1/common_pb.js";
 import { file_runframe_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -17,7 +19,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/auth.proto.
  */
 export const file_runframe_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSKHAgoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkSFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSDgoGcmVwZWF0GAcgASgIKlwKC0Rpc3Bvc2l0aW9uEhsKF0RJU1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRElTUE9TSVRJT05fUFJPQ0VFRBABEhcKE0RJU1BPU0lUSU9OX0hBTkRMRUQQAjLLAQoLQXV0aFNlcnZpY2USXQoMQXV0aGVudGljYXRlEiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJdCgxWZXJpZnlBcGlLZXkSJS5ydW5mcmFtZS5hdXRoLnYxLlZlcmlmeUFwaUtleVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLlZlcmlmeUFwaUtleVJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
+  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSKHAgoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkSFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSDgoGcmVwZWF0GAcgASgIImgKGEF1dGhlbnRpY2F0ZUJhdGNoUmVxdWVzdBI3CghyZXF1ZXN0cxgBIAMoCzIlLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlUmVxdWVzdBITCgtyZXF1ZXN0X2lkcxgCIAMoCSJSChlBdXRoZW50aWNhdGVCYXRjaFJlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3VsdCKAAQoSQXV0aGVudGljYXRlUmVzdWx0EjoKCHJlc3BvbnNlGAEgASgLMiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lKlwKC0Rpc3Bvc2l0aW9uEhsKF0RJU1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRElTUE9TSVRJT05fUFJPQ0VFRBABEhcKE0RJU1BPU0lUSU9OX0hBTkRMRUQQAjK5AgoLQXV0aFNlcnZpY2USXQoMQXV0aGVudGljYXRlEiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJsChFBdXRoZW50aWNhdGVCYXRjaBIqLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlQmF0Y2hSZXF1ZXN0GisucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVCYXRjaFJlc3BvbnNlEl0KDFZlcmlmeUFwaUtleRIlLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVxdWVzdBomLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
 
 /**
  * VerifyApiKeyRequest carries the presented API key.
@@ -204,6 +206,94 @@ export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@_
   messageDesc(file_runframe_auth_v1_auth, 3);
 
 /**
+ * AuthenticateBatchRequest carries several deliveries.
+ *
+ * @generated from message runframe.auth.v1.AuthenticateBatchRequest
+ */
+export type AuthenticateBatchRequest = Message<"runframe.auth.v1.AuthenticateBatchRequest"> & {
+  /**
+   * requests, at most 1000.
+   *
+   * @generated from field: repeated runframe.auth.v1.AuthenticateRequest requests = 1;
+   */
+  requests: AuthenticateRequest[];
+
+  /**
+   * request_ids holds each item's request id (the X-Request-Id the edge
+   * took from the sender or made), in request order, so every item's logs
+   * and onward calls carry its own. Optional; missing ids are made up.
+   *
+   * @generated from field: repeated string request_ids = 2;
+   */
+  requestIds: string[];
+};
+
+/**
+ * Describes the message runframe.auth.v1.AuthenticateBatchRequest.
+ * Use `create(AuthenticateBatchRequestSchema)` to create a new message.
+ */
+export const AuthenticateBatchRequestSchema: GenMessage<AuthenticateBatchRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 4);
+
+/**
+ * AuthenticateBatchResponse has one result per request, in order.
+ *
+ * @generated from message runframe.auth.v1.AuthenticateBatchResponse
+ */
+export type AuthenticateBatchResponse = Message<"runframe.auth.v1.AuthenticateBatchResponse"> & {
+  /**
+   * results, one per request.
+   *
+   * @generated from field: repeated runframe.auth.v1.AuthenticateResult results = 1;
+   */
+  results: AuthenticateResult[];
+};
+
+/**
+ * Describes the message runframe.auth.v1.AuthenticateBatchResponse.
+ * Use `create(AuthenticateBatchResponseSchema)` to create a new message.
+ */
+export const AuthenticateBatchResponseSchema: GenMessage<AuthenticateBatchResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 5);
+
+/**
+ * AuthenticateResult is what Authenticate answered for one delivery.
+ *
+ * @generated from message runframe.auth.v1.AuthenticateResult
+ */
+export type AuthenticateResult = Message<"runframe.auth.v1.AuthenticateResult"> & {
+  /**
+   * outcome is the response, or the error Authenticate would have raised.
+   *
+   * @generated from oneof runframe.auth.v1.AuthenticateResult.outcome
+   */
+  outcome: {
+    /**
+     * response is the delivery's answer when it may proceed.
+     *
+     * @generated from field: runframe.auth.v1.AuthenticateResponse response = 1;
+     */
+    value: AuthenticateResponse;
+    case: "response";
+  } | {
+    /**
+     * error is why it may not, as a gRPC status with its details.
+     *
+     * @generated from field: google.rpc.Status error = 2;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message runframe.auth.v1.AuthenticateResult.
+ * Use `create(AuthenticateResultSchema)` to create a new message.
+ */
+export const AuthenticateResultSchema: GenMessage<AuthenticateResult> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 6);
+
+/**
  * Disposition tells the edge what to do after a successful Authenticate.
  *
  * @generated from enum runframe.auth.v1.Disposition
@@ -266,6 +356,21 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof AuthenticateRequestSchema;
     output: typeof AuthenticateResponseSchema;
+  },
+  /**
+   * AuthenticateBatch authenticates several deliveries in one call, each
+   * exactly as Authenticate would, for a caller (the edge under load) that
+   * carries many at once: one round trip instead of one per delivery.
+   * Results are in request order; a refused delivery gets the error
+   * Authenticate would have answered (code, message, details) in place of
+   * a response. Internal.
+   *
+   * @generated from rpc runframe.auth.v1.AuthService.AuthenticateBatch
+   */
+  authenticateBatch: {
+    methodKind: "unary";
+    input: typeof AuthenticateBatchRequestSchema;
+    output: typeof AuthenticateBatchResponseSchema;
   },
   /**
    * VerifyApiKey resolves an organization API key (the bearer token of a

@@ -10,6 +10,8 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Status } from "../../../google/rpc/status_pb.js";
+import { file_google_rpc_status } from "../../../google/rpc/status_pb.js";
 import type { Header, IncidentStatus, Integration, Severity } from "../../common/v1/common_pb.js";
 import { file_runframe_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/normalizer/v1/normalizer.proto.
  */
 export const file_runframe_normalizer_v1_normalizer: GenFile = /*@__PURE__*/
-  fileDesc("CidydW5mcmFtZS9ub3JtYWxpemVyL3YxL25vcm1hbGl6ZXIucHJvdG8SFnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEitQEKEE5vcm1hbGl6ZVJlcXVlc3QSNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKEU5vcm1hbGl6ZVJlc3BvbnNlEjcKBmFsZXJ0cxgBIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0Is0DCg9Ob3JtYWxpemVkQWxlcnQSMwoGYWN0aW9uGAEgASgOMiMucnVuZnJhbWUubm9ybWFsaXplci52MS5BbGVydEFjdGlvbhINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCghzZXZlcml0eRgEIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYBSABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgGIAEoCRISCgpzb3VyY2VfdXJsGAcgASgJEhEKCWRlZHVwX2tleRgIIAEoCRJHCghtZXRhZGF0YRgJIAMoCzI1LnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0Lk1ldGFkYXRhRW50cnkSLgoKb2NjdXJfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQdHJ1bmNhdGVkX2FsZXJ0cxgLIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEqXwoLQWxlcnRBY3Rpb24SHAoYQUxFUlRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGAoUQUxFUlRfQUNUSU9OX1RSSUdHRVIQARIYChRBTEVSVF9BQ1RJT05fUkVTT0xWRRACMnUKEU5vcm1hbGl6ZXJTZXJ2aWNlEmAKCU5vcm1hbGl6ZRIoLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplUmVxdWVzdBopLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_runframe_common_v1_common]);
+  fileDesc("CidydW5mcmFtZS9ub3JtYWxpemVyL3YxL25vcm1hbGl6ZXIucHJvdG8SFnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEitQEKEE5vcm1hbGl6ZVJlcXVlc3QSNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkwKEU5vcm1hbGl6ZVJlc3BvbnNlEjcKBmFsZXJ0cxgBIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0Is0DCg9Ob3JtYWxpemVkQWxlcnQSMwoGYWN0aW9uGAEgASgOMiMucnVuZnJhbWUubm9ybWFsaXplci52MS5BbGVydEFjdGlvbhINCgV0aXRsZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIuCghzZXZlcml0eRgEIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYBSABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgGIAEoCRISCgpzb3VyY2VfdXJsGAcgASgJEhEKCWRlZHVwX2tleRgIIAEoCRJHCghtZXRhZGF0YRgJIAMoCzI1LnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0Lk1ldGFkYXRhRW50cnkSLgoKb2NjdXJfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoQdHJ1bmNhdGVkX2FsZXJ0cxgLIAEoDRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiaAoVTm9ybWFsaXplQmF0Y2hSZXF1ZXN0EjoKCHJlcXVlc3RzGAEgAygLMigucnVuZnJhbWUubm9ybWFsaXplci52MS5Ob3JtYWxpemVSZXF1ZXN0EhMKC3JlcXVlc3RfaWRzGAIgAygJIlIKFk5vcm1hbGl6ZUJhdGNoUmVzcG9uc2USOAoHcmVzdWx0cxgBIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplUmVzdWx0IoABCg9Ob3JtYWxpemVSZXN1bHQSPQoIcmVzcG9uc2UYASABKAsyKS5ydW5mcmFtZS5ub3JtYWxpemVyLnYxLk5vcm1hbGl6ZVJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUqXwoLQWxlcnRBY3Rpb24SHAoYQUxFUlRfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGAoUQUxFUlRfQUNUSU9OX1RSSUdHRVIQARIYChRBTEVSVF9BQ1RJT05fUkVTT0xWRRACMuYBChFOb3JtYWxpemVyU2VydmljZRJgCglOb3JtYWxpemUSKC5ydW5mcmFtZS5ub3JtYWxpemVyLnYxLk5vcm1hbGl6ZVJlcXVlc3QaKS5ydW5mcmFtZS5ub3JtYWxpemVyLnYxLk5vcm1hbGl6ZVJlc3BvbnNlEm8KDk5vcm1hbGl6ZUJhdGNoEi0ucnVuZnJhbWUubm9ybWFsaXplci52MS5Ob3JtYWxpemVCYXRjaFJlcXVlc3QaLi5ydW5mcmFtZS5ub3JtYWxpemVyLnYxLk5vcm1hbGl6ZUJhdGNoUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
 
 /**
  * NormalizeRequest carries one authenticated delivery.
@@ -184,6 +186,94 @@ export const NormalizedAlertSchema: GenMessage<NormalizedAlert> = /*@__PURE__*/
   messageDesc(file_runframe_normalizer_v1_normalizer, 2);
 
 /**
+ * NormalizeBatchRequest carries several payloads.
+ *
+ * @generated from message runframe.normalizer.v1.NormalizeBatchRequest
+ */
+export type NormalizeBatchRequest = Message<"runframe.normalizer.v1.NormalizeBatchRequest"> & {
+  /**
+   * requests, at most 1000.
+   *
+   * @generated from field: repeated runframe.normalizer.v1.NormalizeRequest requests = 1;
+   */
+  requests: NormalizeRequest[];
+
+  /**
+   * request_ids holds each item's request id (the X-Request-Id the edge
+   * took from the sender or made), in request order, so every item's logs
+   * and onward calls carry its own. Optional; missing ids are made up.
+   *
+   * @generated from field: repeated string request_ids = 2;
+   */
+  requestIds: string[];
+};
+
+/**
+ * Describes the message runframe.normalizer.v1.NormalizeBatchRequest.
+ * Use `create(NormalizeBatchRequestSchema)` to create a new message.
+ */
+export const NormalizeBatchRequestSchema: GenMessage<NormalizeBatchRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_normalizer_v1_normalizer, 3);
+
+/**
+ * NormalizeBatchResponse has one result per request, in order.
+ *
+ * @generated from message runframe.normalizer.v1.NormalizeBatchResponse
+ */
+export type NormalizeBatchResponse = Message<"runframe.normalizer.v1.NormalizeBatchResponse"> & {
+  /**
+   * results, one per request.
+   *
+   * @generated from field: repeated runframe.normalizer.v1.NormalizeResult results = 1;
+   */
+  results: NormalizeResult[];
+};
+
+/**
+ * Describes the message runframe.normalizer.v1.NormalizeBatchResponse.
+ * Use `create(NormalizeBatchResponseSchema)` to create a new message.
+ */
+export const NormalizeBatchResponseSchema: GenMessage<NormalizeBatchResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_normalizer_v1_normalizer, 4);
+
+/**
+ * NormalizeResult is what Normalize answered for one payload.
+ *
+ * @generated from message runframe.normalizer.v1.NormalizeResult
+ */
+export type NormalizeResult = Message<"runframe.normalizer.v1.NormalizeResult"> & {
+  /**
+   * outcome is the response, or the error Normalize would have raised.
+   *
+   * @generated from oneof runframe.normalizer.v1.NormalizeResult.outcome
+   */
+  outcome: {
+    /**
+     * response holds the payload's alerts.
+     *
+     * @generated from field: runframe.normalizer.v1.NormalizeResponse response = 1;
+     */
+    value: NormalizeResponse;
+    case: "response";
+  } | {
+    /**
+     * error is why the payload was refused, as a gRPC status with its details.
+     *
+     * @generated from field: google.rpc.Status error = 2;
+     */
+    value: Status;
+    case: "error";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message runframe.normalizer.v1.NormalizeResult.
+ * Use `create(NormalizeResultSchema)` to create a new message.
+ */
+export const NormalizeResultSchema: GenMessage<NormalizeResult> = /*@__PURE__*/
+  messageDesc(file_runframe_normalizer_v1_normalizer, 5);
+
+/**
  * AlertAction says whether an alert opens (or updates) or closes an incident.
  *
  * @generated from enum runframe.normalizer.v1.AlertAction
@@ -237,6 +327,18 @@ export const NormalizerService: GenService<{
     methodKind: "unary";
     input: typeof NormalizeRequestSchema;
     output: typeof NormalizeResponseSchema;
+  },
+  /**
+   * NormalizeBatch normalizes several payloads in one call, each exactly as
+   * Normalize would. Results are in request order; a refused payload gets
+   * the error Normalize would have answered in place of a response.
+   *
+   * @generated from rpc runframe.normalizer.v1.NormalizerService.NormalizeBatch
+   */
+  normalizeBatch: {
+    methodKind: "unary";
+    input: typeof NormalizeBatchRequestSchema;
+    output: typeof NormalizeBatchResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_runframe_normalizer_v1_normalizer, 0);

@@ -1,0 +1,109 @@
+import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
+import {
+  AuthService,
+  BadRequestSchema,
+  ErrorInfoSchema,
+  RateLimitStateSchema,
+  type AuthenticateRequest,
+  type AuthenticateResponse,
+} from "@runframe/contracts";
+import { ResourceExhaustedError, UnauthenticatedError, ValidationError } from "@runframe/util";
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { batchedCall, settleBatch } from "./batch.js";
+import { errorInterceptor } from "./interceptors.js";
+import { createMetrics } from "./metrics.js";
+
+const logger = pino({ level: "silent" });
+
+/** An Authenticate that answers or refuses by routing key, like the real one would. */
+async function authenticate(req: AuthenticateRequest) {
+  switch (req.routingKey) {
+    case "bad-field":
+      throw new ValidationError([{ field: "body", description: "must be JSON" }]);
+    case "limited":
+      throw new ResourceExhaustedError("rate limit exceeded", 7, {
+        limit: 100,
+        remaining: 0,
+        resetAt: new Date(1_000_000),
+      });
+    case "unknown":
+      throw new UnauthenticatedError("unknown routing key", { reason: "ROUTING_KEY_INVALID" });
+    case "bug":
+      throw new Error("a bug with a secret inside");
+    default:
+      return { deliveryKey: `delivery-of-${req.routingKey}` };
+  }
+}
+
+function clients(batchCalls: { count: number }, implementBatch = true) {
+  const transport = createRouterTransport(
+    (router) =>
+      router.service(AuthService, {
+        authenticate,
+        ...(implementBatch && {
+          authenticateBatch: async (req) => {
+            batchCalls.count++;
+            return {
+              results: await settleBatch(req, authenticate, {
+                logger,
+                metrics: createMetrics("test"),
+                method: AuthService.method.authenticate,
+              }),
+            };
+          },
+        }),
+      }),
+    { router: { interceptors: [errorInterceptor(logger)] } },
+  );
+  const client = createClient(AuthService, transport);
+  return {
+    unary: (routingKey: string) => client.authenticate({ routingKey }),
+    batched: batchedCall<{ routingKey: string }, AuthenticateResponse>(
+      (batch, options) => client.authenticateBatch(batch, options),
+      (request, options) => client.authenticate(request, options),
+    ),
+  };
+}
+
+const keys = ["ok-1", "bad-field", "limited", "unknown", "bug", "ok-2"];
+
+describe("batched calls", () => {
+  it("answers every item exactly as the single call would, details included, in one batch", async () => {
+    const calls = { count: 0 };
+    const { unary, batched } = clients(calls);
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        (value) => ({ value }),
+        (error: unknown) => {
+          const err = ConnectError.from(error);
+          return {
+            code: err.code,
+            message: err.rawMessage,
+            fields: err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations),
+            reason: err.findDetails(ErrorInfoSchema)[0]?.reason,
+            limit: err.findDetails(RateLimitStateSchema)[0]?.retryAfterSeconds,
+          };
+        },
+      );
+    const viaBatch = await Promise.all(
+      keys.map((routingKey) => settle(batched({ routingKey }, { timeoutMs: 5_000 }))),
+    );
+    const single = await Promise.all(keys.map((key) => settle(unary(key))));
+    expect(calls.count).toBe(1);
+    expect(JSON.stringify(viaBatch)).toBe(JSON.stringify(single));
+    expect(viaBatch[1]).toMatchObject({ code: Code.InvalidArgument, fields: [{ field: "body" }] });
+    expect(viaBatch[2]).toMatchObject({ code: Code.ResourceExhausted, limit: 7 });
+    expect(viaBatch[3]).toMatchObject({ reason: "ROUTING_KEY_INVALID" });
+    expect(viaBatch[4]).toMatchObject({ code: Code.Internal, message: "internal error" });
+  });
+
+  it("falls back to single calls where the service has no batch RPC (a rolling upgrade)", async () => {
+    const calls = { count: 0 };
+    const { batched } = clients(calls, false);
+    const answers = await Promise.all(
+      ["a", "b"].map((routingKey) => batched({ routingKey }, { timeoutMs: 5_000 })),
+    );
+    expect(answers.map((a) => a.deliveryKey)).toEqual(["delivery-of-a", "delivery-of-b"]);
+  });
+});

@@ -1,0 +1,186 @@
+import { create, type DescMethod } from "@bufbuild/protobuf";
+import { anyPack, AnySchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { StatusSchema, type Status } from "@runframe/contracts";
+import { Batcher, ValidationError } from "@runframe/util";
+import { currentRequest, requestIdFrom, withRequest } from "./context.js";
+import { codeName } from "./errors.js";
+import { publicError } from "./interceptors.js";
+import type { Logger } from "./logger.js";
+import type { Metrics } from "./metrics.js";
+
+/**
+ * Batch RPCs (AuthenticateBatch, NormalizeBatch, IngestBatch) carry many
+ * items of the single-item RPC in one call. Each item is answered as the
+ * single call would have answered it: its response, or its error as a
+ * `google.rpc.Status` with the same code, message and details, which the
+ * caller turns back into the same ConnectError. So a caller cannot tell a
+ * batched call from a single one, and items never fail because of each
+ * other.
+ */
+
+/** One item's outcome on the wire: the `oneof outcome` of every batch result. */
+export type BatchOutcome<R> =
+  | { readonly case: "response"; readonly value: R }
+  | { readonly case: "error"; readonly value: Status };
+
+/** The most items one batch call may carry. */
+export const MAX_BATCH_ITEMS = 1000;
+
+/** Where a batch RPC's items are accounted: as calls of the single-item method. */
+export interface BatchContext {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** The single-item method the batch stands for, for example NormalizerService/Normalize. */
+  readonly method: DescMethod;
+}
+
+/**
+ * Runs `handle` for every item at once and settles each into its outcome.
+ * Each item runs in its own request context (its request id in every log
+ * line and onward call) and is measured and logged as one call of the
+ * single-item method, so dashboards and logs read the same whether senders
+ * were batched or not.
+ */
+export async function settleBatch<Req, Res>(
+  batch: { readonly requests: readonly Req[]; readonly requestIds: readonly string[] },
+  handle: (request: Req) => Promise<Res>,
+  context: BatchContext,
+): Promise<{ outcome: BatchOutcome<Res> }[]> {
+  const { requests, requestIds } = batch;
+  if (requests.length > MAX_BATCH_ITEMS) {
+    throw new ValidationError([
+      { field: "requests", description: `must hold at most ${MAX_BATCH_ITEMS} items` },
+    ]);
+  }
+  const labels = { service: context.method.parent.typeName, method: context.method.name };
+  const rpc = `${labels.service}/${labels.method}`;
+  return Promise.all(
+    requests.map((request, i) =>
+      withRequest({ requestId: requestIdFrom(requestIds[i]) }, async () => {
+        const started = process.hrtime.bigint();
+        let code = "ok";
+        try {
+          return { outcome: { case: "response" as const, value: await handle(request) } };
+        } catch (error) {
+          const failure = publicError(error, context.logger, rpc);
+          code = codeName(failure.code);
+          context.logger.debug({ rpc, code, err: failure.cause ?? failure }, "rpc failed");
+          return { outcome: { case: "error" as const, value: toStatus(failure) } };
+        } finally {
+          context.metrics.rpcDuration.observe(
+            { ...labels, code },
+            Number(process.hrtime.bigint() - started) / 1e9,
+          );
+        }
+      }),
+    ),
+  );
+}
+
+/** A ConnectError as a google.rpc.Status, details packed as Any. */
+export function toStatus(error: ConnectError): Status {
+  return create(StatusSchema, {
+    code: error.code,
+    message: error.rawMessage,
+    details: error.details.map((detail) =>
+      "desc" in detail
+        ? anyPack(detail.desc, create(detail.desc, detail.value))
+        : create(AnySchema, {
+            typeUrl: `type.googleapis.com/${detail.type}`,
+            value: detail.value,
+          }),
+    ),
+  });
+}
+
+/** The ConnectError a google.rpc.Status describes, details readable with `findDetails`. */
+export function fromStatus(status: Status): ConnectError {
+  const error = new ConnectError(status.message, status.code in Code ? status.code : Code.Unknown);
+  // As Connect itself reads details off the wire: by type name, decoded on demand.
+  error.details.push(
+    ...status.details.map((any) => ({
+      type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1),
+      value: any.value,
+    })),
+  );
+  return error;
+}
+
+/** A request with the deadline its caller allows it, and its request id. */
+interface Deadlined<Req> {
+  readonly request: Req;
+  readonly deadline: number;
+  readonly requestId: string;
+}
+
+/**
+ * A single-item call made of a batch RPC: calls made while `concurrency`
+ * batches are in flight go together in the next one (see Batcher). The batch
+ * runs until the latest deadline among its items (they arrive within
+ * milliseconds of each other). A service that does not have the batch RPC
+ * yet (an older replica during a rolling upgrade answers UNIMPLEMENTED) gets
+ * single calls for a minute, then the batch RPC is tried again.
+ */
+export function batchedCall<Req, Res>(
+  sendBatch: (
+    batch: { requests: Req[]; requestIds: string[] },
+    options: { timeoutMs: number },
+  ) => Promise<{ results: { outcome: BatchOutcome<Res> | { case: undefined } }[] }>,
+  sendOne: (request: Req, options: { timeoutMs: number }) => Promise<Res>,
+  options: { readonly maxBatch?: number; readonly concurrency?: number } = {},
+): (request: Req, options: { timeoutMs: number }) => Promise<Res> {
+  let singleUntil = 0;
+  const batcher = new Batcher<Deadlined<Req>, Res>(
+    async (items) => {
+      const deadline = Math.max(...items.map((item) => item.deadline));
+      const timeoutMs = Math.max(1, deadline - Date.now());
+      const oneByOne = () =>
+        Promise.all(
+          items.map((item) =>
+            withRequest({ requestId: requestIdFrom(item.requestId) }, () =>
+              sendOne(item.request, { timeoutMs }),
+            ).catch((error: unknown) => ConnectError.from(error)),
+          ),
+        );
+      if (Date.now() < singleUntil) {
+        return oneByOne();
+      }
+      let results;
+      try {
+        ({ results } = await sendBatch(
+          {
+            requests: items.map((item) => item.request),
+            requestIds: items.map((item) => item.requestId),
+          },
+          { timeoutMs },
+        ));
+      } catch (error) {
+        if (ConnectError.from(error).code !== Code.Unimplemented) {
+          throw error;
+        }
+        singleUntil = Date.now() + 60_000;
+        return oneByOne();
+      }
+      return items.map((_, i) => {
+        const outcome = results[i]?.outcome;
+        if (outcome?.case === "response") {
+          return outcome.value;
+        }
+        return outcome?.case === "error"
+          ? fromStatus(outcome.value)
+          : new ConnectError("the batch answer lacks this item", Code.Internal);
+      });
+    },
+    {
+      maxBatch: Math.min(options.maxBatch ?? 256, MAX_BATCH_ITEMS),
+      concurrency: options.concurrency ?? 4,
+    },
+  );
+  return (request, { timeoutMs }) =>
+    batcher.submit({
+      request,
+      deadline: Date.now() + timeoutMs,
+      requestId: currentRequest()?.requestId ?? "",
+    });
+}
