@@ -6,6 +6,7 @@
  *   node --import tsx tools/bench/throughput.ts                 # embedded store
  *   node --import tsx tools/bench/throughput.ts --backends      # Redis + FerretDB
  *   node --import tsx tools/bench/throughput.ts --incidents 1000000
+ *   node --import tsx tools/bench/throughput.ts --profile /tmp/prof   # V8 CPU profiles
  *
  * It installs its load generators (tools/bench/install.sh: wrk for closed
  * loops, vegeta for a constant rate), builds the apps, starts them with 50
@@ -40,6 +41,8 @@ const { values: args } = parseArgs({
     rate: { type: "string", default: "1000" },
     incidents: { type: "string", default: "0" },
     workloads: { type: "string", default: "custom,alertmanager,rate,list" },
+    /** Writes a V8 CPU profile of every app into this directory (node --cpu-prof). */
+    profile: { type: "string" },
   },
 });
 const duration = Number(args.duration);
@@ -57,7 +60,9 @@ const vegeta = execFileSync("bash", [join(root, "tools/bench/install.sh")], {
 }).trim();
 await build();
 
-const env: Record<string, string> = { LOG_LEVEL: "warn" };
+const env: Record<string, string> = args.profile
+  ? { RUNFRAME_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${args.profile}` }
+  : {};
 if (args.backends) {
   const exports = execFileSync("bash", [join(root, "tools/backends/up.sh")], { encoding: "utf8" });
   for (const [, name, value] of exports.matchAll(/^export (\w+)=(.*)$/gm)) {

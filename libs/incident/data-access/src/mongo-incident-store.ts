@@ -475,11 +475,15 @@ class MongoUnit implements WriteUnit {
       return [];
     }
     const docs = requests.flatMap((r) => r.keys.map((key) => claimDoc(key, r, "pending")));
-    const refused = await insertAll(this.#c.deliveries, docs);
+    // By position, not by key: the same delivery twice in one unit inserts
+    // one claim and is refused the other, under one key.
+    const refused = await insertRefused(this.#c.deliveries, docs);
     const claims: DeliveryClaim[] = [];
+    let position = 0;
     for (const request of requests) {
-      const taken = request.keys.filter((key) => refused.has(key));
-      const ours = request.keys.filter((key) => !refused.has(key));
+      const mine = request.keys.map(() => !refused.has(position++));
+      const taken = request.keys.filter((_, i) => !mine[i]);
+      const ours = request.keys.filter((_, i) => mine[i]);
       this.#claimed.push(...ours);
       claims.push(
         taken.length === 0
@@ -815,6 +819,15 @@ async function insertAll<T extends { _id: string }>(
   collection: Collection<T>,
   docs: readonly T[],
 ): Promise<Set<string>> {
+  const refused = await insertRefused(collection, docs);
+  return new Set([...refused].map((index) => docs[index]!._id));
+}
+
+/** Inserts without stopping at duplicates; the positions of the documents a unique index refused. */
+async function insertRefused<T extends { _id: string }>(
+  collection: Collection<T>,
+  docs: readonly T[],
+): Promise<Set<number>> {
   if (docs.length === 0) {
     return new Set();
   }
@@ -822,7 +835,7 @@ async function insertAll<T extends { _id: string }>(
     await collection.insertMany(docs as OptionalUnlessRequiredId<T>[], { ordered: false });
     return new Set();
   } catch (error) {
-    return new Set(duplicates(error).map((index) => docs[index]!._id));
+    return new Set(duplicates(error));
   }
 }
 

@@ -352,6 +352,7 @@ class SqliteWriter implements IncidentWriter {
   unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
     return this.#serially(async () => {
       this.db.exec("BEGIN IMMEDIATE");
+      this.#unit.begin();
       try {
         const result = await work(this.#unit);
         this.db.exec("COMMIT");
@@ -391,6 +392,7 @@ class SqliteUnit implements WriteUnit {
   readonly #insert: Statement<[string, number, string, string, string, string | null, string]>;
   readonly #update: Statement<[string, string | null, string, string, number]>;
   readonly #event: Statement<[string, string, number, string]>;
+  readonly #numbers = new Map<string, number>();
 
   constructor(db: Database) {
     this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
@@ -487,8 +489,19 @@ class SqliteUnit implements WriteUnit {
     return row && decodeIncident(JSON.parse(row.state) as StoredIncident);
   }
 
+  /** Starts a unit: numbers are read afresh, since other processes may have written. */
+  begin(): void {
+    this.#numbers.clear();
+  }
+
   async create(draft: IncidentDraft, event: EventRecord): Promise<IncidentRecord> {
-    const number = (this.#lastNumber.get(draft.organizationId)?.n ?? 0) + 1;
+    // Within a unit this process holds the write lock: the organization's
+    // last number is read once, then counted on.
+    const number =
+      (this.#numbers.get(draft.organizationId) ??
+        this.#lastNumber.get(draft.organizationId)?.n ??
+        0) + 1;
+    this.#numbers.set(draft.organizationId, number);
     const record = decodeIncident(encodeIncident({ ...draft, id: "", number }));
     this.#insert.run(
       record.organizationId,

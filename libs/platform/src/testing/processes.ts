@@ -46,7 +46,12 @@ export function startProcess(entry: string, env: Record<string, string>): Runnin
       `start apps from the build, as they ship: startProcess(appBundle(name)), not ${entry}`,
     );
   }
-  const args = entry.endsWith(".ts") ? ["--import", "tsx", entry] : ["--enable-source-maps", entry];
+  // Extra node flags for the child (benchmarks profile with --cpu-prof, which
+  // NODE_OPTIONS does not allow).
+  const nodeArgs = env["RUNFRAME_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [];
+  const args = entry.endsWith(".ts")
+    ? [...nodeArgs, "--import", "tsx", entry]
+    : [...nodeArgs, "--enable-source-maps", entry];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: "info", ...env },

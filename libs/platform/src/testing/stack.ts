@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +72,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         MONGO_URL: "",
         REDIS_URL: "",
         RUNFRAME_DATA_DIR: join(dir, "data"),
-        RUNFRAME_SECRET_KEY: storageEnv()["RUNFRAME_SECRET_KEY"]!,
+        RUNFRAME_SECRET_KEY: randomBytes(32).toString("base64"),
       }
     : storageEnv();
   const common = {
