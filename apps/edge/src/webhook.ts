@@ -144,6 +144,7 @@ export async function handleWebhook(
   }
 
   const headers = collectHeaders(req.headers);
+  const receiveTime = timestampFromDate(receivedAt);
   // One budget for the whole chain, starting once the body is in (a slow
   // upload has its own limit above); each call gets what is left of it as
   // its deadline, which Connect sends downstream and turns into a 504 here.
@@ -155,7 +156,7 @@ export async function handleWebhook(
         routingKey,
         headers,
         body,
-        receiveTime: timestampFromDate(receivedAt),
+        receiveTime,
         sourceAddress: clientAddress(
           req.socket.remoteAddress ?? "",
           headerText(req.headers["x-forwarded-for"]),
@@ -181,7 +182,7 @@ export async function handleWebhook(
       return httpError(501, "not_implemented", "this integration type is not available");
     }
     const { alerts } = await normalizer(
-      { integration, headers, body, receiveTime: timestampFromDate(receivedAt) },
+      { integration, headers, body, receiveTime },
       budget(),
     );
     const { results } = await deps.ingest(
@@ -191,7 +192,7 @@ export async function handleWebhook(
         deliveryKey: auth.deliveryKey,
         deliveryAlias: auth.deliveryAlias,
         alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
-        receiveTime: timestampFromDate(receivedAt),
+        receiveTime,
       },
       budget(),
     );

@@ -6,6 +6,9 @@ export async function connectMongo(url: string): Promise<{ client: MongoClient; 
   const client = await MongoClient.connect(url, {
     serverSelectionTimeoutMS: 10_000,
     appName: "runframe-ingest",
+    // A 2xx means stored: every write waits for a majority of the replica
+    // set to have it in its journal (a URL's own w=/journal= still wins).
+    writeConcern: { w: "majority", journal: true },
   });
   const name = new URL(url).pathname.replace(/^\//, "");
   return { client, db: client.db(name || "runframe") };

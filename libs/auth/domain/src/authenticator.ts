@@ -4,6 +4,7 @@ import {
   Disposition,
   IntegrationType,
   type AuthenticateRequest,
+  type Integration,
   type AuthenticateResponseSchema,
 } from "@runframe/contracts";
 import {
@@ -86,6 +87,7 @@ export class Authenticator {
   readonly #failureLimits: FailureLimits;
   readonly #cache: TtlCache<string, IntegrationRecord | null>;
   readonly #now: () => Date;
+  readonly #views = new WeakMap<IntegrationRecord, Integration>();
 
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
@@ -151,7 +153,7 @@ export class Authenticator {
       );
     }
     return {
-      integration: toIntegration(integration),
+      integration: this.#view(integration),
       deliveryKey,
       deliveryAlias,
       repeat: decision.repeat,
@@ -163,6 +165,20 @@ export class Authenticator {
         resetTime: timestampFromDate(decision.resetAt),
       },
     };
+  }
+
+  /**
+   * The public view of a looked-up integration, built once per record: the
+   * cache hands out the same record until it changes, and every webhook
+   * answer carries it.
+   */
+  #view(record: IntegrationRecord) {
+    let view = this.#views.get(record);
+    if (view === undefined) {
+      view = toIntegration(record);
+      this.#views.set(record, view);
+    }
+    return view;
   }
 
   /** Forgets a cached lookup (after rotate or disable on this replica). */
