@@ -107,6 +107,8 @@ const OPEN_CACHE_ENTRIES = 50_000;
 /** Numbers reserved at once at most (unused ones are lost only when the process stops). */
 const MAX_NUMBER_BLOCK = 64;
 const DONE = "done:";
+/** How often incident documents are moved to their newest state (a hint for readers). */
+const HINT_INTERVAL_MS = 1_000;
 
 /**
  * The incident service's storage on MongoDB, written for servers without
@@ -407,6 +409,54 @@ class MongoWriter implements IncidentWriter {
     });
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** Incidents advanced past their document's hint, with their newest state, not yet written back. */
+  readonly #hints = new Map<string, IncidentRecord>();
+  #lastHints = 0;
+  #hintTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Notes incidents a unit advanced. Their documents are moved to the new
+   * state at most once a second (and a moment after the last unit), in one
+   * bulk write: where updates are whole-document read-modify-writes
+   * (FerretDB) a write per occurrence would cost more than the occurrence.
+   * The document is only a hint: readers walk the timeline forward from it.
+   */
+  advanced(states: ReadonlyMap<string, IncidentRecord>): void {
+    for (const [_id, state] of states) {
+      if (state.seq > 1 && state.status !== IncidentStatus.RESOLVED) {
+        this.#hints.set(_id, state);
+      }
+    }
+    if (this.#hints.size > 0 && Date.now() - this.#lastHints >= HINT_INTERVAL_MS) {
+      void this.#writeHints();
+    } else if (this.#hints.size > 0 && this.#hintTimer === undefined) {
+      this.#hintTimer = setTimeout(() => void this.#writeHints(), HINT_INTERVAL_MS);
+      this.#hintTimer.unref();
+    }
+  }
+
+  #writeHints(): Promise<void> {
+    clearTimeout(this.#hintTimer);
+    this.#hintTimer = undefined;
+    this.#lastHints = Date.now();
+    const updates: AnyBulkWriteOperation<IncidentDoc>[] = [...this.#hints].map(([_id, state]) => ({
+      updateOne: {
+        filter: { _id, seq: { $lt: state.seq } },
+        update: { $set: encodeIncident(state) },
+      },
+    }));
+    this.#hints.clear();
+    const write = this.#tail.then(() =>
+      this.c.incidents.bulkWrite(updates, { ordered: false }).then(
+        () => undefined,
+        // Only a hint: a reader walks forward from an older one.
+        () => undefined,
+      ),
+    );
+    this.#tail = write;
+    return write;
   }
 
   remember(record: IncidentRecord): void {
@@ -716,7 +766,7 @@ class MongoUnit implements WriteUnit {
   /** Makes the unit durable: its last writes, then the delivery log. */
   async commit(): Promise<void> {
     await this.flush();
-    await this.#refreshHints();
+    this.#w.advanced(this.#advanced);
     const docs = this.#completions.flatMap((record) => {
       const keys =
         record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
@@ -744,29 +794,6 @@ class MongoUnit implements WriteUnit {
         { ordered: false },
       )
       .catch(() => undefined);
-  }
-
-  /**
-   * Moves the documents of incidents this unit advanced to their new state,
-   * so readers find it without walking the timeline. Only a hint: where
-   * updates are not atomic a slower writer may set an older state, which a
-   * reader then walks forward from.
-   */
-  async #refreshHints(): Promise<void> {
-    const updates: AnyBulkWriteOperation<IncidentDoc>[] = [];
-    for (const [_id, stored] of this.#advanced) {
-      if (stored.seq > 1 && stored.status !== IncidentStatus.RESOLVED) {
-        updates.push({
-          updateOne: {
-            filter: { _id, seq: { $lt: stored.seq } },
-            update: { $set: encodeIncident(stored) },
-          },
-        });
-      }
-    }
-    if (updates.length > 0) {
-      await this.#c.incidents.bulkWrite(updates, { ordered: false });
-    }
   }
 
   /** Finds the open incident of a scope by its lookup entry, cleaning up after an unfinished resolution. */
