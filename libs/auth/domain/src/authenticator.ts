@@ -88,6 +88,7 @@ export class Authenticator {
   readonly #cache: TtlCache<string, IntegrationRecord | null>;
   readonly #now: () => Date;
   readonly #views = new WeakMap<IntegrationRecord, Integration>();
+  readonly #reading = new Map<string, Promise<IntegrationRecord | undefined>>();
 
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
@@ -184,16 +185,40 @@ export class Authenticator {
   /** Forgets a cached lookup (after rotate or disable on this replica). */
   invalidate(routingKeyHash: string): void {
     this.#cache.delete(routingKeyHash);
+    this.#reading.delete(routingKeyHash);
   }
 
+  /**
+   * The integration of a routing key, from the cache or the store. Lookups
+   * of one key that miss together share one read: when a hot key's entry
+   * expires under load, the store sees one query, not one per webhook.
+   */
   async #lookup(keyHash: string): Promise<IntegrationRecord | undefined> {
     const cached = this.#cache.get(keyHash);
     if (cached !== undefined) {
       return cached ?? undefined;
     }
-    const found = await this.#deps.integrations.findByRoutingKeyHash(keyHash);
-    this.#cache.set(keyHash, found ?? null);
-    return found;
+    let reading = this.#reading.get(keyHash);
+    if (reading === undefined) {
+      reading = this.#deps.integrations.findByRoutingKeyHash(keyHash).then(
+        (found) => {
+          // An invalidation during the read (a rotation here) wins over what was read.
+          if (this.#reading.get(keyHash) === reading) {
+            this.#reading.delete(keyHash);
+            this.#cache.set(keyHash, found ?? null);
+          }
+          return found;
+        },
+        (error: unknown) => {
+          if (this.#reading.get(keyHash) === reading) {
+            this.#reading.delete(keyHash);
+          }
+          throw error;
+        },
+      );
+      this.#reading.set(keyHash, reading);
+    }
+    return reading;
   }
 
   /** Verifies what the integration type requires and says what identifies the delivery. */

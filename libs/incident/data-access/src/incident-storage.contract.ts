@@ -371,7 +371,7 @@ function bind(unit: WriteUnit): WriteUnit {
     claim: (r) => unit.claim(r),
     complete: (r) => unit.complete(r),
     prefetch: (s) => unit.prefetch(s),
-    findOpen: (s) => unit.findOpen(s),
+    findOpen: (s, i) => unit.findOpen(s, i),
     get: (o, i) => unit.get(o, i),
     create: (d, e, t) => unit.create(d, e, t),
     update: (c, t) => unit.update(c, t),

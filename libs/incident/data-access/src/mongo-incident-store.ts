@@ -474,7 +474,21 @@ class MongoWriter implements IncidentWriter {
     this.open.set(key, record);
   }
 
+  /** Numbers reserved, then not used (a refused creation), handed out first. */
+  readonly #returned = new Map<string, number[]>();
+
+  giveBack(organizationId: string, number: number): void {
+    const returned = this.#returned.get(organizationId) ?? [];
+    returned.push(number);
+    returned.sort((a, b) => a - b);
+    this.#returned.set(organizationId, returned);
+  }
+
   async nextNumber(organizationId: string, expected: number): Promise<number> {
+    const returned = this.#returned.get(organizationId)?.shift();
+    if (returned !== undefined) {
+      return returned;
+    }
     let pool = this.numbers.get(organizationId);
     if (pool === undefined || pool.next > pool.end) {
       const block = Math.min(MAX_NUMBER_BLOCK, Math.max(1, expected, (pool?.block ?? 0) * 2));
@@ -512,6 +526,10 @@ class MongoUnit implements WriteUnit {
   readonly #completions: DeliveryRecord[] = [];
   readonly #claimed: string[] = [];
   readonly #creates = new Map<string, number>();
+  /** Scopes whose creation was refused in this unit: looked up in full. */
+  readonly #contested = new Set<string>();
+  /** What prefetch found (or found missing) for scopes not in the cache. */
+  readonly #prefetched = new Map<string, IncidentRecord | undefined>();
   /** Incidents whose timeline this unit advanced, with their newest state. */
   readonly #advanced = new Map<string, IncidentRecord>();
 
@@ -616,16 +634,30 @@ class MongoUnit implements WriteUnit {
 
   async prefetch(scopes: readonly DedupScope[]): Promise<void> {
     const keys = new Set(scopes.map(openKeyOf).filter((key) => !this.#w.open.has(key)));
-    await Promise.all([...keys].map((key) => this.#lookup(key)));
+    await Promise.all(
+      [...keys].map(async (key) => this.#prefetched.set(key, await this.#lookup(key))),
+    );
   }
 
-  async findOpen(scope: DedupScope): Promise<IncidentRecord | undefined> {
+  /**
+   * A trigger for a scope this process knows nothing about is answered
+   * "none open" without a read: most such scopes are new, and if one is open
+   * after all, the unique open key refuses the creation and the alert is
+   * decided again, this time with a read.
+   */
+  async findOpen(
+    scope: DedupScope,
+    intent: "trigger" | "resolve",
+  ): Promise<IncidentRecord | undefined> {
     const key = openKeyOf(scope);
     if (this.#openKeys.has(key)) {
       const id = this.#openKeys.get(key);
       return id === undefined ? undefined : this.#touched.get(id)?.record;
     }
-    const cached = this.#w.open.get(key);
+    const cached = this.#w.open.get(key) ?? this.#prefetched.get(key);
+    if (cached === undefined && intent === "trigger" && !this.#contested.has(key)) {
+      return undefined;
+    }
     const found = cached ?? (await this.#lookup(key));
     const id = found && docId(found.organizationId, found.id);
     this.#openKeys.set(key, id);
@@ -693,7 +725,7 @@ class MongoUnit implements WriteUnit {
     );
     for (const [_id, touched] of creating) {
       if (refusedIds.has(_id)) {
-        this.#w.numbers.delete(touched.record.organizationId);
+        await this.#refusedCreation(_id, touched.record);
         refuseFrom(touched, 0);
       } else {
         touched.created!.inserted = true;
@@ -796,12 +828,30 @@ class MongoUnit implements WriteUnit {
       .catch(() => undefined);
   }
 
+  /**
+   * A creation was refused: its scope had an open incident after all, or
+   * its number was taken by another replica. The scope is looked up in full
+   * from now on, and the number goes back to the pool when nobody has it.
+   */
+  async #refusedCreation(_id: string, record: IncidentRecord): Promise<void> {
+    if (record.dedupKey !== "") {
+      this.#contested.add(openKeyOf(record));
+    }
+    if ((await this.#c.incidents.findOne({ _id }, { projection: { _id: 1 } })) === null) {
+      this.#w.giveBack(record.organizationId, record.number);
+    } else {
+      this.#w.numbers.delete(record.organizationId);
+    }
+  }
+
   /** Finds the open incident of a scope by its lookup entry, cleaning up after an unfinished resolution. */
   async #lookup(key: string): Promise<IncidentRecord | undefined> {
     const entry = await this.#c.openKeys.findOne({ _id: key });
     let record = entry && (await readIncident(this.#c, entry.incident));
-    if (entry === null) {
-      // The winner of a race inserts its lookup entry just after the incident.
+    if (entry === null && this.#contested.has(key)) {
+      // Our creation was refused, so an incident holds the key; its creator
+      // inserts the lookup entry just after it (or died in between). A query
+      // on the key itself finds it (FerretDB scans: this path is rare).
       const doc = await this.#c.incidents.findOne({ openKey: key });
       record = doc && (await latestState(this.#c, doc._id, decodeIncident(doc)));
     }
@@ -829,13 +879,18 @@ class MongoUnit implements WriteUnit {
     return touched;
   }
 
-  /** Drops what this process believed about an incident, so it is read afresh. */
+  /**
+   * Drops what this process believed about an incident, so it is read
+   * afresh: its scope is contested, looked up in full from now on.
+   */
   #forget(touched: Touched): void {
     const record = touched.record;
     if (record.dedupKey !== "") {
       const key = openKeyOf(record);
       this.#w.open.delete(key);
       this.#openKeys.delete(key);
+      this.#prefetched.delete(key);
+      this.#contested.add(key);
     }
     this.#touched.delete(docId(record.organizationId, record.id));
   }

@@ -478,6 +478,7 @@ class SqliteUnit implements WriteUnit {
     // Lookups are local reads inside the transaction: nothing to read ahead.
   }
 
+  /** Always exact: the lookup is a local read inside the transaction. */
   async findOpen(scope: DedupScope): Promise<IncidentRecord | undefined> {
     const row = this.#findOpen.get(openKeyOf(scope));
     return row && decodeIncident(JSON.parse(row.state) as StoredIncident);

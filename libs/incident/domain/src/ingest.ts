@@ -87,8 +87,9 @@ export class Ingestor {
 
       await unit.prefetch(
         todo.flatMap(({ delivery, alert }) => {
-          const scope = scopeOf(batch[delivery]!, batch[delivery]!.alerts[alert]!);
-          return scope ? [scope] : [];
+          const input = batch[delivery]!.alerts[alert]!;
+          const scope = scopeOf(batch[delivery]!, input);
+          return scope && input.action === AlertAction.RESOLVE ? [scope] : [];
         }),
       );
       let pending = todo;
@@ -138,9 +139,12 @@ export class Ingestor {
     const snapshot = snapshotOf(alert);
     const { dedupKey } = alert;
     const scope = scopeOf(delivery, alert);
-    const existing = scope ? await unit.findOpen(scope) : undefined;
+    const resolving = alert.action === AlertAction.RESOLVE;
+    const existing = scope
+      ? await unit.findOpen(scope, resolving ? "resolve" : "trigger")
+      : undefined;
 
-    if (alert.action === AlertAction.RESOLVE && scope) {
+    if (resolving && scope) {
       const change =
         existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
       if (change === undefined) {

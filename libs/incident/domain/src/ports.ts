@@ -101,9 +101,15 @@ export interface WriteUnit {
   claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]>;
   /** Records delivery outcomes (the delivery log) once their writes are in. */
   complete(records: readonly DeliveryRecord[]): void;
-  /** Reads ahead the open incidents of these scopes, so later lookups need no round trip. */
+  /** Reads ahead the open incidents of scopes about to be resolved, all at once. */
   prefetch(scopes: readonly DedupScope[]): Promise<void>;
-  findOpen(scope: DedupScope): Promise<IncidentRecord | undefined>;
+  /**
+   * The open incident of a scope. For a `trigger` the answer may be
+   * optimistic: a store that cannot tell cheaply may answer none, and if an
+   * incident was open after all, creating one is refused at `flush` and
+   * the alert is decided again, when the answer is exact.
+   */
+  findOpen(scope: DedupScope, intent: "trigger" | "resolve"): Promise<IncidentRecord | undefined>;
   get(organizationId: string, id: string): Promise<IncidentRecord | undefined>;
   /** Adds a new incident with the organization's next number, and its first event. */
   create(draft: IncidentDraft, event: EventRecord, tag: number): Promise<IncidentRecord>;
