@@ -57,6 +57,8 @@ import {
  */
 interface IncidentDoc extends StoredIncident {
   _id: string;
+  /** The first event of its timeline, written with it (seq 1). */
+  created: StoredEvent;
   /**
    * Unique across the collection: while open with a dedup key, a digest of
    * (organization, integration, key), so a second open incident with that
@@ -200,11 +202,12 @@ export class MongoIncidentStorage implements IncidentStorage {
         .sort({ _id: 1 })
         .toArray();
       const { record, events } = replayV1(old, oldEvents as unknown as V1Event[]);
+      const [created, ...rest] = events;
       await insertAll(
         c.events,
-        events.map((event) => eventDoc(old._id, event, record)),
+        rest.map((event) => eventDoc(old._id, event, record)),
       );
-      await c.incidents.replaceOne({ _id: old._id }, incidentDoc(old._id, record));
+      await c.incidents.replaceOne({ _id: old._id }, incidentDoc(old._id, record, created!));
       await Promise.all(oldEvents.map((e) => c.events.deleteOne({ _id: e._id })));
     }
     await c.schema.replaceOne({ _id: "incidents" }, { version: 2 }, { upsert: true });
@@ -232,6 +235,10 @@ export class MongoIncidentStorage implements IncidentStorage {
       { name: "org_integration_number" },
     );
     await c.events.createIndex({ deliveryKey: 1 }, { name: "delivery", sparse: true });
+    await c.incidents.createIndex(
+      { "created.deliveryKey": 1 },
+      { name: "created_delivery", sparse: true },
+    );
     await c.services.createIndex(
       { organizationId: 1, serviceId: 1 },
       { unique: true, name: "org_service" },
@@ -341,21 +348,25 @@ async function listEvents(
   pageSize: number,
   after: string | undefined,
 ): Promise<Page<EventRecord>> {
-  const incident = await readIncident(c, docId(organizationId, id));
-  if (incident === undefined) {
+  const _id = docId(organizationId, id);
+  const doc = await c.incidents.findOne({ _id });
+  if (doc === null) {
     return { items: [], next: undefined };
   }
+  const incident = await latestState(c, _id, decodeIncident(doc));
   const from = after === undefined ? 0 : decodePageToken(after, isNumber);
   const last = Math.min(incident.seq, from + pageSize + 1);
+  // The creation travels with the incident document; the rest are events.
+  const first = from === 0 ? [decodeEvent(doc.created)] : [];
   const docs = await Promise.all(
-    Array.from({ length: Math.max(0, last - from) }, (_, i) =>
-      c.events.findOne({ _id: eventId(docId(organizationId, id), from + 1 + i) }),
+    Array.from({ length: Math.max(0, last - Math.max(from, 1)) }, (_, i) =>
+      c.events.findOne({ _id: eventId(_id, Math.max(from, 1) + 1 + i) }),
     ),
   );
   return pageOf(
-    docs.filter((d): d is EventDoc => d !== null),
+    [...first, ...docs.filter((d): d is EventDoc => d !== null).map(fromEventDoc)],
     pageSize,
-    fromEventDoc,
+    (e) => e,
     (e) => e.seq,
   );
 }
@@ -474,6 +485,9 @@ class MongoWriter implements IncidentWriter {
     this.open.set(key, record);
   }
 
+  /** How many incidents the last unit created, per organization. */
+  readonly demand = new Map<string, number>();
+
   /** Numbers reserved, then not used (a refused creation), handed out first. */
   readonly #returned = new Map<string, number[]>();
 
@@ -491,7 +505,12 @@ class MongoWriter implements IncidentWriter {
     }
     let pool = this.numbers.get(organizationId);
     if (pool === undefined || pool.next > pool.end) {
-      const block = Math.min(MAX_NUMBER_BLOCK, Math.max(1, expected, (pool?.block ?? 0) * 2));
+      // As many as the last unit created in this organization: one
+      // reservation per unit under steady load, one number at a time when quiet.
+      const block = Math.min(
+        MAX_NUMBER_BLOCK,
+        Math.max(1, expected, this.demand.get(organizationId) ?? 1),
+      );
       const counter = await this.c.counters.findOneAndUpdate(
         { _id: organizationId },
         { $inc: { last: block } },
@@ -614,14 +633,21 @@ class MongoUnit implements WriteUnit {
 
   /** What the events of an interrupted attempt at a delivery applied, by alert index. */
   async #applied(deliveryKey: string): Promise<Map<number, StoredResult>> {
+    const [events, created] = await Promise.all([
+      this.#c.events.find({ deliveryKey }).toArray(),
+      this.#c.incidents.find({ "created.deliveryKey": deliveryKey }).toArray(),
+    ]);
     const applied = new Map<number, StoredResult>();
-    for (const doc of await this.#c.events.find({ deliveryKey }).toArray()) {
-      const event = fromEventDoc(doc);
+    for (const [stored, dedupKey] of [
+      ...events.map((doc) => [doc, doc.state.dedupKey] as const),
+      ...created.map((doc) => [doc.created, doc.dedupKey] as const),
+    ]) {
+      const event = decodeEvent(stored);
       if (event.cause && event.action !== undefined) {
         applied.set(event.cause.alertIndex, {
           incidentId: event.incidentId,
           action: event.action,
-          dedupKey: doc.state.dedupKey,
+          dedupKey,
         });
       }
     }
@@ -715,51 +741,52 @@ class MongoUnit implements WriteUnit {
       overtaken.push(touched);
     };
 
-    // New incidents: a refusal means the number or the dedup scope was taken.
+    // One round trip for most units: new incidents (each carrying its
+    // creation event), their lookup entries, and the events of incidents
+    // that already exist, all at once. The later events of an incident
+    // created in this unit wait for it: had its number been taken by
+    // another replica, they would land in that incident's timeline.
     const creating = [...this.#touched.entries()].filter(
       ([, t]) => t.created && !t.created.inserted,
     );
-    const refusedIds = await insertAll(
-      this.#c.incidents,
-      creating.map(([_id, t]) => incidentDoc(_id, t.pending[0]!.next)),
-    );
+    const lookups = creating
+      .filter(([_id, t]) => openKeyOfRecord(t.pending[0]!.next) !== _id)
+      .map(([_id, t]) => ({ _id: openKeyOfRecord(t.pending[0]!.next), incident: _id }));
+    const existing = [...this.#touched.entries()].filter(([, t]) => !t.created);
+    const advanced = new Map<string, IncidentRecord>();
+    const [refusedIds, refusedLookups] = await Promise.all([
+      insertAll(
+        this.#c.incidents,
+        creating.map(([_id, t]) => incidentDoc(_id, t.pending[0]!.next, t.pending[0]!.event)),
+      ),
+      insertAll(this.#c.openKeys, lookups),
+      this.#appendEvents(existing, advanced, refuseFrom),
+    ]);
+    const later: [string, Touched][] = [];
     for (const [_id, touched] of creating) {
       if (refusedIds.has(_id)) {
         await this.#refusedCreation(_id, touched.record);
         refuseFrom(touched, 0);
-      } else {
-        touched.created!.inserted = true;
+        const key = openKeyOfRecord(touched.record);
+        if (key !== _id && !refusedLookups.has(key)) {
+          // Our lookup entry went in beside a refused incident: take it back.
+          await this.#c.openKeys.deleteOne({ _id: key, incident: _id });
+        }
+        continue;
+      }
+      touched.created!.inserted = true;
+      advanced.set(_id, touched.pending[0]!.next);
+      touched.pending.shift();
+      if (touched.pending.length > 0) {
+        later.push([_id, touched]);
+      }
+      const key = openKeyOfRecord(touched.record);
+      if (refusedLookups.has(key)) {
+        // A leftover of a resolution that did not finish: this incident owns the scope now.
+        await this.#c.openKeys.replaceOne({ _id: key }, { incident: _id });
       }
     }
-    const lookups = creating
-      .filter(([_id, t]) => !refusedIds.has(_id) && openKeyOfRecord(t.pending[0]!.next) !== _id)
-      .map(([_id, t]) => ({ _id: openKeyOfRecord(t.pending[0]!.next), incident: _id }));
-    for (const stale of await insertAll(this.#c.openKeys, lookups)) {
-      // A leftover of a resolution that did not finish: this incident owns the scope now.
-      const incident = lookups.find((l) => l._id === stale)!.incident;
-      await this.#c.openKeys.replaceOne({ _id: stale }, { incident });
-    }
-
-    // Events, in order per incident; the first one refused stops its incident.
-    const advanced = new Map<string, IncidentRecord>();
-    let queue = [...this.#touched.entries()]
-      .filter(([, t]) => !overtaken.includes(t))
-      .flatMap(([_id, touched]) => touched.pending.map((p, index) => ({ _id, touched, p, index })));
-    while (queue.length > 0) {
-      const failedAt = await insertOrdered(
-        this.#c.events,
-        queue.map(({ _id, p }) => eventDoc(_id, p.event, p.next)),
-      );
-      for (const { _id, p } of failedAt === undefined ? queue : queue.slice(0, failedAt)) {
-        advanced.set(_id, p.next);
-      }
-      if (failedAt === undefined) {
-        break;
-      }
-      const failed = queue[failedAt]!;
-      refuseFrom(failed.touched, failed.index);
-      queue = queue.slice(failedAt + 1).filter(({ touched }) => touched !== failed.touched);
-    }
+    await this.#appendEvents(later, advanced, refuseFrom);
 
     // Resolutions: update what listings filter on, and free the dedup scope.
     const resolutions: AnyBulkWriteOperation<IncidentDoc>[] = [];
@@ -795,10 +822,39 @@ class MongoUnit implements WriteUnit {
     return refused;
   }
 
+  /** Inserts incidents' pending events, in order per incident; the first refused stops its incident. */
+  async #appendEvents(
+    incidents: readonly [string, Touched][],
+    advanced: Map<string, IncidentRecord>,
+    refuseFrom: (touched: Touched, from: number) => void,
+  ): Promise<void> {
+    let queue = incidents.flatMap(([_id, touched]) =>
+      touched.pending.map((p, index) => ({ _id, touched, p, index })),
+    );
+    while (queue.length > 0) {
+      const failedAt = await insertOrdered(
+        this.#c.events,
+        queue.map(({ _id, p }) => eventDoc(_id, p.event, p.next)),
+      );
+      for (const { _id, p } of failedAt === undefined ? queue : queue.slice(0, failedAt)) {
+        advanced.set(_id, p.next);
+      }
+      if (failedAt === undefined) {
+        return;
+      }
+      const failed = queue[failedAt]!;
+      refuseFrom(failed.touched, failed.index);
+      queue = queue.slice(failedAt + 1).filter(({ touched }) => touched !== failed.touched);
+    }
+  }
+
   /** Makes the unit durable: its last writes, then the delivery log. */
   async commit(): Promise<void> {
     await this.flush();
     this.#w.advanced(this.#advanced);
+    for (const [organizationId, created] of this.#creates) {
+      this.#w.demand.set(organizationId, created);
+    }
     const docs = this.#completions.flatMap((record) => {
       const keys =
         record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
@@ -966,8 +1022,13 @@ function claimDoc(
   };
 }
 
-function incidentDoc(_id: string, record: IncidentRecord): IncidentDoc {
-  return { _id, ...encodeIncident(record), openKey: openKeyOfRecord(record) };
+function incidentDoc(_id: string, record: IncidentRecord, created: EventRecord): IncidentDoc {
+  return {
+    _id,
+    ...encodeIncident(record),
+    openKey: openKeyOfRecord(record),
+    created: encodeEvent({ ...created, incidentId: record.id }),
+  };
 }
 
 /** The unique open key of an incident document. */
