@@ -110,7 +110,7 @@ const OPEN_CACHE_ENTRIES = 50_000;
 const MAX_NUMBER_BLOCK = 64;
 const DONE = "done:";
 /** How often incident documents are moved to their newest state (a hint for readers). */
-const HINT_INTERVAL_MS = 1_000;
+const HINT_INTERVAL_MS = 5_000;
 
 /**
  * The incident service's storage on MongoDB, written for servers without
@@ -429,7 +429,7 @@ class MongoWriter implements IncidentWriter {
 
   /**
    * Notes incidents a unit advanced. Their documents are moved to the new
-   * state at most once a second (and a moment after the last unit), in one
+   * state at most every 5 s (and a moment after the last unit), in one
    * bulk write: where updates are whole-document read-modify-writes
    * (FerretDB) a write per occurrence would cost more than the occurrence.
    * The document is only a hint: readers walk the timeline forward from it.
@@ -459,15 +459,13 @@ class MongoWriter implements IncidentWriter {
       },
     }));
     this.#hints.clear();
-    const write = this.#tail.then(() =>
-      this.c.incidents.bulkWrite(updates, { ordered: false }).then(
-        () => undefined,
-        // Only a hint: a reader walks forward from an older one.
-        () => undefined,
-      ),
+    // Beside the units, not between them: a hint needs no ordering, and
+    // holding units back for it would stall webhooks on every refresh.
+    return this.c.incidents.bulkWrite(updates, { ordered: false }).then(
+      () => undefined,
+      // Only a hint: a reader walks forward from an older one.
+      () => undefined,
     );
-    this.#tail = write;
-    return write;
   }
 
   remember(record: IncidentRecord): void {
