@@ -20,18 +20,29 @@ import {
 type IntegrationDoc = StoredIntegration & { _id: string };
 type ApiKeyDoc = StoredApiKey & { _id: string };
 
+/** A routing key's lookup entry: `_id` is its SHA-256, pointing at the integration. */
+interface RoutingKeyDoc {
+  _id: string;
+  integration: string;
+}
+
 /**
  * Integrations and API keys in MongoDB. Routing keys and API keys are found
  * by the SHA-256 of the secret through unique indexes, so two integrations
- * can never share a key.
+ * can never share a key. The webhook path finds a routing key through its
+ * `routing_keys` entry, by `_id` (FerretDB v1 pushes no other filter down,
+ * and would scan every integration per lookup); the entry is written before
+ * the integration and checked against it, so a stale one leads nowhere.
  */
 export class MongoIntegrationRepository implements IntegrationRepository {
   readonly #integrations: Collection<IntegrationDoc>;
   readonly #apiKeys: Collection<ApiKeyDoc>;
+  readonly #routingKeys: Collection<RoutingKeyDoc>;
 
   constructor(db: Db) {
     this.#integrations = db.collection("integrations");
     this.#apiKeys = db.collection("api_keys");
+    this.#routingKeys = db.collection("routing_keys");
   }
 
   /** Creates the indexes; safe to run on every start. */
@@ -45,11 +56,28 @@ export class MongoIntegrationRepository implements IntegrationRepository {
       { name: "org_created" },
     );
     await this.#apiKeys.createIndex({ secretHash: 1 }, { unique: true, name: "secret_hash" });
+    // Integrations written before the lookup entries existed get theirs (once; cheap after).
+    const all = await this.#integrations
+      .find({}, { projection: { _id: 1, routingKeyHash: 1 } })
+      .toArray();
+    if (all.length > 0) {
+      await this.#routingKeys
+        .insertMany(
+          all.map((d) => ({ _id: d.routingKeyHash, integration: d._id })),
+          { ordered: false },
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof MongoServerError && error.code === 11000)) {
+            throw error;
+          }
+        });
+    }
   }
 
   async findByRoutingKeyHash(hash: string): Promise<IntegrationRecord | undefined> {
-    const doc = await this.#integrations.findOne({ routingKeyHash: hash });
-    return doc ? decodeIntegration(doc._id, doc) : undefined;
+    const entry = await this.#routingKeys.findOne({ _id: hash });
+    const doc = entry && (await this.#integrations.findOne({ _id: entry.integration }));
+    return doc && doc.routingKeyHash === hash ? decodeIntegration(doc._id, doc) : undefined;
   }
 
   async get(organizationId: string, id: string): Promise<IntegrationRecord | undefined> {
@@ -83,22 +111,55 @@ export class MongoIntegrationRepository implements IntegrationRepository {
   }
 
   async insert(record: IntegrationRecord): Promise<void> {
+    await this.#claimKey(record);
     try {
       await this.#integrations.insertOne({ _id: record.id, ...encodeIntegration(record) });
     } catch (error) {
+      await this.#routingKeys.deleteOne({ _id: record.routingKeyHash, integration: record.id });
       throw duplicate(error, `integration ${record.id} already exists`);
     }
   }
 
   async replace(record: IntegrationRecord, expectedUpdatedAt: Date): Promise<boolean> {
+    const before = await this.#integrations.findOne({ _id: record.id });
+    const rotated = before !== null && before.routingKeyHash !== record.routingKeyHash;
+    if (rotated) {
+      await this.#claimKey(record);
+    }
+    let replaced = false;
     try {
       const result = await this.#integrations.replaceOne(
         { _id: record.id, updatedAt: expectedUpdatedAt },
         encodeIntegration(record),
       );
-      return result.matchedCount === 1;
+      replaced = result.matchedCount === 1;
     } catch (error) {
       throw duplicate(error, "another integration already uses this routing key");
+    } finally {
+      if (rotated) {
+        // The key that lost stops leading anywhere at once.
+        const stale = replaced ? before.routingKeyHash : record.routingKeyHash;
+        await this.#routingKeys.deleteOne({ _id: stale, integration: record.id });
+      }
+    }
+    return replaced;
+  }
+
+  /** Claims the routing key's lookup entry; refused when another integration has it. */
+  async #claimKey(record: IntegrationRecord): Promise<void> {
+    try {
+      await this.#routingKeys.insertOne({ _id: record.routingKeyHash, integration: record.id });
+    } catch (error) {
+      const entry = await this.#routingKeys.findOne({ _id: record.routingKeyHash });
+      const holder = entry && (await this.#integrations.findOne({ _id: entry.integration }));
+      if (holder && holder._id !== record.id && holder.routingKeyHash === record.routingKeyHash) {
+        throw duplicate(error, "another integration already uses this routing key");
+      }
+      // A stale entry (a rotation or creation that did not finish): take it over.
+      await this.#routingKeys.replaceOne(
+        { _id: record.routingKeyHash },
+        { integration: record.id },
+      );
     }
   }
 

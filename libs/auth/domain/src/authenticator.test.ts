@@ -59,4 +59,43 @@ describe("Authenticator", () => {
     expect(answers.every((a) => a.integration?.id === "int-1")).toBe(true);
     expect(reads).toBe(1);
   });
+
+  it("answers a stale entry at once while reading it again, then uses what it read", async () => {
+    let current: IntegrationRecord = record;
+    let reads = 0;
+    let release: () => void = () => undefined;
+    const integrations = {
+      findByRoutingKeyHash: async () => {
+        reads++;
+        if (reads === 2) {
+          await new Promise<void>((r) => (release = r));
+        }
+        return current;
+      },
+    } as unknown as IntegrationRepository;
+    const authenticator = new Authenticator({
+      integrations,
+      limiter,
+      secrets: new SecretBox(new Uint8Array(32)),
+      cacheTtlMs: 50,
+    });
+    const ask = () => authenticator.authenticate(create(AuthenticateRequestSchema, { routingKey }));
+    expect((await ask()).integration?.name).toBe("AM");
+    current = { ...record, name: "renamed" };
+    await new Promise((r) => setTimeout(r, 60));
+    // Stale: answered from the cache while the store is read again.
+    expect((await ask()).integration?.name).toBe("AM");
+    expect(reads).toBe(2);
+    release();
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await ask()).integration?.name).toBe("renamed");
+    // Unused for twice the freshness: read before answering.
+    current = { ...record, enabled: false };
+    await new Promise((r) => setTimeout(r, 110));
+    const refused = await ask().then(
+      () => "answered",
+      () => "refused",
+    );
+    expect(refused).toBe("refused");
+  });
 });

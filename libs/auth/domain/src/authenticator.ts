@@ -85,7 +85,8 @@ type AuthenticateResult = MessageInitShape<typeof AuthenticateResponseSchema>;
 export class Authenticator {
   readonly #deps: AuthenticatorDeps;
   readonly #failureLimits: FailureLimits;
-  readonly #cache: TtlCache<string, IntegrationRecord | null>;
+  readonly #cache: TtlCache<string, { record: IntegrationRecord | null; at: number }>;
+  readonly #freshMs: number;
   readonly #now: () => Date;
   readonly #views = new WeakMap<IntegrationRecord, Integration>();
   readonly #reading = new Map<string, Promise<IntegrationRecord | undefined>>();
@@ -93,7 +94,10 @@ export class Authenticator {
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
     this.#failureLimits = deps.failureLimits ?? DEFAULT_FAILURE_LIMITS;
-    this.#cache = new TtlCache(deps.cacheTtlMs ?? 5_000, 10_000);
+    this.#freshMs = deps.cacheTtlMs ?? 5_000;
+    // Entries live twice as long as they are fresh: a stale one is still
+    // served while it is read again in the background (below).
+    this.#cache = new TtlCache(this.#freshMs * 2, 10_000);
     this.#now = deps.now ?? (() => new Date());
   }
 
@@ -196,8 +200,18 @@ export class Authenticator {
   async #lookup(keyHash: string): Promise<IntegrationRecord | undefined> {
     const cached = this.#cache.get(keyHash);
     if (cached !== undefined) {
-      return cached ?? undefined;
+      if (Date.now() - cached.at >= this.#freshMs) {
+        // Stale: answer from it while it is read again, so a hot key never
+        // waits on the store. A change made elsewhere is seen within about
+        // `cacheTtlMs`; a key unused for twice that is read before answering.
+        this.#read(keyHash).catch(() => undefined);
+      }
+      return cached.record ?? undefined;
     }
+    return this.#read(keyHash);
+  }
+
+  #read(keyHash: string): Promise<IntegrationRecord | undefined> {
     let reading = this.#reading.get(keyHash);
     if (reading === undefined) {
       reading = this.#deps.integrations.findByRoutingKeyHash(keyHash).then(
@@ -205,7 +219,7 @@ export class Authenticator {
           // An invalidation during the read (a rotation here) wins over what was read.
           if (this.#reading.get(keyHash) === reading) {
             this.#reading.delete(keyHash);
-            this.#cache.set(keyHash, found ?? null);
+            this.#cache.set(keyHash, { record: found ?? null, at: Date.now() });
           }
           return found;
         },
