@@ -3,7 +3,10 @@
 //   pure libraries import no drivers, normalizers see only contracts, util
 //   and the normalizer kit (tagged `normalizer:kit`; one provider never
 //   imports another), and apps never import other apps (services talk
-//   through clients).
+//   through clients). The provider registry (`type:registry`,
+//   libs/providers) is a table of plain data over the contracts that every
+//   layer but the normalizers may read; normalizers stay unaware of
+//   deployment (apps, ports, settings).
 // - no-floating-promises: a forgotten await loses an error or a write.
 import js from "@eslint/js";
 import nx from "@nx/eslint-plugin";
@@ -64,8 +67,13 @@ export default tseslint.config(
               bannedExternalImports: runtime,
             },
             {
-              sourceTag: "type:util",
+              sourceTag: "type:registry",
               onlyDependOnLibsWithTags: ["type:contracts"],
+              bannedExternalImports: [...runtime, "@connectrpc/*"],
+            },
+            {
+              sourceTag: "type:util",
+              onlyDependOnLibsWithTags: ["type:contracts", "type:registry"],
               bannedExternalImports: runtime,
             },
             {
@@ -75,18 +83,24 @@ export default tseslint.config(
             },
             {
               sourceTag: "type:domain",
-              onlyDependOnLibsWithTags: ["type:contracts", "type:util", "type:domain"],
+              onlyDependOnLibsWithTags: [
+                "type:contracts",
+                "type:registry",
+                "type:util",
+                "type:domain",
+              ],
               bannedExternalImports: runtime,
             },
             {
               sourceTag: "type:platform",
-              onlyDependOnLibsWithTags: ["type:contracts", "type:util"],
+              onlyDependOnLibsWithTags: ["type:contracts", "type:registry", "type:util"],
               bannedExternalImports: drivers,
             },
             {
               sourceTag: "type:data-access",
               onlyDependOnLibsWithTags: [
                 "type:contracts",
+                "type:registry",
                 "type:util",
                 "type:platform",
                 "type:domain",
