@@ -8,6 +8,7 @@
 //   layer but the normalizers may read; normalizers stay unaware of
 //   deployment (apps, ports, settings).
 // - no-floating-promises: a forgotten await loses an error or a write.
+// - process.env is read by libs/platform/src/config.ts alone.
 import js from "@eslint/js";
 import nx from "@nx/eslint-plugin";
 import prettier from "eslint-config-prettier";
@@ -108,6 +109,24 @@ export default tseslint.config(
               ],
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // An app's settings are declared in apps/<app>/src/settings.ts and read
+    // once, by runMain through libs/platform/src/config.ts: the one reader
+    // of the environment. Tests, test helpers and tools (npm start, the
+    // image's health check) are not apps.
+    files: ["apps/**/*.ts", "libs/**/*.ts"],
+    ignores: ["**/*.test.ts", "libs/platform/src/testing/**", "libs/platform/src/config.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        {
+          object: "process",
+          property: "env",
+          message: "declare a setting in the app's settings.ts; config.ts alone reads process.env",
         },
       ],
     },

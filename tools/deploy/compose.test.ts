@@ -96,12 +96,12 @@ describe("docker-compose.yml", () => {
     expect(checked).toBeGreaterThanOrEqual(10);
   });
 
-  it("sets every setting an app reads whose default cannot work across containers", () => {
+  it("sets every setting an app reads whose default cannot work across containers", async () => {
     const expectations: Partial<Record<AppName, number>> = { edge: 7, incident: 2, auth: 4 };
     for (const [app, [name, service]] of apps) {
       const env = environment(service);
-      const settings = settingsRead(app);
-      // Guards the scan itself: a refactor that hides the settings from it fails here.
+      const settings = await settingsRead(app);
+      // Guards the reading itself: a refactor that hides the settings from it fails here.
       expect(settings.size, `settings found for ${app}`).toBeGreaterThanOrEqual(
         expectations[app] ?? 0,
       );

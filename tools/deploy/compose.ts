@@ -3,11 +3,13 @@
  * applied and `${VAR}` interpolated the way Compose does, with the
  * variables given.
  */
-import { repoRoot } from "@runframe/platform/testing";
+import { hostPortList, mongoUrl, redisUrl, serviceUrl } from "@runframe/platform";
 import { APP_NAMES, type AppName } from "@runframe/platform/apps";
-import { readdirSync, readFileSync } from "node:fs";
+import { repoRoot } from "@runframe/platform/testing";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { appSettings } from "../config/app-settings.js";
 
 export interface ComposeService {
   readonly image?: string;
@@ -116,38 +118,35 @@ export function bindMounts(service: ComposeService): Map<string, string> {
 }
 
 /** How a setting an app reads must be provided in a distributed deployment. */
-export type SettingKind = "service-url" | "mongo" | "redis" | "secret";
+export type SettingKind = "service-url" | "mongo" | "redis" | "required";
+
+/** Settings whose default points at the container itself, by the validator that reads them. */
+const pointingKinds = new Map<unknown, SettingKind>([
+  [serviceUrl()._parse, "service-url"],
+  [mongoUrl()._parse, "mongo"],
+  [redisUrl()._parse, "redis"],
+  [hostPortList()._parse, "redis"],
+]);
 
 /**
  * The settings an app reads whose default does not work across containers:
  * service URLs (default: loopback, i.e. the container itself), MONGO_URL
  * and REDIS_URL / REDIS_CLUSTER_NODES (default: embedded, i.e. one private
- * store per container) and keys with no default. Read from the app's own
- * settings code, so a setting added there is checked here without anyone
- * updating a list.
+ * store per container) and those with no default at all (the keys). Taken
+ * from the app's own settings module, so a setting added there is checked
+ * here without anyone updating a list.
  */
-export function settingsRead(app: AppName): Map<string, SettingKind> {
-  const kinds: Record<string, SettingKind> = {
-    serviceUrl: "service-url",
-    serviceUrls: "service-url",
-    mongoUrl: "mongo",
-    redisUrl: "redis",
-    hostPortList: "redis",
-    key32: "secret",
-  };
+export async function settingsRead(app: AppName): Promise<Map<string, SettingKind>> {
   const found = new Map<string, SettingKind>();
-  const dir = join(repoRoot, "apps", app, "src");
-  for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    if (!file.endsWith(".ts") || file.endsWith(".test.ts")) {
-      continue;
-    }
-    const source = readFileSync(join(dir, file), "utf8");
-    for (const [, name, validator] of source.matchAll(/\b([A-Z][A-Z0-9_]*)\s*:\s*(\w+)\(/g)) {
-      const kind = kinds[validator!];
-      if (kind) {
-        found.set(name!, kind);
-      }
+  for (const [name, spec] of Object.entries(await appSettings(app))) {
+    const kind = pointingKinds.get(spec._parse) ?? (hasDefault(spec) ? undefined : "required");
+    if (kind) {
+      found.set(name, kind);
     }
   }
   return found;
+}
+
+function hasDefault(spec: object): boolean {
+  return "default" in spec || "devDefault" in spec;
 }

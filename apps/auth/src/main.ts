@@ -10,24 +10,16 @@ import {
   SecretBox,
 } from "@runframe/auth-domain";
 import { AuthService, IntegrationService } from "@runframe/contracts";
-import {
-  apiKeyInterceptor,
-  createObservability,
-  loadConfig,
-  runMain,
-  serve,
-  serverSpecs,
-} from "@runframe/platform";
+import { apiKeyInterceptor, createObservability, runMain, serve } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { authRoutes } from "./routes.js";
-import { dataSpecs } from "./settings.js";
+import { settings } from "./settings.js";
 import { createSnsSupport } from "./sns.js";
 import { remoteServiceCatalog } from "./services.js";
 import { openLimiter, openStorage } from "./storage.js";
 
-runMain(async () => {
-  const config = loadConfig(process.env, { ...serverSpecs(7001), ...dataSpecs });
+runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("auth", config.LOG_LEVEL);
   const secrets = new SecretBox(config.RUNFRAME_SECRET_KEY);
 

@@ -3,11 +3,14 @@ import {
   clientSpecs,
   hostPortList,
   key32,
-  mongoUrl,
+  provisioningSpecs,
   redisUrl,
-  serviceUrl,
+  serverSpecs,
+  serviceUrlSpec,
+  storageSpecs,
 } from "@runframe/platform";
-import { makeValidator, str } from "envalid";
+import { APP_PORTS } from "@runframe/platform/apps";
+import { makeValidator } from "envalid";
 
 /** A regular expression, compiled once to prove it is one. */
 const regex = makeValidator<string>((input) => {
@@ -20,27 +23,29 @@ const regex = makeValidator<string>((input) => {
 });
 
 /**
- * Where auth keeps its state, and the key that seals signing secrets. With
- * neither MONGO_URL nor REDIS_URL set, auth runs embedded: SQLite in
- * RUNFRAME_DATA_DIR and rate limits in memory.
+ * Every setting of auth. With neither MONGO_URL nor REDIS_URL set, auth
+ * runs embedded: SQLite in RUNFRAME_DATA_DIR and rate limits in memory.
  */
-export const dataSpecs = {
-  MONGO_URL: mongoUrl({ default: undefined, desc: "MongoDB for integrations and API keys" }),
-  RUNFRAME_DATA_DIR: str({
-    default: "./data",
-    desc: "embedded SQLite store, used without MONGO_URL",
+export const settings = {
+  ...serverSpecs(APP_PORTS.auth),
+  ...storageSpecs(),
+  REDIS_URL: redisUrl({
+    default: undefined,
+    desc: "Redis (redis:// or rediss://) for rate limits shared by every auth replica; unset: in memory, one replica only",
   }),
-  REDIS_URL: redisUrl({ default: undefined, desc: "Redis for rate limits shared by replicas" }),
-  REDIS_CLUSTER_NODES: hostPortList({ default: undefined }),
-  RUNFRAME_SECRET_KEY: key32({ desc: "32 bytes, base64: seals signing secrets at rest" }),
-  RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
-  RUNFRAME_INCIDENT_URL: serviceUrl({
-    default: "http://127.0.0.1:7002",
-    desc: "the incident service, which owns the service catalog",
+  REDIS_CLUSTER_NODES: hostPortList({
+    default: undefined,
+    desc: "Redis Cluster seeds (host:port,host:port,…), instead of REDIS_URL",
   }),
+  RUNFRAME_SECRET_KEY: key32({
+    desc: "32 bytes, base64 (openssl rand -base64 32): seals signing secrets at rest",
+  }),
+  ...provisioningSpecs(),
+  // CreateIntegration checks the default service with incident, which owns the catalog.
+  RUNFRAME_INCIDENT_URL: serviceUrlSpec("incident"),
   ...clientSpecs(),
   RUNFRAME_SNS_CERT_URL_PATTERN: regex({
     default: DEFAULT_SNS_CERT_URL_PATTERN,
-    desc: "what SNS SigningCertURL must match; default: https on sns.<region>.amazonaws.com(.cn)",
+    desc: "regular expression the whole SNS SigningCertURL must match (a SubscribeURL must be https on the same host); the default admits https on sns.<region>.amazonaws.com(.cn)",
   }),
 };

@@ -18,61 +18,23 @@ import {
 } from "@runframe/contracts";
 import {
   batchedCall,
-  cidrList,
-  clientSpecs,
   closeHttp,
   createInternalTransport,
   createObservability,
-  listenPort,
-  loadConfig,
-  positiveInt,
   runMain,
-  secret,
-  serviceUrl,
   type InternalTransport,
   type ReadinessCheck,
 } from "@runframe/platform";
-import { str } from "envalid";
 import type { AddressInfo } from "node:net";
 import { trustedProxies } from "./client-address.js";
 import { createEdgeServer } from "./server.js";
+import { settings } from "./settings.js";
 
 type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
 type NormalizeInit = MessageInitShape<typeof NormalizeRequestSchema>;
 type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 
-runMain(async () => {
-  const config = loadConfig(process.env, {
-    HOST: str({ default: "127.0.0.1" }),
-    PORT: listenPort({ default: 3000 }),
-    LOG_LEVEL: str({
-      default: "info",
-      choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
-    }),
-    RUNFRAME_INTERNAL_TOKEN: secret(),
-    ...clientSpecs(),
-    RUNFRAME_MAX_BODY_BYTES: positiveInt({ default: 1024 * 1024 }),
-    RUNFRAME_WEBHOOK_TIMEOUT_MS: positiveInt({
-      default: 10_000,
-      desc: "deadline for the RPCs behind one webhook, counted once its body is in",
-    }),
-    RUNFRAME_BODY_TIMEOUT_MS: positiveInt({
-      default: 30_000,
-      desc: "how long a sender may take to upload a webhook body (408 beyond)",
-    }),
-    RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({ default: 10_000 }),
-    RUNFRAME_TRUSTED_PROXIES: cidrList({
-      default: [],
-      desc: "proxies (CIDR list) whose X-Forwarded-For names the client; empty: none",
-    }),
-    RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001" }),
-    RUNFRAME_INCIDENT_URL: serviceUrl({ default: "http://127.0.0.1:7002" }),
-    RUNFRAME_NORMALIZER_CUSTOM_URL: serviceUrl({ default: "http://127.0.0.1:7101" }),
-    RUNFRAME_NORMALIZER_DATADOG_URL: serviceUrl({ default: "http://127.0.0.1:7102" }),
-    RUNFRAME_NORMALIZER_SENTRY_URL: serviceUrl({ default: "http://127.0.0.1:7103" }),
-    RUNFRAME_NORMALIZER_PROMETHEUS_URL: serviceUrl({ default: "http://127.0.0.1:7104" }),
-    RUNFRAME_NORMALIZER_CLOUDWATCH_URL: serviceUrl({ default: "http://127.0.0.1:7105" }),
-  });
+runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
   const downstream = {
     auth: config.RUNFRAME_AUTH_URL,

@@ -7,38 +7,22 @@ import { AuthService, IncidentService } from "@runframe/contracts";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
 import {
   apiKeyInterceptor,
-  clientSpecs,
   createInternalTransport,
   createObservability,
-  loadConfig,
-  mongoUrl,
   runMain,
   serve,
-  serverSpecs,
-  serviceUrl,
 } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
-import { str } from "envalid";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
 import { incidentRoutes } from "./routes.js";
+import { settings } from "./settings.js";
 import { openStorage } from "./storage.js";
 
 /** How often expired delivery-log entries are purged where TTL indexes are missing. */
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
-runMain(async () => {
-  const config = loadConfig(process.env, {
-    ...serverSpecs(7002),
-    MONGO_URL: mongoUrl({ default: undefined, desc: "MongoDB holding incidents" }),
-    RUNFRAME_DATA_DIR: str({
-      default: "./data",
-      desc: "embedded SQLite store, used without MONGO_URL",
-    }),
-    RUNFRAME_BOOTSTRAP: str({ default: undefined, desc: "provisioning file applied at start" }),
-    RUNFRAME_AUTH_URL: serviceUrl({ default: "http://127.0.0.1:7001", desc: "verifies API keys" }),
-    ...clientSpecs(),
-  });
+runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
 
   const opened = await openStorage(config, logger);

@@ -4,22 +4,13 @@
  * INSUFFICIENT_DATA state does: open at SEV4 (default), resolve, or nothing.
  */
 import { createCloudWatchNormalizer } from "@runframe/normalizers-cloudwatch";
-import { runNormalizerApp } from "@runframe/platform";
-import { str } from "envalid";
+import { runMain, serveNormalizer } from "@runframe/platform";
+import { settings } from "./settings.js";
 
-runNormalizerApp({
-  provider: "cloudwatch",
-  defaultPort: 7105,
-  settings: {
-    RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA: str({
-      choices: ["trigger", "resolve", "ignore"],
-      default: "trigger",
-    }),
-  },
-  createNormalize: (settings) =>
-    createCloudWatchNormalizer({
-      insufficientData: settings.RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA as
-        "trigger" | "resolve" | "ignore",
-    }),
-  env: process.env,
-});
+runMain(settings, (config) =>
+  serveNormalizer(
+    "cloudwatch",
+    config,
+    createCloudWatchNormalizer({ insufficientData: config.RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA }),
+  ),
+);

@@ -2,11 +2,7 @@
  * normalizer-custom: turns Custom payloads into normalized alerts.
  */
 import { normalizeCustom } from "@runframe/normalizers-custom";
-import { runNormalizerApp } from "@runframe/platform";
+import { runMain, serveNormalizer } from "@runframe/platform";
+import { settings } from "./settings.js";
 
-runNormalizerApp({
-  provider: "custom",
-  defaultPort: 7101,
-  createNormalize: () => normalizeCustom,
-  env: process.env,
-});
+runMain(settings, (config) => serveNormalizer("custom", config, normalizeCustom));

@@ -2,11 +2,7 @@
  * normalizer-datadog: turns Datadog payloads into normalized alerts.
  */
 import { normalizeDatadog } from "@runframe/normalizers-datadog";
-import { runNormalizerApp } from "@runframe/platform";
+import { runMain, serveNormalizer } from "@runframe/platform";
+import { settings } from "./settings.js";
 
-runNormalizerApp({
-  provider: "datadog",
-  defaultPort: 7102,
-  createNormalize: () => normalizeDatadog,
-  env: process.env,
-});
+runMain(settings, (config) => serveNormalizer("datadog", config, normalizeDatadog));

@@ -2,11 +2,7 @@
  * normalizer-prometheus: turns Prometheus payloads into normalized alerts.
  */
 import { normalizePrometheus } from "@runframe/normalizers-prometheus";
-import { runNormalizerApp } from "@runframe/platform";
+import { runMain, serveNormalizer } from "@runframe/platform";
+import { settings } from "./settings.js";
 
-runNormalizerApp({
-  provider: "prometheus",
-  defaultPort: 7104,
-  createNormalize: () => normalizePrometheus,
-  env: process.env,
-});
+runMain(settings, (config) => serveNormalizer("prometheus", config, normalizePrometheus));

@@ -2,11 +2,7 @@
  * normalizer-sentry: turns Sentry payloads into normalized alerts.
  */
 import { normalizeSentry } from "@runframe/normalizers-sentry";
-import { runNormalizerApp } from "@runframe/platform";
+import { runMain, serveNormalizer } from "@runframe/platform";
+import { settings } from "./settings.js";
 
-runNormalizerApp({
-  provider: "sentry",
-  defaultPort: 7103,
-  createNormalize: () => normalizeSentry,
-  env: process.env,
-});
+runMain(settings, (config) => serveNormalizer("sentry", config, normalizeSentry));

@@ -1,5 +1,15 @@
-import { cleanEnv, makeValidator, str, type ValidatorSpec } from "envalid";
+import { PROVIDERS } from "@runframe/providers";
+import {
+  bool,
+  cleanEnv,
+  makeValidator,
+  str,
+  type CleanedEnv,
+  type RequiredValidatorSpec,
+  type ValidatorSpec,
+} from "envalid";
 import { isIP } from "node:net";
+import { ADMIN_PORT_OFFSET, APP_PORTS, type AppName } from "./apps.js";
 import { parseServiceUrls } from "./balancer.js";
 
 /**
@@ -14,17 +24,29 @@ export class ConfigError extends Error {
   }
 }
 
-/** The validators of a set of settings, by variable name. */
+/**
+ * The validators of a set of settings, by variable name. Each app declares
+ * all of its settings in one such object, exported from
+ * apps/<app>/src/settings.ts (the README's configuration table is generated
+ * from those: `npm run docs:config`); every one has a `desc`.
+ */
 export type Specs = { [key: string]: ValidatorSpec<unknown> };
-/** The validated values of a set of settings. */
-export type Cleaned<S extends Specs> = {
-  readonly [K in keyof S]: S[K] extends ValidatorSpec<infer T> ? T : never;
-};
+/** The validated values of a set of settings (undefined where unset and defaulting to nothing). */
+export type Cleaned<S extends Specs> = CleanedEnv<S>;
 
 /**
- * Validates `env` against `specs` once, at start. Throws a ConfigError
- * naming every bad or missing variable; secrets are never echoed back.
- * This is the only place an app reads its environment.
+ * Validates this process's environment against `specs`, once, at start:
+ * the one place an app reads its environment (`runMain` calls it with the
+ * app's settings). Throws a ConfigError naming every bad or missing
+ * variable.
+ */
+export function loadSettings<S extends Specs>(specs: S): Cleaned<S> {
+  return loadConfig(process.env, specs);
+}
+
+/**
+ * Validates `env` against `specs`. Throws a ConfigError naming every bad or
+ * missing variable; secrets are never echoed back.
  */
 export function loadConfig<S extends Specs>(env: NodeJS.ProcessEnv, specs: S): Cleaned<S> {
   // `NAME=` in a shell or a compose file means "not set", not "empty value".
@@ -38,7 +60,7 @@ export function loadConfig<S extends Specs>(env: NodeJS.ProcessEnv, specs: S): C
         throw new ConfigError(problems);
       }
     },
-  }) as Cleaned<S>;
+  });
 }
 
 function describe(error: Error): string {
@@ -85,23 +107,42 @@ export const serviceUrl = makeValidator<string>((input) =>
     .join(","),
 );
 
-/** The settings every Runframe RPC service shares. */
-export function serverSpecs(defaultPort: number) {
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** The settings of every app: logging, the service credential, shutdown. */
+export function processSpecs() {
   return {
-    HOST: str({ default: "127.0.0.1", desc: "address to bind; 0.0.0.0 in containers" }),
-    PORT: listenPort({ default: defaultPort, desc: "h2c port for Connect, gRPC and gRPC-Web" }),
-    ADMIN_PORT: listenPort({
-      default: defaultPort + 1000,
-      desc: "HTTP/1.1 port for /healthz, /readyz and /metrics",
+    LOG_LEVEL: str({ default: "info", choices: LOG_LEVELS, desc: "pino log level" }),
+    RUNFRAME_INTERNAL_TOKEN: secret({
+      desc: "service credential shared by the apps, 32+ characters",
     }),
-    LOG_LEVEL: str({
-      default: "info",
-      choices: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
-    }),
-    RUNFRAME_INTERNAL_TOKEN: secret({ desc: "service credential shared by the apps" }),
     RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({
       default: 10_000,
       desc: "how long in-flight calls may run after SIGTERM",
+    }),
+    RUNFRAME_STOP_WITH_PARENT: bool({
+      default: false,
+      desc: "stop when stdin closes, so a supervisor's children never outlive it (npm start sets it)",
+    }),
+  };
+}
+
+/** Where an app listens: `port` says what its main port serves. */
+export function listenSpecs(defaultPort: number, port: string) {
+  return {
+    HOST: str({ default: "127.0.0.1", desc: "address to bind; 0.0.0.0 in containers" }),
+    PORT: listenPort({ default: defaultPort, desc: port }),
+  };
+}
+
+/** The settings every Runframe RPC service shares. */
+export function serverSpecs(defaultPort: number) {
+  return {
+    ...processSpecs(),
+    ...listenSpecs(defaultPort, "h2c port for Connect, gRPC and gRPC-Web"),
+    ADMIN_PORT: listenPort({
+      default: defaultPort + ADMIN_PORT_OFFSET,
+      desc: "HTTP/1.1 port for /healthz, /readyz and /metrics",
     }),
   };
 }
@@ -117,6 +158,57 @@ export function clientSpecs() {
     RUNFRAME_RESOLVE_INTERVAL_MS: positiveInt({
       default: 30_000,
       desc: "how often the host names of service URLs are resolved again",
+    }),
+  };
+}
+
+/**
+ * Where another app is (`RUNFRAME_<APP>_URL`), by default its default port
+ * on loopback: one URL or a comma-separated list, see {@link serviceUrl}.
+ */
+export function serviceUrlSpec(app: AppName): RequiredValidatorSpec<string> {
+  return serviceUrl({
+    default: `http://127.0.0.1:${APP_PORTS[app]}`,
+    desc: `where ${app} is: a URL, or a comma-separated list of them (one per replica)`,
+  });
+}
+
+/** The setting of every normalizer's URL, by the provider registry: `RUNFRAME_NORMALIZER_<NAME>_URL`. */
+export type NormalizerUrlSetting = (typeof PROVIDERS)[number]["urlSetting"];
+
+/** Where each provider's normalizer is: one setting per row of the provider registry. */
+export function normalizerUrlSpecs(): Record<NormalizerUrlSetting, RequiredValidatorSpec<string>> {
+  // Every row contributes its setting, so the keys are exactly
+  // NormalizerUrlSetting; Object.fromEntries cannot say so.
+  return Object.fromEntries(PROVIDERS.map((p) => [p.urlSetting, serviceUrlSpec(p.app)])) as Record<
+    NormalizerUrlSetting,
+    RequiredValidatorSpec<string>
+  >;
+}
+
+/**
+ * Where auth and incident keep their state: MongoDB when MONGO_URL is set,
+ * else the embedded SQLite store.
+ */
+export function storageSpecs() {
+  return {
+    MONGO_URL: mongoUrl({
+      default: undefined,
+      desc: "MongoDB connection string (mongodb:// or mongodb+srv://); unset: the embedded SQLite store",
+    }),
+    RUNFRAME_DATA_DIR: str({
+      default: "./data",
+      desc: "directory of the embedded SQLite store, used without MONGO_URL",
+    }),
+  };
+}
+
+/** The provisioning file, applied by auth (API keys, integrations) and incident (services). */
+export function provisioningSpecs() {
+  return {
+    RUNFRAME_BOOTSTRAP: str({
+      default: undefined,
+      desc: "provisioning file (JSON: organizations, API keys, services, integrations) applied idempotently at start",
     }),
   };
 }

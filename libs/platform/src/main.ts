@@ -1,4 +1,4 @@
-import { ConfigError } from "./config.js";
+import { ConfigError, loadSettings, processSpecs, type Cleaned, type Specs } from "./config.js";
 
 /** Something `runMain` stops on SIGTERM or SIGINT. */
 export interface Stoppable {
@@ -6,15 +6,29 @@ export interface Stoppable {
 }
 
 /**
- * Runs an app's `main`: refuses to start on bad configuration (one message
- * listing every problem, exit code 78, nothing listening), and on SIGTERM or
- * SIGINT drains what `main` started before exiting 0. A second signal exits
- * at once. With RUNFRAME_STOP_WITH_PARENT=1 the end of stdin counts as
- * SIGTERM, so children of a supervisor never outlive it.
+ * Runs an app: validates its settings (apps/<app>/src/settings.ts) and
+ * refuses to start on bad configuration (one message listing every
+ * problem, exit code 78, nothing listening), hands the validated values to
+ * `main`, and on SIGTERM or SIGINT drains what `main` started before
+ * exiting 0. A second signal exits at once. With RUNFRAME_STOP_WITH_PARENT
+ * the end of stdin counts as SIGTERM, so children of a supervisor never
+ * outlive it.
  */
-export function runMain(main: () => Promise<Stoppable>): void {
-  main().then(
-    (app) => {
+export function runMain<S extends Specs>(
+  settings: S,
+  main: (config: Cleaned<S>) => Promise<Stoppable>,
+): void {
+  const start = async () => {
+    const config = loadSettings(settings);
+    // One of every app's settings (processSpecs), read on its own because
+    // `settings` is any app's.
+    const { RUNFRAME_STOP_WITH_PARENT } = loadSettings({
+      RUNFRAME_STOP_WITH_PARENT: processSpecs().RUNFRAME_STOP_WITH_PARENT,
+    });
+    return { app: await main(config), stopWithParent: RUNFRAME_STOP_WITH_PARENT };
+  };
+  start().then(
+    ({ app, stopWithParent }) => {
       let stopping = false;
       const stop = (signal: NodeJS.Signals) => {
         if (stopping) {
@@ -31,7 +45,7 @@ export function runMain(main: () => Promise<Stoppable>): void {
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);
-      if (process.env["RUNFRAME_STOP_WITH_PARENT"] === "1") {
+      if (stopWithParent) {
         // A supervisor (npm start) that dies, even by SIGKILL, closes our
         // stdin: stop then rather than linger as an orphan holding ports.
         process.stdin.resume();

@@ -7,13 +7,14 @@ import {
   NormalizerService,
   type NormalizeRequest,
 } from "@runframe/contracts";
+import { provider, type ProviderName } from "@runframe/providers";
 import type { Normalize } from "@runframe/util";
-import { createObservability, serve } from "./app.js";
+import { createObservability, serve, type ServeOptions } from "./app.js";
 import { settleBatch } from "./batch.js";
-import { ConfigError, loadConfig, serverSpecs, type Cleaned, type Specs } from "./config.js";
+import { serverSpecs } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { runMain } from "./main.js";
+import type { RunningServer } from "./server.js";
 
 /**
  * The NormalizerService of one provider around its pure `normalize`. Every
@@ -44,57 +45,31 @@ export function normalizerService(
 }
 
 /**
- * The whole composition root of a normalizer app: every provider's app is
- * this with its own name, default port and `normalize`.
+ * The settings of a normalizer app: a standard RPC server on its
+ * provider's default port (provider registry). An app with settings of its
+ * own adds them to these.
  */
-export function runNormalizerApp<S extends Specs = Record<never, never>>(options: {
-  readonly provider: string;
-  readonly defaultPort: number;
-  /** Settings of the provider's own, validated with the standard ones. */
-  readonly settings?: S;
-  readonly createNormalize: (settings: Cleaned<S>) => Normalize;
-  readonly env: NodeJS.ProcessEnv;
-}): void {
-  runMain(async () => {
-    const [config, settings] = loadBoth(
-      () => loadConfig(options.env, serverSpecs(options.defaultPort)),
-      () => loadConfig(options.env, options.settings ?? ({} as S)),
-    );
-    const normalize = options.createNormalize(settings);
-    const { logger, metrics } = createObservability(
-      `normalizer-${options.provider}`,
-      config.LOG_LEVEL,
-    );
-    return serve({
-      config,
-      logger,
-      metrics,
-      internal: [NormalizerService],
-      routes(router) {
-        router.service(NormalizerService, normalizerService(normalize, { logger, metrics }));
-      },
-    });
-  });
+export function normalizerSpecs(name: ProviderName) {
+  return serverSpecs(provider(name).defaultPort);
 }
 
-/** Loads two sets of settings, reporting the problems of both in one error. */
-function loadBoth<A, B>(a: () => A, b: () => B): [A, B] {
-  const problems: string[] = [];
-  const attempt = <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) {
-        throw error;
-      }
-      problems.push(...error.problems);
-      return undefined;
-    }
-  };
-  const first = attempt(a);
-  const second = attempt(b);
-  if (problems.length > 0) {
-    throw new ConfigError(problems);
-  }
-  return [first as A, second as B];
+/**
+ * The whole composition root of a normalizer app, once its settings are
+ * loaded: every provider's app is this with its own name and `normalize`.
+ */
+export function serveNormalizer(
+  name: ProviderName,
+  config: ServeOptions["config"] & { readonly LOG_LEVEL: string },
+  normalize: Normalize,
+): Promise<RunningServer> {
+  const { logger, metrics } = createObservability(provider(name).app, config.LOG_LEVEL);
+  return serve({
+    config,
+    logger,
+    metrics,
+    internal: [NormalizerService],
+    routes(router) {
+      router.service(NormalizerService, normalizerService(normalize, { logger, metrics }));
+    },
+  });
 }

@@ -7,12 +7,11 @@ import { create } from "@bufbuild/protobuf";
 import { NormalizeResponseSchema, NormalizerService } from "@runframe/contracts";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createObservability } from "../app.js";
-import { loadConfig, serverSpecs } from "../config.js";
+import { serverSpecs } from "../config.js";
 import { runMain } from "../main.js";
 import { serve } from "../app.js";
 
-runMain(async () => {
-  const config = loadConfig(process.env, serverSpecs(0));
+runMain(serverSpecs(0), async (config) => {
   const { logger, metrics } = createObservability("slow-app", config.LOG_LEVEL);
   return serve({
     config,
