@@ -6,7 +6,7 @@
  * It imports only the port table, so a probe every few seconds costs a
  * fraction of an app's start-up.
  */
-import { ADMIN_PORT_OFFSET, APP_PORTS, type AppName } from "@runframe/platform/apps";
+import { ADMIN_PORT_OFFSET, APP_NAMES, APP_PORTS, isAppName } from "@runframe/platform/apps";
 
 const env = process.env;
 const path = process.argv[2] ?? "/readyz";
@@ -16,11 +16,10 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const app = env["APP"] ?? "";
-if (!(app in APP_PORTS)) {
-  fail(`APP must be one of ${Object.keys(APP_PORTS).join(", ")}, got "${app}"`);
+const name = env["APP"] ?? "";
+if (!isAppName(name)) {
+  fail(`APP must be one of ${APP_NAMES.join(", ")}, got "${name}"`);
 }
-const name = app as AppName;
 const port =
   name === "edge"
     ? Number(env["PORT"] || APP_PORTS.edge)

@@ -4,7 +4,7 @@
  * variables given.
  */
 import { hostPortList, mongoUrl, redisUrl, serviceUrl } from "@runframe/platform";
-import { APP_NAMES, type AppName } from "@runframe/platform/apps";
+import { isAppName, type AppName } from "@runframe/platform/apps";
 import { repoRoot } from "@runframe/platform/testing";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -100,8 +100,8 @@ export function appServices(file: ComposeFile): Map<AppName, [string, ComposeSer
   const byApp = new Map<AppName, [string, ComposeService]>();
   for (const [name, service] of Object.entries(file.services)) {
     const app = environment(service)["APP"];
-    if (app !== undefined && (APP_NAMES as string[]).includes(app)) {
-      byApp.set(app as AppName, [name, service]);
+    if (app !== undefined && isAppName(app)) {
+      byApp.set(app, [name, service]);
     }
   }
   return byApp;

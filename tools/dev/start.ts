@@ -22,6 +22,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { IntegrationType } from "@runframe/contracts";
 import { APP_NAMES, APP_PORTS, appBundle } from "@runframe/platform/apps";
+import { PROVIDERS, providerOf } from "@runframe/providers";
 import { parseBootstrap, type Bootstrap } from "@runframe/util";
 import { build } from "../build/build.js";
 
@@ -31,8 +32,6 @@ const apps = APP_NAMES.map((name) => ({
   name,
   port: name === "edge" ? Number(process.env["PORT"] ?? APP_PORTS.edge) : APP_PORTS[name],
 }));
-
-const typeNames = ["", "custom", "datadog", "sentry", "prometheus", "cloudwatch"];
 
 function fail(message: string): never {
   process.stderr.write(`npm start: ${message}\n`);
@@ -92,11 +91,7 @@ for (const app of instances) {
       ADMIN_PORT: String(app.port + 1000),
       RUNFRAME_AUTH_URL: urls["auth"],
       RUNFRAME_INCIDENT_URL: urls["incident"],
-      RUNFRAME_NORMALIZER_CUSTOM_URL: urls["normalizer-custom"],
-      RUNFRAME_NORMALIZER_DATADOG_URL: urls["normalizer-datadog"],
-      RUNFRAME_NORMALIZER_SENTRY_URL: urls["normalizer-sentry"],
-      RUNFRAME_NORMALIZER_PROMETHEUS_URL: urls["normalizer-prometheus"],
-      RUNFRAME_NORMALIZER_CLOUDWATCH_URL: urls["normalizer-cloudwatch"],
+      ...Object.fromEntries(PROVIDERS.map((p) => [p.urlSetting, urls[p.app]])),
       RUNFRAME_STOP_WITH_PARENT: "1",
     },
     stdio: ["pipe", "pipe", "pipe"],
@@ -156,7 +151,7 @@ function printWelcome(ms: number): void {
     for (const integration of org.integrations) {
       const signed = integration.signingSecret ? " (signed)" : "";
       lines.push(
-        `  ${typeNames[integration.type]!.padEnd(11)} ${base}/webhooks/${integration.routingKey}${signed}`,
+        `  ${(providerOf(integration.type)?.name ?? "").padEnd(11)} ${base}/webhooks/${integration.routingKey}${signed}`,
       );
     }
   }

@@ -7,7 +7,6 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   AuthService,
   IncidentService,
-  IntegrationType,
   NormalizerService,
   type AuthenticateRequestSchema,
   type AuthenticateResponse,
@@ -25,6 +24,7 @@ import {
   type InternalTransport,
   type ReadinessCheck,
 } from "@runframe/platform";
+import { PROVIDERS } from "@runframe/providers";
 import type { AddressInfo } from "node:net";
 import { trustedProxies } from "./client-address.js";
 import { createEdgeServer } from "./server.js";
@@ -36,37 +36,31 @@ type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 
 runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
-  const downstream = {
-    auth: config.RUNFRAME_AUTH_URL,
-    incident: config.RUNFRAME_INCIDENT_URL,
-    "normalizer-custom": config.RUNFRAME_NORMALIZER_CUSTOM_URL,
-    "normalizer-datadog": config.RUNFRAME_NORMALIZER_DATADOG_URL,
-    "normalizer-sentry": config.RUNFRAME_NORMALIZER_SENTRY_URL,
-    "normalizer-prometheus": config.RUNFRAME_NORMALIZER_PROMETHEUS_URL,
-    "normalizer-cloudwatch": config.RUNFRAME_NORMALIZER_CLOUDWATCH_URL,
-  };
-  const transports = Object.fromEntries(
-    Object.entries(downstream).map(([name, baseUrl]) => [
-      name,
-      createInternalTransport({
-        baseUrl,
-        token: config.RUNFRAME_INTERNAL_TOKEN,
-        protocol: config.RUNFRAME_RPC_PROTOCOL,
-        balancing: { name, logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
-      }),
-    ]),
-  ) as Record<keyof typeof downstream, InternalTransport>;
+  const transport = (name: string, baseUrl: string): InternalTransport =>
+    createInternalTransport({
+      baseUrl,
+      token: config.RUNFRAME_INTERNAL_TOKEN,
+      protocol: config.RUNFRAME_RPC_PROTOCOL,
+      balancing: { name, logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
+    });
+  const authTransport = transport("auth", config.RUNFRAME_AUTH_URL);
+  const incidentTransport = transport("incident", config.RUNFRAME_INCIDENT_URL);
+  // One normalizer per provider of the registry, where its URL setting says.
+  const normalizers = PROVIDERS.map((p) => ({
+    provider: p,
+    transport: transport(p.app, config[p.urlSetting]),
+  }));
   // Calls made while earlier ones are in flight travel together in one batch
   // RPC per service: under load one round trip carries many webhooks.
-  const normalizer = (name: keyof typeof downstream) => {
-    const client = createClient(NormalizerService, transports[name]);
+  const normalizer = (t: InternalTransport) => {
+    const client = createClient(NormalizerService, t);
     return batchedCall<NormalizeInit, NormalizeResponse>(
       (batch, options) => client.normalizeBatch(batch, options),
       (request, options) => client.normalize(request, options),
     );
   };
-  const auth = createClient(AuthService, transports.auth);
-  const incident = createClient(IncidentService, transports.incident);
+  const auth = createClient(AuthService, authTransport);
+  const incident = createClient(IncidentService, incidentTransport);
   const deps = {
     authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
       (batch, options) => auth.authenticateBatch(batch, options),
@@ -76,13 +70,7 @@ runMain(settings, async (config) => {
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
     ),
-    normalizers: new Map([
-      [IntegrationType.CUSTOM, normalizer("normalizer-custom")],
-      [IntegrationType.DATADOG, normalizer("normalizer-datadog")],
-      [IntegrationType.SENTRY, normalizer("normalizer-sentry")],
-      [IntegrationType.PROMETHEUS, normalizer("normalizer-prometheus")],
-      [IntegrationType.CLOUDWATCH, normalizer("normalizer-cloudwatch")],
-    ]),
+    normalizers: new Map(normalizers.map((n) => [n.provider.type, normalizer(n.transport)])),
     logger,
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
     bodyTimeoutMs: config.RUNFRAME_BODY_TIMEOUT_MS,
@@ -94,11 +82,15 @@ runMain(settings, async (config) => {
   // needs both. A normalizer without replicas fails only its own provider's
   // webhooks (503 + Retry-After), so it shows in /readyz as degraded but
   // never takes the edge out of rotation for every other provider.
-  const readiness: ReadinessCheck[] = Object.entries(transports).map(([name, transport]) => ({
-    name,
-    optional: name.startsWith("normalizer-"),
-    check: () => transport.ready(),
-  }));
+  const readiness: ReadinessCheck[] = [
+    { name: "auth", optional: false, check: () => authTransport.ready() },
+    { name: "incident", optional: false, check: () => incidentTransport.ready() },
+    ...normalizers.map((n) => ({
+      name: n.provider.app,
+      optional: true,
+      check: () => n.transport.ready(),
+    })),
+  ];
 
   let serving = true;
   const server = createEdgeServer({ deps, logger, metrics, readiness, serving: () => serving });
@@ -123,8 +115,8 @@ runMain(settings, async (config) => {
       );
       await closeHttp(server);
       clearTimeout(timer);
-      for (const transport of Object.values(transports)) {
-        transport.close();
+      for (const t of [authTransport, incidentTransport, ...normalizers.map((n) => n.transport)]) {
+        t.close();
       }
       logger.info("stopped");
     },

@@ -18,6 +18,7 @@ import {
   type Header,
 } from "@runframe/contracts";
 import type { Logger } from "@runframe/platform";
+import { FORWARDED_HEADERS } from "@runframe/providers";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
 import { clientAddress } from "./client-address.js";
@@ -62,23 +63,6 @@ const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
 const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
-
-/** Headers that can matter to verification or normalization. */
-const forwardedHeaders = new Set([
-  "content-type",
-  "user-agent",
-  "idempotency-key",
-  "x-runframe-signature",
-  "x-runframe-timestamp",
-  "sentry-hook-resource",
-  "sentry-hook-signature",
-  "sentry-hook-timestamp",
-  "request-id",
-  "x-amz-sns-message-type",
-  "x-amz-sns-message-id",
-  "x-amz-sns-topic-arn",
-  "x-amz-sns-subscription-arn",
-]);
 
 const actionNames: Record<IngestAction, string> = {
   [IngestAction.UNSPECIFIED]: "ignored",
@@ -226,10 +210,14 @@ function mediaType(header: string | undefined): string | undefined {
   return header.split(";")[0]?.trim().toLowerCase();
 }
 
+/**
+ * The headers that can matter to verification or normalization: those the
+ * provider registry lists (libs/providers). Every other header is dropped.
+ */
 function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
   const headers: Header[] = [];
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === undefined || !forwardedHeaders.has(name)) {
+    if (value === undefined || !FORWARDED_HEADERS.has(name)) {
       continue;
     }
     for (const v of Array.isArray(value) ? value : [value]) {

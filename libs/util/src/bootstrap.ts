@@ -1,4 +1,5 @@
 import { IntegrationType } from "@runframe/contracts";
+import { PROVIDERS, providerNamed, takesSnsTopics } from "@runframe/providers";
 import { ValidationError, type Violation } from "./errors.js";
 import { API_KEY_ROLES, isApiKeyRole, type ApiKeyRole } from "./roles.js";
 
@@ -34,14 +35,6 @@ export interface BootstrapIntegration {
   readonly rateLimitPerMinute: number;
   readonly snsTopicArns: readonly string[];
 }
-
-const typeNames: Record<string, IntegrationType> = {
-  custom: IntegrationType.CUSTOM,
-  datadog: IntegrationType.DATADOG,
-  sentry: IntegrationType.SENTRY,
-  prometheus: IntegrationType.PROMETHEUS,
-  cloudwatch: IntegrationType.CLOUDWATCH,
-};
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 const routingKeyPattern = /^[A-Za-z0-9_-]{32,128}$/;
@@ -98,11 +91,11 @@ export function parseBootstrap(text: string): Bootstrap {
         const id = string(n, "id", path, v, { pattern: idPattern });
         unique(integrationIds, id, `${path}.id`, v);
         const typeName = string(n, "type", path, v, {});
-        const type = typeNames[typeName];
+        const type = providerNamed(typeName)?.type;
         if (typeName !== "" && type === undefined) {
           v.push({
             field: `${path}.type`,
-            description: `must be one of ${Object.keys(typeNames).join(", ")}`,
+            description: `must be one of ${PROVIDERS.map((p) => p.name).join(", ")}`,
           });
         }
         const routingKey = string(n, "routingKey", path, v, {
@@ -133,10 +126,10 @@ export function parseBootstrap(text: string): Bootstrap {
         }
         const snsTopicArns =
           field(n, "snsTopicArns") === undefined ? [] : array(n, "snsTopicArns", path, v);
-        if (type === IntegrationType.CLOUDWATCH && snsTopicArns.length === 0) {
+        if (type !== undefined && takesSnsTopics(type) && snsTopicArns.length === 0) {
           v.push({
             field: `${path}.snsTopicArns`,
-            description: "is required for cloudwatch integrations",
+            description: `is required for ${typeName} integrations`,
           });
         }
         return {

@@ -2,11 +2,11 @@ import { timestampFromDate, timestampDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   Disposition,
-  IntegrationType,
   type AuthenticateRequest,
   type Integration,
   type AuthenticateResponseSchema,
 } from "@runframe/contracts";
+import { providerOf } from "@runframe/providers";
 import {
   DomainError,
   PermissionDeniedError,
@@ -235,14 +235,17 @@ export class Authenticator {
     return reading;
   }
 
-  /** Verifies what the integration type requires and says what identifies the delivery. */
+  /**
+   * Verifies what the integration's provider requires (its `verification`
+   * in the provider registry) and says what identifies the delivery.
+   */
   async #verify(
     integration: IntegrationRecord,
     req: AuthenticateRequest,
     now: Date,
   ): Promise<Verified> {
-    switch (integration.type) {
-      case IntegrationType.CUSTOM: {
+    switch (providerOf(integration.type)?.verification) {
+      case "runframe-hmac": {
         const secrets = this.#secrets(integration, now);
         if (secrets.length === 0) {
           return PROCEED;
@@ -255,7 +258,7 @@ export class Authenticator {
         });
         return { ...PROCEED, deliveryKey: `signature:${timestamp}:${signature}` };
       }
-      case IntegrationType.SENTRY: {
+      case "sentry-hmac": {
         const secrets = this.#secrets(integration, now);
         if (secrets.length > 0) {
           verifySentrySignature({ headers: req.headers, body: req.body, secrets });
@@ -263,7 +266,7 @@ export class Authenticator {
         const requestId = headerValue(req.headers, "request-id")?.trim();
         return { ...PROCEED, deliveryKey: requestId ? `sentry:${requestId}` : "" };
       }
-      case IntegrationType.CLOUDWATCH:
+      case "sns":
         return this.#verifySns(integration, req);
       default:
         return PROCEED;

@@ -13,6 +13,7 @@ import {
   ValidationError,
   type Violation,
 } from "@runframe/util";
+import { takesSigningSecret, takesSnsTopics } from "@runframe/providers";
 import { randomUUID } from "node:crypto";
 import { toIntegration } from "./convert.js";
 import { generateRoutingKey, hashSecret, keyHint } from "./keys.js";
@@ -37,7 +38,6 @@ export interface Caller {
 
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 const MAX_CHANGE_ATTEMPTS = 5;
-const SIGNING_TYPES = new Set([IntegrationType.CUSTOM, IntegrationType.SENTRY]);
 
 /**
  * The team-facing integration operations. Every method is scoped to the
@@ -226,7 +226,7 @@ function checkName(name: string, violations: Violation[]): void {
 }
 
 function checkSecret(secret: string, type: IntegrationType, violations: Violation[]): void {
-  if (!SIGNING_TYPES.has(type)) {
+  if (!takesSigningSecret(type)) {
     violations.push({
       field: "signing_secret",
       description: "only custom and Sentry integrations are signed",
@@ -241,13 +241,13 @@ function checkTopics(
   arns: readonly string[],
   violations: Violation[],
 ): void {
-  if (type === IntegrationType.CLOUDWATCH && arns.length === 0) {
+  if (takesSnsTopics(type) && arns.length === 0) {
     violations.push({
       field: "sns_topic_arns",
       description: "is required for CloudWatch integrations",
     });
   }
-  if (type !== IntegrationType.CLOUDWATCH && arns.length > 0) {
+  if (!takesSnsTopics(type) && arns.length > 0) {
     violations.push({
       field: "sns_topic_arns",
       description: "applies only to CloudWatch integrations",

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { provider, type ProviderName } from "@runframe/providers";
 import { storageEnv } from "./backends.js";
 import { freePort, randomToken, startApp, type ListeningApp } from "./processes.js";
 
@@ -33,8 +34,8 @@ export interface Stack {
 export interface StackOptions {
   /** The provisioning file applied at start. */
   readonly bootstrap: unknown;
-  /** Normalizer apps to start (`custom`, `datadog`, …). */
-  readonly normalizers?: readonly string[];
+  /** Normalizer apps to start, by provider (`custom`, `datadog`, …). */
+  readonly normalizers?: readonly ProviderName[];
   /**
    * How many processes of each app to run (default one each). Every service
    * URL setting lists all replicas of its service, so each client balances
@@ -126,7 +127,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       replicated("auth", replicas.auth ?? 1, () => ({ RUNFRAME_INCIDENT_URL: incidentUrls })),
       Promise.all(
         providers.map((p) =>
-          Promise.all(Array.from({ length: normalizerCount(p) }, () => start(`normalizer-${p}`))),
+          Promise.all(Array.from({ length: normalizerCount(p) }, () => start(provider(p).app))),
         ),
       ),
     ]);
@@ -138,10 +139,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       providers.map((p, i) => [p, normalizerApps[i]!] as const),
     );
     const normalizerUrls = Object.fromEntries(
-      providers.map((p) => [
-        `RUNFRAME_NORMALIZER_${p.toUpperCase()}_URL`,
-        list(normalizerReplicas[p]!),
-      ]),
+      providers.map((p) => [provider(p).urlSetting, list(normalizerReplicas[p]!)]),
     );
     const edges = await Promise.all(
       Array.from({ length: replicas.edge ?? 1 }, () =>
