@@ -13,9 +13,13 @@ import {
 } from "@runframe/normalizers-kit";
 import { normalizerHarness, roundTrip } from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
-import example from "./fixtures/example.json" with { type: "json" };
-import minimal from "./fixtures/minimal.json" with { type: "json" };
+import exampleFixture from "./fixtures/example.json" with { type: "json" };
+import minimalFixture from "./fixtures/minimal.json" with { type: "json" };
 import { normalizeCustom } from "./normalize.js";
+
+/** The API reference's example and minimal payloads, as their fixtures hold them. */
+const example = exampleFixture.body;
+const minimal = minimalFixture.body;
 
 const RECEIVED = new Date("2024-05-01T12:34:56.789Z");
 
