@@ -30,7 +30,12 @@ import { decodeJsonObject, type Normalize, type NormalizeInput } from "@runframe
 /** `truncated_alerts` is a uint32; a larger count could not be serialized. */
 const UINT32_MAX = 0xffff_ffff;
 
-/** The dedup-key namespace: Alertmanager's name, as senders know it. */
+/**
+ * The dedup-key namespace: Alertmanager's name, as senders know it and as
+ * stored incidents are keyed. The provider is `prometheus` everywhere else;
+ * this is its `dedupNamespace` in the provider registry (libs/providers),
+ * which the fixture suite checks.
+ */
 const DEDUP_NAMESPACE = "alertmanager";
 const FALLBACK_TITLE = "Alertmanager alert";
 /** Hex digits kept of a computed fingerprint: as long as Alertmanager's own. */
