@@ -315,8 +315,9 @@ export enum Disposition {
 
   /**
    * DISPOSITION_HANDLED means auth consumed the delivery itself (an SNS
-   * SubscriptionConfirmation or UnsubscribeConfirmation, a Sentry
-   * installation event); answer 200 and stop.
+   * SubscriptionConfirmation or UnsubscribeConfirmation); answer 200 and
+   * stop. Other deliveries that open no incident, such as Sentry
+   * installation events, proceed: their normalizer returns no alerts.
    *
    * @generated from enum value: DISPOSITION_HANDLED = 2;
    */
@@ -375,7 +376,8 @@ export const AuthService: GenService<{
   /**
    * VerifyApiKey resolves an organization API key (the bearer token of a
    * team-facing RPC) to its organization, for services that serve the team
-   * API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+   * API. UNAUTHENTICATED when the secret is not that of a key auth currently
+   * accepts. Internal.
    *
    * @generated from rpc runframe.auth.v1.AuthService.VerifyApiKey
    */

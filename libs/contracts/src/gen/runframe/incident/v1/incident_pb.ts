@@ -88,7 +88,9 @@ export type Incident = Message<"runframe.incident.v1.Incident"> & {
   serviceId: string;
 
   /**
-   * dedup_key is the sourceEventId, or empty.
+   * dedup_key is the source event id of the alerts deduplicated into this
+   * incident (see runframe.normalizer.v1.NormalizedAlert.dedup_key), or
+   * empty when they carried none.
    *
    * @generated from field: string dedup_key = 9;
    */
@@ -285,7 +287,8 @@ export type IngestResult = Message<"runframe.incident.v1.IngestResult"> & {
   action: IngestAction;
 
   /**
-   * dedup_key is the alert's dedup key, or empty.
+   * dedup_key is the alert's source event id (see
+   * runframe.normalizer.v1.NormalizedAlert.dedup_key), or empty.
    *
    * @generated from field: string dedup_key = 3;
    */

@@ -146,9 +146,16 @@ export type NormalizedAlert = Message<"runframe.normalizer.v1.NormalizedAlert"> 
   sourceUrl: string;
 
   /**
-   * dedup_key is the sourceEventId: alerts with the same key update the same
-   * open incident. Empty means every alert creates a new incident. Native
-   * providers derive it from the payload; at most 255 characters.
+   * dedup_key is the alert's source event id (the published webhook API's
+   * `sourceEventId`): what identifies one problem in the source, so that
+   * its alerts update one incident. Within an integration, a trigger with
+   * the key of an open incident updates that incident, a resolve resolves
+   * it, and after a resolve the next trigger opens a new one. A custom
+   * webhook's `dedup_key` is used as sent; native providers derive it from
+   * the payload as `<provider namespace>:<the source's id>`, for example
+   * `alertmanager:<fingerprint>` (docs/providers). Empty means none: every
+   * alert creates a new incident. At most 255 characters. This is the one
+   * definition; every other `dedup_key` refers to it.
    *
    * @generated from field: string dedup_key = 8;
    */
