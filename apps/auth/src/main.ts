@@ -9,11 +9,10 @@ import {
   Integrations,
   SecretBox,
 } from "@runframe/auth-domain";
-import { AuthService, IntegrationService } from "@runframe/contracts";
-import { apiKeyInterceptor, createObservability, runMain, serve } from "@runframe/platform";
+import { createObservability, runMain, serve } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
-import { authRoutes } from "./routes.js";
+import { AUTH_INTERNAL, authRoutes, authTeamApiKeys } from "./routes.js";
 import { settings } from "./settings.js";
 import { createSnsSupport } from "./sns.js";
 import { remoteServiceCatalog } from "./services.js";
@@ -59,16 +58,8 @@ runMain(settings, async (config) => {
     config,
     logger,
     metrics,
-    internal: [AuthService],
-    interceptors: [
-      apiKeyInterceptor(
-        async (secret) => {
-          const key = await apiKeys.verify(secret);
-          return { organizationId: key.organizationId, keyId: key.id, role: key.role };
-        },
-        [IntegrationService],
-      ),
-    ],
+    internal: AUTH_INTERNAL,
+    interceptors: [authTeamApiKeys(apiKeys)],
     routes: authRoutes({ authenticator, integrations, apiKeys, logger, metrics }),
     readiness: [storage.readiness, ...(limits.readiness ? [limits.readiness] : [])],
   });

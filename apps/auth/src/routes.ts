@@ -1,4 +1,4 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
 import {
   AuthService,
@@ -6,7 +6,13 @@ import {
   IntegrationService,
   type AuthenticateRequest,
 } from "@runframe/contracts";
-import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
+import {
+  apiKeyInterceptor,
+  settleBatch,
+  teamCaller,
+  type Logger,
+  type Metrics,
+} from "@runframe/platform";
 
 export interface AuthDeps {
   readonly logger: Logger;
@@ -14,6 +20,23 @@ export interface AuthDeps {
   readonly authenticator: Authenticator;
   readonly integrations: Integrations;
   readonly apiKeys: ApiKeys;
+}
+
+/** What only other Runframe services may call, with the service credential. */
+export const AUTH_INTERNAL = [AuthService] as const;
+
+/**
+ * The team API's credential: an organization API key, which auth owns and
+ * verifies itself, on every IntegrationService RPC.
+ */
+export function authTeamApiKeys(apiKeys: ApiKeys): Interceptor {
+  return apiKeyInterceptor(
+    async (secret) => {
+      const key = await apiKeys.verify(secret);
+      return { organizationId: key.organizationId, keyId: key.id, role: key.role };
+    },
+    [IntegrationService],
+  );
 }
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */

@@ -1,21 +1,14 @@
 /**
  * incident: stores deduplicated incidents and serves the team API.
  */
-import type { DescMethod } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
-import { AuthService, IncidentService } from "@runframe/contracts";
+import { AuthService } from "@runframe/contracts";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
-import {
-  apiKeyInterceptor,
-  createInternalTransport,
-  createObservability,
-  runMain,
-  serve,
-} from "@runframe/platform";
+import { createInternalTransport, createObservability, runMain, serve } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
-import { incidentRoutes } from "./routes.js";
+import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
 import { settings } from "./settings.js";
 import { openStorage } from "./storage.js";
 
@@ -48,22 +41,12 @@ runMain(settings, async (config) => {
     balancing: { name: "auth", logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
   });
   const auth = createClient(AuthService, authTransport);
-  const internal: readonly DescMethod[] = [
-    IncidentService.method.ingest,
-    IncidentService.method.ingestBatch,
-    IncidentService.method.checkService,
-  ];
   const server = await serve({
     config,
     logger,
     metrics,
-    internal,
-    interceptors: [
-      apiKeyInterceptor(
-        cachedApiKeyVerifier(auth),
-        IncidentService.methods.filter((m) => !internal.includes(m)),
-      ),
-    ],
+    internal: INCIDENT_INTERNAL,
+    interceptors: [incidentTeamApiKeys(cachedApiKeyVerifier(auth))],
     routes: incidentRoutes(new Incidents(storage), storage, { logger, metrics }),
     // Ingest needs only the store; auth (API-key checks of the team API) is
     // reported when it is missing but does not take incident out of rotation.

@@ -1,4 +1,5 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { IncidentService, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
   toIncident,
@@ -6,8 +7,33 @@ import {
   type Incidents,
   type IncidentStorage,
 } from "@runframe/incident-domain";
-import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
+import {
+  apiKeyInterceptor,
+  settleBatch,
+  teamCaller,
+  type Logger,
+  type Metrics,
+  type TeamCaller,
+} from "@runframe/platform";
 import { clampPageSize } from "@runframe/util";
+
+/** What only other Runframe services may call, with the service credential. */
+export const INCIDENT_INTERNAL: readonly DescMethod[] = [
+  IncidentService.method.ingest,
+  IncidentService.method.ingestBatch,
+  IncidentService.method.checkService,
+];
+
+/**
+ * The team API's credential on every other RPC: an organization API key,
+ * which auth owns; `verify` asks it (apps/incident/src/api-keys.ts).
+ */
+export function incidentTeamApiKeys(verify: (secret: string) => Promise<TeamCaller>): Interceptor {
+  return apiKeyInterceptor(
+    verify,
+    IncidentService.methods.filter((m) => !INCIDENT_INTERNAL.includes(m)),
+  );
+}
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
 export function incidentRoutes(

@@ -5,4 +5,5 @@ export * from "./stack.js";
 export * from "./redis.js";
 export * from "./replica.js";
 export * from "./team-client.js";
+export * from "./in-memory.js";
 export { appBundle, type AppName } from "../apps.js";

@@ -1,0 +1,284 @@
+/**
+ * incident's routes in memory (connect's createRouterTransport): the real
+ * domain (Incidents: deduplication, lifecycle, the team API) over the SQLite
+ * store in a temporary directory, behind the interceptors that shape
+ * answers in production (errors, the service credential, team API keys).
+ * API keys belong to auth, so auth's VerifyApiKey is the one thing faked,
+ * itself an in-memory service reached through the real cached verifier.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { create, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  Code,
+  ConnectError,
+  createClient,
+  createRouterTransport,
+  type Client,
+} from "@connectrpc/connect";
+import {
+  AlertAction,
+  AuthService,
+  IncidentService,
+  IncidentStatus,
+  IngestAction,
+  NormalizedAlertSchema,
+  Severity,
+  type IngestRequestSchema,
+} from "@runframe/contracts";
+import { SqliteIncidentStorage } from "@runframe/incident-data";
+import { applyProvisioning, Incidents } from "@runframe/incident-domain";
+import { createLogger, createMetrics } from "@runframe/platform";
+import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
+import { openSqlite } from "@runframe/storage";
+import { parseBootstrap } from "@runframe/util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cachedApiKeyVerifier } from "./api-keys.js";
+import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
+
+const TOKEN = "service-token-".padEnd(40, "0");
+const ADMIN = "rf_admin_a_".padEnd(40, "0");
+const VIEWER = "rf_viewer_a_".padEnd(40, "0");
+const ADMIN_B = "rf_admin_b_".padEnd(40, "0");
+
+/** What auth would answer VerifyApiKey with, by secret. */
+const apiKeys = new Map([
+  [ADMIN, { organizationId: "org-a", keyId: "key-admin", role: "admin" }],
+  [VIEWER, { organizationId: "org-a", keyId: "key-viewer", role: "viewer" }],
+  [ADMIN_B, { organizationId: "org-b", keyId: "key-b", role: "admin" }],
+]);
+
+let dir: string;
+let closeDb: () => void;
+let app: InMemoryApp;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "runframe-incident-routes-"));
+  const write = openSqlite(dir);
+  const read = openSqlite(dir);
+  closeDb = () => {
+    write.close();
+    read.close();
+  };
+  const storage = new SqliteIncidentStorage(write, read);
+  await applyProvisioning(
+    parseBootstrap(
+      JSON.stringify({
+        organizations: [
+          {
+            id: "org-a",
+            name: "A",
+            services: [
+              { id: "SER-00001", name: "Checkout" },
+              { id: "SER-00002", name: "Billing" },
+            ],
+          },
+          { id: "org-b", name: "B", services: [{ id: "SER-00009", name: "Search" }] },
+        ],
+      }),
+    ),
+    storage.services,
+  );
+  const auth = createClient(
+    AuthService,
+    createRouterTransport((router) =>
+      router.service(AuthService, {
+        verifyApiKey(req) {
+          const key = apiKeys.get(req.secret);
+          if (key === undefined) {
+            throw new ConnectError("unknown API key", Code.Unauthenticated);
+          }
+          return key;
+        },
+      }),
+    ),
+  );
+  const logger = createLogger("incident-routes-test", "silent");
+  app = {
+    token: TOKEN,
+    internal: INCIDENT_INTERNAL,
+    interceptors: [incidentTeamApiKeys(cachedApiKeyVerifier(auth))],
+    routes: incidentRoutes(new Incidents(storage), storage, {
+      logger,
+      metrics: createMetrics("incident-routes-test"),
+    }),
+  };
+});
+
+afterAll(() => {
+  closeDb();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A client of the routes in memory, presenting `bearer` (if any) as its credential. */
+function client<S extends DescService>(service: S, bearer?: string): Client<S> {
+  return inMemoryClient(service, app, bearer);
+}
+
+type Ingest = MessageInitShape<typeof IngestRequestSchema>;
+
+function delivery(
+  alerts: { action?: AlertAction; title?: string; dedupKey?: string; serviceId?: string }[],
+  extra: { deliveryKey?: string } = {},
+): Ingest {
+  return {
+    organizationId: "org-a",
+    integrationId: "int-a",
+    alerts: alerts.map((a) =>
+      create(NormalizedAlertSchema, {
+        action: a.action ?? AlertAction.TRIGGER,
+        title: a.title ?? "Disk full",
+        serviceId: a.serviceId ?? "SER-00001",
+        dedupKey: a.dedupKey ?? "",
+        severity: Severity.SEV2,
+        status: a.action === AlertAction.RESOLVE ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
+      }),
+    ),
+    ...extra,
+  };
+}
+
+describe("IncidentService.Ingest in memory", () => {
+  const ingest = (req: Ingest) => client(IncidentService, TOKEN).ingest(req);
+
+  it("requires the service credential", async () => {
+    for (const bearer of [undefined, ADMIN]) {
+      const error = await refusal(client(IncidentService, bearer).ingest(delivery([{}])));
+      expect(error.code, String(bearer)).toBe(Code.Unauthenticated);
+    }
+  });
+
+  it("deduplicates by source event id: create, update, resolve, then a new incident", async () => {
+    const key = { dedupKey: "disk-full-db-1" };
+    const [created] = (await ingest(delivery([key]))).results;
+    expect(created).toMatchObject({ action: IngestAction.CREATED, dedupKey: "disk-full-db-1" });
+    const [updated] = (await ingest(delivery([{ ...key, title: "Disk still full" }]))).results;
+    expect(updated).toMatchObject({
+      action: IngestAction.UPDATED,
+      incidentId: created!.incidentId,
+    });
+    const [resolved] = (await ingest(delivery([{ ...key, action: AlertAction.RESOLVE }]))).results;
+    expect(resolved).toMatchObject({
+      action: IngestAction.RESOLVED,
+      incidentId: created!.incidentId,
+    });
+    const [ignored] = (await ingest(delivery([{ ...key, action: AlertAction.RESOLVE }]))).results;
+    expect(ignored?.action).toBe(IngestAction.IGNORED);
+    const [reopened] = (await ingest(delivery([key]))).results;
+    expect(reopened?.action).toBe(IngestAction.CREATED);
+    expect(reopened?.incidentId).not.toBe(created!.incidentId);
+
+    const { incident } = await client(IncidentService, ADMIN).getIncident({
+      incidentId: created!.incidentId,
+    });
+    expect(incident).toMatchObject({
+      title: "Disk still full",
+      status: IncidentStatus.RESOLVED,
+      occurrenceCount: 2,
+      dedupKey: "disk-full-db-1",
+    });
+  });
+
+  it("opens a new incident for every alert without a key", async () => {
+    const { results } = await ingest(delivery([{}, {}]));
+    expect(results.map((r) => r.action)).toEqual([IngestAction.CREATED, IngestAction.CREATED]);
+    expect(results[0]!.incidentId).not.toBe(results[1]!.incidentId);
+  });
+
+  it("answers a redelivery with the first answer and changes nothing", async () => {
+    const first = await ingest(delivery([{ dedupKey: "redelivered" }], { deliveryKey: "d-1" }));
+    const again = await ingest(delivery([{ dedupKey: "redelivered" }], { deliveryKey: "d-1" }));
+    expect(first.replayed).toBe(false);
+    expect(again.replayed).toBe(true);
+    expect(again.results).toEqual(first.results);
+  });
+
+  it("refuses the whole delivery when a service is not the organization's", async () => {
+    const error = await refusal(ingest(delivery([{}, { serviceId: "SER-00009" }])));
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("service_id");
+  });
+
+  it("answers each item of a batch as the single call would", async () => {
+    const { results } = await client(IncidentService, TOKEN).ingestBatch({
+      requests: [delivery([{ dedupKey: "batched" }]), delivery([{ serviceId: "SER-09999" }])],
+      requestIds: ["req-1", "req-2"],
+    });
+    const [ok, refused] = results.map((r) => r.outcome);
+    expect(ok?.case === "response" && ok.value.results[0]?.action).toBe(IngestAction.CREATED);
+    expect(refused?.case === "error" && refused.value.code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe("the team API in memory", () => {
+  it("requires an organization API key", async () => {
+    for (const bearer of [undefined, TOKEN, "rf_unknown_".padEnd(40, "0")]) {
+      const error = await refusal(client(IncidentService, bearer).listIncidents({}));
+      expect(error.code, String(bearer)).toBe(Code.Unauthenticated);
+    }
+  });
+
+  it("shows an organization only its own incidents", async () => {
+    const [created] = (
+      await client(IncidentService, TOKEN).ingest(delivery([{ dedupKey: "mine" }]))
+    ).results;
+    const other = client(IncidentService, ADMIN_B);
+    expect((await other.listIncidents({})).incidents).toEqual([]);
+    const error = await refusal(other.getIncident({ incidentId: created!.incidentId }));
+    expect(error.code).toBe(Code.NotFound);
+    const mine = await client(IncidentService, VIEWER).listIncidents({});
+    expect(mine.incidents.map((i) => i.id)).toContain(created!.incidentId);
+    expect(mine.incidents.every((i) => i.organizationId === "org-a")).toBe(true);
+  });
+
+  it("lets an admin key acknowledge and resolve, and a viewer key only read", async () => {
+    const [created] = (
+      await client(IncidentService, TOKEN).ingest(delivery([{ dedupKey: "to-handle" }]))
+    ).results;
+    const incidentId = created!.incidentId;
+    const denied = await refusal(
+      client(IncidentService, VIEWER).acknowledgeIncident({ incidentId }),
+    );
+    expect(denied.code).toBe(Code.PermissionDenied);
+
+    const admin = client(IncidentService, ADMIN);
+    const acknowledged = (await admin.acknowledgeIncident({ incidentId })).incident;
+    expect(acknowledged?.acknowledgedBy).toBe("api-key:key-admin");
+    expect(acknowledged?.acknowledgeTime).toBeDefined();
+    const resolved = (await admin.resolveIncident({ incidentId, note: "fixed" })).incident;
+    expect(resolved?.status).toBe(IncidentStatus.RESOLVED);
+    const again = await refusal(admin.acknowledgeIncident({ incidentId }));
+    expect(again.code).toBe(Code.FailedPrecondition);
+
+    const { events } = await client(IncidentService, VIEWER).listIncidentEvents({ incidentId });
+    expect(events.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("pages through incidents and refuses a token it did not issue", async () => {
+    const admin = client(IncidentService, ADMIN);
+    const first = await admin.listIncidents({ pageSize: 2 });
+    expect(first.incidents).toHaveLength(2);
+    expect(first.nextPageToken).not.toBe("");
+    const second = await admin.listIncidents({ pageSize: 2, pageToken: first.nextPageToken });
+    expect(second.incidents.map((i) => i.id)).not.toContain(first.incidents[0]!.id);
+    const error = await refusal(admin.listIncidents({ pageToken: "not-a-token" }));
+    expect(error.code).toBe(Code.InvalidArgument);
+  });
+
+  it("serves the organization's service catalog", async () => {
+    const viewer = client(IncidentService, VIEWER);
+    const { services } = await viewer.listServices({});
+    expect(services.map((s) => s.id)).toEqual(["SER-00001", "SER-00002"]);
+    expect((await viewer.getService({ serviceId: "SER-00002" })).service?.name).toBe("Billing");
+    const error = await refusal(viewer.getService({ serviceId: "SER-00009" }));
+    expect(error.code).toBe(Code.NotFound);
+    const internal = client(IncidentService, TOKEN);
+    expect(
+      (await internal.checkService({ organizationId: "org-b", serviceId: "SER-00009" })).exists,
+    ).toBe(true);
+    expect(
+      (await internal.checkService({ organizationId: "org-a", serviceId: "SER-00009" })).exists,
+    ).toBe(false);
+  });
+});
