@@ -1,5 +1,5 @@
 // Lint rules that keep the architecture honest:
-// - @nx/enforce-module-boundaries turns the layering in STYLE.md into errors:
+// - @nx/enforce-module-boundaries turns the layering in docs/style.md into errors:
 //   pure libraries import no drivers, normalizers see only contracts, util
 //   and the normalizer kit (tagged `normalizer:kit`; one provider never
 //   imports another), and apps never import other apps (services talk
