@@ -202,7 +202,9 @@ export class Integrations {
         return updated;
       }
     }
-    throw new UnavailableError(`integration ${id} is being changed concurrently; retry`);
+    throw new UnavailableError(`integration ${id} is being changed concurrently; retry`, {
+      reason: "CONCURRENT_CHANGE",
+    });
   }
 
   async #load(caller: Caller, id: string): Promise<IntegrationRecord> {
@@ -211,7 +213,7 @@ export class Integrations {
     }
     const record = await this.repo.get(caller.organizationId, id);
     if (record === undefined) {
-      throw new NotFoundError(`integration ${id} not found`);
+      throw new NotFoundError(`integration ${id} not found`, { reason: "INTEGRATION_NOT_FOUND" });
     }
     return record;
   }
