@@ -67,6 +67,7 @@ runMain(async () => {
     config,
     logger,
     metrics,
+    reflection: true,
     internal: [AuthService],
     interceptors: [
       apiKeyInterceptor(

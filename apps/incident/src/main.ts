@@ -73,6 +73,7 @@ runMain(async () => {
     config,
     logger,
     metrics,
+    reflection: true,
     internal,
     interceptors: [
       apiKeyInterceptor(

@@ -89,7 +89,10 @@ export const serviceUrl = makeValidator<string>((input) =>
 export function serverSpecs(defaultPort: number) {
   return {
     HOST: str({ default: "127.0.0.1", desc: "address to bind; 0.0.0.0 in containers" }),
-    PORT: listenPort({ default: defaultPort, desc: "h2c port for Connect, gRPC and gRPC-Web" }),
+    PORT: listenPort({
+      default: defaultPort,
+      desc: "port for Connect, gRPC and gRPC-Web over HTTP/1.1 and HTTP/2",
+    }),
     ADMIN_PORT: listenPort({
       default: defaultPort + 1000,
       desc: "HTTP/1.1 port for /healthz, /readyz and /metrics",
@@ -102,6 +105,18 @@ export function serverSpecs(defaultPort: number) {
     RUNFRAME_SHUTDOWN_GRACE_MS: positiveInt({
       default: 10_000,
       desc: "how long in-flight calls may run after SIGTERM",
+    }),
+    RUNFRAME_TLS_CERT_FILE: str({
+      default: undefined,
+      desc: "PEM certificate chain; with RUNFRAME_TLS_KEY_FILE the RPC port serves TLS (ALPN h2, http/1.1)",
+    }),
+    RUNFRAME_TLS_KEY_FILE: str({
+      default: undefined,
+      desc: "PEM private key of RUNFRAME_TLS_CERT_FILE",
+    }),
+    RUNFRAME_CORS_ORIGINS: originList({
+      default: [],
+      desc: "comma-separated browser origins allowed to call the RPC port (CORS), or *; none by default",
     }),
   };
 }
@@ -120,6 +135,31 @@ export function clientSpecs() {
     }),
   };
 }
+
+/**
+ * Comma-separated browser origins (`https://console.example.com`, scheme,
+ * host and port only, as a browser sends them in `Origin`), or `*`.
+ */
+export const originList = makeValidator<readonly string[]>((input) => {
+  const origins = input
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (origin !== "*" && (url === undefined || url.origin !== origin)) {
+      throw new Error(
+        `must be comma-separated origins such as https://console.example.com (no path or trailing slash), or *; got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+});
 
 /** A MongoDB connection string. Never echoed: it may carry a password. */
 export const mongoUrl = makeValidator<string>((input) => {
