@@ -7,7 +7,7 @@ import {
   type IncidentStorage,
 } from "@runframe/incident-domain";
 import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
-import { clampPageSize } from "@runframe/util";
+import { pageSize } from "@runframe/util";
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
 export function incidentRoutes(
@@ -36,7 +36,7 @@ export function incidentRoutes(
             ...(req.serviceId && { serviceId: req.serviceId }),
             ...(req.integrationId && { integrationId: req.integrationId }),
           },
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken,
         );
         return { incidents: page.map(toIncident), nextPageToken: next };
@@ -54,7 +54,7 @@ export function incidentRoutes(
         const { events, next } = await incidents.events(
           teamCaller(ctx),
           req.incidentId,
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken,
         );
         return { events: events.map(toIncidentEvent), nextPageToken: next };
@@ -62,7 +62,7 @@ export function incidentRoutes(
       async listServices(req, ctx) {
         const page = await storage.services.list(
           teamCaller(ctx).organizationId,
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken || undefined,
         );
         return { services: [...page.items], nextPageToken: page.next ?? "" };

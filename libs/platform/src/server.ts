@@ -18,6 +18,7 @@ import { listenHttp1And2, type TlsFiles } from "./listener.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import { registerReflection } from "./reflection.js";
+import { strictJsonRouter } from "./strict-json.js";
 
 export interface RpcServerOptions {
   readonly logger: Logger;
@@ -76,7 +77,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
     ],
     fallback: unimplemented,
     routes(router) {
-      options.routes(router);
+      options.routes(strictJsonRouter(router));
       const services = [...new Set(router.handlers.map((h) => h.service))];
       serviceNames.push(...services.map((s) => s.typeName));
       health = new HealthState(serviceNames);

@@ -7,7 +7,7 @@ import {
   type SetSigningSecretRequest,
 } from "@runframe/contracts";
 import {
-  clampPageSize,
+  pageSize,
   NotFoundError,
   UnavailableError,
   ValidationError,
@@ -112,12 +112,12 @@ export class Integrations {
 
   async list(
     caller: Caller,
-    pageSize: number,
+    requestedPageSize: number,
     pageToken: string,
   ): Promise<{ integrations: Integration[]; nextPageToken: string }> {
     const page = await this.repo.list(
       caller.organizationId,
-      clampPageSize(pageSize),
+      pageSize(requestedPageSize),
       pageToken || undefined,
     );
     return { integrations: page.items.map(toIntegration), nextPageToken: page.next ?? "" };

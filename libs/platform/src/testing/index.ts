@@ -6,3 +6,4 @@ export * from "./redis.js";
 export * from "./replica.js";
 export * from "./team-client.js";
 export { appBundle, type AppName } from "../apps.js";
+export * from "./team-fixture.js";
