@@ -21,7 +21,7 @@ import {
   reflectionV1,
   reflectionV1alpha,
 } from "@runframe/contracts";
-import { startStack, teamFixture, type Stack } from "@runframe/platform/testing";
+import { seedTeamIncidents, startStack, teamFixture, type Stack } from "@runframe/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const apiKeyA: string = teamFixture.apiKeyA;
@@ -48,18 +48,7 @@ describe("team API for every client", () => {
       env: { RUNFRAME_CORS_ORIGINS: origin },
     });
     url = stack.incident.url;
-    for (const [key, n] of [
-      [teamFixture.routingKeyA, 1],
-      [teamFixture.routingKeyB, 2],
-    ] as const) {
-      for (let i = 0; i < n; i++) {
-        const res = await stack.webhook(
-          key,
-          JSON.stringify({ title: "t", service_id: "SER-00001" }),
-        );
-        expect(res.status).toBe(202);
-      }
-    }
+    await seedTeamIncidents(stack);
   });
   afterAll(() => stack?.stop());
 

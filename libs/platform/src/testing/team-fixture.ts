@@ -1,3 +1,5 @@
+import type { Stack } from "./stack.js";
+
 /**
  * A provisioning file with two organizations, for tests that call the team
  * API as outside clients do (TypeScript, Go, Python, a browser): one key
@@ -46,3 +48,22 @@ export const teamFixture = {
     ],
   },
 } as const;
+
+/**
+ * Sends the fixture's first webhooks: one incident in organization A
+ * (INC-00001) and two in B, so B's INC-00002 exists only for B and A must
+ * get NOT_FOUND for it.
+ */
+export async function seedTeamIncidents(stack: Stack): Promise<void> {
+  for (const [key, count] of [
+    [teamFixture.routingKeyA, 1],
+    [teamFixture.routingKeyB, 2],
+  ] as const) {
+    for (let i = 0; i < count; i++) {
+      const res = await stack.webhook(key, JSON.stringify({ title: "t", service_id: "SER-00001" }));
+      if (res.status !== 202) {
+        throw new Error(`seeding incidents: webhook answered ${res.status} ${await res.text()}`);
+      }
+    }
+  }
+}
