@@ -1,5 +1,6 @@
 /**
- * Unary calls per second over h2c through the dual HTTP/1.1 + HTTP/2
+ * Unary calls per second, and CPU time per call (client and server share
+ * this process, so it counts both and is less swayed by other load), over h2c through the dual HTTP/1.1 + HTTP/2
  * listener of every RPC port, against a bare `http2.createServer` with the
  * same Connect handler (what the port was before it spoke HTTP/1.1). One
  * HTTP/2 session, `--concurrency` calls in flight, Connect and gRPC, the
@@ -56,7 +57,10 @@ async function dual(): Promise<{ port: number; close(): Promise<void> }> {
   return { port: listener.port, close: () => listener.close(1000) };
 }
 
-async function run(port: number, protocol: "connect" | "grpc"): Promise<number> {
+async function run(
+  port: number,
+  protocol: "connect" | "grpc",
+): Promise<{ rate: number; cpuMicros: number }> {
   const options = { baseUrl: `http://127.0.0.1:${port}`, httpVersion: "2" as const };
   const client = createClient(
     NormalizerService,
@@ -67,6 +71,7 @@ async function run(port: number, protocol: "connect" | "grpc"): Promise<number> 
   }
   let next = 0;
   const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (next++ < calls) {
@@ -74,11 +79,18 @@ async function run(port: number, protocol: "connect" | "grpc"): Promise<number> 
       }
     }),
   );
-  return calls / (Number(process.hrtime.bigint() - started) / 1e9);
+  const used = process.cpuUsage(cpu);
+  return {
+    rate: calls / (Number(process.hrtime.bigint() - started) / 1e9),
+    cpuMicros: (used.user + used.system) / calls,
+  };
 }
 
 for (const protocol of ["connect", "grpc"] as const) {
-  const results: Record<string, number[]> = { "http2.createServer": [], "HTTP/1.1 + h2c": [] };
+  const results: Record<string, { rate: number; cpuMicros: number }[]> = {
+    "http2.createServer": [],
+    "HTTP/1.1 + h2c": [],
+  };
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const [name, start] of [
       ["http2.createServer", bare],
@@ -89,10 +101,12 @@ for (const protocol of ["connect", "grpc"] as const) {
       await server.close();
     }
   }
-  for (const [name, rates] of Object.entries(results)) {
-    const sorted = [...rates].sort((a, b) => a - b);
+  for (const [name, runs] of Object.entries(results)) {
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     console.log(
-      `${protocol.padEnd(7)} ${name.padEnd(18)} median ${Math.round(sorted[Math.floor(sorted.length / 2)]!)} calls/s (${sorted.map(Math.round).join(", ")})`,
+      `${protocol.padEnd(7)} ${name.padEnd(18)} median ${Math.round(median(runs.map((r) => r.rate)))} calls/s, ` +
+        `${median(runs.map((r) => r.cpuMicros)).toFixed(0)} µs CPU per call (${runs.length} rounds)`,
     );
   }
 }
