@@ -181,10 +181,7 @@ export async function handleWebhook(
     if (normalizer === undefined) {
       return httpError(501, "not_implemented", "this integration type is not available");
     }
-    const { alerts } = await normalizer(
-      { integration, headers, body, receiveTime },
-      budget(),
-    );
+    const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
     const { results } = await deps.ingest(
       {
         organizationId: integration.organizationId,
