@@ -123,7 +123,7 @@ describe("the README walkthrough, on a fresh clone", () => {
     }
 
     const second = await npmStart();
-    const list = shellBlocks(readme).find((b) => b.startsWith("npx buf curl"));
+    const list = shellBlocks(readme).find((b) => b.includes("IncidentService/ListIncidents"));
     expect(list).toBeDefined();
     const listed = await run("bash", ["-c", list!], { cwd: dir });
     const { incidents } = JSON.parse(listed.stdout) as {

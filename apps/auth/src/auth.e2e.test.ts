@@ -39,7 +39,10 @@ describe("auth as its own process", () => {
     );
     // Past the credential check: the handler refuses the unknown routing key.
     expect(error?.code).toBe(Code.Unauthenticated);
-    expect(error?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("ROUTING_KEY_INVALID");
+    expect(error?.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "ROUTING_KEY_INVALID",
+      domain: "runframe.io",
+    });
   });
 
   it("refuses a wrong credential with Unauthenticated", async () => {
@@ -53,7 +56,9 @@ describe("auth as its own process", () => {
       (e: unknown) => ConnectError.from(e),
     );
     expect(error?.code).toBe(Code.Unauthenticated);
-    expect(error?.findDetails(ErrorInfoSchema)).toEqual([]);
+    expect(error?.findDetails(ErrorInfoSchema)).toEqual([
+      expect.objectContaining({ reason: "SERVICE_CREDENTIAL_INVALID", domain: "runframe.io" }),
+    ]);
   });
 
   it("refuses a missing credential with Unauthenticated", async () => {

@@ -58,6 +58,7 @@ runMain(settings, async (config) => {
     config,
     logger,
     metrics,
+    reflection: true,
     internal: AUTH_INTERNAL,
     interceptors: [authTeamApiKeys(apiKeys)],
     routes: authRoutes({ authenticator, integrations, apiKeys, logger, metrics }),

@@ -20,6 +20,7 @@ export function remoteServiceCatalog(options: InternalTransportOptions): Service
         return res.exists;
       } catch (error) {
         throw new UnavailableError("cannot check the service catalog right now; retry later", {
+          reason: "SERVICE_CATALOG_UNAVAILABLE",
           cause: ConnectError.from(error, Code.Unavailable),
         });
       }

@@ -1,5 +1,11 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { BadRequestSchema, ErrorInfoSchema, RateLimitStateSchema } from "@runframe/contracts";
+import { BadRequestSchema } from "@runframe/contracts";
+import {
+  retryAfterSeconds,
+  runframeErrorInfo,
+  SERVICE_CREDENTIAL_INVALID,
+  UNAVAILABLE_RETRY_SECONDS,
+} from "@runframe/platform";
 
 /** A JSON error answer: `{"error":{"code","message","fields"?}}` plus headers. */
 export interface HttpError {
@@ -14,9 +20,6 @@ export interface HttpError {
   };
 }
 
-/** Seconds a sender should wait before retrying a 503. */
-const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
-
 export function httpError(
   status: number,
   code: string,
@@ -28,41 +31,31 @@ export function httpError(
 
 /**
  * Maps an RPC failure to the answer a webhook sender sees (DESIGN §2).
- * Refusals our services made on purpose carry a structured detail; their
- * messages are written for senders and shown. Everything else — a service
- * that died mid-call (a reset connection arrives as ABORTED), a refused
- * stream during a graceful shutdown, our own service credential refused, a
- * bug — is answered 503 with Retry-After and a generic message: senders
- * such as Alertmanager and Datadog retry only 5xx, and nothing internal
- * leaks.
+ *
+ * Only an error carrying our `google.rpc.ErrorInfo` (domain `runframe.io`)
+ * is a refusal our services made on purpose: its code decides the status
+ * and its message, written for senders, is shown. Everything else — a
+ * service that died mid-call (a reset connection arrives as ABORTED), a
+ * refused stream during a graceful shutdown, our own service credential
+ * refused, a bug — is answered 503 with Retry-After and a generic message:
+ * senders such as Alertmanager and Datadog retry only 5xx, and nothing
+ * internal leaks.
  */
 export function httpErrorFromRpc(error: unknown): HttpError {
   const err = ConnectError.from(error);
-  if (err.code === Code.DeadlineExceeded) {
-    return httpError(504, "timeout", "processing the webhook took too long; retry later", {
-      "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),
-    });
+  const info = runframeErrorInfo(err);
+  if (info === undefined) {
+    return infrastructureError(err);
   }
-  if (err.code === Code.ResourceExhausted && isMessageSizeLimit(err)) {
-    // A message over an internal size limit, which no retry can fix (and
-    // 429 would make some senders drop it silently).
-    return httpError(
-      413,
-      "payload_too_large",
-      "the payload produces more data than one webhook may carry",
-    );
-  }
-  if (!fromOurServices(err)) {
-    // A connection reset, a refused stream, a service that crashed or is
-    // misconfigured: the sender must retry, and nothing of it is shown.
-    return unavailable();
-  }
-  const reason = err.findDetails(ErrorInfoSchema)[0]?.reason;
+  const reason = info.reason.toLowerCase();
   switch (err.code) {
     case Code.Unauthenticated:
-      return httpError(401, reasonCode(reason, "unauthenticated"), err.rawMessage);
+      // Our own service credential refused: a deployment fault, not the sender's.
+      return info.reason === SERVICE_CREDENTIAL_INVALID
+        ? unavailable()
+        : httpError(401, reason, err.rawMessage);
     case Code.PermissionDenied:
-      return httpError(403, reasonCode(reason, "permission_denied"), err.rawMessage);
+      return httpError(403, reason, err.rawMessage);
     case Code.InvalidArgument:
     case Code.OutOfRange: {
       const violations = err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations);
@@ -71,7 +64,7 @@ export function httpErrorFromRpc(error: unknown): HttpError {
         headers: {},
         body: {
           error: {
-            code: reasonCode(reason, "invalid_request"),
+            code: "invalid_request",
             message: err.rawMessage,
             ...(violations.length > 0 && {
               fields: violations.map(({ field, description }) => ({ field, description })),
@@ -81,39 +74,55 @@ export function httpErrorFromRpc(error: unknown): HttpError {
       };
     }
     case Code.ResourceExhausted: {
-      const state = err.findDetails(RateLimitStateSchema)[0];
-      if (state === undefined) {
-        return unavailable();
-      }
-      const retryAfter = Math.max(1, state.retryAfterSeconds);
-      const headers: Record<string, string> = { "retry-after": String(retryAfter) };
-      if (state.limit > 0) {
-        Object.assign(headers, rateLimitHeaders(state.limit, 0, state.resetTime?.seconds));
+      const headers: Record<string, string> = {
+        "retry-after": String(Math.max(1, retryAfterSeconds(err) ?? 1)),
+      };
+      const limit = Number(info.metadata["limit"] ?? 0);
+      if (limit > 0) {
+        const reset = Date.parse(info.metadata["resetTime"] ?? "");
+        Object.assign(
+          headers,
+          rateLimitHeaders(
+            limit,
+            0,
+            Number.isNaN(reset) ? undefined : BigInt(Math.floor(reset / 1000)),
+          ),
+        );
       }
       return httpError(429, "rate_limited", err.rawMessage, headers);
     }
     case Code.NotFound:
-      return httpError(404, reasonCode(reason, "not_found"), err.rawMessage);
+      return httpError(404, "not_found", err.rawMessage);
     case Code.AlreadyExists:
     case Code.FailedPrecondition:
-      return httpError(409, reasonCode(reason, "conflict"), err.rawMessage);
+      return httpError(409, "conflict", err.rawMessage);
+    case Code.DeadlineExceeded:
+      return timeout();
     default:
       return unavailable();
   }
 }
 
-/**
- * Our services describe every client-visible refusal with a structured
- * detail (a reason, field violations or rate-limit state). An error without
- * one came from the transport or a failure we did not foresee, and its
- * message is not for senders.
- */
-function fromOurServices(err: ConnectError): boolean {
-  return (
-    err.findDetails(ErrorInfoSchema).length > 0 ||
-    err.findDetails(BadRequestSchema).length > 0 ||
-    err.findDetails(RateLimitStateSchema).length > 0
-  );
+/** A failure outside our domain: a timeout, an oversized message, or "retry later". */
+function infrastructureError(err: ConnectError): HttpError {
+  switch (err.code) {
+    case Code.DeadlineExceeded:
+      // The per-webhook deadline the edge set on its own calls ran out.
+      return timeout();
+    case Code.ResourceExhausted:
+      if (isMessageSizeLimit(err)) {
+        // A message over an internal size limit, which no retry can fix
+        // (and 429 would make some senders drop it silently).
+        return httpError(
+          413,
+          "payload_too_large",
+          "the payload produces more data than one webhook may carry",
+        );
+      }
+      return unavailable();
+    default:
+      return unavailable();
+  }
 }
 
 /** Connect's refusal of a message over `readMaxBytes` / `writeMaxBytes`. */
@@ -121,14 +130,16 @@ function isMessageSizeLimit(err: ConnectError): boolean {
   return /message size .* is larger than configured (read|write)MaxBytes/.test(err.rawMessage);
 }
 
-function unavailable(): HttpError {
-  return httpError(503, "unavailable", "temporarily unavailable; retry later", {
-    "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+function timeout(): HttpError {
+  return httpError(504, "timeout", "processing the webhook took too long; retry later", {
+    "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
   });
 }
 
-function reasonCode(reason: string | undefined, fallback: string): string {
-  return reason === undefined ? fallback : reason.toLowerCase();
+function unavailable(): HttpError {
+  return httpError(503, "unavailable", "temporarily unavailable; retry later", {
+    "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
+  });
 }
 
 /** `X-RateLimit-*` headers; Reset is a Unix time in seconds. */

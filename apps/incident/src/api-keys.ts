@@ -1,8 +1,11 @@
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import type { AuthService } from "@runframe/contracts";
-import type { TeamCaller } from "@runframe/platform";
+import { runframeError, runframeErrorInfo, type TeamCaller } from "@runframe/platform";
 import { apiKeyRoleOf, TtlCache } from "@runframe/util";
 import { createHash } from "node:crypto";
+
+/** The reason auth gives for an unknown API key (see ApiKeys.verify). */
+const API_KEY_INVALID = "API_KEY_INVALID";
 
 /**
  * Verifies team API keys through auth (which owns them), caching answers for
@@ -30,15 +33,17 @@ export function cachedApiKeyVerifier(
       return caller;
     } catch (error) {
       const err = ConnectError.from(error);
-      if (err.code === Code.Unauthenticated) {
-        throw new ConnectError("unknown API key", Code.Unauthenticated);
+      const reason = runframeErrorInfo(err)?.reason;
+      if (err.code === Code.Unauthenticated && reason === API_KEY_INVALID) {
+        throw runframeError("unknown API key", Code.Unauthenticated, API_KEY_INVALID);
       }
-      throw new ConnectError(
+      // Anything else (auth down, or refusing our own service credential) is
+      // ours to fix, not the caller's: retry later.
+      throw runframeError(
         "cannot verify API keys right now; retry later",
         Code.Unavailable,
-        undefined,
-        undefined,
-        error,
+        "API_KEY_VERIFICATION_UNAVAILABLE",
+        { cause: error },
       );
     }
   };

@@ -45,6 +45,7 @@ runMain(settings, async (config) => {
     config,
     logger,
     metrics,
+    reflection: true,
     internal: INCIDENT_INTERNAL,
     interceptors: [incidentTeamApiKeys(cachedApiKeyVerifier(auth))],
     routes: incidentRoutes(new Incidents(storage), storage, { logger, metrics }),

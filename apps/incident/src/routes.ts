@@ -15,7 +15,7 @@ import {
   type Metrics,
   type TeamCaller,
 } from "@runframe/platform";
-import { clampPageSize } from "@runframe/util";
+import { pageSize } from "@runframe/util";
 
 /** What only other Runframe services may call, with the service credential. */
 export const INCIDENT_INTERNAL: readonly DescMethod[] = [
@@ -62,7 +62,7 @@ export function incidentRoutes(
             ...(req.serviceId && { serviceId: req.serviceId }),
             ...(req.integrationId && { integrationId: req.integrationId }),
           },
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken,
         );
         return { incidents: page.map(toIncident), nextPageToken: next };
@@ -80,7 +80,7 @@ export function incidentRoutes(
         const { events, next } = await incidents.events(
           teamCaller(ctx),
           req.incidentId,
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken,
         );
         return { events: events.map(toIncidentEvent), nextPageToken: next };
@@ -88,7 +88,7 @@ export function incidentRoutes(
       async listServices(req, ctx) {
         const page = await storage.services.list(
           teamCaller(ctx).organizationId,
-          clampPageSize(req.pageSize),
+          pageSize(req.pageSize),
           req.pageToken || undefined,
         );
         return { services: [...page.items], nextPageToken: page.next ?? "" };

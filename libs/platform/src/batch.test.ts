@@ -3,7 +3,6 @@ import {
   AuthService,
   BadRequestSchema,
   ErrorInfoSchema,
-  RateLimitStateSchema,
   type AuthenticateRequest,
   type AuthenticateResponse,
 } from "@runframe/contracts";
@@ -11,6 +10,7 @@ import { ResourceExhaustedError, UnauthenticatedError, ValidationError } from "@
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { batchedCall, settleBatch } from "./batch.js";
+import { retryAfterSeconds } from "./errors.js";
 import { errorInterceptor } from "./interceptors.js";
 import { createMetrics } from "./metrics.js";
 
@@ -82,7 +82,7 @@ describe("batched calls", () => {
             message: err.rawMessage,
             fields: err.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations),
             reason: err.findDetails(ErrorInfoSchema)[0]?.reason,
-            limit: err.findDetails(RateLimitStateSchema)[0]?.retryAfterSeconds,
+            retryAfter: retryAfterSeconds(err),
           };
         },
       );
@@ -93,7 +93,7 @@ describe("batched calls", () => {
     expect(calls.count).toBe(1);
     expect(JSON.stringify(viaBatch)).toBe(JSON.stringify(single));
     expect(viaBatch[1]).toMatchObject({ code: Code.InvalidArgument, fields: [{ field: "body" }] });
-    expect(viaBatch[2]).toMatchObject({ code: Code.ResourceExhausted, limit: 7 });
+    expect(viaBatch[2]).toMatchObject({ code: Code.ResourceExhausted, retryAfter: 7 });
     expect(viaBatch[3]).toMatchObject({ reason: "ROUTING_KEY_INVALID" });
     expect(viaBatch[4]).toMatchObject({ code: Code.Internal, message: "internal error" });
   });

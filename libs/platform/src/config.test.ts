@@ -57,6 +57,34 @@ describe("loadConfig", () => {
   });
 });
 
+describe("RUNFRAME_CORS_ORIGINS", () => {
+  const load = (origins: string) =>
+    loadConfig(
+      { RUNFRAME_INTERNAL_TOKEN: "t".repeat(32), RUNFRAME_CORS_ORIGINS: origins },
+      serverSpecs(7001),
+    );
+
+  it("is off by default and takes origins or *", () => {
+    expect(
+      loadConfig({ RUNFRAME_INTERNAL_TOKEN: "t".repeat(32) }, serverSpecs(7001)),
+    ).toMatchObject({ RUNFRAME_CORS_ORIGINS: [] });
+    expect(
+      load("https://console.example.com, http://127.0.0.1:5173").RUNFRAME_CORS_ORIGINS,
+    ).toEqual(["https://console.example.com", "http://127.0.0.1:5173"]);
+    expect(load("*").RUNFRAME_CORS_ORIGINS).toEqual(["*"]);
+  });
+
+  it.each([
+    "https://console.example.com/",
+    "https://console.example.com/app",
+    "console.example.com",
+  ])("refuses %s, which no browser sends as an Origin", (origin) => {
+    expect(catchConfigError(() => load(origin)).problems).toEqual([
+      expect.stringMatching(/^RUNFRAME_CORS_ORIGINS: must be comma-separated origins/),
+    ]);
+  });
+});
+
 describe("serviceUrl", () => {
   const load = (value: string) => loadConfig({ URL: value }, { URL: serviceUrl() }).URL;
 

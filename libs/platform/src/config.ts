@@ -139,10 +139,22 @@ export function listenSpecs(defaultPort: number, port: string) {
 export function serverSpecs(defaultPort: number) {
   return {
     ...processSpecs(),
-    ...listenSpecs(defaultPort, "h2c port for Connect, gRPC and gRPC-Web"),
+    ...listenSpecs(defaultPort, "port for Connect, gRPC and gRPC-Web over HTTP/1.1 and HTTP/2"),
     ADMIN_PORT: listenPort({
       default: defaultPort + ADMIN_PORT_OFFSET,
       desc: "HTTP/1.1 port for /healthz, /readyz and /metrics",
+    }),
+    RUNFRAME_TLS_CERT_FILE: str({
+      default: undefined,
+      desc: "PEM certificate chain; with RUNFRAME_TLS_KEY_FILE the RPC port serves TLS (ALPN h2, http/1.1)",
+    }),
+    RUNFRAME_TLS_KEY_FILE: str({
+      default: undefined,
+      desc: "PEM private key of RUNFRAME_TLS_CERT_FILE",
+    }),
+    RUNFRAME_CORS_ORIGINS: originList({
+      default: [],
+      desc: "comma-separated browser origins allowed to call the RPC port (CORS), or *; none by default",
     }),
   };
 }
@@ -212,6 +224,31 @@ export function provisioningSpecs() {
     }),
   };
 }
+
+/**
+ * Comma-separated browser origins (`https://console.example.com`, scheme,
+ * host and port only, as a browser sends them in `Origin`), or `*`.
+ */
+export const originList = makeValidator<readonly string[]>((input) => {
+  const origins = input
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (origin !== "*" && (url === undefined || url.origin !== origin)) {
+      throw new Error(
+        `must be comma-separated origins such as https://console.example.com (no path or trailing slash), or *; got "${origin}"`,
+      );
+    }
+  }
+  return origins;
+});
 
 /** A MongoDB connection string. Never echoed: it may carry a password. */
 export const mongoUrl = makeValidator<string>((input) => {

@@ -1,11 +1,13 @@
 import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { Code, type ServiceImpl } from "@connectrpc/connect";
 import type { Health } from "@runframe/contracts";
 import {
   HealthCheckResponse_ServingStatus as ServingStatus,
   HealthCheckResponseSchema,
+  HealthListResponseSchema,
 } from "@runframe/contracts";
 import { EventEmitter, on } from "node:events";
+import { runframeError } from "./errors.js";
 
 /**
  * The serving state of one process. Every registered service shares it:
@@ -34,6 +36,11 @@ export class HealthState {
     }
   }
 
+  /** Every service name, "" (the whole server) first. */
+  services(): string[] {
+    return ["", ...this.#services];
+  }
+
   /** The status of `service` ("" is the whole server), or undefined if unknown. */
   status(service: string): ServingStatus | undefined {
     if (service !== "" && !this.#services.has(service)) {
@@ -56,9 +63,21 @@ export function createHealthService(state: HealthState): ServiceImpl<typeof Heal
     check(req) {
       const status = state.status(req.service);
       if (status === undefined) {
-        throw new ConnectError(`unknown service ${req.service}`, Code.NotFound);
+        throw runframeError(`unknown service ${req.service}`, Code.NotFound, "SERVICE_UNKNOWN");
       }
       return create(HealthCheckResponseSchema, { status });
+    },
+    list() {
+      return create(HealthListResponseSchema, {
+        statuses: Object.fromEntries(
+          state.services().map((service) => [
+            service,
+            create(HealthCheckResponseSchema, {
+              status: state.status(service) ?? ServingStatus.SERVICE_UNKNOWN,
+            }),
+          ]),
+        ),
+      });
     },
     async *watch(req, context) {
       let last: ServingStatus | undefined;

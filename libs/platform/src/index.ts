@@ -14,3 +14,4 @@ export * from "./server.js";
 export * from "./team.js";
 export * from "./normalizer.js";
 export * from "./batch.js";
+export * from "./listener.js";

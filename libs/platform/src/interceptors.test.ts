@@ -5,7 +5,7 @@ import {
   ErrorInfoSchema,
   NormalizerService,
   NormalizeResponseSchema,
-  RateLimitStateSchema,
+  RetryInfoSchema,
 } from "@runframe/contracts";
 import { ResourceExhaustedError, UnauthenticatedError, ValidationError } from "@runframe/util";
 import { pino } from "pino";
@@ -71,6 +71,10 @@ describe("service credential", () => {
   ])("refuses a %s token", async (_, presented) => {
     const err = await failure(clientFor(ok, presented).normalize({}));
     expect(err.code).toBe(Code.Unauthenticated);
+    expect(err.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "SERVICE_CREDENTIAL_INVALID",
+      domain: "runframe.io",
+    });
   });
 
   it("compares secrets of any length without throwing", () => {
@@ -103,15 +107,22 @@ describe("error mapping", () => {
       "title",
       "severity",
     ]);
+    expect(err.findDetails(ErrorInfoSchema)).toEqual([
+      expect.objectContaining({ reason: "INVALID_REQUEST", domain: "runframe.io" }),
+    ]);
+    expect(err.findDetails(RetryInfoSchema)).toEqual([]);
   });
 
-  it("carries a reason and rate-limit state as details", async () => {
+  it("carries a reason, when to retry and the rate-limit window as standard details", async () => {
     const unauthenticated = await failure(
       clientFor(() => {
         throw new UnauthenticatedError("bad key", { reason: "ROUTING_KEY_INVALID" });
       }, token).normalize({}),
     );
-    expect(unauthenticated.findDetails(ErrorInfoSchema)[0]?.reason).toBe("ROUTING_KEY_INVALID");
+    expect(unauthenticated.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "ROUTING_KEY_INVALID",
+      domain: "runframe.io",
+    });
 
     const exhausted = await failure(
       clientFor(() => {
@@ -123,11 +134,11 @@ describe("error mapping", () => {
       }, token).normalize({}),
     );
     expect(exhausted.code).toBe(Code.ResourceExhausted);
-    expect(exhausted.findDetails(RateLimitStateSchema)[0]).toMatchObject({
-      limit: 100,
-      remaining: 0,
-      retryAfterSeconds: 7,
-      resetTime: { seconds: 1_800_000_000n },
+    expect(exhausted.findDetails(RetryInfoSchema)[0]?.retryDelay).toMatchObject({ seconds: 7n });
+    expect(exhausted.findDetails(ErrorInfoSchema)[0]).toMatchObject({
+      reason: "RATE_LIMITED",
+      domain: "runframe.io",
+      metadata: { limit: "100", remaining: "0", resetTime: "2027-01-15T08:00:00.000Z" },
     });
   });
 
@@ -143,6 +154,8 @@ describe("error mapping", () => {
     );
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).not.toContain("mongodb://");
+    expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("STORAGE_UNAVAILABLE");
+    expect(err.findDetails(RetryInfoSchema)[0]?.retryDelay).toMatchObject({ seconds: 5n });
   });
 
   it("hides unexpected errors behind a generic Internal", async () => {
@@ -153,6 +166,7 @@ describe("error mapping", () => {
     );
     expect(err.code).toBe(Code.Internal);
     expect(err.rawMessage).toBe("internal error");
+    expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("INTERNAL");
   });
 });
 

@@ -3,7 +3,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { DomainError } from "@runframe/util";
 import { currentRequest, REQUEST_ID_HEADER, requestIdFrom, withRequest } from "./context.js";
 import { bearerToken, secretsEqual } from "./credentials.js";
-import { codeName, toConnectError } from "./errors.js";
+import { codeName, runframeError, toConnectError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 
@@ -82,16 +82,15 @@ export function publicError(error: unknown, logger: Logger, rpc: string): Connec
   }
   if (isBackendOutage(error)) {
     logger.warn({ err: error, rpc }, "storage unavailable");
-    return new ConnectError(
+    return runframeError(
       "storage temporarily unavailable; retry later",
       Code.Unavailable,
-      undefined,
-      undefined,
-      error,
+      "STORAGE_UNAVAILABLE",
+      { cause: error },
     );
   }
   logger.error({ err: error, rpc }, "unexpected error");
-  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+  return runframeError("internal error", Code.Internal, "INTERNAL", { cause: error });
 }
 
 /** Driver errors that mean "try again later", recognised by name so platform needs no driver. */
@@ -129,6 +128,13 @@ export function isBackendOutage(error: unknown): boolean {
 }
 
 /**
+ * The reason of a refused service credential. To the edge it means its own
+ * deployment is wrong (a token mismatch between apps), not that the sender
+ * is: it answers 503 so the sender retries.
+ */
+export const SERVICE_CREDENTIAL_INVALID = "SERVICE_CREDENTIAL_INVALID";
+
+/**
  * Requires the service credential (`Authorization: Bearer <token>`) on the
  * given services (every method) and methods. Everything else (health, and
  * team-facing RPCs that authenticate with organization API keys) passes
@@ -143,7 +149,11 @@ export function serviceCredentialInterceptor(
     if (names.has(req.service.typeName) || names.has(internalName(req.method))) {
       const presented = bearerToken(req.header.get("authorization"));
       if (presented === undefined || !secretsEqual(presented, token)) {
-        throw new ConnectError("missing or invalid service credential", Code.Unauthenticated);
+        throw runframeError(
+          "missing or invalid service credential",
+          Code.Unauthenticated,
+          SERVICE_CREDENTIAL_INVALID,
+        );
       }
     }
     return next(req);

@@ -3,23 +3,22 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { Health } from "@runframe/contracts";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import {
-  createServer as createH2Server,
-  type Http2Server,
-  type ServerHttp2Session,
-} from "node:http2";
 import type { AddressInfo } from "node:net";
 import { createAdminHandler, sendJson, type ReadinessCheck } from "./admin.js";
 import { INTERNAL_MAX_BYTES } from "./clients.js";
 import { createHealthService, HealthState } from "./health.js";
+import { unimplemented, withCors, type CorsOrigins } from "./http-protocols.js";
 import {
   errorInterceptor,
   observabilityInterceptor,
   requestIdInterceptor,
   serviceCredentialInterceptor,
 } from "./interceptors.js";
+import { listenHttp1And2, type TlsFiles } from "./listener.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { registerReflection } from "./reflection.js";
+import { strictJsonRouter } from "./strict-json.js";
 
 export interface RpcServerOptions {
   readonly logger: Logger;
@@ -37,6 +36,12 @@ export interface RpcServerOptions {
   readonly readiness?: readonly ReadinessCheck[];
   /** How long in-flight calls may run once shutdown starts. */
   readonly shutdownGraceMs: number;
+  /** Serve TLS (ALPN h2 and http/1.1) with this certificate; plaintext otherwise. */
+  readonly tls?: TlsFiles | undefined;
+  /** Browser origins allowed by CORS; none by default. */
+  readonly corsOrigins?: CorsOrigins;
+  /** Serve gRPC server reflection (v1 and v1alpha) for the app's services. */
+  readonly reflection?: boolean;
 }
 
 /** A running RPC server and its admin endpoint. */
@@ -52,9 +57,10 @@ export interface RunningServer {
 }
 
 /**
- * Serves Connect, gRPC and gRPC-Web on one h2c port, the standard health
- * service beside the app's own, and /healthz, /readyz and /metrics on an
- * HTTP/1.1 admin port.
+ * Serves Connect, gRPC and gRPC-Web on one port over HTTP/1.1 and HTTP/2
+ * (h2c, or TLS when configured), the standard health service beside the
+ * app's own, optionally gRPC reflection and CORS, and /healthz, /readyz and
+ * /metrics on an HTTP/1.1 admin port.
  */
 export async function startRpcServer(options: RpcServerOptions): Promise<RunningServer> {
   const { logger } = options;
@@ -69,24 +75,22 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
       serviceCredentialInterceptor(options.internalToken, options.internal),
       ...(options.interceptors ?? []),
     ],
+    fallback: unimplemented,
     routes(router) {
-      options.routes(router);
-      serviceNames.push(...new Set(router.handlers.map((h) => h.service.typeName)));
+      options.routes(strictJsonRouter(router));
+      const services = [...new Set(router.handlers.map((h) => h.service))];
+      serviceNames.push(...services.map((s) => s.typeName));
       health = new HealthState(serviceNames);
       router.service(Health, createHealthService(health));
+      if (options.reflection) {
+        registerReflection(router, [...services, Health]);
+      }
     },
   });
   if (health === undefined) {
     throw new Error("connectNodeAdapter did not call routes");
   }
   const state = health;
-
-  const rpc = createH2Server(handler);
-  const sessions = new Set<ServerHttp2Session>();
-  rpc.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-  });
 
   const admin = createAdminHandler({
     registry: options.metrics.registry,
@@ -100,9 +104,24 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
     }
   });
 
-  const rpcPort = await listen(rpc, options.host, options.port);
+  const rpc = await listenHttp1And2(withCors(options.corsOrigins ?? [], handler), {
+    host: options.host,
+    port: options.port,
+    tls: options.tls,
+  });
+  const rpcPort = rpc.port;
   const adminPort = await listen(adminServer, options.host, options.adminPort);
-  logger.info({ rpcPort, adminPort, services: serviceNames }, "listening");
+  logger.info(
+    {
+      rpcPort,
+      adminPort,
+      services: serviceNames,
+      tls: options.tls !== undefined,
+      cors: options.corsOrigins ?? [],
+      reflection: options.reflection === true,
+    },
+    "listening",
+  );
 
   let closing: Promise<void> | undefined;
   return {
@@ -115,26 +134,20 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
   };
 
   async function drain(): Promise<void> {
-    logger.info({ inFlightSessions: sessions.size }, "draining");
+    logger.info({ connections: rpc.connections() }, "draining");
     state.drain();
-    const closed = new Promise<void>((resolve) => rpc.close(() => resolve()));
-    for (const session of sessions) {
-      session.close();
-    }
-    const timer = setTimeout(() => {
-      logger.warn({ sessions: sessions.size }, "grace period over; cancelling remaining calls");
-      for (const session of sessions) {
-        session.destroy();
-      }
-    }, options.shutdownGraceMs);
-    await closed;
-    clearTimeout(timer);
+    await rpc.close(options.shutdownGraceMs, () =>
+      logger.warn(
+        { connections: rpc.connections() },
+        "grace period over; cancelling remaining calls",
+      ),
+    );
     await closeHttp(adminServer);
     logger.info("stopped");
   }
 }
 
-function listen(server: HttpServer | Http2Server, host: string, port: number): Promise<number> {
+function listen(server: HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {

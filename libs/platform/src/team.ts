@@ -1,14 +1,9 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createContextKey,
-  type HandlerContext,
-  type Interceptor,
-} from "@connectrpc/connect";
+import { Code, createContextKey, type HandlerContext, type Interceptor } from "@connectrpc/connect";
 import type { ApiKeyRole } from "@runframe/util";
 import { bearerToken } from "./credentials.js";
+import { runframeError } from "./errors.js";
 
 /** The organization, key and role behind a team-facing RPC. */
 export interface TeamCaller {
@@ -45,16 +40,19 @@ export function apiKeyInterceptor(
     }
     const secret = bearerToken(req.header.get("authorization"));
     if (secret === undefined) {
-      throw new ConnectError(
+      throw runframeError(
         "an organization API key is required (Authorization: Bearer <key>)",
         Code.Unauthenticated,
+        "API_KEY_MISSING",
       );
     }
     const caller = await verify(secret);
     if (!mayCall(caller.role, req.method)) {
-      throw new ConnectError(
+      throw runframeError(
         `API key role ${caller.role} may not call ${req.method.name}; an admin key is required`,
         Code.PermissionDenied,
+        "API_KEY_ROLE_INSUFFICIENT",
+        { metadata: { role: caller.role } },
       );
     }
     req.contextValues.set(callerKey, caller);
@@ -66,7 +64,11 @@ export function apiKeyInterceptor(
 export function teamCaller(context: HandlerContext): TeamCaller {
   const caller = context.values.get(callerKey);
   if (caller === undefined) {
-    throw new ConnectError("an organization API key is required", Code.Unauthenticated);
+    throw runframeError(
+      "an organization API key is required",
+      Code.Unauthenticated,
+      "API_KEY_MISSING",
+    );
   }
   return caller;
 }

@@ -27,7 +27,9 @@ export abstract class DomainError extends Error {
 
   /**
    * A stable machine-readable reason such as `ROUTING_KEY_INVALID`, for
-   * callers that must tell apart failures sharing a kind.
+   * callers that must tell apart failures sharing a kind. Clients see it as
+   * the `google.rpc.ErrorInfo` reason; without one, the platform gives the
+   * kind's generic reason (`INVALID_REQUEST`, `NOT_FOUND`, …).
    */
   readonly reason: string | undefined;
 

@@ -1,11 +1,25 @@
 import { ValidationError } from "./errors.js";
 
-/** The page size to use: 0 (unset) means the default of 50; at most 100. */
-export function clampPageSize(requested: number): number {
-  if (requested <= 0) {
-    return 50;
+/** The page size of a listing when the request names none. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** The largest page any listing serves. */
+export const MAX_PAGE_SIZE = 100;
+
+/**
+ * The page size to use: 0 (unset) means the default of 50. Anything outside
+ * 0 to 100 is refused naming the field rather than silently clamped, so a
+ * caller asking for 1000 learns that it gets at most 100 per page.
+ */
+export function pageSize(requested: number, field = "page_size"): number {
+  if (!Number.isInteger(requested) || requested < 0 || requested > MAX_PAGE_SIZE) {
+    throw new ValidationError([
+      {
+        field,
+        description: `must be from 0 to ${MAX_PAGE_SIZE} (0 means the default of ${DEFAULT_PAGE_SIZE}), got ${requested}`,
+      },
+    ]);
   }
-  return Math.min(requested, 100);
+  return requested === 0 ? DEFAULT_PAGE_SIZE : requested;
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type SetSigningSecretRequest,
 } from "@runframe/contracts";
 import {
-  clampPageSize,
+  pageSize,
   NotFoundError,
   UnavailableError,
   ValidationError,
@@ -112,12 +112,12 @@ export class Integrations {
 
   async list(
     caller: Caller,
-    pageSize: number,
+    requestedPageSize: number,
     pageToken: string,
   ): Promise<{ integrations: Integration[]; nextPageToken: string }> {
     const page = await this.repo.list(
       caller.organizationId,
-      clampPageSize(pageSize),
+      pageSize(requestedPageSize),
       pageToken || undefined,
     );
     return { integrations: page.items.map(toIntegration), nextPageToken: page.next ?? "" };
@@ -202,7 +202,9 @@ export class Integrations {
         return updated;
       }
     }
-    throw new UnavailableError(`integration ${id} is being changed concurrently; retry`);
+    throw new UnavailableError(`integration ${id} is being changed concurrently; retry`, {
+      reason: "CONCURRENT_CHANGE",
+    });
   }
 
   async #load(caller: Caller, id: string): Promise<IntegrationRecord> {
@@ -211,7 +213,7 @@ export class Integrations {
     }
     const record = await this.repo.get(caller.organizationId, id);
     if (record === undefined) {
-      throw new NotFoundError(`integration ${id} not found`);
+      throw new NotFoundError(`integration ${id} not found`, { reason: "INTEGRATION_NOT_FOUND" });
     }
     return record;
   }

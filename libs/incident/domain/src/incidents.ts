@@ -66,7 +66,9 @@ export class Incidents {
         return { results: outcome.results, replayed: outcome.state === "replayed" };
       }
       if (Date.now() > deadline) {
-        throw new UnavailableError("the same delivery is still being processed; retry later");
+        throw new UnavailableError("the same delivery is still being processed; retry later", {
+          reason: "DELIVERY_IN_PROGRESS",
+        });
       }
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }
@@ -78,7 +80,7 @@ export class Incidents {
     }
     const record = await this.storage.incidents.get(caller.organizationId, id);
     if (record === undefined) {
-      throw new NotFoundError(`incident ${id} not found`);
+      throw new NotFoundError(`incident ${id} not found`, { reason: "INCIDENT_NOT_FOUND" });
     }
     return record;
   }
@@ -101,7 +103,9 @@ export class Incidents {
   acknowledge(caller: Caller, id: string): Promise<IncidentRecord> {
     return this.#change(caller, id, (incident, at, actor) => {
       if (incident.status === IncidentStatus.RESOLVED) {
-        throw new FailedPreconditionError(`incident ${id} is resolved`);
+        throw new FailedPreconditionError(`incident ${id} is resolved`, {
+          reason: "INCIDENT_RESOLVED",
+        });
       }
       return acknowledge(incident, at, actor);
     });
@@ -140,7 +144,7 @@ export class Incidents {
     }
     const service = await this.storage.services.get(caller.organizationId, serviceId);
     if (service === undefined) {
-      throw new NotFoundError(`service ${serviceId} not found`);
+      throw new NotFoundError(`service ${serviceId} not found`, { reason: "SERVICE_NOT_FOUND" });
     }
     return service;
   }
@@ -173,7 +177,7 @@ export class Incidents {
       const done = await this.storage.writer.unit(async (unit) => {
         const incident = await unit.get(caller.organizationId, id);
         if (incident === undefined) {
-          throw new NotFoundError(`incident ${id} not found`);
+          throw new NotFoundError(`incident ${id} not found`, { reason: "INCIDENT_NOT_FOUND" });
         }
         const change = decide(incident, this.now(), actor);
         if (change === undefined) {
@@ -186,7 +190,9 @@ export class Incidents {
         return done;
       }
     }
-    throw new UnavailableError(`incident ${id} is changing too fast; retry`);
+    throw new UnavailableError(`incident ${id} is changing too fast; retry`, {
+      reason: "CONCURRENT_CHANGE",
+    });
   }
 
   /** Refuses the whole delivery before any write when an alert cannot be stored. */

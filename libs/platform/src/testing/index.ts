@@ -7,3 +7,4 @@ export * from "./replica.js";
 export * from "./team-client.js";
 export * from "./in-memory.js";
 export { appBundle, type AppName } from "../apps.js";
+export * from "./team-fixture.js";

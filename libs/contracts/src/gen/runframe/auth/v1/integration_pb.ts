@@ -154,7 +154,9 @@ export const GetIntegrationResponseSchema: GenMessage<GetIntegrationResponse> = 
  */
 export type ListIntegrationsRequest = Message<"runframe.auth.v1.ListIntegrationsRequest"> & {
   /**
-   * page_size is at most 100; 0 means the default of 50.
+   * page_size is how many items to return, from 0 to 100; 0 (unset) means
+   * the default of 50. Anything else is INVALID_ARGUMENT naming `page_size`
+   * (it is not clamped).
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -162,6 +164,7 @@ export type ListIntegrationsRequest = Message<"runframe.auth.v1.ListIntegrations
 
   /**
    * page_token is a `next_page_token` from a previous response, or empty.
+   * Anything else is INVALID_ARGUMENT naming `page_token`.
    *
    * @generated from field: string page_token = 2;
    */

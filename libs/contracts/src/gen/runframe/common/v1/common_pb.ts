@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/common/v1/common.proto.
  */
 export const file_runframe_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Ch9ydW5mcmFtZS9jb21tb24vdjEvY29tbW9uLnByb3RvEhJydW5mcmFtZS5jb21tb24udjEiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAki9gIKC0ludGVncmF0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIxCgR0eXBlGAMgASgOMiMucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uVHlwZRIMCgRuYW1lGAQgASgJEhoKEmRlZmF1bHRfc2VydmljZV9pZBgFIAEoCRIPCgdlbmFibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIhChlzaWduaW5nX3NlY3JldF9jb25maWd1cmVkGAggASgIEhYKDnNuc190b3BpY19hcm5zGAkgAygJEhgKEHJvdXRpbmdfa2V5X2hpbnQYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI0Cg5GaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSJKCgpCYWRSZXF1ZXN0EjwKEGZpZWxkX3Zpb2xhdGlvbnMYASADKAsyIi5ydW5mcmFtZS5jb21tb24udjEuRmllbGRWaW9sYXRpb24ifwoOUmF0ZUxpbWl0U3RhdGUSDQoFbGltaXQYASABKA0SEQoJcmVtYWluaW5nGAIgASgNEi4KCnJlc2V0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKE3JldHJ5X2FmdGVyX3NlY29uZHMYBCABKA0iGwoJRXJyb3JJbmZvEg4KBnJlYXNvbhgBIAEoCSqDAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIRCg1TRVZFUklUWV9TRVYwEAESEQoNU0VWRVJJVFlfU0VWMRACEhEKDVNFVkVSSVRZX1NFVjIQAxIRCg1TRVZFUklUWV9TRVYzEAQSEQoNU0VWRVJJVFlfU0VWNBAFKosBCg5JbmNpZGVudFN0YXR1cxIfChtJTkNJREVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJTkNJREVOVF9TVEFUVVNfTkVXEAESIQodSU5DSURFTlRfU1RBVFVTX0lOVkVTVElHQVRJTkcQAhIcChhJTkNJREVOVF9TVEFUVVNfUkVTT0xWRUQQAyrNAQoPSW50ZWdyYXRpb25UeXBlEiAKHElOVEVHUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIbChdJTlRFR1JBVElPTl9UWVBFX0NVU1RPTRABEhwKGElOVEVHUkFUSU9OX1RZUEVfREFUQURPRxACEhsKF0lOVEVHUkFUSU9OX1RZUEVfU0VOVFJZEAMSHwobSU5URUdSQVRJT05fVFlQRV9QUk9NRVRIRVVTEAQSHwobSU5URUdSQVRJT05fVFlQRV9DTE9VRFdBVENIEAViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9ydW5mcmFtZS9jb21tb24vdjEvY29tbW9uLnByb3RvEhJydW5mcmFtZS5jb21tb24udjEiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAki9gIKC0ludGVncmF0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIxCgR0eXBlGAMgASgOMiMucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uVHlwZRIMCgRuYW1lGAQgASgJEhoKEmRlZmF1bHRfc2VydmljZV9pZBgFIAEoCRIPCgdlbmFibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIhChlzaWduaW5nX3NlY3JldF9jb25maWd1cmVkGAggASgIEhYKDnNuc190b3BpY19hcm5zGAkgAygJEhgKEHJvdXRpbmdfa2V5X2hpbnQYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg5GaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCToCGAEiTgoKQmFkUmVxdWVzdBI8ChBmaWVsZF92aW9sYXRpb25zGAEgAygLMiIucnVuZnJhbWUuY29tbW9uLnYxLkZpZWxkVmlvbGF0aW9uOgIYASJ/Cg5SYXRlTGltaXRTdGF0ZRINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SLgoKcmVzZXRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoDSIfCglFcnJvckluZm8SDgoGcmVhc29uGAEgASgJOgIYASqDAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIRCg1TRVZFUklUWV9TRVYwEAESEQoNU0VWRVJJVFlfU0VWMRACEhEKDVNFVkVSSVRZX1NFVjIQAxIRCg1TRVZFUklUWV9TRVYzEAQSEQoNU0VWRVJJVFlfU0VWNBAFKosBCg5JbmNpZGVudFN0YXR1cxIfChtJTkNJREVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJTkNJREVOVF9TVEFUVVNfTkVXEAESIQodSU5DSURFTlRfU1RBVFVTX0lOVkVTVElHQVRJTkcQAhIcChhJTkNJREVOVF9TVEFUVVNfUkVTT0xWRUQQAyrNAQoPSW50ZWdyYXRpb25UeXBlEiAKHElOVEVHUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIbChdJTlRFR1JBVElPTl9UWVBFX0NVU1RPTRABEhwKGElOVEVHUkFUSU9OX1RZUEVfREFUQURPRxACEhsKF0lOVEVHUkFUSU9OX1RZUEVfU0VOVFJZEAMSHwobSU5URUdSQVRJT05fVFlQRV9QUk9NRVRIRVVTEAQSHwobSU5URUdSQVRJT05fVFlQRV9DTE9VRFdBVENIEAViBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Header is one HTTP header as received. Names are lower-cased; a header sent
@@ -153,8 +153,12 @@ export const IntegrationSchema: GenMessage<Integration> = /*@__PURE__*/
 
 /**
  * FieldViolation names one invalid field of a request or payload.
+ * Deprecated: errors carry google.rpc.BadRequest (proto/google/rpc); this
+ * copy is no longer attached to any error and stays only so that the
+ * published contract does not break.
  *
  * @generated from message runframe.common.v1.FieldViolation
+ * @deprecated
  */
 export type FieldViolation = Message<"runframe.common.v1.FieldViolation"> & {
   /**
@@ -176,15 +180,19 @@ export type FieldViolation = Message<"runframe.common.v1.FieldViolation"> & {
 /**
  * Describes the message runframe.common.v1.FieldViolation.
  * Use `create(FieldViolationSchema)` to create a new message.
+ * @deprecated
  */
 export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
   messageDesc(file_runframe_common_v1_common, 2);
 
 /**
- * BadRequest is attached as an error detail to INVALID_ARGUMENT errors and
- * lists every invalid field, not only the first.
+ * BadRequest listed every invalid field of an INVALID_ARGUMENT error.
+ * Deprecated: INVALID_ARGUMENT errors carry google.rpc.BadRequest instead;
+ * this copy is no longer attached and stays only so that the published
+ * contract does not break.
  *
  * @generated from message runframe.common.v1.BadRequest
+ * @deprecated
  */
 export type BadRequest = Message<"runframe.common.v1.BadRequest"> & {
   /**
@@ -198,13 +206,18 @@ export type BadRequest = Message<"runframe.common.v1.BadRequest"> & {
 /**
  * Describes the message runframe.common.v1.BadRequest.
  * Use `create(BadRequestSchema)` to create a new message.
+ * @deprecated
  */
 export const BadRequestSchema: GenMessage<BadRequest> = /*@__PURE__*/
   messageDesc(file_runframe_common_v1_common, 3);
 
 /**
- * RateLimitState describes the routing key's rate-limit window. It is
- * returned on success and attached as an error detail to RESOURCE_EXHAUSTED.
+ * RateLimitState describes the routing key's rate-limit window, returned on
+ * success in AuthenticateResponse. RESOURCE_EXHAUSTED errors no longer carry
+ * it as a detail: they carry google.rpc.RetryInfo (when to retry) and a
+ * google.rpc.ErrorInfo (reason RATE_LIMITED) whose metadata holds `limit`,
+ * `remaining` and `resetTime` (RFC 3339), readable by any gRPC client
+ * without Runframe's protos.
  *
  * @generated from message runframe.common.v1.RateLimitState
  */
@@ -246,11 +259,13 @@ export const RateLimitStateSchema: GenMessage<RateLimitState> = /*@__PURE__*/
   messageDesc(file_runframe_common_v1_common, 4);
 
 /**
- * ErrorInfo is attached as an error detail when callers must tell apart
- * errors that share a code, for example a bad routing key from a bad
- * service credential (both UNAUTHENTICATED).
+ * ErrorInfo carried a machine-readable reason.
+ * Deprecated: every error carries google.rpc.ErrorInfo (reason, domain
+ * `runframe.io`, metadata) instead; this copy is no longer attached and stays
+ * only so that the published contract does not break.
  *
  * @generated from message runframe.common.v1.ErrorInfo
+ * @deprecated
  */
 export type ErrorInfo = Message<"runframe.common.v1.ErrorInfo"> & {
   /**
@@ -265,6 +280,7 @@ export type ErrorInfo = Message<"runframe.common.v1.ErrorInfo"> & {
 /**
  * Describes the message runframe.common.v1.ErrorInfo.
  * Use `create(ErrorInfoSchema)` to create a new message.
+ * @deprecated
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
   messageDesc(file_runframe_common_v1_common, 5);

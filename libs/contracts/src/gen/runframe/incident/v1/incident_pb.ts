@@ -309,7 +309,9 @@ export const IngestResultSchema: GenMessage<IngestResult> = /*@__PURE__*/
  */
 export type ListIncidentsRequest = Message<"runframe.incident.v1.ListIncidentsRequest"> & {
   /**
-   * page_size is at most 100; 0 means the default of 50.
+   * page_size is how many items to return, from 0 to 100; 0 (unset) means
+   * the default of 50. Anything else is INVALID_ARGUMENT naming `page_size`
+   * (it is not clamped).
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -317,6 +319,7 @@ export type ListIncidentsRequest = Message<"runframe.incident.v1.ListIncidentsRe
 
   /**
    * page_token is a `next_page_token` from a previous response, or empty.
+   * Anything else is INVALID_ARGUMENT naming `page_token`.
    * The filters must be the same as on the first page.
    *
    * @generated from field: string page_token = 2;
@@ -584,7 +587,9 @@ export type ListIncidentEventsRequest = Message<"runframe.incident.v1.ListIncide
   incidentId: string;
 
   /**
-   * page_size is at most 100; 0 means the default of 50.
+   * page_size is how many items to return, from 0 to 100; 0 (unset) means
+   * the default of 50. Anything else is INVALID_ARGUMENT naming `page_size`
+   * (it is not clamped).
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -592,6 +597,7 @@ export type ListIncidentEventsRequest = Message<"runframe.incident.v1.ListIncide
 
   /**
    * page_token is a `next_page_token` from a previous response, or empty.
+   * Anything else is INVALID_ARGUMENT naming `page_token`.
    *
    * @generated from field: string page_token = 3;
    */
@@ -668,7 +674,9 @@ export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
  */
 export type ListServicesRequest = Message<"runframe.incident.v1.ListServicesRequest"> & {
   /**
-   * page_size is at most 100; 0 means the default of 50.
+   * page_size is how many items to return, from 0 to 100; 0 (unset) means
+   * the default of 50. Anything else is INVALID_ARGUMENT naming `page_size`
+   * (it is not clamped).
    *
    * @generated from field: int32 page_size = 1;
    */
@@ -676,6 +684,7 @@ export type ListServicesRequest = Message<"runframe.incident.v1.ListServicesRequ
 
   /**
    * page_token is a `next_page_token` from a previous response, or empty.
+   * Anything else is INVALID_ARGUMENT naming `page_token`.
    *
    * @generated from field: string page_token = 2;
    */

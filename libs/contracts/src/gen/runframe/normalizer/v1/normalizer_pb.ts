@@ -325,8 +325,8 @@ export const AlertActionSchema: GenEnum<AlertAction> = /*@__PURE__*/
 export const NormalizerService: GenService<{
   /**
    * Normalize turns a raw payload into zero or more alerts. A payload the
-   * provider's schema refuses gets INVALID_ARGUMENT with a BadRequest detail
-   * that names every bad field.
+   * provider's schema refuses gets INVALID_ARGUMENT with a
+   * google.rpc.BadRequest detail that names every bad field.
    *
    * @generated from rpc runframe.normalizer.v1.NormalizerService.Normalize
    */
