@@ -42,8 +42,9 @@ const (
 	// DISPOSITION_PROCEED means normalize the body and ingest its alerts.
 	Disposition_DISPOSITION_PROCEED Disposition = 1
 	// DISPOSITION_HANDLED means auth consumed the delivery itself (an SNS
-	// SubscriptionConfirmation or UnsubscribeConfirmation, a Sentry
-	// installation event); answer 200 and stop.
+	// SubscriptionConfirmation or UnsubscribeConfirmation); answer 200 and
+	// stop. Other deliveries that open no incident, such as Sentry
+	// installation events, proceed: their normalizer returns no alerts.
 	Disposition_DISPOSITION_HANDLED Disposition = 2
 )
 

@@ -64,7 +64,8 @@ type AuthServiceClient interface {
 	AuthenticateBatch(ctx context.Context, in *AuthenticateBatchRequest, opts ...grpc.CallOption) (*AuthenticateBatchResponse, error)
 	// VerifyApiKey resolves an organization API key (the bearer token of a
 	// team-facing RPC) to its organization, for services that serve the team
-	// API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
+	// accepts. Internal.
 	VerifyApiKey(ctx context.Context, in *VerifyApiKeyRequest, opts ...grpc.CallOption) (*VerifyApiKeyResponse, error)
 }
 
@@ -137,7 +138,8 @@ type AuthServiceServer interface {
 	AuthenticateBatch(context.Context, *AuthenticateBatchRequest) (*AuthenticateBatchResponse, error)
 	// VerifyApiKey resolves an organization API key (the bearer token of a
 	// team-facing RPC) to its organization, for services that serve the team
-	// API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
+	// accepts. Internal.
 	VerifyApiKey(context.Context, *VerifyApiKeyRequest) (*VerifyApiKeyResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }

@@ -171,7 +171,9 @@ type Incident struct {
 	Status v1.IncidentStatus `protobuf:"varint,7,opt,name=status,proto3,enum=runframe.common.v1.IncidentStatus" json:"status,omitempty"`
 	// service_id is the service the incident is routed to.
 	ServiceId string `protobuf:"bytes,8,opt,name=service_id,json=serviceId,proto3" json:"service_id,omitempty"`
-	// dedup_key is the sourceEventId, or empty.
+	// dedup_key is the source event id of the alerts deduplicated into this
+	// incident (see runframe.normalizer.v1.NormalizedAlert.dedup_key), or
+	// empty when they carried none.
 	DedupKey string `protobuf:"bytes,9,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
 	// source_url links to the alert in the source tool.
 	SourceUrl string `protobuf:"bytes,10,opt,name=source_url,json=sourceUrl,proto3" json:"source_url,omitempty"`
@@ -521,7 +523,8 @@ type IngestResult struct {
 	IncidentId string `protobuf:"bytes,1,opt,name=incident_id,json=incidentId,proto3" json:"incident_id,omitempty"`
 	// action is what deduplication did.
 	Action IngestAction `protobuf:"varint,2,opt,name=action,proto3,enum=runframe.incident.v1.IngestAction" json:"action,omitempty"`
-	// dedup_key is the alert's dedup key, or empty.
+	// dedup_key is the alert's source event id (see
+	// runframe.normalizer.v1.NormalizedAlert.dedup_key), or empty.
 	DedupKey      string `protobuf:"bytes,3,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

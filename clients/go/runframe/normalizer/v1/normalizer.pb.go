@@ -224,9 +224,16 @@ type NormalizedAlert struct {
 	ServiceId string `protobuf:"bytes,6,opt,name=service_id,json=serviceId,proto3" json:"service_id,omitempty"`
 	// source_url links back to the alert in the source tool.
 	SourceUrl string `protobuf:"bytes,7,opt,name=source_url,json=sourceUrl,proto3" json:"source_url,omitempty"`
-	// dedup_key is the sourceEventId: alerts with the same key update the same
-	// open incident. Empty means every alert creates a new incident. Native
-	// providers derive it from the payload; at most 255 characters.
+	// dedup_key is the alert's source event id (the published webhook API's
+	// `sourceEventId`): what identifies one problem in the source, so that
+	// its alerts update one incident. Within an integration, a trigger with
+	// the key of an open incident updates that incident, a resolve resolves
+	// it, and after a resolve the next trigger opens a new one. A custom
+	// webhook's `dedup_key` is used as sent; native providers derive it from
+	// the payload as `<provider namespace>:<the source's id>`, for example
+	// `alertmanager:<fingerprint>` (docs/providers). Empty means none: every
+	// alert creates a new incident. At most 255 characters. This is the one
+	// definition; every other `dedup_key` refers to it.
 	DedupKey string `protobuf:"bytes,8,opt,name=dedup_key,json=dedupKey,proto3" json:"dedup_key,omitempty"`
 	// metadata is extra context as string pairs, at most 10 keys for custom
 	// webhooks.

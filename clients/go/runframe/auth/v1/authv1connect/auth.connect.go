@@ -80,7 +80,8 @@ type AuthServiceClient interface {
 	AuthenticateBatch(context.Context, *connect.Request[v1.AuthenticateBatchRequest]) (*connect.Response[v1.AuthenticateBatchResponse], error)
 	// VerifyApiKey resolves an organization API key (the bearer token of a
 	// team-facing RPC) to its organization, for services that serve the team
-	// API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
+	// accepts. Internal.
 	VerifyApiKey(context.Context, *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error)
 }
 
@@ -165,7 +166,8 @@ type AuthServiceHandler interface {
 	AuthenticateBatch(context.Context, *connect.Request[v1.AuthenticateBatchRequest]) (*connect.Response[v1.AuthenticateBatchResponse], error)
 	// VerifyApiKey resolves an organization API key (the bearer token of a
 	// team-facing RPC) to its organization, for services that serve the team
-	// API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
+	// accepts. Internal.
 	VerifyApiKey(context.Context, *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error)
 }
 

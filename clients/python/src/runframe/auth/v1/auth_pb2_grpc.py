@@ -92,7 +92,8 @@ class AuthServiceServicer:
     def VerifyApiKey(self, request, context):
         """VerifyApiKey resolves an organization API key (the bearer token of a
         team-facing RPC) to its organization, for services that serve the team
-        API. UNAUTHENTICATED when the key is unknown or revoked. Internal.
+        API. UNAUTHENTICATED when the secret is not that of a key auth currently
+        accepts. Internal.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
