@@ -10,13 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type Client,
-} from "@connectrpc/connect";
+import { Code, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import {
   AlertAction,
   AuthService,
@@ -29,7 +23,7 @@ import {
 } from "@runframe/contracts";
 import { SqliteIncidentStorage } from "@runframe/incident-data";
 import { applyProvisioning, Incidents } from "@runframe/incident-domain";
-import { createLogger, createMetrics } from "@runframe/platform";
+import { createLogger, createMetrics, runframeError } from "@runframe/platform";
 import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
 import { openSqlite } from "@runframe/storage";
 import { parseBootstrap } from "@runframe/util";
@@ -87,7 +81,8 @@ beforeAll(async () => {
         verifyApiKey(req) {
           const key = apiKeys.get(req.secret);
           if (key === undefined) {
-            throw new ConnectError("unknown API key", Code.Unauthenticated);
+            // As auth refuses one (libs/auth/domain/src/api-keys.ts).
+            throw runframeError("unknown API key", Code.Unauthenticated, "API_KEY_INVALID");
           }
           return key;
         },

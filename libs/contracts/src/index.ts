@@ -8,6 +8,8 @@ export * from "./gen/runframe/auth/v1/auth_pb.js";
 export * from "./gen/runframe/auth/v1/integration_pb.js";
 export * from "./gen/runframe/normalizer/v1/normalizer_pb.js";
 export * from "./gen/runframe/incident/v1/incident_pb.js";
+export * from "./gen/runframe/incident/v1/envelope_pb.js";
+export * from "./gen/runframe/incident/v1/delivery_pb.js";
 export * from "./gen/google/rpc/status_pb.js";
 /*
  * The standard error details every Runframe error carries. Their names

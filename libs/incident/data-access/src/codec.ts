@@ -1,9 +1,19 @@
-import { IncidentEventType, IncidentStatus, IngestAction, Severity } from "@runframe/contracts";
+import {
+  DeliveryOutcome,
+  IncidentEventType,
+  IncidentStatus,
+  IngestAction,
+  IntegrationType,
+  Severity,
+} from "@runframe/contracts";
 import {
   incidentId,
   type AlertSnapshot,
   type EventRecord,
+  type InboxRecord,
+  type InboxStats,
   type IncidentRecord,
+  type Replay,
   type StoredResult,
 } from "@runframe/incident-domain";
 import type { Revived } from "@runframe/util";
@@ -198,4 +208,147 @@ function enumValue<E extends Record<string, string | number>>(
 ): E[keyof E] {
   const value = e[name as keyof E];
   return typeof value === "number" ? value : fallback;
+}
+
+/**
+ * An inbox record as both stores keep it, less its two byte fields (the
+ * body and the integration snapshot), which each store keeps as bytes.
+ */
+export interface StoredInboxRecord {
+  readonly organizationId: string;
+  readonly integrationId: string;
+  readonly integrationType: string;
+  readonly outcome: string;
+  readonly status: number;
+  readonly reason: string;
+  readonly answer: string;
+  readonly requestId: string;
+  readonly sourceAddress: string;
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
+  readonly bodySize: number;
+  readonly fieldErrors: readonly { readonly field: string; readonly description: string }[];
+  readonly results: readonly StoredResultRecord[];
+  readonly receivedAt: Date;
+  readonly expiresAt: Date;
+  readonly verified: boolean;
+  readonly deliveryKey: string;
+  readonly redrive: boolean;
+  readonly replay?: {
+    readonly at: Date;
+    readonly by: string;
+    readonly results: readonly StoredResultRecord[];
+  };
+  /** Per accepted alert action, for counting without reading results. */
+  readonly actions: Readonly<Record<string, number>>;
+}
+
+export function encodeInbox(r: InboxRecord): StoredInboxRecord {
+  const actions: Record<string, number> = {};
+  for (const result of r.results) {
+    const name = IngestAction[result.action];
+    actions[name] = (actions[name] ?? 0) + 1;
+  }
+  return {
+    organizationId: r.organizationId,
+    integrationId: r.integrationId,
+    integrationType: IntegrationType[r.integrationType],
+    outcome: DeliveryOutcome[r.outcome],
+    status: r.status,
+    reason: r.reason,
+    answer: r.answer,
+    requestId: r.requestId,
+    sourceAddress: r.sourceAddress,
+    headers: r.headers.map(({ name, value }) => ({ name, value })),
+    bodySize: r.bodySize,
+    fieldErrors: r.fieldErrors.map(({ field, description }) => ({ field, description })),
+    results: encodeResults(r.results),
+    receivedAt: r.receivedAt,
+    expiresAt: r.expiresAt,
+    verified: r.verified,
+    deliveryKey: r.deliveryKey,
+    redrive: r.redrive,
+    ...(r.replay && { replay: encodeReplay(r.replay) }),
+    actions,
+  };
+}
+
+export function encodeReplay(replay: Replay): NonNullable<StoredInboxRecord["replay"]> {
+  return { at: replay.at, by: replay.by, results: encodeResults(replay.results) };
+}
+
+export function decodeInbox(
+  id: string,
+  s: Revived<StoredInboxRecord>,
+  body: Uint8Array,
+  integration: Uint8Array,
+): InboxRecord {
+  return {
+    id,
+    organizationId: s.organizationId,
+    integrationId: s.integrationId,
+    integrationType: enumValue(IntegrationType, s.integrationType, IntegrationType.UNSPECIFIED),
+    outcome: enumValue(DeliveryOutcome, s.outcome, DeliveryOutcome.UNSPECIFIED),
+    status: s.status,
+    reason: s.reason,
+    answer: s.answer,
+    requestId: s.requestId,
+    sourceAddress: s.sourceAddress,
+    headers: s.headers.map(({ name, value }) => ({ name, value })),
+    body,
+    bodySize: s.bodySize,
+    fieldErrors: s.fieldErrors.map(({ field, description }) => ({ field, description })),
+    results: decodeResults(s.results),
+    receivedAt: new Date(s.receivedAt),
+    expiresAt: new Date(s.expiresAt),
+    integration,
+    verified: s.verified,
+    deliveryKey: s.deliveryKey,
+    redrive: s.redrive,
+    ...(s.replay && {
+      replay: {
+        at: new Date(s.replay.at),
+        by: s.replay.by,
+        results: decodeResults(s.replay.results),
+      },
+    }),
+  };
+}
+
+/** Stats from grouped counts, the same way on both stores. */
+export function statsOf(
+  counts: readonly { outcome: string; reason: string; n: number }[],
+  actions: readonly { action: string; n: number }[],
+  last: InboxRecord | undefined,
+  lastError: InboxRecord | undefined,
+): InboxStats {
+  const byOutcome = new Map<DeliveryOutcome, number>();
+  const refused = new Map<string, number>();
+  for (const { outcome, reason, n } of counts) {
+    const value = DeliveryOutcome[outcome as keyof typeof DeliveryOutcome];
+    if (typeof value !== "number") {
+      continue;
+    }
+    byOutcome.set(value, (byOutcome.get(value) ?? 0) + n);
+    if (
+      value === DeliveryOutcome.REFUSED_PAYLOAD ||
+      value === DeliveryOutcome.REFUSED_SIGNATURE ||
+      value === DeliveryOutcome.TOO_LARGE
+    ) {
+      refused.set(reason, (refused.get(reason) ?? 0) + n);
+    }
+  }
+  const actionNames = new Map<string, number>();
+  for (const { action, n } of actions) {
+    const value = IngestAction[action as keyof typeof IngestAction];
+    if (typeof value === "number") {
+      actionNames.set(action.toLowerCase(), n);
+    }
+  }
+  return {
+    byOutcome,
+    refused,
+    actions: actionNames,
+    ...(last && { last }),
+    ...(lastError && { lastError }),
+  };
 }

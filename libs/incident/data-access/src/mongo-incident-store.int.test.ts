@@ -2,11 +2,12 @@ import { backendUrl, uniqueDbName } from "@runframe/platform/testing";
 import { IngestAction } from "@runframe/contracts";
 import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
+import { describeInboxContract } from "./inbox.contract.js";
 import { describeIncidentStorageContract } from "./incident-storage.contract.js";
 import { expectV1Migrated } from "./migrate-v1.contract.js";
 import { MongoIncidentStorage } from "./mongo-incident-store.js";
 
-describeIncidentStorageContract("MongoDB", async () => {
+const openMongoDB = async () => {
   const client = await MongoClient.connect(backendUrl("MONGO_URL"));
   const db = client.db(uniqueDbName("incidents"));
   const storage = new MongoIncidentStorage(db);
@@ -19,7 +20,10 @@ describeIncidentStorageContract("MongoDB", async () => {
       await client.close();
     },
   };
-});
+};
+
+describeIncidentStorageContract("MongoDB", openMongoDB);
+describeInboxContract("MongoDB", openMongoDB);
 
 /** A document as the first release wrote it. */
 type Raw = { _id: string; [field: string]: unknown };

@@ -37,6 +37,7 @@ import {
   type WriteError,
 } from "mongodb";
 import { replayV1, type V1Event, type V1Incident } from "./migrate-v1.js";
+import { MongoInbox } from "./mongo-inbox.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -140,6 +141,7 @@ export class MongoIncidentStorage implements IncidentStorage {
   readonly timeline: TimelineReader;
   readonly services: ServiceCatalog;
   readonly deliveries: DeliveryLog;
+  readonly inbox: MongoInbox;
   readonly writer: IncidentWriter;
   readonly #c: Collections;
 
@@ -181,7 +183,8 @@ export class MongoIncidentStorage implements IncidentStorage {
       purgeExpired: async (now) =>
         (await c.deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount,
     };
-    this.writer = new MongoWriter(c);
+    this.inbox = new MongoInbox(db);
+    this.writer = new MongoWriter(c, this.inbox);
   }
 
   /** Upgrades data of an earlier release in place, once; how many incidents were moved. */
@@ -217,6 +220,7 @@ export class MongoIncidentStorage implements IncidentStorage {
   /** Creates the indexes; safe to run on every start. */
   async init(): Promise<void> {
     const c = this.#c;
+    await this.inbox.init();
     await c.incidents.createIndex(
       { organizationId: 1, number: 1 },
       { unique: true, name: "org_number" },
@@ -404,7 +408,10 @@ class MongoWriter implements IncidentWriter {
   readonly open = new Map<string, IncidentRecord>();
   readonly numbers = new Map<string, { next: number; end: number; block: number }>();
 
-  constructor(readonly c: Collections) {}
+  constructor(
+    readonly c: Collections,
+    readonly inbox: MongoInbox,
+  ) {}
 
   unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
     const run = this.#tail.then(async () => {
@@ -853,15 +860,22 @@ class MongoUnit implements WriteUnit {
     for (const [organizationId, created] of this.#creates) {
       this.#w.demand.set(organizationId, created);
     }
-    const docs = this.#completions.flatMap((record) => {
-      const keys =
-        record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
-      return keys.map((key) => ({
-        ...claimDoc(key, record, "done"),
-        results: encodeResults(record.results),
-      }));
-    });
-    await insertAll(this.#c.deliveries, docs);
+    const docs = this.#completions
+      .filter((record) => !record.replayed)
+      .flatMap((record) => {
+        const keys =
+          record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
+        return keys.map((key) => ({
+          ...claimDoc(key, record, "done"),
+          results: encodeResults(record.results),
+        }));
+      });
+    await Promise.all([
+      insertAll(this.#c.deliveries, docs),
+      this.#w.inbox.record(
+        this.#completions.flatMap((record) => (record.inbox ? [record.inbox] : [])),
+      ),
+    ]);
   }
 
   /** After a failure: marks this unit's claims abandoned, so a retry may take them over at once. */

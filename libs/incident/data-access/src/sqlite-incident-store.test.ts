@@ -2,10 +2,11 @@ import { openSqlite } from "@runframe/storage";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { describeInboxContract } from "./inbox.contract.js";
 import { describeIncidentStorageContract } from "./incident-storage.contract.js";
 import { SqliteIncidentStorage } from "./sqlite-incident-store.js";
 
-describeIncidentStorageContract("SQLite", async () => {
+const openSQLite = async () => {
   const dir = await mkdtemp(join(tmpdir(), "runframe-sqlite-"));
   const opened = [openSqlite(dir), openSqlite(dir)];
   const replica = async () => {
@@ -23,4 +24,7 @@ describeIncidentStorageContract("SQLite", async () => {
       await rm(dir, { recursive: true, force: true });
     },
   };
-});
+};
+
+describeIncidentStorageContract("SQLite", openSQLite);
+describeInboxContract("SQLite", openSQLite);

@@ -8,6 +8,7 @@ import {
   type ClaimRequest,
   type DedupScope,
   type DeliveryClaim,
+  type DeliveryInbox,
   type DeliveryLog,
   type DeliveryRecord,
   type EventRecord,
@@ -27,6 +28,7 @@ import { decodePageToken, pageOf } from "@runframe/util";
 import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { replayV1, type V1Alert } from "./migrate-v1.js";
+import { INBOX_SCHEMA, insertInbox, SqliteInbox } from "./sqlite-inbox.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -95,6 +97,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
   readonly timeline: TimelineReader;
   readonly services: ServiceCatalog;
   readonly deliveries: DeliveryLog;
+  readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
 
   readonly #write: Database;
@@ -102,6 +105,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
 
   constructor(write: Database, read: Database = write) {
     write.exec(SCHEMA);
+    write.exec(INBOX_SCHEMA);
     this.#write = write;
     const queries = new Queries(read);
     const writer = new SqliteWriter(write);
@@ -135,6 +139,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
             write.prepare("DELETE FROM deliveries WHERE expires_at < ?").run(now.getTime()).changes,
         ),
     };
+    this.inbox = new SqliteInbox(write, read, (work) => writer.exclusive(work));
     this.writer = writer;
     this.#writer = writer;
   }
@@ -394,7 +399,7 @@ class SqliteUnit implements WriteUnit {
   readonly #event: Statement<[string, string, number, string]>;
   readonly #numbers = new Map<string, number>();
 
-  constructor(db: Database) {
+  constructor(private readonly db: Database) {
     this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
     this.#claim = db.prepare(
       `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
@@ -455,8 +460,14 @@ class SqliteUnit implements WriteUnit {
 
   complete(records: readonly DeliveryRecord[]): void {
     for (const record of records) {
-      this.#complete(record);
+      if (!record.replayed) {
+        this.#complete(record);
+      }
     }
+    insertInbox(
+      this.db,
+      records.flatMap((record) => (record.inbox ? [record.inbox] : [])),
+    );
   }
 
   #complete(record: DeliveryRecord): void {

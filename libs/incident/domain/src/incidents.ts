@@ -1,5 +1,11 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { AlertAction, IncidentStatus, type IngestRequest } from "@runframe/contracts";
+import {
+  AlertAction,
+  DeliveryOutcome,
+  IncidentStatus,
+  type IngestRequest,
+} from "@runframe/contracts";
+import { DEFAULT_INBOX_LIMITS, inboxRecordOf } from "./deliveries.js";
 import {
   Batcher,
   FailedPreconditionError,
@@ -9,7 +15,7 @@ import {
   ValidationError,
   type Violation,
 } from "@runframe/util";
-import { Ingestor, type DeliveryInput, type DeliveryOutcome } from "./ingest.js";
+import { Ingestor, type DeliveryInput, type DeliveryResult } from "./ingest.js";
 import { acknowledge, resolve } from "./lifecycle.js";
 import type { Change, EventRecord, IncidentFilter, IncidentRecord, StoredResult } from "./model.js";
 import type { IncidentStorage, Service } from "./ports.js";
@@ -40,12 +46,13 @@ const MAX_CHANGE_ATTEMPTS = 10;
  * lifecycle rules live in ./lifecycle.ts and deduplication in ./ingest.ts.
  */
 export class Incidents {
-  readonly #batcher: Batcher<DeliveryInput, DeliveryOutcome>;
+  readonly #batcher: Batcher<DeliveryInput, DeliveryResult>;
   readonly #services = new TtlCache<string, boolean>(SERVICE_CACHE_MS, 100_000);
 
   constructor(
     private readonly storage: IncidentStorage,
     private readonly now: () => Date = () => new Date(),
+    private readonly inboxRetentionMs = DEFAULT_INBOX_LIMITS.retentionMs,
   ) {
     const ingestor = new Ingestor(storage.writer, now);
     this.#batcher = new Batcher((batch) => ingestor.ingest(batch));
@@ -248,6 +255,15 @@ export class Incidents {
       keys: [req.deliveryKey, req.deliveryAlias].filter((key) => key !== ""),
       alerts: req.alerts,
       receivedAt: req.receiveTime ? timestampDate(req.receiveTime) : this.now(),
+      ...(req.envelope && {
+        inbox: inboxRecordOf(req.envelope, this.inboxRetentionMs, {
+          outcome: DeliveryOutcome.ACCEPTED,
+          status: 202,
+          reason: "",
+          answer: "",
+          fieldErrors: [],
+        }),
+      }),
     };
   }
 }

@@ -1,7 +1,8 @@
 import { AlertAction, IncidentStatus, IngestAction } from "@runframe/contracts";
 import { open, occur, resolve } from "./lifecycle.js";
+import type { InboxRecord } from "./inbox.js";
 import type { AlertSnapshot, DedupScope, StoredResult } from "./model.js";
-import type { DeliveryClaim, IncidentWriter, WriteUnit } from "./ports.js";
+import type { DeliveryClaim, DeliveryRecord, IncidentWriter, WriteUnit } from "./ports.js";
 
 /** One alert as the incident service ingests it: what it says, and where it goes. */
 export interface AlertInput extends AlertSnapshot {
@@ -20,10 +21,12 @@ export interface DeliveryInput {
   readonly keys: readonly string[];
   readonly alerts: readonly AlertInput[];
   readonly receivedAt: Date;
+  /** Its inbox record as the edge received it, completed with its results once applied. */
+  readonly inbox?: InboxRecord;
 }
 
 /** What became of one delivery. */
-export type DeliveryOutcome =
+export type DeliveryResult =
   | { readonly state: "applied"; readonly results: readonly StoredResult[] }
   | { readonly state: "replayed"; readonly results: readonly StoredResult[] }
   /** The same delivery is being applied by another attempt right now: ask again shortly. */
@@ -47,7 +50,7 @@ export class Ingestor {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  ingest(batch: readonly DeliveryInput[]): Promise<DeliveryOutcome[]> {
+  ingest(batch: readonly DeliveryInput[]): Promise<DeliveryResult[]> {
     return this.writer.unit(async (unit) => {
       const keyed = batch.flatMap((delivery, i) => (delivery.keys.length > 0 ? [i] : []));
       const claims = new Map<number, DeliveryClaim>();
@@ -61,7 +64,7 @@ export class Ingestor {
       );
       keyed.forEach((i, n) => claims.set(i, claimed[n]!));
 
-      const outcomes: DeliveryOutcome[] = [];
+      const outcomes: DeliveryResult[] = [];
       const results: StoredResult[][] = [];
       const todo: Task[] = [];
       batch.forEach((delivery, d) => {
@@ -104,9 +107,22 @@ export class Ingestor {
         pending = pending.filter((task) => refused.has(tagOf(task)));
       }
 
-      const records = [];
+      const records: DeliveryRecord[] = [];
       for (const [d, delivery] of batch.entries()) {
-        if (outcomes[d] !== undefined) {
+        const earlier = outcomes[d];
+        if (earlier?.state === "replayed" && delivery.inbox) {
+          // A redelivery changes nothing, but the inbox shows it arrived.
+          records.push({
+            keys: delivery.keys,
+            organizationId: delivery.organizationId,
+            integrationId: delivery.integrationId,
+            at: delivery.receivedAt,
+            results: earlier.results,
+            inbox: { ...delivery.inbox, results: earlier.results },
+            replayed: true,
+          });
+        }
+        if (earlier !== undefined) {
           continue;
         }
         outcomes[d] = { state: "applied", results: results[d]! };
@@ -116,6 +132,7 @@ export class Ingestor {
           integrationId: delivery.integrationId,
           at: delivery.receivedAt,
           results: results[d]!,
+          ...(delivery.inbox && { inbox: { ...delivery.inbox, results: results[d]! } }),
         });
       }
       unit.complete(records);

@@ -1,3 +1,4 @@
+import type { DeliveryInbox, InboxRecord } from "./inbox.js";
 import type {
   Change,
   DedupScope,
@@ -87,6 +88,10 @@ export interface DeliveryRecord {
   readonly integrationId: string;
   readonly at: Date;
   readonly results: readonly StoredResult[];
+  /** Its inbox record, written in the same commit, when the edge sent its envelope. */
+  readonly inbox?: InboxRecord;
+  /** A redelivery answered from the log: only its inbox record is new. */
+  readonly replayed?: true;
 }
 
 /**
@@ -136,5 +141,6 @@ export interface IncidentStorage {
   readonly timeline: TimelineReader;
   readonly services: ServiceCatalog;
   readonly deliveries: DeliveryLog;
+  readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
 }

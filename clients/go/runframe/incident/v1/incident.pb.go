@@ -383,6 +383,10 @@ type IngestRequest struct {
 	// whose key or alias matches an earlier delivery gets that delivery's
 	// answer.
 	DeliveryAlias string `protobuf:"bytes,6,opt,name=delivery_alias,json=deliveryAlias,proto3" json:"delivery_alias,omitempty"`
+	// envelope is the delivery as the edge received it, when set: it is
+	// recorded in the delivery inbox (see DeliveryService) as accepted, in the
+	// same commit as its alerts.
+	Envelope      *DeliveryEnvelope `protobuf:"bytes,7,opt,name=envelope,proto3" json:"envelope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -457,6 +461,13 @@ func (x *IngestRequest) GetDeliveryAlias() string {
 		return x.DeliveryAlias
 	}
 	return ""
+}
+
+func (x *IngestRequest) GetEnvelope() *DeliveryEnvelope {
+	if x != nil {
+		return x.Envelope
+	}
+	return nil
 }
 
 // IngestResponse has one result per alert, in request order.
@@ -1776,7 +1787,7 @@ var File_runframe_incident_v1_incident_proto protoreflect.FileDescriptor
 
 const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\n" +
-	"#runframe/incident/v1/incident.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\x1a'runframe/normalizer/v1/normalizer.proto\"\xbb\a\n" +
+	"#runframe/incident/v1/incident.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\x1a#runframe/incident/v1/envelope.proto\x1a'runframe/normalizer/v1/normalizer.proto\"\xbb\a\n" +
 	"\bIncident\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12%\n" +
@@ -1804,14 +1815,15 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x10truncated_alerts\x18\x13 \x01(\rR\x0ftruncatedAlerts\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa9\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
 	"\rIngestRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x12!\n" +
 	"\fdelivery_key\x18\x03 \x01(\tR\vdeliveryKey\x12?\n" +
 	"\x06alerts\x18\x04 \x03(\v2'.runframe.normalizer.v1.NormalizedAlertR\x06alerts\x12=\n" +
 	"\freceive_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12%\n" +
-	"\x0edelivery_alias\x18\x06 \x01(\tR\rdeliveryAlias\"j\n" +
+	"\x0edelivery_alias\x18\x06 \x01(\tR\rdeliveryAlias\x12B\n" +
+	"\benvelope\x18\a \x01(\v2&.runframe.incident.v1.DeliveryEnvelopeR\benvelope\"j\n" +
 	"\x0eIngestResponse\x12<\n" +
 	"\aresults\x18\x01 \x03(\v2\".runframe.incident.v1.IngestResultR\aresults\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"\x88\x01\n" +
@@ -1969,7 +1981,8 @@ var file_runframe_incident_v1_incident_proto_goTypes = []any{
 	(v1.IncidentStatus)(0),              // 29: runframe.common.v1.IncidentStatus
 	(*timestamppb.Timestamp)(nil),       // 30: google.protobuf.Timestamp
 	(*v11.NormalizedAlert)(nil),         // 31: runframe.normalizer.v1.NormalizedAlert
-	(*status.Status)(nil),               // 32: google.rpc.Status
+	(*DeliveryEnvelope)(nil),            // 32: runframe.incident.v1.DeliveryEnvelope
+	(*status.Status)(nil),               // 33: google.rpc.Status
 }
 var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
 	28, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
@@ -1982,47 +1995,48 @@ var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
 	30, // 7: runframe.incident.v1.Incident.acknowledge_time:type_name -> google.protobuf.Timestamp
 	31, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
 	30, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
-	5,  // 10: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
-	0,  // 11: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
-	29, // 12: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
-	2,  // 13: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
-	2,  // 14: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 15: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 16: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	1,  // 17: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
-	30, // 18: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
-	14, // 19: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
-	17, // 20: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
-	17, // 21: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
-	3,  // 22: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
-	26, // 23: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
-	4,  // 24: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
-	32, // 25: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
-	3,  // 26: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
-	24, // 27: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
-	6,  // 28: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
-	8,  // 29: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
-	10, // 30: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
-	12, // 31: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
-	15, // 32: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
-	18, // 33: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
-	20, // 34: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
-	22, // 35: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
-	4,  // 36: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
-	25, // 37: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
-	7,  // 38: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
-	9,  // 39: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
-	11, // 40: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
-	13, // 41: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
-	16, // 42: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
-	19, // 43: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
-	21, // 44: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
-	23, // 45: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
-	36, // [36:46] is the sub-list for method output_type
-	26, // [26:36] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	32, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
+	5,  // 11: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
+	0,  // 12: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
+	29, // 13: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
+	2,  // 14: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
+	2,  // 15: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 16: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 17: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	1,  // 18: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
+	30, // 19: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
+	14, // 20: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
+	17, // 21: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
+	17, // 22: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
+	3,  // 23: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
+	26, // 24: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
+	4,  // 25: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
+	33, // 26: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
+	3,  // 27: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
+	24, // 28: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
+	6,  // 29: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
+	8,  // 30: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
+	10, // 31: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
+	12, // 32: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
+	15, // 33: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
+	18, // 34: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
+	20, // 35: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
+	22, // 36: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
+	4,  // 37: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
+	25, // 38: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
+	7,  // 39: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
+	9,  // 40: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
+	11, // 41: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
+	13, // 42: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
+	16, // 43: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
+	19, // 44: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
+	21, // 45: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
+	23, // 46: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
+	37, // [37:47] is the sub-list for method output_type
+	27, // [27:37] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_runframe_incident_v1_incident_proto_init() }
@@ -2030,6 +2044,7 @@ func file_runframe_incident_v1_incident_proto_init() {
 	if File_runframe_incident_v1_incident_proto != nil {
 		return
 	}
+	file_runframe_incident_v1_envelope_proto_init()
 	file_runframe_incident_v1_incident_proto_msgTypes[24].OneofWrappers = []any{
 		(*IngestBatchResult_Response)(nil),
 		(*IngestBatchResult_Error)(nil),

@@ -3,6 +3,7 @@ import datetime
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from runframe.common.v1 import common_pb2 as _common_pb2
+from runframe.incident.v1 import envelope_pb2 as _envelope_pb2
 from runframe.normalizer.v1 import normalizer_pb2 as _normalizer_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -89,20 +90,22 @@ class Incident(_message.Message):
     def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_common_pb2.Severity, str]] = ..., status: _Optional[_Union[_common_pb2.IncidentStatus, str]] = ..., service_id: _Optional[str] = ..., dedup_key: _Optional[str] = ..., source_url: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., occurrence_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledged_by: _Optional[str] = ..., truncated_alerts: _Optional[int] = ...) -> None: ...
 
 class IngestRequest(_message.Message):
-    __slots__ = ("organization_id", "integration_id", "delivery_key", "alerts", "receive_time", "delivery_alias")
+    __slots__ = ("organization_id", "integration_id", "delivery_key", "alerts", "receive_time", "delivery_alias", "envelope")
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     INTEGRATION_ID_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_KEY_FIELD_NUMBER: _ClassVar[int]
     ALERTS_FIELD_NUMBER: _ClassVar[int]
     RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_ALIAS_FIELD_NUMBER: _ClassVar[int]
+    ENVELOPE_FIELD_NUMBER: _ClassVar[int]
     organization_id: str
     integration_id: str
     delivery_key: str
     alerts: _containers.RepeatedCompositeFieldContainer[_normalizer_pb2.NormalizedAlert]
     receive_time: _timestamp_pb2.Timestamp
     delivery_alias: str
-    def __init__(self, organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., delivery_key: _Optional[str] = ..., alerts: _Optional[_Iterable[_Union[_normalizer_pb2.NormalizedAlert, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_alias: _Optional[str] = ...) -> None: ...
+    envelope: _envelope_pb2.DeliveryEnvelope
+    def __init__(self, organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., delivery_key: _Optional[str] = ..., alerts: _Optional[_Iterable[_Union[_normalizer_pb2.NormalizedAlert, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_alias: _Optional[str] = ..., envelope: _Optional[_Union[_envelope_pb2.DeliveryEnvelope, _Mapping]] = ...) -> None: ...
 
 class IngestResponse(_message.Message):
     __slots__ = ("results", "replayed")

@@ -1,0 +1,259 @@
+import { DeliveryOutcome } from "@runframe/contracts";
+import type {
+  DeliveryInbox,
+  InboxFilter,
+  InboxLimits,
+  InboxRecord,
+  InboxStats,
+  Page,
+  Replay,
+} from "@runframe/incident-domain";
+import { decodePageToken, pageOf } from "@runframe/util";
+import type { Database } from "better-sqlite3";
+import {
+  decodeInbox,
+  encodeInbox,
+  encodeReplay,
+  statsOf,
+  type StoredInboxRecord,
+} from "./codec.js";
+
+export const INBOX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS inbox (
+  id TEXT NOT NULL,
+  organization_id TEXT NOT NULL,
+  integration_id TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  redrive_pending INTEGER NOT NULL,
+  claim_until INTEGER NOT NULL DEFAULT 0,
+  body_size INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  integration BLOB NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (organization_id, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS inbox_newest ON inbox (organization_id, received_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS inbox_integration ON inbox (organization_id, integration_id, received_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS inbox_redrive ON inbox (redrive_pending, received_at);
+CREATE INDEX IF NOT EXISTS inbox_expiry ON inbox (expires_at);
+`;
+
+interface Row {
+  id: string;
+  body: Buffer;
+  integration: Buffer;
+  data: string;
+}
+
+/** The row of a record: its lookup columns, bytes, and the codec's JSON. */
+function toRow(r: InboxRecord) {
+  return {
+    id: r.id,
+    organizationId: r.organizationId,
+    integrationId: r.integrationId,
+    outcome: DeliveryOutcome[r.outcome],
+    receivedAt: r.receivedAt.getTime(),
+    expiresAt: r.expiresAt.getTime(),
+    redrivePending: r.redrive && r.replay === undefined ? 1 : 0,
+    bodySize: r.bodySize,
+    body: Buffer.from(r.body),
+    integration: Buffer.from(r.integration),
+    data: JSON.stringify(encodeInbox(r)),
+  };
+}
+
+function fromRow(row: Row, withBody = true): InboxRecord {
+  return decodeInbox(
+    row.id,
+    JSON.parse(row.data) as StoredInboxRecord,
+    withBody ? new Uint8Array(row.body) : new Uint8Array(),
+    new Uint8Array(row.integration),
+  );
+}
+
+const INSERT = `INSERT INTO inbox (id, organization_id, integration_id, outcome, received_at, expires_at,
+  redrive_pending, body_size, body, integration, data)
+  VALUES (@id, @organizationId, @integrationId, @outcome, @receivedAt, @expiresAt,
+  @redrivePending, @bodySize, @body, @integration, @data)`;
+
+/** Inserts inbox records on `db` (inside whatever transaction is open). */
+export function insertInbox(db: Database, records: readonly InboxRecord[]): void {
+  const insert = db.prepare(INSERT);
+  for (const record of records) {
+    insert.run(toRow(record));
+  }
+}
+
+/**
+ * The delivery inbox in the embedded SQLite file. Writes go through the
+ * writer's queue (`exclusive`), never inside another unit's transaction;
+ * reads use the read connection.
+ */
+export class SqliteInbox implements DeliveryInbox {
+  constructor(
+    private readonly write: Database,
+    private readonly read: Database,
+    private readonly exclusive: <T>(work: () => T) => Promise<T>,
+  ) {}
+
+  record(records: readonly InboxRecord[]): Promise<void> {
+    return this.exclusive(() => this.write.transaction(() => insertInbox(this.write, records))());
+  }
+
+  async list(
+    organizationId: string,
+    filter: InboxFilter,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<InboxRecord>> {
+    const where = ["organization_id = @organizationId"];
+    const params: Record<string, unknown> = { organizationId, limit: pageSize + 1 };
+    if (filter.integrationId) {
+      where.push("integration_id = @integrationId");
+      params["integrationId"] = filter.integrationId;
+    }
+    if (filter.outcome !== undefined) {
+      where.push("outcome = @outcome");
+      params["outcome"] = DeliveryOutcome[filter.outcome];
+    }
+    if (filter.from) {
+      where.push("received_at >= @from");
+      params["from"] = filter.from.getTime();
+    }
+    if (filter.to) {
+      where.push("received_at < @to");
+      params["to"] = filter.to.getTime();
+    }
+    if (after !== undefined) {
+      const [at, id] = decodePageToken(after, isPosition);
+      where.push("(received_at < @at OR (received_at = @at AND id < @id))");
+      Object.assign(params, { at, id });
+    }
+    const rows = this.read
+      .prepare<[Record<string, unknown>], Row>(
+        `SELECT id, x'' AS body, integration, data FROM inbox WHERE ${where.join(" AND ")}
+         ORDER BY received_at DESC, id DESC LIMIT @limit`,
+      )
+      .all(params);
+    return pageOf(
+      rows,
+      pageSize,
+      (row) => fromRow(row, false),
+      (r) => [r.receivedAt.getTime(), r.id],
+    );
+  }
+
+  async get(organizationId: string, id: string): Promise<InboxRecord | undefined> {
+    const row = this.read
+      .prepare<[string, string], Row>(
+        "SELECT id, body, integration, data FROM inbox WHERE organization_id = ? AND id = ?",
+      )
+      .get(organizationId, id);
+    return row && fromRow(row);
+  }
+
+  async stats(organizationId: string, integrationId: string | undefined): Promise<InboxStats> {
+    const scope = integrationId === undefined ? "" : " AND integration_id = @integrationId";
+    const params = { organizationId, integrationId: integrationId ?? "" };
+    const counts = this.read
+      .prepare<[typeof params], { outcome: string; reason: string; n: number }>(
+        `SELECT outcome, json_extract(data, '$.reason') AS reason, count(*) AS n FROM inbox
+         WHERE organization_id = @organizationId${scope} GROUP BY outcome, reason`,
+      )
+      .all(params);
+    const actions = this.read
+      .prepare<[typeof params], { action: string; n: number }>(
+        `SELECT a.key AS action, sum(a.value) AS n FROM inbox, json_each(inbox.data, '$.actions') AS a
+         WHERE organization_id = @organizationId${scope} GROUP BY a.key`,
+      )
+      .all(params);
+    const newest = (extra: string) =>
+      this.read
+        .prepare<[typeof params], Row>(
+          `SELECT id, x'' AS body, integration, data FROM inbox
+           WHERE organization_id = @organizationId${scope}${extra}
+           ORDER BY received_at DESC, id DESC LIMIT 1`,
+        )
+        .get(params);
+    const last = newest("");
+    const lastError = newest(" AND outcome <> 'ACCEPTED'");
+    return statsOf(
+      counts.map((c) => ({ outcome: c.outcome, reason: c.reason, n: c.n })),
+      actions,
+      last && fromRow(last, false),
+      lastError && fromRow(lastError, false),
+    );
+  }
+
+  replayed(organizationId: string, id: string, replay: Replay): Promise<void> {
+    return this.exclusive(() => {
+      const row = this.write
+        .prepare<[string, string], { data: string }>(
+          "SELECT data FROM inbox WHERE organization_id = ? AND id = ?",
+        )
+        .get(organizationId, id);
+      if (row === undefined) {
+        return;
+      }
+      const data = { ...(JSON.parse(row.data) as StoredInboxRecord), replay: encodeReplay(replay) };
+      this.write
+        .prepare(
+          "UPDATE inbox SET data = ?, redrive_pending = 0 WHERE organization_id = ? AND id = ?",
+        )
+        .run(JSON.stringify(data), organizationId, id);
+    });
+  }
+
+  claimRedrives(limit: number, now: Date, leaseMs: number): Promise<InboxRecord[]> {
+    return this.exclusive(() =>
+      this.write.transaction(() => {
+        const rows = this.write
+          .prepare<[number, number], Row & { organization_id: string }>(
+            `SELECT id, organization_id, body, integration, data FROM inbox
+             WHERE redrive_pending = 1 AND claim_until < ? ORDER BY received_at LIMIT ?`,
+          )
+          .all(now.getTime(), limit);
+        const claim = this.write.prepare(
+          "UPDATE inbox SET claim_until = ? WHERE organization_id = ? AND id = ?",
+        );
+        for (const row of rows) {
+          claim.run(now.getTime() + leaseMs, row.organization_id, row.id);
+        }
+        return rows.map((row) => fromRow(row));
+      })(),
+    );
+  }
+
+  trim(now: Date, limits: InboxLimits): Promise<number> {
+    return this.exclusive(() =>
+      this.write.transaction(() => {
+        let deleted = this.write
+          .prepare("DELETE FROM inbox WHERE expires_at < ? OR received_at < ?")
+          .run(now.getTime(), now.getTime() - limits.retentionMs).changes;
+        // Oldest first out, per integration, past its count or its bytes.
+        deleted += this.write
+          .prepare(
+            `DELETE FROM inbox WHERE (organization_id, id) IN (
+               SELECT organization_id, id FROM (
+                 SELECT organization_id, id,
+                   row_number() OVER w AS n,
+                   sum(body_size) OVER w AS bytes
+                 FROM inbox
+                 WINDOW w AS (PARTITION BY organization_id, integration_id
+                              ORDER BY received_at DESC, id DESC)
+               ) WHERE n > @maxDeliveries OR bytes > @maxBytes)`,
+          )
+          .run({ maxDeliveries: limits.maxDeliveries, maxBytes: limits.maxBytes }).changes;
+        return deleted;
+      })(),
+    );
+  }
+}
+
+const isPosition = (value: unknown): value is [number, string] =>
+  Array.isArray(value) &&
+  value.length === 2 &&
+  typeof value[0] === "number" &&
+  typeof value[1] === "string";

@@ -1,0 +1,237 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  AlertAction,
+  DeliveryOutcome,
+  IngestRequestSchema,
+  IntegrationSchema,
+  IntegrationType,
+  type DeliveryEnvelope,
+  type DeliveryReport,
+  type Header,
+  type Integration,
+  type NormalizedAlert,
+} from "@runframe/contracts";
+import { FailedPreconditionError, NotFoundError, ValidationError } from "@runframe/util";
+import { randomUUID } from "node:crypto";
+import type { DeliveryInbox, InboxFilter, InboxLimits, InboxRecord, InboxStats } from "./inbox.js";
+import { TOO_LARGE_KEPT_BYTES } from "./inbox.js";
+import type { Caller, Incidents } from "./incidents.js";
+import type { StoredResult } from "./model.js";
+
+/** Normalization of a stored body, as the provider's normalizer does it. */
+export interface Normalizers {
+  normalize(
+    integration: Integration,
+    headers: readonly Header[],
+    body: Uint8Array,
+    receivedAt: Date,
+  ): Promise<readonly NormalizedAlert[]>;
+}
+
+/** The routing key's quota, which a redrive must stay within. */
+export interface Quota {
+  /** Counts one delivery against the integration's quota; how long to wait when refused. */
+  consume(
+    organizationId: string,
+    integrationId: string,
+  ): Promise<{ readonly allowed: boolean; readonly retryAfterMs: number }>;
+}
+
+/** Default limits on what the inbox keeps, per integration. */
+export const DEFAULT_INBOX_LIMITS: InboxLimits = {
+  retentionMs: 7 * 24 * 3600 * 1000,
+  maxDeliveries: 10_000,
+  maxBytes: 100 * 1024 * 1024,
+};
+
+/** What a replay did: its results, and whether it applied them now. */
+export interface ReplayOutcome {
+  readonly record: InboxRecord;
+  readonly results: readonly StoredResult[];
+  readonly replayed: boolean;
+}
+
+/**
+ * The delivery inbox's operations: recording what the edge did not ingest,
+ * the team's view of it, and replays — by a team member (ReplayDelivery) or
+ * by the redrive of throttled deliveries. A replay runs the stored body
+ * through normalization and ingestion as of now, under the delivery's own
+ * key (or one of the inbox's), so it is applied at most once however often
+ * it is replayed and however the sender retries it.
+ */
+export class Deliveries {
+  constructor(
+    private readonly inbox: DeliveryInbox,
+    private readonly incidents: Incidents,
+    private readonly normalizers: Normalizers,
+    private readonly limits: InboxLimits = DEFAULT_INBOX_LIMITS,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Records what the edge answered deliveries it did not ingest. */
+  async record(reports: readonly DeliveryReport[]): Promise<void> {
+    const records = reports.map((report) => {
+      const { envelope } = report;
+      if (envelope?.integration === undefined) {
+        throw new ValidationError([
+          { field: "reports.envelope.integration", description: "is required" },
+        ]);
+      }
+      return inboxRecordOf(envelope, this.limits.retentionMs, {
+        outcome: report.outcome,
+        status: report.status,
+        reason: report.reason,
+        answer: report.answer,
+        fieldErrors: report.fieldErrors.map(({ field, description }) => ({ field, description })),
+      });
+    });
+    await this.inbox.record(records);
+  }
+
+  list(caller: Caller, filter: InboxFilter, pageSize: number, pageToken: string) {
+    return this.inbox.list(caller.organizationId, filter, pageSize, pageToken || undefined);
+  }
+
+  async get(caller: Caller, id: string): Promise<InboxRecord> {
+    if (id === "") {
+      throw new ValidationError([{ field: "delivery_id", description: "is required" }]);
+    }
+    const record = await this.inbox.get(caller.organizationId, id);
+    if (record === undefined) {
+      throw new NotFoundError(`delivery ${id} not found`);
+    }
+    return record;
+  }
+
+  stats(caller: Caller, integrationId: string): Promise<InboxStats> {
+    return this.inbox.stats(caller.organizationId, integrationId || undefined);
+  }
+
+  /** A team member's replay of a throttled or failed delivery. */
+  async replay(caller: Caller, id: string): Promise<ReplayOutcome> {
+    const record = await this.get(caller, id);
+    const refusal = notReplayable(record);
+    if (refusal !== undefined) {
+      throw new FailedPreconditionError(`delivery ${id} cannot be replayed: ${refusal}`, {
+        reason: "DELIVERY_NOT_REPLAYABLE",
+      });
+    }
+    return this.#replay(record, `api-key:${caller.keyId}`);
+  }
+
+  /**
+   * Redrives throttled deliveries of integrations that want it, oldest
+   * first, each as its routing key's quota allows: one that does not fit
+   * now waits for the next round. Several replicas may run this at once:
+   * each delivery is claimed by one. Returns how many were applied.
+   */
+  async redrive(quota: Quota, limit = 50, leaseMs = 30_000): Promise<number> {
+    const due = await this.inbox.claimRedrives(limit, this.now(), leaseMs);
+    let applied = 0;
+    const full = new Set<string>();
+    for (const record of due) {
+      const scope = `${record.organizationId}/${record.integrationId}`;
+      if (full.has(scope) || record.replay !== undefined) {
+        continue;
+      }
+      const decision = await quota.consume(record.organizationId, record.integrationId);
+      if (!decision.allowed) {
+        // Oldest first: later deliveries of this key wait behind it.
+        full.add(scope);
+        continue;
+      }
+      await this.#replay(record, "redrive");
+      applied++;
+    }
+    return applied;
+  }
+
+  /** Deletes what is past retention or over an integration's limits. */
+  trim(): Promise<number> {
+    return this.inbox.trim(this.now(), this.limits);
+  }
+
+  async #replay(record: InboxRecord, by: string): Promise<ReplayOutcome> {
+    if (record.replay !== undefined) {
+      return { record, results: record.replay.results, replayed: false };
+    }
+    const integration = fromBinary(IntegrationSchema, record.integration);
+    const alerts = await this.normalizers.normalize(
+      integration,
+      record.headers.map((h) => ({ $typeName: "runframe.common.v1.Header", ...h })),
+      record.body,
+      record.receivedAt,
+    );
+    const at = this.now();
+    const { results, replayed } = await this.incidents.ingest(
+      create(IngestRequestSchema, {
+        organizationId: record.organizationId,
+        integrationId: record.integrationId,
+        // Its own key, so a sender's retry and the replay apply it once.
+        deliveryKey: record.deliveryKey || `inbox:${record.id}`,
+        alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+      }),
+    );
+    const replay = { at, by, results };
+    await this.inbox.replayed(record.organizationId, record.id, replay);
+    return { record: { ...record, replay }, results, replayed: !replayed };
+  }
+}
+
+/** Why a delivery cannot be replayed, or undefined when it can. */
+export function notReplayable(record: InboxRecord): string | undefined {
+  if (record.outcome !== DeliveryOutcome.THROTTLED && record.outcome !== DeliveryOutcome.FAILED) {
+    return record.outcome === DeliveryOutcome.ACCEPTED
+      ? "it was accepted"
+      : "refused deliveries were untrusted or invalid; only throttled and failed ones can be replayed";
+  }
+  if (!record.verified) {
+    return "it failed before its routing key and signature were verified";
+  }
+  return record.replay === undefined ? undefined : "it was replayed already";
+}
+
+/** The inbox record of a delivery as the edge received it. */
+export function inboxRecordOf(
+  envelope: DeliveryEnvelope,
+  retentionMs: number,
+  answer: Pick<InboxRecord, "outcome" | "status" | "reason" | "answer" | "fieldErrors">,
+): InboxRecord {
+  const integration = envelope.integration ?? create(IntegrationSchema);
+  const receivedAt = envelope.receiveTime ? timestampDate(envelope.receiveTime) : new Date();
+  const tooLarge = answer.outcome === DeliveryOutcome.TOO_LARGE;
+  return {
+    id: randomUUID(),
+    organizationId: integration.organizationId,
+    integrationId: integration.id,
+    integrationType: integration.type,
+    ...answer,
+    requestId: envelope.requestId,
+    sourceAddress: envelope.sourceAddress,
+    headers: envelope.headers.map(({ name, value }) => ({ name, value })),
+    body: tooLarge ? envelope.body.subarray(0, TOO_LARGE_KEPT_BYTES) : envelope.body,
+    bodySize: Number(envelope.bodySize) || envelope.body.length,
+    results: [],
+    receivedAt,
+    expiresAt: new Date(receivedAt.getTime() + retentionMs),
+    integration: toBinary(IntegrationSchema, integration),
+    verified: envelope.verified,
+    deliveryKey: envelope.deliveryKey,
+    redrive:
+      answer.outcome === DeliveryOutcome.THROTTLED &&
+      envelope.verified &&
+      wantsRedrive(integration),
+  };
+}
+
+/**
+ * Alertmanager and Datadog never retry a 429, so their throttled
+ * deliveries are redriven by default; the others' senders retry.
+ * (A per-integration setting overrides this once integrations carry options.)
+ */
+function wantsRedrive(integration: Integration): boolean {
+  return (
+    integration.type === IntegrationType.DATADOG || integration.type === IntegrationType.PROMETHEUS
+  );
+}
