@@ -9,7 +9,7 @@ import {
   Integrations,
   SecretBox,
 } from "@runframe/auth-domain";
-import { AuthService, IntegrationService } from "@runframe/contracts";
+import { ApiKeyService, AuthService, IntegrationService } from "@runframe/contracts";
 import {
   apiKeyInterceptor,
   createObservability,
@@ -74,7 +74,7 @@ runMain(async () => {
           const key = await apiKeys.verify(secret);
           return { organizationId: key.organizationId, keyId: key.id, role: key.role };
         },
-        [IntegrationService],
+        [IntegrationService, ApiKeyService],
       ),
     ],
     routes: authRoutes({ authenticator, integrations, apiKeys, logger, metrics }),

@@ -1,6 +1,7 @@
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
 import {
+  ApiKeyService,
   AuthService,
   Disposition,
   IntegrationService,
@@ -43,6 +44,19 @@ export function authRoutes({ authenticator, integrations, apiKeys, logger, metri
         const key = await apiKeys.verify(req.secret);
         return { organizationId: key.organizationId, keyId: key.id, role: key.role };
       },
+      listIntegrationsByService: async (req) => ({
+        integrationIds:
+          req.organizationId === "" || req.serviceId === ""
+            ? []
+            : await integrations.usingService(req.organizationId, req.serviceId),
+      }),
+    });
+    router.service(ApiKeyService, {
+      createApiKey: (req, ctx) => apiKeys.create(teamCaller(ctx), req),
+      listApiKeys: (req, ctx) => apiKeys.list(teamCaller(ctx), req.pageSize, req.pageToken),
+      revokeApiKey: async (req, ctx) => ({
+        apiKey: await apiKeys.revoke(teamCaller(ctx), req.apiKeyId),
+      }),
     });
     router.service(IntegrationService, {
       createIntegration: (req, ctx) => integrations.create(teamCaller(ctx), req),

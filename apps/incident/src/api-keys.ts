@@ -5,6 +5,13 @@ import { apiKeyRoleOf, TtlCache } from "@runframe/util";
 import { createHash } from "node:crypto";
 
 /**
+ * How long auth's answers are cached here. Auth caches its own lookups for
+ * as long (API_KEY_CACHE_MS), so a revoked key is refused by every incident
+ * replica within twice this: the documented 10-second bound.
+ */
+const VERIFY_CACHE_MS = 5_000;
+
+/**
  * Verifies team API keys through auth (which owns them), caching answers for
  * a few seconds so the team API does not pay an extra hop per call. The
  * cache is keyed by a digest, never by the secret itself.
@@ -12,7 +19,7 @@ import { createHash } from "node:crypto";
 export function cachedApiKeyVerifier(
   auth: Client<typeof AuthService>,
 ): (secret: string) => Promise<TeamCaller> {
-  const cache = new TtlCache<string, TeamCaller>(10_000, 10_000);
+  const cache = new TtlCache<string, TeamCaller>(VERIFY_CACHE_MS, 10_000);
   return async (secret) => {
     const digest = createHash("sha256").update(secret).digest("base64url");
     const cached = cache.get(digest);
@@ -31,7 +38,7 @@ export function cachedApiKeyVerifier(
     } catch (error) {
       const err = ConnectError.from(error);
       if (err.code === Code.Unauthenticated) {
-        throw new ConnectError("unknown API key", Code.Unauthenticated);
+        throw new ConnectError(err.rawMessage, Code.Unauthenticated);
       }
       throw new ConnectError(
         "cannot verify API keys right now; retry later",
