@@ -4,7 +4,12 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { AuthService, IncidentService } from "@runframe/contracts";
-import { applyProvisioning, Incidents } from "@runframe/incident-domain";
+import {
+  applyProvisioning,
+  Incidents,
+  IncidentWatcher,
+  ServiceAdmin,
+} from "@runframe/incident-domain";
 import {
   apiKeyInterceptor,
   clientSpecs,
@@ -22,6 +27,7 @@ import { str } from "envalid";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
 import { incidentRoutes } from "./routes.js";
+import { remoteServiceReferences } from "./service-references.js";
 import { openStorage } from "./storage.js";
 
 /** How often expired delivery-log entries are purged where TTL indexes are missing. */
@@ -64,6 +70,8 @@ runMain(async () => {
     balancing: { name: "auth", logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
   });
   const auth = createClient(AuthService, authTransport);
+  const incidents = new Incidents(storage);
+  const stopping = new AbortController();
   const internal: readonly DescMethod[] = [
     IncidentService.method.ingest,
     IncidentService.method.ingestBatch,
@@ -80,7 +88,14 @@ runMain(async () => {
         IncidentService.methods.filter((m) => !internal.includes(m)),
       ),
     ],
-    routes: incidentRoutes(new Incidents(storage), storage, { logger, metrics }),
+    routes: incidentRoutes({
+      incidents,
+      storage,
+      services: new ServiceAdmin(storage, incidents, remoteServiceReferences(auth)),
+      watcher: new IncidentWatcher(storage.changes),
+      stopping: stopping.signal,
+      observability: { logger, metrics },
+    }),
     // Ingest needs only the store; auth (API-key checks of the team API) is
     // reported when it is missing but does not take incident out of rotation.
     readiness: [
@@ -91,6 +106,9 @@ runMain(async () => {
   return {
     async close() {
       clearInterval(purge);
+      // Streams would hold the drain for its whole grace period: end them
+      // first (UNAVAILABLE, so clients reconnect elsewhere with their cursor).
+      stopping.abort();
       await server.close();
       authTransport.close();
       await opened.close();

@@ -1,20 +1,43 @@
-import type { ConnectRouter } from "@connectrpc/connect";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { IncidentService, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
   toIncident,
   toIncidentEvent,
   type Incidents,
   type IncidentStorage,
+  type IncidentWatcher,
+  type ServiceAdmin,
 } from "@runframe/incident-domain";
-import { settleBatch, teamCaller, type Logger, type Metrics } from "@runframe/platform";
-import { clampPageSize } from "@runframe/util";
+import {
+  isBackendOutage,
+  settleBatch,
+  teamCaller,
+  toConnectError,
+  type Logger,
+  type Metrics,
+} from "@runframe/platform";
+import { clampPageSize, DomainError } from "@runframe/util";
+
+export interface IncidentDeps {
+  readonly incidents: Incidents;
+  readonly storage: IncidentStorage;
+  readonly services: ServiceAdmin;
+  readonly watcher: IncidentWatcher;
+  /** Aborted when the process starts shutting down: open streams end, new ones are refused. */
+  readonly stopping: AbortSignal;
+  readonly observability: { logger: Logger; metrics: Metrics };
+}
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function incidentRoutes(
-  incidents: Incidents,
-  storage: IncidentStorage,
-  observability: { logger: Logger; metrics: Metrics },
-) {
+export function incidentRoutes({
+  incidents,
+  storage,
+  services,
+  watcher,
+  stopping,
+  observability,
+}: IncidentDeps) {
   const { logger, metrics } = observability;
   const ingest = (req: IngestRequest) =>
     incidents.ingest(req).then(({ results, replayed }) => ({ results: [...results], replayed }));
@@ -70,6 +93,48 @@ export function incidentRoutes(
       getService: async (req, ctx) => ({
         service: await incidents.service(teamCaller(ctx), req.serviceId),
       }),
+      createService: async (req, ctx) => ({
+        service: await services.create(teamCaller(ctx), req.service),
+      }),
+      updateService: async (req, ctx) => ({
+        service: await services.update(teamCaller(ctx), req.service),
+      }),
+      deleteService: async (req, ctx) => {
+        await services.delete(teamCaller(ctx), req.serviceId);
+        return {};
+      },
+      // Not a generator itself: the caller and the start are checked before
+      // the stream begins, inside the interceptors that map errors.
+      watchIncidents(req, ctx) {
+        const caller = teamCaller(ctx);
+        if (stopping.aborted) {
+          throw shuttingDown();
+        }
+        const origin = watcher.origin({
+          cursor: req.cursor,
+          ...(req.startTime && { startTime: timestampDate(req.startTime) }),
+        });
+        const signal = AbortSignal.any([ctx.signal, stopping]);
+        return (async function* () {
+          try {
+            for await (const item of watcher.watch(caller.organizationId, origin, signal)) {
+              yield item.kind === "change"
+                ? {
+                    incident: toIncident(item.incident),
+                    ...(item.latestEvent && { latestEvent: toIncidentEvent(item.latestEvent) }),
+                    revision: item.incident.seq,
+                    cursor: item.cursor,
+                  }
+                : { cursor: item.cursor };
+            }
+          } catch (error) {
+            throw streamError(error);
+          }
+          if (stopping.aborted && !ctx.signal.aborted) {
+            throw shuttingDown();
+          }
+        })();
+      },
       checkService: async (req) => ({
         exists:
           req.organizationId !== "" &&
@@ -78,4 +143,34 @@ export function incidentRoutes(
       }),
     });
   };
+}
+
+function shuttingDown(): ConnectError {
+  return new ConnectError(
+    "this incident replica is shutting down; reconnect with the last cursor",
+    Code.Unavailable,
+  );
+}
+
+/**
+ * Errors raised while a stream runs escape the error interceptor (which
+ * sees only its start), so they are mapped here the same way.
+ */
+function streamError(error: unknown): ConnectError {
+  if (error instanceof ConnectError) {
+    return error;
+  }
+  if (error instanceof DomainError) {
+    return toConnectError(error);
+  }
+  if (isBackendOutage(error)) {
+    return new ConnectError(
+      "storage temporarily unavailable; reconnect with the last cursor",
+      Code.Unavailable,
+      undefined,
+      undefined,
+      error,
+    );
+  }
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
 }

@@ -5,3 +5,5 @@ export * from "./lifecycle.js";
 export * from "./model.js";
 export * from "./ports.js";
 export * from "./provisioning.js";
+export * from "./services.js";
+export * from "./watch.js";

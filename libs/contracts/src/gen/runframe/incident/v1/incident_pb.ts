@@ -23,7 +23,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/incident/v1/incident.proto.
  */
 export const file_runframe_incident_v1_incident: GenFile = /*@__PURE__*/
-  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLZAQoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkiVwoOSW5nZXN0UmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3VsdBIQCghyZXBsYXllZBgCIAEoCCJqCgxJbmdlc3RSZXN1bHQSEwoLaW5jaWRlbnRfaWQYASABKAkSMgoGYWN0aW9uGAIgASgOMiIucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QWN0aW9uEhEKCWRlZHVwX2tleRgDIAEoCSKdAQoUTGlzdEluY2lkZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSMgoGc3RhdHVzGAMgASgOMiIucnVuZnJhbWUuY29tbW9uLnYxLkluY2lkZW50U3RhdHVzEhIKCnNlcnZpY2VfaWQYBCABKAkSFgoOaW50ZWdyYXRpb25faWQYBSABKAkiYwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEjEKCWluY2lkZW50cxgBIAMoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIpChJHZXRJbmNpZGVudFJlcXVlc3QSEwoLaW5jaWRlbnRfaWQYASABKAkiRwoTR2V0SW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IjEKGkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIk8KG0Fja25vd2xlZGdlSW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IjsKFlJlc29sdmVJbmNpZGVudFJlcXVlc3QSEwoLaW5jaWRlbnRfaWQYASABKAkSDAoEbm90ZRgCIAEoCSJLChdSZXNvbHZlSW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IrgBCg1JbmNpZGVudEV2ZW50EgoKAmlkGAEgASgJEhMKC2luY2lkZW50X2lkGAIgASgJEjUKBHR5cGUYAyABKA4yJy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50VHlwZRINCgVhY3RvchgEIAEoCRIPCgdzdW1tYXJ5GAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJXChlMaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImoKGkxpc3RJbmNpZGVudEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKB1NlcnZpY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSI8ChNMaXN0U2VydmljZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImAKFExpc3RTZXJ2aWNlc1Jlc3BvbnNlEi8KCHNlcnZpY2VzGAEgAygLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSJEChJHZXRTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiQgoTQ2hlY2tTZXJ2aWNlUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSImChRDaGVja1NlcnZpY2VSZXNwb25zZRIOCgZleGlzdHMYASABKAgiYAoSSW5nZXN0QmF0Y2hSZXF1ZXN0EjUKCHJlcXVlc3RzGAEgAygLMiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdBITCgtyZXF1ZXN0X2lkcxgCIAMoCSJPChNJbmdlc3RCYXRjaFJlc3BvbnNlEjgKB3Jlc3VsdHMYASADKAsyJy5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlc3VsdCJ9ChFJbmdlc3RCYXRjaFJlc3VsdBI4CghyZXNwb25zZRgBIAEoCzIkLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUqmgEKDEluZ2VzdEFjdGlvbhIdChlJTkdFU1RfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGQoVSU5HRVNUX0FDVElPTl9DUkVBVEVEEAESGQoVSU5HRVNUX0FDVElPTl9VUERBVEVEEAISGgoWSU5HRVNUX0FDVElPTl9SRVNPTFZFRBADEhkKFUlOR0VTVF9BQ1RJT05fSUdOT1JFRBAEKsQBChFJbmNpZGVudEV2ZW50VHlwZRIjCh9JTkNJREVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobSU5DSURFTlRfRVZFTlRfVFlQRV9DUkVBVEVEEAESIQodSU5DSURFTlRfRVZFTlRfVFlQRV9UUklHR0VSRUQQAhIkCiBJTkNJREVOVF9FVkVOVF9UWVBFX0FDS05PV0xFREdFRBADEiAKHElOQ0lERU5UX0VWRU5UX1RZUEVfUkVTT0xWRUQQBDLKCAoPSW5jaWRlbnRTZXJ2aWNlElMKBkluZ2VzdBIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QaJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZRJiCgtJbmdlc3RCYXRjaBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzcG9uc2USbQoNTGlzdEluY2lkZW50cxIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlIgOQAgESZwoLR2V0SW5jaWRlbnQSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlc3BvbnNlIgOQAgESegoTQWNrbm93bGVkZ2VJbmNpZGVudBIwLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0GjEucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlc3BvbnNlEm4KD1Jlc29sdmVJbmNpZGVudBIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlcXVlc3QaLS5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXNwb25zZRJ8ChJMaXN0SW5jaWRlbnRFdmVudHMSLy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0GjAucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVzcG9uc2UiA5ACARJqCgxMaXN0U2VydmljZXMSKS5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiA5ACARJkCgpHZXRTZXJ2aWNlEicucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlcXVlc3QaKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVzcG9uc2UiA5ACARJqCgxDaGVja1NlcnZpY2USKS5ydW5mcmFtZS5pbmNpZGVudC52MS5DaGVja1NlcnZpY2VSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuQ2hlY2tTZXJ2aWNlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_normalizer_v1_normalizer]);
+  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLZAQoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkiVwoOSW5nZXN0UmVzcG9uc2USMwoHcmVzdWx0cxgBIAMoCzIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3VsdBIQCghyZXBsYXllZBgCIAEoCCJqCgxJbmdlc3RSZXN1bHQSEwoLaW5jaWRlbnRfaWQYASABKAkSMgoGYWN0aW9uGAIgASgOMiIucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QWN0aW9uEhEKCWRlZHVwX2tleRgDIAEoCSKdAQoUTGlzdEluY2lkZW50c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSMgoGc3RhdHVzGAMgASgOMiIucnVuZnJhbWUuY29tbW9uLnYxLkluY2lkZW50U3RhdHVzEhIKCnNlcnZpY2VfaWQYBCABKAkSFgoOaW50ZWdyYXRpb25faWQYBSABKAkiYwoVTGlzdEluY2lkZW50c1Jlc3BvbnNlEjEKCWluY2lkZW50cxgBIAMoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIpChJHZXRJbmNpZGVudFJlcXVlc3QSEwoLaW5jaWRlbnRfaWQYASABKAkiRwoTR2V0SW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IjEKGkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIk8KG0Fja25vd2xlZGdlSW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IjsKFlJlc29sdmVJbmNpZGVudFJlcXVlc3QSEwoLaW5jaWRlbnRfaWQYASABKAkSDAoEbm90ZRgCIAEoCSJLChdSZXNvbHZlSW5jaWRlbnRSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50IrgBCg1JbmNpZGVudEV2ZW50EgoKAmlkGAEgASgJEhMKC2luY2lkZW50X2lkGAIgASgJEjUKBHR5cGUYAyABKA4yJy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50VHlwZRINCgVhY3RvchgEIAEoCRIPCgdzdW1tYXJ5GAUgASgJEi8KC2NyZWF0ZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJXChlMaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJImoKGkxpc3RJbmNpZGVudEV2ZW50c1Jlc3BvbnNlEjMKBmV2ZW50cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50RXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiMKB1NlcnZpY2USCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCSI8ChNMaXN0U2VydmljZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImAKFExpc3RTZXJ2aWNlc1Jlc3BvbnNlEi8KCHNlcnZpY2VzGAEgAygLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSJEChJHZXRTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiQgoTQ2hlY2tTZXJ2aWNlUmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSImChRDaGVja1NlcnZpY2VSZXNwb25zZRIOCgZleGlzdHMYASABKAgiYAoSSW5nZXN0QmF0Y2hSZXF1ZXN0EjUKCHJlcXVlc3RzGAEgAygLMiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdBITCgtyZXF1ZXN0X2lkcxgCIAMoCSJPChNJbmdlc3RCYXRjaFJlc3BvbnNlEjgKB3Jlc3VsdHMYASADKAsyJy5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlc3VsdCJ9ChFJbmdlc3RCYXRjaFJlc3VsdBI4CghyZXNwb25zZRgBIAEoCzIkLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUiRgoUQ3JlYXRlU2VydmljZVJlcXVlc3QSLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiRwoVQ3JlYXRlU2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkYKFFVwZGF0ZVNlcnZpY2VSZXF1ZXN0Ei4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkcKFVVwZGF0ZVNlcnZpY2VSZXNwb25zZRIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSIqChREZWxldGVTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIhcKFURlbGV0ZVNlcnZpY2VSZXNwb25zZSJXChVXYXRjaEluY2lkZW50c1JlcXVlc3QSDgoGY3Vyc29yGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqcBChZXYXRjaEluY2lkZW50c1Jlc3BvbnNlEjAKCGluY2lkZW50GAEgASgLMh4ucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnQSOQoMbGF0ZXN0X2V2ZW50GAIgASgLMiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudBIQCghyZXZpc2lvbhgDIAEoDRIOCgZjdXJzb3IYBCABKAkqmgEKDEluZ2VzdEFjdGlvbhIdChlJTkdFU1RfQUNUSU9OX1VOU1BFQ0lGSUVEEAASGQoVSU5HRVNUX0FDVElPTl9DUkVBVEVEEAESGQoVSU5HRVNUX0FDVElPTl9VUERBVEVEEAISGgoWSU5HRVNUX0FDVElPTl9SRVNPTFZFRBADEhkKFUlOR0VTVF9BQ1RJT05fSUdOT1JFRBAEKsQBChFJbmNpZGVudEV2ZW50VHlwZRIjCh9JTkNJREVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobSU5DSURFTlRfRVZFTlRfVFlQRV9DUkVBVEVEEAESIQodSU5DSURFTlRfRVZFTlRfVFlQRV9UUklHR0VSRUQQAhIkCiBJTkNJREVOVF9FVkVOVF9UWVBFX0FDS05PV0xFREdFRBADEiAKHElOQ0lERU5UX0VWRU5UX1RZUEVfUkVTT0xWRUQQBDL8CwoPSW5jaWRlbnRTZXJ2aWNlElMKBkluZ2VzdBIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QaJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZRJiCgtJbmdlc3RCYXRjaBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzcG9uc2USbQoNTGlzdEluY2lkZW50cxIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlIgOQAgESZwoLR2V0SW5jaWRlbnQSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlc3BvbnNlIgOQAgESegoTQWNrbm93bGVkZ2VJbmNpZGVudBIwLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0GjEucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlc3BvbnNlEm4KD1Jlc29sdmVJbmNpZGVudBIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlcXVlc3QaLS5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXNwb25zZRJ8ChJMaXN0SW5jaWRlbnRFdmVudHMSLy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0GjAucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVzcG9uc2UiA5ACARJqCgxMaXN0U2VydmljZXMSKS5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiA5ACARJkCgpHZXRTZXJ2aWNlEicucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlcXVlc3QaKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVzcG9uc2UiA5ACARJoCg1DcmVhdGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuQ3JlYXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5DcmVhdGVTZXJ2aWNlUmVzcG9uc2USaAoNVXBkYXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLlVwZGF0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlEmgKDURlbGV0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxldGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkRlbGV0ZVNlcnZpY2VSZXNwb25zZRJyCg5XYXRjaEluY2lkZW50cxIrLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVxdWVzdBosLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVzcG9uc2UiA5ACATABEmoKDENoZWNrU2VydmljZRIpLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlcXVlc3QaKi5ydW5mcmFtZS5pbmNpZGVudC52MS5DaGVja1NlcnZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_normalizer_v1_normalizer]);
 
 /**
  * Incident is one deduplicated incident.
@@ -894,6 +894,207 @@ export const IngestBatchResultSchema: GenMessage<IngestBatchResult> = /*@__PURE_
   messageDesc(file_runframe_incident_v1_incident, 24);
 
 /**
+ * CreateServiceRequest describes the service to add.
+ *
+ * @generated from message runframe.incident.v1.CreateServiceRequest
+ */
+export type CreateServiceRequest = Message<"runframe.incident.v1.CreateServiceRequest"> & {
+  /**
+   * service is required: `id` is 1 to 50 characters of [A-Za-z0-9_.:-] (for
+   * example `SER-00006`), what webhook payloads name in `service_id`; `name`
+   * is 1 to 200 characters.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.CreateServiceRequest.
+ * Use `create(CreateServiceRequestSchema)` to create a new message.
+ */
+export const CreateServiceRequestSchema: GenMessage<CreateServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 25);
+
+/**
+ * CreateServiceResponse carries the created service.
+ *
+ * @generated from message runframe.incident.v1.CreateServiceResponse
+ */
+export type CreateServiceResponse = Message<"runframe.incident.v1.CreateServiceResponse"> & {
+  /**
+   * service is the created service.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.CreateServiceResponse.
+ * Use `create(CreateServiceResponseSchema)` to create a new message.
+ */
+export const CreateServiceResponseSchema: GenMessage<CreateServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 26);
+
+/**
+ * UpdateServiceRequest renames a service.
+ *
+ * @generated from message runframe.incident.v1.UpdateServiceRequest
+ */
+export type UpdateServiceRequest = Message<"runframe.incident.v1.UpdateServiceRequest"> & {
+  /**
+   * service is required: `id` names the service to change and `name` is its
+   * new name (1 to 200 characters). The id never changes.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.UpdateServiceRequest.
+ * Use `create(UpdateServiceRequestSchema)` to create a new message.
+ */
+export const UpdateServiceRequestSchema: GenMessage<UpdateServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 27);
+
+/**
+ * UpdateServiceResponse carries the updated service.
+ *
+ * @generated from message runframe.incident.v1.UpdateServiceResponse
+ */
+export type UpdateServiceResponse = Message<"runframe.incident.v1.UpdateServiceResponse"> & {
+  /**
+   * service is the updated service.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.UpdateServiceResponse.
+ * Use `create(UpdateServiceResponseSchema)` to create a new message.
+ */
+export const UpdateServiceResponseSchema: GenMessage<UpdateServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 28);
+
+/**
+ * DeleteServiceRequest names the service to delete.
+ *
+ * @generated from message runframe.incident.v1.DeleteServiceRequest
+ */
+export type DeleteServiceRequest = Message<"runframe.incident.v1.DeleteServiceRequest"> & {
+  /**
+   * service_id is required.
+   *
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message runframe.incident.v1.DeleteServiceRequest.
+ * Use `create(DeleteServiceRequestSchema)` to create a new message.
+ */
+export const DeleteServiceRequestSchema: GenMessage<DeleteServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 29);
+
+/**
+ * DeleteServiceResponse is empty: the service is gone.
+ *
+ * @generated from message runframe.incident.v1.DeleteServiceResponse
+ */
+export type DeleteServiceResponse = Message<"runframe.incident.v1.DeleteServiceResponse"> & {
+};
+
+/**
+ * Describes the message runframe.incident.v1.DeleteServiceResponse.
+ * Use `create(DeleteServiceResponseSchema)` to create a new message.
+ */
+export const DeleteServiceResponseSchema: GenMessage<DeleteServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 30);
+
+/**
+ * WatchIncidentsRequest says where a stream starts.
+ *
+ * @generated from message runframe.incident.v1.WatchIncidentsRequest
+ */
+export type WatchIncidentsRequest = Message<"runframe.incident.v1.WatchIncidentsRequest"> & {
+  /**
+   * cursor resumes a stream after the message that carried it. Empty starts
+   * a new stream (see start_time).
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * start_time, without a cursor, first delivers the incidents changed since
+   * then (each in its latest state); unset means only changes from now on.
+   * Giving both a cursor and a start_time is INVALID_ARGUMENT.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.WatchIncidentsRequest.
+ * Use `create(WatchIncidentsRequestSchema)` to create a new message.
+ */
+export const WatchIncidentsRequestSchema: GenMessage<WatchIncidentsRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 31);
+
+/**
+ * WatchIncidentsResponse is one change, or a checkpoint.
+ *
+ * @generated from message runframe.incident.v1.WatchIncidentsResponse
+ */
+export type WatchIncidentsResponse = Message<"runframe.incident.v1.WatchIncidentsResponse"> & {
+  /**
+   * incident is the latest state of an incident that changed; unset on a
+   * checkpoint.
+   *
+   * @generated from field: runframe.incident.v1.Incident incident = 1;
+   */
+  incident?: Incident | undefined;
+
+  /**
+   * latest_event is the newest entry of the incident's timeline: what
+   * changed last (created, triggered, acknowledged or resolved), by whom.
+   * Unset on a checkpoint.
+   *
+   * @generated from field: runframe.incident.v1.IncidentEvent latest_event = 2;
+   */
+  latestEvent?: IncidentEvent | undefined;
+
+  /**
+   * revision is the length of the incident's timeline in this state; it
+   * grows with every change, so a client can drop a message whose revision
+   * it has seen for that incident. 0 on a checkpoint.
+   *
+   * @generated from field: uint32 revision = 3;
+   */
+  revision: number;
+
+  /**
+   * cursor resumes a stream after this message (WatchIncidentsRequest.cursor).
+   *
+   * @generated from field: string cursor = 4;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message runframe.incident.v1.WatchIncidentsResponse.
+ * Use `create(WatchIncidentsResponseSchema)` to create a new message.
+ */
+export const WatchIncidentsResponseSchema: GenMessage<WatchIncidentsResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 32);
+
+/**
  * IngestAction is what deduplication did with one alert.
  *
  * @generated from enum runframe.incident.v1.IngestAction
@@ -1094,6 +1295,77 @@ export const IncidentService: GenService<{
     methodKind: "unary";
     input: typeof GetServiceRequestSchema;
     output: typeof GetServiceResponseSchema;
+  },
+  /**
+   * CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+   * when the id is taken.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.CreateService
+   */
+  createService: {
+    methodKind: "unary";
+    input: typeof CreateServiceRequestSchema;
+    output: typeof CreateServiceResponseSchema;
+  },
+  /**
+   * UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.UpdateService
+   */
+  updateService: {
+    methodKind: "unary";
+    input: typeof UpdateServiceRequestSchema;
+    output: typeof UpdateServiceResponseSchema;
+  },
+  /**
+   * DeleteService removes a service from the caller's catalog. It is
+   * FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+   * while open incidents are routed to it or enabled integrations name it
+   * as their default service: their alerts could no longer be stored.
+   * Resolved incidents keep the id as history. Webhooks naming a deleted
+   * service are refused with 400 at once by the incident replica that
+   * deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+   * service does not exist.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.DeleteService
+   */
+  deleteService: {
+    methodKind: "unary";
+    input: typeof DeleteServiceRequestSchema;
+    output: typeof DeleteServiceResponseSchema;
+  },
+  /**
+   * WatchIncidents streams the caller's incident changes (created,
+   * triggered again, acknowledged, resolved) as they happen, each as the
+   * incident's latest state. Guarantees:
+   * - At least once: every change is delivered, possibly more than once
+   *   (after a resume, or when a write commits late); a client keeps the
+   *   highest `revision` per incident and drops messages at or below it.
+   * - Ordered per incident: within a stream an incident's revisions only
+   *   grow. Changes of different incidents come in the order they were
+   *   stored. Changes that follow each other within one poll may arrive as
+   *   one message carrying the newest state (ListIncidentEvents has every
+   *   step).
+   * - Resumable: every message carries a `cursor`; a new stream given it
+   *   delivers every change made after that message, including while
+   *   disconnected.
+   * - Latency: a change reaches open streams within about 1 second of being
+   *   stored.
+   * A checkpoint (a message with only a cursor) is sent when the stream
+   * starts and every 15 seconds without changes. A replica that shuts down
+   * ends its streams with UNAVAILABLE; reconnect with the last cursor.
+   * A change is missed only when its write became visible more than 5
+   * seconds after its update_time (a stalled store, a writer whose clock is
+   * off by more than that, or, on MongoDB, a replica that stopped between
+   * writing an incident's timeline and its document); it is then delivered
+   * with the incident's next change.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.WatchIncidents
+   */
+  watchIncidents: {
+    methodKind: "server_streaming";
+    input: typeof WatchIncidentsRequestSchema;
+    output: typeof WatchIncidentsResponseSchema;
   },
   /**
    * CheckService says whether a service exists in an organization's
