@@ -111,6 +111,18 @@ export function decodeApiKey(id: string, s: Revived<StoredApiKey>): ApiKeyRecord
   };
 }
 
+/**
+ * A key of the provisioning file applied over the stored one: the file's
+ * secret, role and name, keeping when and by whom it was first created.
+ */
+export function reprovisioned(existing: ApiKeyRecord, file: ApiKeyRecord): ApiKeyRecord {
+  return {
+    ...file,
+    createdAt: existing.createdAt.getTime() > 0 ? existing.createdAt : file.createdAt,
+    createdBy: existing.createdBy || file.createdBy,
+  };
+}
+
 /** The keyset position of an API key in its organization's listing (creation order). */
 export function apiKeyPosition(r: ApiKeyRecord): [number, string] {
   return [r.createdAt.getTime(), r.id];

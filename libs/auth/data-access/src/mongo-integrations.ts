@@ -15,6 +15,7 @@ import {
   encodeIntegration,
   isListPosition,
   listPosition,
+  reprovisioned,
   type StoredApiKey,
   type StoredIntegration,
 } from "./codec.js";
@@ -98,18 +99,8 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IntegrationRecord>> {
-    const cursor = after === undefined ? undefined : decodePageToken(after, isListPosition);
-    const filter = cursor
-      ? {
-          organizationId,
-          $or: [
-            { createdAt: { $gt: new Date(cursor[0]) } },
-            { createdAt: new Date(cursor[0]), _id: { $gt: cursor[1] } },
-          ],
-        }
-      : { organizationId };
     const docs = await this.#integrations
-      .find(filter)
+      .find(creationOrderAfter(organizationId, after))
       .sort({ createdAt: 1, _id: 1 })
       .limit(pageSize + 1)
       .toArray();
@@ -184,22 +175,8 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<ApiKeyRecord>> {
-    const cursor = after === undefined ? undefined : decodePageToken(after, isListPosition);
-    // Keys of the first release have no createdAt: they sort first, as the epoch.
-    const filter = cursor
-      ? {
-          organizationId,
-          $or: [
-            { createdAt: { $gt: new Date(cursor[0]) } },
-            { createdAt: new Date(cursor[0]), _id: { $gt: cursor[1] } },
-            ...(cursor[0] === 0
-              ? [{ createdAt: { $exists: false }, _id: { $gt: cursor[1] } }]
-              : []),
-          ],
-        }
-      : { organizationId };
     const docs = await this.#apiKeys
-      .find(filter)
+      .find(creationOrderAfter(organizationId, after))
       .sort({ createdAt: 1, _id: 1 })
       .limit(pageSize + 1)
       .toArray();
@@ -224,14 +201,9 @@ export class MongoIntegrationRepository implements IntegrationRepository {
         await this.#apiKeys.insertOne({ _id: record.id, ...encodeApiKey(record) });
         return true;
       }
-      const kept = decodeApiKey(existing._id, existing);
       const result = await this.#apiKeys.replaceOne(
         { _id: record.id, revokedAt: { $exists: false } },
-        encodeApiKey({
-          ...record,
-          createdAt: kept.createdAt.getTime() > 0 ? kept.createdAt : record.createdAt,
-          createdBy: kept.createdBy || record.createdBy,
-        }),
+        encodeApiKey(reprovisioned(decodeApiKey(existing._id, existing), record)),
       );
       return result.matchedCount === 1;
     } catch (error) {
@@ -281,6 +253,26 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     }
     return { state: "revoked", key: { ...key, revokedAt: at, revokedBy: by } };
   }
+}
+
+/**
+ * The organization's records after a page token's position in creation
+ * order. Keys stored by the first release have no createdAt: they sort
+ * first, as the epoch.
+ */
+function creationOrderAfter(organizationId: string, after: string | undefined) {
+  if (after === undefined) {
+    return { organizationId };
+  }
+  const [createdAt, id] = decodePageToken(after, isListPosition);
+  return {
+    organizationId,
+    $or: [
+      { createdAt: { $gt: new Date(createdAt) } },
+      { createdAt: new Date(createdAt), _id: { $gt: id } },
+      ...(createdAt === 0 ? [{ createdAt: { $exists: false }, _id: { $gt: id } }] : []),
+    ],
+  };
 }
 
 /**

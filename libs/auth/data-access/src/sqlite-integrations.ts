@@ -16,6 +16,7 @@ import {
   encodeIntegration,
   isListPosition,
   listPosition,
+  reprovisioned,
   type StoredApiKey,
   type StoredIntegration,
 } from "./codec.js";
@@ -180,18 +181,7 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
                  secret_hash = excluded.secret_hash, role = excluded.role,
                  created_at = excluded.created_at, data = excluded.data`,
             )
-            .run(
-              apiKeyRow(
-                existing === undefined
-                  ? record
-                  : {
-                      ...record,
-                      createdAt:
-                        existing.createdAt.getTime() > 0 ? existing.createdAt : record.createdAt,
-                      createdBy: existing.createdBy || record.createdBy,
-                    },
-              ),
-            );
+            .run(apiKeyRow(existing === undefined ? record : reprovisioned(existing, record)));
           return true;
         })
         .immediate();
