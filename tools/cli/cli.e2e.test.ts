@@ -91,6 +91,22 @@ describe("the runframe CLI, end to end", () => {
     }));
   }
 
+  /** A custom test alert to the provisioned integration; the incident it landed on. */
+  const sendCustom = async (dedupKey: string) => {
+    const sent = await cli([
+      "--json",
+      "send-test",
+      "--type",
+      "custom",
+      "--routing-key",
+      routingKeys.custom,
+      "--dedup-key",
+      dedupKey,
+    ]);
+    expect(sent.code, sent.stderr).toBe(0);
+    return sent;
+  };
+
   it("manages services, with tables by default and --json for scripts", async () => {
     const created = await cli(["--json", "services", "create", "SER-CLI", "--name", "CLI made"]);
     expect(created.code, created.stderr).toBe(0);
@@ -262,16 +278,7 @@ describe("the runframe CLI, end to end", () => {
   });
 
   it("lists, shows, acknowledges and resolves incidents, and shows their timeline", async () => {
-    const sent = await cli([
-      "--json",
-      "send-test",
-      "--type",
-      "custom",
-      "--routing-key",
-      routingKeys.custom,
-      "--dedup-key",
-      "cli-incidents",
-    ]);
+    const sent = await sendCustom("cli-incidents");
     const id = sent.json<{ incidents: { id: string }[] }>().incidents[0]!.id;
     const open = await cli(
       ["--json", "incidents", "list", "--status", "new", "--service", "SER-00001"],
@@ -319,16 +326,7 @@ describe("the runframe CLI, end to end", () => {
         expect(Date.now() < deadline && child.exitCode === null, stderr).toBe(true);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const sent = await cli([
-        "--json",
-        "send-test",
-        "--type",
-        "custom",
-        "--routing-key",
-        routingKeys.custom,
-        "--dedup-key",
-        "cli-tail",
-      ]);
+      const sent = await sendCustom("cli-tail");
       id = sent.json<{ incidents: { id: string }[] }>().incidents[0]!.id;
       // Changes within one poll may arrive as one message: ack once the creation is shown.
       while (lines.length === 0) {
