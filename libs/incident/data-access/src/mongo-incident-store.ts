@@ -213,6 +213,9 @@ export class MongoIncidentStorage implements IncidentStorage {
     };
     this.writer = new MongoWriter(c);
     this.changes = {
+      // Triggers and acknowledgements reach the incident document (what
+      // the feed reads) when hints are next written.
+      lagMs: HINT_INTERVAL_MS,
       after: (organizationId, after, limit) => changes(c, organizationId, after, limit),
     };
   }

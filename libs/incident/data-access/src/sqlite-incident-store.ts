@@ -176,6 +176,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
     this.writer = writer;
     this.#writer = writer;
     this.changes = {
+      lagMs: 0,
       after: async (organizationId, after, limit) => queries.changes(organizationId, after, limit),
     };
   }

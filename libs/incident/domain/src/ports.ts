@@ -66,6 +66,12 @@ export interface ChangedIncident {
  * latest state.
  */
 export interface ChangeFeed {
+  /**
+   * How long after its `updatedAt` a change may first show in the feed
+   * beyond commit time: 0 where rows are written with the change (SQLite);
+   * on MongoDB the interval at which incident documents are refreshed.
+   */
+  readonly lagMs: number;
   /** At most `limit` of the organization's incidents whose rows stand after `after`, in position order. */
   after(organizationId: string, after: ChangePosition, limit: number): Promise<ChangedIncident[]>;
 }

@@ -8,6 +8,7 @@ import { decodeCursor, IncidentWatcher, type WatchItem } from "./watch.js";
 function memoryFeed() {
   const rows = new Map<number, IncidentRecord>();
   const feed: ChangeFeed = {
+    lagMs: 0,
     async after(_org, after, limit) {
       return [...rows.values()]
         .map((incident): ChangedIncident => ({

@@ -81,7 +81,8 @@ export class IncidentWatcher {
     origin: ChangePosition,
     signal: AbortSignal,
   ): AsyncGenerator<WatchItem> {
-    const { pollMs, settleMs, checkpointMs, batch } = this.settings;
+    const { pollMs, checkpointMs, batch } = this.settings;
+    const settleMs = this.settings.settleMs + this.feed.lagMs;
     let scanned = origin;
     const sent = new Map<number, { seq: number; position: ChangePosition }>();
     const cursorAt = (t: number) => {

@@ -1350,12 +1350,14 @@ export const IncidentService: GenService<{
    *   delivers every change made after that message, including while
    *   disconnected.
    * - Latency: a change reaches open streams within about 1 second of being
-   *   stored.
+   *   stored; on MongoDB, triggers and acknowledgements of existing
+   *   incidents within about 6 seconds (incident documents, which the
+   *   stream polls, are refreshed every 5 seconds).
    * A checkpoint (a message with only a cursor) is sent when the stream
    * starts and every 15 seconds without changes. A replica that shuts down
    * ends its streams with UNAVAILABLE; reconnect with the last cursor.
    * A change is missed only when its write became visible more than 5
-   * seconds after its update_time (a stalled store, a writer whose clock is
+   * seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
    * off by more than that, or, on MongoDB, a replica that stopped between
    * writing an incident's timeline and its document); it is then delivered
    * with the incident's next change.
