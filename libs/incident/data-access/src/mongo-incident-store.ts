@@ -406,11 +406,17 @@ async function changes(
     docs.map(async (doc) => {
       const hint = decodeIncident(doc);
       const incident = await latestState(c, doc._id, hint);
-      const latest = await c.events.findOne({ _id: eventId(doc._id, incident.seq) });
+      // The creation travels with the incident document; the rest are events.
+      const latest =
+        incident.seq === 1
+          ? decodeEvent(doc.created)
+          : await c.events
+              .findOne({ _id: eventId(doc._id, incident.seq) })
+              .then((e) => e && fromEventDoc(e));
       return {
         position: { updatedAt: hint.updatedAt, number: hint.number },
         incident,
-        latestEvent: latest === null ? undefined : fromEventDoc(latest),
+        latestEvent: latest ?? undefined,
       };
     }),
   );
