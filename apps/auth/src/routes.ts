@@ -1,6 +1,7 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
 import {
+  ApiKeyService,
   AuthService,
   Disposition,
   IntegrationService,
@@ -27,7 +28,7 @@ export const AUTH_INTERNAL = [AuthService] as const;
 
 /**
  * The team API's credential: an organization API key, which auth owns and
- * verifies itself, on every IntegrationService RPC.
+ * verifies itself, on every IntegrationService and ApiKeyService RPC.
  */
 export function authTeamApiKeys(apiKeys: ApiKeys): Interceptor {
   return apiKeyInterceptor(
@@ -35,7 +36,7 @@ export function authTeamApiKeys(apiKeys: ApiKeys): Interceptor {
       const key = await apiKeys.verify(secret);
       return { organizationId: key.organizationId, keyId: key.id, role: key.role };
     },
-    [IntegrationService],
+    [IntegrationService, ApiKeyService],
   );
 }
 
@@ -66,6 +67,19 @@ export function authRoutes({ authenticator, integrations, apiKeys, logger, metri
         const key = await apiKeys.verify(req.secret);
         return { organizationId: key.organizationId, keyId: key.id, role: key.role };
       },
+      listIntegrationsByService: async (req) => ({
+        integrationIds:
+          req.organizationId === "" || req.serviceId === ""
+            ? []
+            : await integrations.usingService(req.organizationId, req.serviceId),
+      }),
+    });
+    router.service(ApiKeyService, {
+      createApiKey: (req, ctx) => apiKeys.create(teamCaller(ctx), req),
+      listApiKeys: (req, ctx) => apiKeys.list(teamCaller(ctx), req.pageSize, req.pageToken),
+      revokeApiKey: async (req, ctx) => ({
+        apiKey: await apiKeys.revoke(teamCaller(ctx), req.apiKeyId),
+      }),
     });
     router.service(IntegrationService, {
       createIntegration: (req, ctx) => integrations.create(teamCaller(ctx), req),

@@ -4,8 +4,15 @@ import { runframeError, runframeErrorInfo, type TeamCaller } from "@runframe/pla
 import { apiKeyRoleOf, TtlCache } from "@runframe/util";
 import { createHash } from "node:crypto";
 
-/** The reason auth gives for an unknown API key (see ApiKeys.verify). */
-const API_KEY_INVALID = "API_KEY_INVALID";
+/** The reasons auth gives for the caller's key (see ApiKeys.verify): the caller's to fix. */
+const CALLER_REASONS = new Set(["API_KEY_INVALID", "API_KEY_REVOKED"]);
+
+/**
+ * How long auth's answers are cached here. Auth caches its own lookups for
+ * as long (API_KEY_CACHE_MS), so a revoked key is refused by every incident
+ * replica within twice this: the documented 10-second bound.
+ */
+const VERIFY_CACHE_MS = 5_000;
 
 /**
  * Verifies team API keys through auth (which owns them), caching answers for
@@ -15,7 +22,7 @@ const API_KEY_INVALID = "API_KEY_INVALID";
 export function cachedApiKeyVerifier(
   auth: Client<typeof AuthService>,
 ): (secret: string) => Promise<TeamCaller> {
-  const cache = new TtlCache<string, TeamCaller>(10_000, 10_000);
+  const cache = new TtlCache<string, TeamCaller>(VERIFY_CACHE_MS, 10_000);
   return async (secret) => {
     const digest = createHash("sha256").update(secret).digest("base64url");
     const cached = cache.get(digest);
@@ -34,8 +41,8 @@ export function cachedApiKeyVerifier(
     } catch (error) {
       const err = ConnectError.from(error);
       const reason = runframeErrorInfo(err)?.reason;
-      if (err.code === Code.Unauthenticated && reason === API_KEY_INVALID) {
-        throw runframeError("unknown API key", Code.Unauthenticated, API_KEY_INVALID);
+      if (err.code === Code.Unauthenticated && reason && CALLER_REASONS.has(reason)) {
+        throw runframeError(err.rawMessage, Code.Unauthenticated, reason);
       }
       // Anything else (auth down, or refusing our own service credential) is
       // ours to fix, not the caller's: retry later.

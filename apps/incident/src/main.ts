@@ -3,12 +3,18 @@
  */
 import { createClient } from "@connectrpc/connect";
 import { AuthService } from "@runframe/contracts";
-import { applyProvisioning, Incidents } from "@runframe/incident-domain";
+import {
+  applyProvisioning,
+  Incidents,
+  IncidentWatcher,
+  ServiceAdmin,
+} from "@runframe/incident-domain";
 import { createInternalTransport, createObservability, runMain, serve } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
 import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
+import { remoteServiceReferences } from "./service-references.js";
 import { settings } from "./settings.js";
 import { openStorage } from "./storage.js";
 
@@ -41,6 +47,8 @@ runMain(settings, async (config) => {
     balancing: { name: "auth", logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
   });
   const auth = createClient(AuthService, authTransport);
+  const incidents = new Incidents(storage);
+  const stopping = new AbortController();
   const server = await serve({
     config,
     logger,
@@ -48,7 +56,14 @@ runMain(settings, async (config) => {
     reflection: true,
     internal: INCIDENT_INTERNAL,
     interceptors: [incidentTeamApiKeys(cachedApiKeyVerifier(auth))],
-    routes: incidentRoutes(new Incidents(storage), storage, { logger, metrics }),
+    routes: incidentRoutes({
+      incidents,
+      storage,
+      services: new ServiceAdmin(storage, incidents, remoteServiceReferences(auth)),
+      watcher: new IncidentWatcher(storage.changes),
+      stopping: stopping.signal,
+      observability: { logger, metrics },
+    }),
     // Ingest needs only the store; auth (API-key checks of the team API) is
     // reported when it is missing but does not take incident out of rotation.
     readiness: [
@@ -59,6 +74,9 @@ runMain(settings, async (config) => {
   return {
     async close() {
       clearInterval(purge);
+      // Streams would hold the drain for its whole grace period: end them
+      // first (UNAVAILABLE, so clients reconnect elsewhere with their cursor).
+      stopping.abort();
       await server.close();
       authTransport.close();
       await opened.close();

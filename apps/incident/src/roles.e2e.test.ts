@@ -1,7 +1,12 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { IncidentService, IntegrationService, IntegrationType } from "@runframe/contracts";
+import {
+  ApiKeyService,
+  IncidentService,
+  IntegrationService,
+  IntegrationType,
+} from "@runframe/contracts";
 import { startStack, type Stack } from "@runframe/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -19,6 +24,15 @@ const requests: Record<string, Record<string, (incidentId: string) => unknown>> 
     listIncidentEvents: (id) => ({ incidentId: id }),
     listServices: () => ({}),
     getService: () => ({ serviceId: "SER-00001" }),
+    createService: () => ({ service: { id: `SER-${Date.now()}`, name: "made by a test" } }),
+    updateService: () => ({ service: { id: "SER-00001", name: "Checkout (renamed)" } }),
+    deleteService: () => ({ serviceId: "SER-SPARE" }),
+    watchIncidents: () => ({}),
+  },
+  [ApiKeyService.typeName]: {
+    createApiKey: () => ({ name: "made by a test", role: "viewer" }),
+    listApiKeys: () => ({}),
+    revokeApiKey: () => ({ apiKeyId: "key-spare" }),
   },
   [IntegrationService.typeName]: {
     createIntegration: () => ({ type: IntegrationType.CUSTOM, name: "made by a test" }),
@@ -42,6 +56,8 @@ const reads = new Set([
   "getService",
   "getIntegration",
   "listIntegrations",
+  "watchIncidents",
+  "listApiKeys",
 ]);
 
 describe("API key roles", () => {
@@ -58,8 +74,12 @@ describe("API key roles", () => {
             apiKeys: [
               { id: "key-admin", secret: adminKey, role: "admin" },
               { id: "key-viewer", secret: viewerKey, role: "viewer" },
+              { id: "key-spare", secret: `${viewerKey}-spare`, role: "viewer" },
             ],
-            services: [{ id: "SER-00001", name: "Checkout" }],
+            services: [
+              { id: "SER-00001", name: "Checkout" },
+              { id: "SER-SPARE", name: "Spare" },
+            ],
             integrations: [
               { id: "int-roles", type: "custom", name: "Roles", routingKey },
               {
@@ -95,17 +115,29 @@ describe("API key roles", () => {
     const url = service === IncidentService ? stack.incident.url : stack.auth[0]!.url;
     const client = createClient(service, transport(url, key)) as unknown as Record<
       string,
-      (req: unknown) => Promise<unknown>
+      (req: unknown, options: { signal: AbortSignal }) => Promise<unknown> | AsyncIterable<unknown>
     >;
+    const cancel = new AbortController();
     try {
-      await client[method.localName]!(requests[service.typeName]![method.localName]!(incidentId));
+      const answer = client[method.localName]!(
+        requests[service.typeName]![method.localName]!(incidentId),
+        { signal: cancel.signal },
+      );
+      if (method.methodKind === "server_streaming") {
+        // The first message (a checkpoint) proves the stream was allowed.
+        await (answer as AsyncIterable<unknown>)[Symbol.asyncIterator]().next();
+      } else {
+        await answer;
+      }
       return "ok";
     } catch (error) {
       return Code[ConnectError.from(error).code];
+    } finally {
+      cancel.abort();
     }
   }
 
-  const teamMethods = [IncidentService, IntegrationService].flatMap((service) =>
+  const teamMethods = [IncidentService, IntegrationService, ApiKeyService].flatMap((service) =>
     service.methods
       .filter((m) => !["Ingest", "IngestBatch", "CheckService"].includes(m.name))
       .map((method) => ({ service, method })),
@@ -134,6 +166,15 @@ describe("API key roles", () => {
     const listed = await integrations.listIntegrations({});
     expect(listed.integrations.map((i) => i.id).sort()).toEqual(["int-roles", "int-roles-spare"]);
     expect(listed.integrations.every((i) => i.enabled && !i.signingSecretConfigured)).toBe(true);
+    const services = await incidents.listServices({});
+    expect(services.services).toContainEqual(
+      expect.objectContaining({ id: "SER-00001", name: "Checkout" }),
+    );
+    expect(services.services.map((s) => s.id)).toContain("SER-SPARE");
+    const keys = createClient(ApiKeyService, transport(stack.auth[0]!.url, adminKey));
+    const listedKeys = await keys.listApiKeys({});
+    expect(listedKeys.apiKeys).toHaveLength(3);
+    expect(listedKeys.apiKeys.every((k) => k.revokeTime === undefined)).toBe(true);
     expect(
       (await stack.webhook(routingKey, JSON.stringify({ title: "t", service_id: "SER-00001" })))
         .status,

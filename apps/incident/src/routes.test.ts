@@ -22,7 +22,12 @@ import {
   type IngestRequestSchema,
 } from "@runframe/contracts";
 import { SqliteIncidentStorage } from "@runframe/incident-data";
-import { applyProvisioning, Incidents } from "@runframe/incident-domain";
+import {
+  applyProvisioning,
+  Incidents,
+  IncidentWatcher,
+  ServiceAdmin,
+} from "@runframe/incident-domain";
 import { createLogger, createMetrics, runframeError } from "@runframe/platform";
 import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
 import { openSqlite } from "@runframe/storage";
@@ -90,13 +95,19 @@ beforeAll(async () => {
     ),
   );
   const logger = createLogger("incident-routes-test", "silent");
+  const incidents = new Incidents(storage);
   app = {
     token: TOKEN,
     internal: INCIDENT_INTERNAL,
     interceptors: [incidentTeamApiKeys(cachedApiKeyVerifier(auth))],
-    routes: incidentRoutes(new Incidents(storage), storage, {
-      logger,
-      metrics: createMetrics("incident-routes-test"),
+    routes: incidentRoutes({
+      incidents,
+      storage,
+      // Which integrations route to a service is auth's to say; none here.
+      services: new ServiceAdmin(storage, incidents, { integrationsUsing: async () => [] }),
+      watcher: new IncidentWatcher(storage.changes),
+      stopping: new AbortController().signal,
+      observability: { logger, metrics: createMetrics("incident-routes-test") },
     }),
   };
 });

@@ -1,14 +1,19 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { IncidentService, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
   toIncident,
   toIncidentEvent,
   type Incidents,
   type IncidentStorage,
+  type IncidentWatcher,
+  type ServiceAdmin,
 } from "@runframe/incident-domain";
 import {
   apiKeyInterceptor,
+  publicError,
+  runframeError,
   settleBatch,
   teamCaller,
   type Logger,
@@ -35,12 +40,25 @@ export function incidentTeamApiKeys(verify: (secret: string) => Promise<TeamCall
   );
 }
 
+export interface IncidentDeps {
+  readonly incidents: Incidents;
+  readonly storage: IncidentStorage;
+  readonly services: ServiceAdmin;
+  readonly watcher: IncidentWatcher;
+  /** Aborted when the process starts shutting down: open streams end, new ones are refused. */
+  readonly stopping: AbortSignal;
+  readonly observability: { logger: Logger; metrics: Metrics };
+}
+
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
-export function incidentRoutes(
-  incidents: Incidents,
-  storage: IncidentStorage,
-  observability: { logger: Logger; metrics: Metrics },
-) {
+export function incidentRoutes({
+  incidents,
+  storage,
+  services,
+  watcher,
+  stopping,
+  observability,
+}: IncidentDeps) {
   const { logger, metrics } = observability;
   const ingest = (req: IngestRequest) =>
     incidents.ingest(req).then(({ results, replayed }) => ({ results: [...results], replayed }));
@@ -96,6 +114,50 @@ export function incidentRoutes(
       getService: async (req, ctx) => ({
         service: await incidents.service(teamCaller(ctx), req.serviceId),
       }),
+      createService: async (req, ctx) => ({
+        service: await services.create(teamCaller(ctx), req.service),
+      }),
+      updateService: async (req, ctx) => ({
+        service: await services.update(teamCaller(ctx), req.service),
+      }),
+      deleteService: async (req, ctx) => {
+        await services.delete(teamCaller(ctx), req.serviceId);
+        return {};
+      },
+      // Not a generator itself: the caller and the start are checked before
+      // the stream begins, inside the interceptors that map errors.
+      watchIncidents(req, ctx) {
+        const caller = teamCaller(ctx);
+        if (stopping.aborted) {
+          throw shuttingDown();
+        }
+        const origin = watcher.origin({
+          cursor: req.cursor,
+          ...(req.startTime && { startTime: timestampDate(req.startTime) }),
+        });
+        const signal = AbortSignal.any([ctx.signal, stopping]);
+        return (async function* () {
+          try {
+            for await (const item of watcher.watch(caller.organizationId, origin, signal)) {
+              yield item.kind === "change"
+                ? {
+                    incident: toIncident(item.incident),
+                    ...(item.latestEvent && { latestEvent: toIncidentEvent(item.latestEvent) }),
+                    revision: item.incident.seq,
+                    cursor: item.cursor,
+                  }
+                : { cursor: item.cursor };
+            }
+          } catch (error) {
+            // Errors raised while a stream runs escape the error interceptor
+            // (which sees only its start), so they are mapped here the same way.
+            throw publicError(error, logger, "IncidentService/WatchIncidents");
+          }
+          if (stopping.aborted && !ctx.signal.aborted) {
+            throw shuttingDown();
+          }
+        })();
+      },
       checkService: async (req) => ({
         exists:
           req.organizationId !== "" &&
@@ -104,4 +166,12 @@ export function incidentRoutes(
       }),
     });
   };
+}
+
+function shuttingDown() {
+  return runframeError(
+    "this incident replica is shutting down; reconnect with the last cursor",
+    Code.Unavailable,
+    "SHUTTING_DOWN",
+  );
 }

@@ -23,10 +23,20 @@ export interface StoredIntegration {
   readonly updatedAt: Date;
 }
 
+/**
+ * An API key. Keys stored by the first release have only the first three
+ * fields; the rest read as empty (created at the epoch, never revoked).
+ */
 export interface StoredApiKey {
   readonly organizationId: string;
   readonly secretHash: string;
   readonly role: string;
+  readonly name?: string;
+  readonly secretHint?: string;
+  readonly createdAt?: Date;
+  readonly createdBy?: string;
+  readonly revokedAt?: Date;
+  readonly revokedBy?: string;
 }
 
 export function encodeIntegration(r: IntegrationRecord): StoredIntegration {
@@ -73,16 +83,49 @@ export function decodeIntegration(id: string, s: Revived<StoredIntegration>): In
 }
 
 export function encodeApiKey(r: ApiKeyRecord): StoredApiKey {
-  return { organizationId: r.organizationId, secretHash: r.secretHash, role: r.role };
+  return {
+    organizationId: r.organizationId,
+    secretHash: r.secretHash,
+    role: r.role,
+    name: r.name,
+    secretHint: r.secretHint,
+    createdAt: r.createdAt,
+    createdBy: r.createdBy,
+    ...(r.revokedAt && { revokedAt: r.revokedAt }),
+    ...(r.revokedBy && { revokedBy: r.revokedBy }),
+  };
 }
 
-export function decodeApiKey(id: string, s: StoredApiKey): ApiKeyRecord {
+export function decodeApiKey(id: string, s: Revived<StoredApiKey>): ApiKeyRecord {
   return {
     id,
     organizationId: s.organizationId,
     secretHash: s.secretHash,
     role: apiKeyRoleOf(s.role),
+    name: s.name ?? "",
+    secretHint: s.secretHint ?? "",
+    createdAt: new Date(s.createdAt ?? 0),
+    createdBy: s.createdBy ?? "",
+    ...(s.revokedAt !== undefined && { revokedAt: new Date(s.revokedAt) }),
+    ...(s.revokedBy !== undefined && { revokedBy: s.revokedBy }),
   };
+}
+
+/**
+ * A key of the provisioning file applied over the stored one: the file's
+ * secret, role and name, keeping when and by whom it was first created.
+ */
+export function reprovisioned(existing: ApiKeyRecord, file: ApiKeyRecord): ApiKeyRecord {
+  return {
+    ...file,
+    createdAt: existing.createdAt.getTime() > 0 ? existing.createdAt : file.createdAt,
+    createdBy: existing.createdBy || file.createdBy,
+  };
+}
+
+/** The keyset position of an API key in its organization's listing (creation order). */
+export function apiKeyPosition(r: ApiKeyRecord): [number, string] {
+  return [r.createdAt.getTime(), r.id];
 }
 
 /** The keyset position of an integration in its organization's listing (creation order). */

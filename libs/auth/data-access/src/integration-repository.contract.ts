@@ -1,4 +1,4 @@
-import type { IntegrationRecord, IntegrationRepository } from "@runframe/auth-domain";
+import type { ApiKeyRecord, IntegrationRecord, IntegrationRepository } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
 import { AlreadyExistsError } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -109,26 +109,119 @@ export function describeIntegrationRepositoryContract(
       expect(second.next).toBeUndefined();
     });
 
-    it("stores API keys by secret hash", async () => {
-      await fixture.repo.putApiKey({
-        id: "key-1",
-        organizationId: "org-a",
-        secretHash: "h1",
-        role: "admin",
+    const key = (id: string, overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord => ({
+      id,
+      organizationId: "org-keys",
+      secretHash: `secret-${id}`,
+      role: "admin",
+      name: `name of ${id}`,
+      secretHint: "wxyz",
+      createdAt: new Date(1_800_000_000_000 + Number(id.replace(/\D/g, "") || 0)),
+      createdBy: "api-key:key-0",
+      ...overrides,
+    });
+
+    it("stores API keys, found by secret hash and by id within their organization", async () => {
+      const k = key("key-1", { organizationId: "org-a" });
+      await fixture.repo.insertApiKey(k);
+      expect(await fixture.repo.findApiKey("secret-key-1")).toEqual(k);
+      expect(await fixture.repo.getApiKey("org-a", "key-1")).toEqual(k);
+      expect(await fixture.repo.getApiKey("org-b", "key-1")).toBeUndefined();
+      await expect(
+        fixture.repo.insertApiKey(key("key-1", { secretHash: "other" })),
+      ).rejects.toThrow(AlreadyExistsError);
+      await expect(
+        fixture.repo.insertApiKey(key("key-2", { secretHash: "secret-key-1" })),
+      ).rejects.toThrow(AlreadyExistsError);
+    });
+
+    it("provisions a key: created, then replaced, but never revived once revoked", async () => {
+      const org = "org-provisioned";
+      const first = key("key-31", { organizationId: org, createdBy: "provisioning" });
+      expect(await fixture.repo.provisionApiKey(first)).toBe(true);
+      const later = new Date(first.createdAt.getTime() + 60_000);
+      expect(
+        await fixture.repo.provisionApiKey({
+          ...first,
+          secretHash: "rotated-in-file",
+          role: "viewer",
+          createdAt: later,
+        }),
+      ).toBe(true);
+      expect(await fixture.repo.findApiKey(first.secretHash)).toBeUndefined();
+      // The second admin lets the first be revoked.
+      await fixture.repo.insertApiKey(key("key-32", { organizationId: org }));
+      expect(await fixture.repo.findApiKey("rotated-in-file")).toEqual({
+        ...first,
+        secretHash: "rotated-in-file",
+        role: "viewer",
       });
-      await fixture.repo.putApiKey({
-        id: "key-1",
-        organizationId: "org-a",
-        secretHash: "h2",
-        role: "admin",
+      const revoked = await fixture.repo.revokeApiKey(org, "key-31", later, "api-key:key-32");
+      expect(revoked.state).toBe("revoked");
+      expect(await fixture.repo.provisionApiKey({ ...first, createdAt: later })).toBe(false);
+      expect(await fixture.repo.findApiKey(first.secretHash)).toBeUndefined();
+      expect(await fixture.repo.getApiKey(org, "key-31")).toMatchObject({
+        secretHash: "rotated-in-file",
+        revokedAt: later,
+        revokedBy: "api-key:key-32",
       });
-      expect(await fixture.repo.findApiKey("h1")).toBeUndefined();
-      expect(await fixture.repo.findApiKey("h2")).toEqual({
-        id: "key-1",
-        organizationId: "org-a",
-        secretHash: "h2",
-        role: "admin",
+    });
+
+    it("revokes a key once, and never the organization's last active admin key", async () => {
+      const org = "org-revoke";
+      await fixture.repo.insertApiKey(key("key-41", { organizationId: org }));
+      await fixture.repo.insertApiKey(key("key-42", { organizationId: org, role: "viewer" }));
+      await fixture.repo.insertApiKey(key("key-43", { organizationId: org }));
+      const at = new Date(1_900_000_000_000);
+      expect(await fixture.repo.revokeApiKey(org, "key-42", at, "api-key:key-41")).toEqual({
+        state: "revoked",
+        key: {
+          ...key("key-42", { organizationId: org, role: "viewer" }),
+          revokedAt: at,
+          revokedBy: "api-key:key-41",
+        },
       });
+      expect(
+        await fixture.repo.revokeApiKey(org, "key-42", new Date(), "api-key:key-43"),
+      ).toMatchObject({ state: "already-revoked", key: { revokedAt: at } });
+      expect(await fixture.repo.revokeApiKey("org-other", "key-41", at, "x")).toEqual({
+        state: "not-found",
+      });
+      expect((await fixture.repo.revokeApiKey(org, "key-43", at, "api-key:key-43")).state).toBe(
+        "revoked",
+      );
+      expect(await fixture.repo.revokeApiKey(org, "key-41", at, "api-key:key-41")).toEqual({
+        state: "last-admin",
+      });
+      expect((await fixture.repo.getApiKey(org, "key-41"))?.revokedAt).toBeUndefined();
+    });
+
+    it("leaves at least one admin key when the last two revoke each other at once", async () => {
+      const org = "org-race";
+      await fixture.repo.insertApiKey(key("key-51", { organizationId: org }));
+      await fixture.repo.insertApiKey(key("key-52", { organizationId: org }));
+      const at = new Date();
+      const outcomes = await Promise.all([
+        fixture.repo.revokeApiKey(org, "key-51", at, "api-key:key-52"),
+        fixture.repo.revokeApiKey(org, "key-52", at, "api-key:key-51"),
+      ]);
+      expect(outcomes.filter((o) => o.state === "revoked").length).toBeLessThanOrEqual(1);
+      const page = await fixture.repo.listApiKeys(org, 10, undefined);
+      expect(page.items.filter((k) => k.revokedAt === undefined).length).toBeGreaterThanOrEqual(1);
+    });
+
+    it("pages through an organization's keys, oldest first, revoked ones included", async () => {
+      const org = "org-key-pages";
+      for (const id of ["key-63", "key-61", "key-62"]) {
+        await fixture.repo.insertApiKey(key(id, { organizationId: org }));
+      }
+      await fixture.repo.revokeApiKey(org, "key-62", new Date(), "api-key:key-61");
+      const first = await fixture.repo.listApiKeys(org, 2, undefined);
+      expect(first.items.map((k) => k.id)).toEqual(["key-61", "key-62"]);
+      expect(first.items[1]!.revokedAt).toBeInstanceOf(Date);
+      const second = await fixture.repo.listApiKeys(org, 2, first.next);
+      expect(second.items.map((k) => k.id)).toEqual(["key-63"]);
+      expect(second.next).toBeUndefined();
     });
   });
 }

@@ -3,16 +3,19 @@ import type {
   IntegrationRecord,
   IntegrationRepository,
   Page,
+  RevokeOutcome,
 } from "@runframe/auth-domain";
 import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import { MongoServerError, type Collection, type Db } from "mongodb";
 import {
+  apiKeyPosition,
   decodeApiKey,
   decodeIntegration,
   encodeApiKey,
   encodeIntegration,
   isListPosition,
   listPosition,
+  reprovisioned,
   type StoredApiKey,
   type StoredIntegration,
 } from "./codec.js";
@@ -56,6 +59,10 @@ export class MongoIntegrationRepository implements IntegrationRepository {
       { name: "org_created" },
     );
     await this.#apiKeys.createIndex({ secretHash: 1 }, { unique: true, name: "secret_hash" });
+    await this.#apiKeys.createIndex(
+      { organizationId: 1, createdAt: 1, _id: 1 },
+      { name: "org_created" },
+    );
     // Integrations written before the lookup entries existed get theirs (once; cheap after).
     const all = await this.#integrations
       .find({}, { projection: { _id: 1, routingKeyHash: 1 } })
@@ -92,18 +99,8 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IntegrationRecord>> {
-    const cursor = after === undefined ? undefined : decodePageToken(after, isListPosition);
-    const filter = cursor
-      ? {
-          organizationId,
-          $or: [
-            { createdAt: { $gt: new Date(cursor[0]) } },
-            { createdAt: new Date(cursor[0]), _id: { $gt: cursor[1] } },
-          ],
-        }
-      : { organizationId };
     const docs = await this.#integrations
-      .find(filter)
+      .find(creationOrderAfter(organizationId, after))
       .sort({ createdAt: 1, _id: 1 })
       .limit(pageSize + 1)
       .toArray();
@@ -168,13 +165,114 @@ export class MongoIntegrationRepository implements IntegrationRepository {
     return doc ? decodeApiKey(doc._id, doc) : undefined;
   }
 
-  async putApiKey(record: ApiKeyRecord): Promise<void> {
+  async getApiKey(organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
+    const doc = await this.#apiKeys.findOne({ _id: id });
+    return doc && doc.organizationId === organizationId ? decodeApiKey(doc._id, doc) : undefined;
+  }
+
+  async listApiKeys(
+    organizationId: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<ApiKeyRecord>> {
+    const docs = await this.#apiKeys
+      .find(creationOrderAfter(organizationId, after))
+      .sort({ createdAt: 1, _id: 1 })
+      .limit(pageSize + 1)
+      .toArray();
+    return pageOf(docs, pageSize, (d) => decodeApiKey(d._id, d), apiKeyPosition);
+  }
+
+  async insertApiKey(record: ApiKeyRecord): Promise<void> {
     try {
-      await this.#apiKeys.replaceOne({ _id: record.id }, encodeApiKey(record), { upsert: true });
+      await this.#apiKeys.insertOne({ _id: record.id, ...encodeApiKey(record) });
     } catch (error) {
-      throw duplicate(error, `another API key already uses this secret`);
+      throw duplicate(error, `API key ${record.id} already exists`);
     }
   }
+
+  async provisionApiKey(record: ApiKeyRecord): Promise<boolean> {
+    const existing = await this.#apiKeys.findOne({ _id: record.id });
+    if (existing?.revokedAt !== undefined) {
+      return false;
+    }
+    try {
+      if (existing === null) {
+        await this.#apiKeys.insertOne({ _id: record.id, ...encodeApiKey(record) });
+        return true;
+      }
+      const result = await this.#apiKeys.replaceOne(
+        { _id: record.id, revokedAt: { $exists: false } },
+        encodeApiKey(reprovisioned(decodeApiKey(existing._id, existing), record)),
+      );
+      return result.matchedCount === 1;
+    } catch (error) {
+      throw duplicate(error, "another API key already uses this secret");
+    }
+  }
+
+  async revokeApiKey(
+    organizationId: string,
+    id: string,
+    at: Date,
+    by: string,
+  ): Promise<RevokeOutcome> {
+    const key = await this.getApiKey(organizationId, id);
+    if (key === undefined) {
+      return { state: "not-found" };
+    }
+    if (key.revokedAt !== undefined) {
+      return { state: "already-revoked", key };
+    }
+    const otherAdmins = () =>
+      this.#apiKeys.countDocuments({
+        organizationId,
+        role: "admin",
+        revokedAt: { $exists: false },
+        _id: { $ne: id },
+      });
+    if (key.role === "admin" && (await otherAdmins()) === 0) {
+      return { state: "last-admin" };
+    }
+    const result = await this.#apiKeys.updateOne(
+      { _id: id, revokedAt: { $exists: false } },
+      { $set: { revokedAt: at, revokedBy: by } },
+    );
+    if (result.modifiedCount === 0) {
+      const now = await this.getApiKey(organizationId, id);
+      return now ? { state: "already-revoked", key: now } : { state: "not-found" };
+    }
+    // Without transactions, two admins revoking each other at once could
+    // both pass the check above: whoever finds no admin left undoes theirs.
+    if (key.role === "admin" && (await otherAdmins()) === 0) {
+      await this.#apiKeys.updateOne(
+        { _id: id, revokedAt: at },
+        { $unset: { revokedAt: "", revokedBy: "" } },
+      );
+      return { state: "last-admin" };
+    }
+    return { state: "revoked", key: { ...key, revokedAt: at, revokedBy: by } };
+  }
+}
+
+/**
+ * The organization's records after a page token's position in creation
+ * order. Keys stored by the first release have no createdAt: they sort
+ * first, as the epoch.
+ */
+function creationOrderAfter(organizationId: string, after: string | undefined) {
+  if (after === undefined) {
+    return { organizationId };
+  }
+  const [createdAt, id] = decodePageToken(after, isListPosition);
+  return {
+    organizationId,
+    $or: [
+      { createdAt: { $gt: new Date(createdAt) } },
+      { createdAt: new Date(createdAt), _id: { $gt: id } },
+      ...(createdAt === 0 ? [{ createdAt: { $exists: false }, _id: { $gt: id } }] : []),
+    ],
+  };
 }
 
 /**

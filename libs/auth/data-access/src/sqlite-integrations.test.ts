@@ -61,3 +61,46 @@ describe("upgrading integrations written by the first release", () => {
     }
   });
 });
+
+describe("upgrading API keys written by the first release", () => {
+  it("keeps them valid, then lets the provisioning file fill in what they lacked", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "runframe-sqlite-keys-v1-"));
+    const db = openSqlite(dir);
+    try {
+      db.exec(`CREATE TABLE api_keys (id TEXT PRIMARY KEY, organization_id TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE, role TEXT NOT NULL)`);
+      db.prepare("INSERT INTO api_keys VALUES ('key-old', 'org-a', 'hash-old', 'admin')").run();
+      const repo = new SqliteIntegrationRepository(db);
+      const old = {
+        id: "key-old",
+        organizationId: "org-a",
+        secretHash: "hash-old",
+        role: "admin" as const,
+        name: "",
+        secretHint: "",
+        createdAt: new Date(0),
+        createdBy: "",
+      };
+      expect(await repo.findApiKey("hash-old")).toEqual(old);
+      expect((await repo.listApiKeys("org-a", 10, undefined)).items).toEqual([old]);
+      const at = new Date(1_800_000_000_000);
+      expect(
+        await repo.provisionApiKey({
+          ...old,
+          name: "key-old",
+          secretHint: "abcd",
+          createdAt: at,
+          createdBy: "provisioning",
+        }),
+      ).toBe(true);
+      expect(await new SqliteIntegrationRepository(db).findApiKey("hash-old")).toMatchObject({
+        name: "key-old",
+        createdAt: at,
+        createdBy: "provisioning",
+      });
+    } finally {
+      db.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

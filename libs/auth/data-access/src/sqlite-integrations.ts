@@ -3,17 +3,20 @@ import type {
   IntegrationRecord,
   IntegrationRepository,
   Page,
+  RevokeOutcome,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
 import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 import {
+  apiKeyPosition,
   decodeApiKey,
   decodeIntegration,
   encodeApiKey,
   encodeIntegration,
   isListPosition,
   listPosition,
+  reprovisioned,
   type StoredApiKey,
   type StoredIntegration,
 } from "./codec.js";
@@ -50,6 +53,7 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
   constructor(private readonly db: Database) {
     db.exec(SCHEMA);
     migrateV1(db);
+    upgradeApiKeys(db);
   }
 
   async findByRoutingKeyHash(hash: string): Promise<IntegrationRecord | undefined> {
@@ -115,35 +119,176 @@ export class SqliteIntegrationRepository implements IntegrationRepository {
 
   async findApiKey(secretHash: string): Promise<ApiKeyRecord | undefined> {
     const row = this.db
-      .prepare<
-        [string],
-        { id: string; organization_id: string; secret_hash: string; role: string }
-      >("SELECT * FROM api_keys WHERE secret_hash = ?")
+      .prepare<[string], ApiKeyRow>("SELECT * FROM api_keys WHERE secret_hash = ?")
       .get(secretHash);
-    return (
-      row &&
-      decodeApiKey(row.id, {
-        organizationId: row.organization_id,
-        secretHash: row.secret_hash,
-        role: row.role,
-      } satisfies StoredApiKey)
-    );
+    return row && fromApiKeyRow(row);
   }
 
-  async putApiKey(record: ApiKeyRecord): Promise<void> {
-    const stored = encodeApiKey(record);
+  async getApiKey(organizationId: string, id: string): Promise<ApiKeyRecord | undefined> {
+    const row = this.db
+      .prepare<[string, string], ApiKeyRow>(
+        "SELECT * FROM api_keys WHERE id = ? AND organization_id = ?",
+      )
+      .get(id, organizationId);
+    return row && fromApiKeyRow(row);
+  }
+
+  async listApiKeys(
+    organizationId: string,
+    pageSize: number,
+    after: string | undefined,
+  ): Promise<Page<ApiKeyRecord>> {
+    const [createdAt, id] = after === undefined ? [-1, ""] : decodePageToken(after, isListPosition);
+    const rows = this.db
+      .prepare<[string, number, number, string, number], ApiKeyRow>(
+        `SELECT * FROM api_keys
+         WHERE organization_id = ? AND (created_at > ? OR (created_at = ? AND id > ?))
+         ORDER BY created_at, id LIMIT ?`,
+      )
+      .all(organizationId, createdAt, createdAt, id, pageSize + 1);
+    return pageOf(rows, pageSize, fromApiKeyRow, apiKeyPosition);
+  }
+
+  async insertApiKey(record: ApiKeyRecord): Promise<void> {
     try {
       this.db
         .prepare(
-          `INSERT INTO api_keys (id, organization_id, secret_hash, role) VALUES (?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
-             secret_hash = excluded.secret_hash, role = excluded.role`,
+          `INSERT INTO api_keys (id, organization_id, secret_hash, role, created_at, revoked_at, data)
+           VALUES (@id, @organizationId, @secretHash, @role, @createdAt, @revokedAt, @data)`,
         )
-        .run(record.id, stored.organizationId, stored.secretHash, stored.role);
+        .run(apiKeyRow(record));
+    } catch (error) {
+      throw duplicate(error, `API key ${record.id} already exists`);
+    }
+  }
+
+  async provisionApiKey(record: ApiKeyRecord): Promise<boolean> {
+    try {
+      return this.db
+        .transaction(() => {
+          const row = this.db
+            .prepare<[string], ApiKeyRow>("SELECT * FROM api_keys WHERE id = ?")
+            .get(record.id);
+          const existing = row && fromApiKeyRow(row);
+          if (existing?.revokedAt !== undefined) {
+            return false;
+          }
+          this.db
+            .prepare(
+              `INSERT INTO api_keys (id, organization_id, secret_hash, role, created_at, revoked_at, data)
+               VALUES (@id, @organizationId, @secretHash, @role, @createdAt, @revokedAt, @data)
+               ON CONFLICT (id) DO UPDATE SET organization_id = excluded.organization_id,
+                 secret_hash = excluded.secret_hash, role = excluded.role,
+                 created_at = excluded.created_at, data = excluded.data`,
+            )
+            .run(apiKeyRow(existing === undefined ? record : reprovisioned(existing, record)));
+          return true;
+        })
+        .immediate();
     } catch (error) {
       throw duplicate(error, "another API key already uses this secret");
     }
   }
+
+  async revokeApiKey(
+    organizationId: string,
+    id: string,
+    at: Date,
+    by: string,
+  ): Promise<RevokeOutcome> {
+    // One transaction: the last-admin check and the revocation cannot interleave.
+    return this.db
+      .transaction((): RevokeOutcome => {
+        const row = this.db
+          .prepare<[string, string], ApiKeyRow>(
+            "SELECT * FROM api_keys WHERE id = ? AND organization_id = ?",
+          )
+          .get(id, organizationId);
+        if (row === undefined) {
+          return { state: "not-found" };
+        }
+        const key = fromApiKeyRow(row);
+        if (key.revokedAt !== undefined) {
+          return { state: "already-revoked", key };
+        }
+        if (key.role === "admin") {
+          const others = this.db
+            .prepare<[string, string], { n: number }>(
+              `SELECT count(*) AS n FROM api_keys
+               WHERE organization_id = ? AND role = 'admin' AND revoked_at IS NULL AND id != ?`,
+            )
+            .get(organizationId, id);
+          if ((others?.n ?? 0) === 0) {
+            return { state: "last-admin" };
+          }
+        }
+        const revoked: ApiKeyRecord = { ...key, revokedAt: at, revokedBy: by };
+        this.db
+          .prepare("UPDATE api_keys SET revoked_at = @revokedAt, data = @data WHERE id = @id")
+          .run(apiKeyRow(revoked));
+        return { state: "revoked", key: revoked };
+      })
+      .immediate();
+  }
+}
+
+interface ApiKeyRow {
+  id: string;
+  organization_id: string;
+  secret_hash: string;
+  role: string;
+  data: string | null;
+}
+
+/** Lookup columns beside the codec's JSON. */
+function apiKeyRow(record: ApiKeyRecord) {
+  return {
+    id: record.id,
+    organizationId: record.organizationId,
+    secretHash: record.secretHash,
+    role: record.role,
+    createdAt: record.createdAt.getTime(),
+    revokedAt: record.revokedAt?.getTime() ?? null,
+    data: JSON.stringify(encodeApiKey(record)),
+  };
+}
+
+/** A key as the codec stored it, or (written by the first release) from its columns alone. */
+function fromApiKeyRow(row: ApiKeyRow): ApiKeyRecord {
+  return decodeApiKey(
+    row.id,
+    row.data === null
+      ? { organizationId: row.organization_id, secretHash: row.secret_hash, role: row.role }
+      : (JSON.parse(row.data) as StoredApiKey),
+  );
+}
+
+/**
+ * Gives the first release's api_keys table the columns listings and
+ * revocation need, once. Its rows keep working: they read from their
+ * columns until the provisioning file rewrites them.
+ */
+function upgradeApiKeys(db: Database): void {
+  const columns = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('api_keys')")
+      .all()
+      .map((c) => c.name),
+  );
+  db.transaction(() => {
+    if (!columns.has("created_at")) {
+      db.exec("ALTER TABLE api_keys ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0");
+    }
+    if (!columns.has("revoked_at")) {
+      db.exec("ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER");
+    }
+    if (!columns.has("data")) {
+      db.exec("ALTER TABLE api_keys ADD COLUMN data TEXT");
+    }
+    db.exec(
+      "CREATE INDEX IF NOT EXISTS api_keys_by_org ON api_keys (organization_id, created_at, id)",
+    );
+  }).immediate();
 }
 
 function toRow(record: IntegrationRecord) {

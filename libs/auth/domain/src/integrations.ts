@@ -123,6 +123,23 @@ export class Integrations {
     return { integrations: page.items.map(toIntegration), nextPageToken: page.next ?? "" };
   }
 
+  /**
+   * The enabled integrations of an organization whose default service is
+   * `serviceId`: what still routes alerts to that service.
+   */
+  async usingService(organizationId: string, serviceId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await this.repo.list(organizationId, 100, after);
+      ids.push(
+        ...page.items.filter((r) => r.enabled && r.defaultServiceId === serviceId).map((r) => r.id),
+      );
+      after = page.next;
+    } while (after !== undefined);
+    return ids;
+  }
+
   async rotateRoutingKey(
     caller: Caller,
     id: string,

@@ -25,7 +25,26 @@ function memoryRepo(): IntegrationRepository & { records: Map<string, Integratio
       return ok;
     },
     findApiKey: async (hash) => [...keys.values()].find((k) => k.secretHash === hash),
-    putApiKey: async (k) => void keys.set(k.id, k),
+    getApiKey: async (org, id) => (keys.get(id)?.organizationId === org ? keys.get(id) : undefined),
+    listApiKeys: async () => ({ items: [...keys.values()], next: undefined }),
+    insertApiKey: async (k) => void keys.set(k.id, k),
+    provisionApiKey: async (k) => {
+      const existing = keys.get(k.id);
+      if (existing?.revokedAt) {
+        return false;
+      }
+      keys.set(k.id, existing ? { ...existing, secretHash: k.secretHash, role: k.role } : k);
+      return true;
+    },
+    revokeApiKey: async (org, id, at, by) => {
+      const key = keys.get(id);
+      if (key?.organizationId !== org) {
+        return { state: "not-found" };
+      }
+      const revoked = { ...key, revokedAt: at, revokedBy: by };
+      keys.set(id, revoked);
+      return { state: "revoked", key: revoked };
+    },
   };
 }
 
@@ -47,7 +66,11 @@ describe("applyProvisioning", () => {
 
   it("creates what is missing and never undoes what the team API changed", async () => {
     const repo = memoryRepo();
-    expect(await applyProvisioning(file, repo, box)).toEqual({ integrations: 1, apiKeys: 1 });
+    expect(await applyProvisioning(file, repo, box)).toEqual({
+      integrations: 1,
+      apiKeys: 1,
+      revokedApiKeys: 0,
+    });
     const created = repo.records.get("int-a")!;
     expect(created).toMatchObject({
       type: IntegrationType.CUSTOM,
@@ -63,7 +86,22 @@ describe("applyProvisioning", () => {
       signingSecrets: [{ sealed: "v1.x.y.z" }],
     };
     repo.records.set(changed.id, changed);
-    expect(await applyProvisioning(file, repo, box)).toEqual({ integrations: 0, apiKeys: 1 });
+    expect(await applyProvisioning(file, repo, box)).toEqual({
+      integrations: 0,
+      apiKeys: 1,
+      revokedApiKeys: 0,
+    });
     expect(repo.records.get("int-a")).toEqual(changed);
+
+    // A key revoked through the team API stays revoked across restarts.
+    await repo.revokeApiKey("org-a", "key-a", new Date(), "api-key:key-b");
+    expect(await applyProvisioning(file, repo, box)).toEqual({
+      integrations: 0,
+      apiKeys: 0,
+      revokedApiKeys: 1,
+    });
+    expect(await repo.findApiKey(hashSecret("k".repeat(40)))).toMatchObject({
+      revokedBy: "api-key:key-b",
+    });
   });
 });

@@ -9,25 +9,36 @@ import type { SecretBox } from "./secret-box.js";
  * created from the file only when it does not exist yet: once it exists, the
  * team API owns it, so a restart never re-enables a disabled integration,
  * restores a rotated (perhaps leaked) routing key or drops a signing secret
- * set through the API. API keys, which only the file manages, are replaced.
+ * set through the API. An API key of the file is created when missing and
+ * otherwise takes the file's secret and role, unless it was revoked through
+ * the team API: a restart never revives a revoked key.
  */
 export async function applyProvisioning(
   bootstrap: Bootstrap,
   repo: IntegrationRepository,
   secrets: SecretBox,
   now: Date = new Date(),
-): Promise<{ integrations: number; apiKeys: number }> {
+): Promise<{ integrations: number; apiKeys: number; revokedApiKeys: number }> {
   let integrations = 0;
   let apiKeys = 0;
+  let revokedApiKeys = 0;
   for (const org of bootstrap.organizations) {
     for (const key of org.apiKeys) {
-      await repo.putApiKey({
+      const applied = await repo.provisionApiKey({
         id: key.id,
         organizationId: org.id,
         secretHash: hashSecret(key.secret),
         role: key.role,
+        name: key.id,
+        secretHint: keyHint(key.secret),
+        createdAt: now,
+        createdBy: "provisioning",
       });
-      apiKeys++;
+      if (applied) {
+        apiKeys++;
+      } else {
+        revokedApiKeys++;
+      }
     }
     for (const spec of org.integrations) {
       if ((await repo.get(org.id, spec.id)) !== undefined) {
@@ -60,5 +71,5 @@ export async function applyProvisioning(
       }
     }
   }
-  return { integrations, apiKeys };
+  return { integrations, apiKeys, revokedApiKeys };
 }

@@ -12,12 +12,20 @@ import {
 import {
   DELIVERY_RETENTION_MS,
   Incidents,
+  IncidentWatcher,
+  ServiceAdmin,
   toIncident,
   type Caller,
   type IncidentStorage,
+  type WatchItem,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { FailedPreconditionError, ValidationError } from "@runframe/util";
+import {
+  AlreadyExistsError,
+  FailedPreconditionError,
+  NotFoundError,
+  ValidationError,
+} from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 type AlertInit = Omit<MessageInitShape<typeof NormalizedAlertSchema>, "$typeName">;
@@ -347,6 +355,123 @@ export function describeIncidentStorageContract(
       expect(seen.length).toBeGreaterThan(3);
       expect([...seen].sort().reverse()).toEqual(seen);
       expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    it("keeps a catalog: create, rename, delete, each organization apart", async () => {
+      const { services } = fixture.storage;
+      await services.create(org, { id: "SER-CAT", name: "Catalog" });
+      await expect(services.create(org, { id: "SER-CAT", name: "Again" })).rejects.toThrow(
+        AlreadyExistsError,
+      );
+      await services.create("org-b", { id: "SER-CAT", name: "B's" });
+      expect(await services.update(org, { id: "SER-CAT", name: "Renamed" })).toBe(true);
+      expect(await services.update(org, { id: "SER-NONE", name: "x" })).toBe(false);
+      expect(await services.get(org, "SER-CAT")).toEqual({ id: "SER-CAT", name: "Renamed" });
+      expect(await services.get("org-b", "SER-CAT")).toEqual({ id: "SER-CAT", name: "B's" });
+      expect(await services.delete(org, "SER-CAT")).toBe(true);
+      expect(await services.delete(org, "SER-CAT")).toBe(false);
+      expect(await services.get(org, "SER-CAT")).toBeUndefined();
+      expect(await services.get("org-b", "SER-CAT")).toBeDefined();
+    });
+
+    it("deletes a service only once no open incident or enabled integration uses it", async () => {
+      const usedBy = new Map<string, string[]>([["SER-INT", ["int-x"]]]);
+      const admin = new ServiceAdmin(fixture.storage, incidents, {
+        integrationsUsing: async (_org, id) => usedBy.get(id) ?? [],
+      });
+      await admin.create(caller, { id: "SER-DEL", name: "Doomed" });
+      await admin.create(caller, { id: "SER-INT", name: "Integrated" });
+      await expect(admin.create(caller, { id: "bad id!", name: "" })).rejects.toThrow(
+        ValidationError,
+      );
+      // This replica sees a new service at once, though it cached its absence.
+      expect(await incidents.serviceExists(org, "SER-NEW")).toBe(false);
+      await admin.create(caller, { id: "SER-NEW", name: "New" });
+      expect(await incidents.serviceExists(org, "SER-NEW")).toBe(true);
+
+      const [opened] = (await ingest([{ dedupKey: "on-doomed", serviceId: "SER-DEL" }])).results;
+      await expect(admin.delete(caller, "SER-DEL")).rejects.toThrow(
+        new RegExp(`in use \\(open incidents ${opened!.incidentId}\\)`),
+      );
+      await expect(admin.delete(caller, "SER-INT")).rejects.toThrow(/int-x/);
+      await incidents.resolve(caller, opened!.incidentId, "");
+      expect(await incidents.serviceExists(org, "SER-DEL")).toBe(true);
+      await admin.delete(caller, "SER-DEL");
+      await expect(admin.delete(caller, "SER-DEL")).rejects.toThrow(NotFoundError);
+      // Refused by this replica at once; the resolved incident keeps its service.
+      await expect(ingest([{ serviceId: "SER-DEL" }])).rejects.toThrow(ValidationError);
+      expect((await view(opened!.incidentId)).serviceId).toBe("SER-DEL");
+      await expect(admin.update(caller, { id: "SER-DEL", name: "x" })).rejects.toThrow(
+        NotFoundError,
+      );
+    });
+
+    it("feeds every change of an organization to a watcher, in order, resumable from a cursor", async () => {
+      const watchOrg = "org-watch";
+      const watcher = new IncidentWatcher(fixture.storage.changes, {
+        pollMs: 20,
+        settleMs: 1_000,
+        checkpointMs: 60_000,
+        batch: 2,
+      });
+      const watchCaller: Caller = { organizationId: watchOrg, keyId: "key-w" };
+      await fixture.storage.services.put(watchOrg, { id: "SER-00001", name: "Watched" });
+      const stop = new AbortController();
+      const stream = watcher.watch(watchOrg, watcher.origin({}), stop.signal);
+      const seen: WatchItem[] = [];
+      const next = async (until: (item: WatchItem) => boolean) => {
+        for (;;) {
+          const { value } = await stream.next();
+          seen.push(value as WatchItem);
+          if (until(value as WatchItem)) {
+            return value as Extract<WatchItem, { kind: "change" }>;
+          }
+        }
+      };
+      expect((await stream.next()).value).toMatchObject({ kind: "checkpoint" });
+      const inOrg = (fields: AlertInit[]) => ingest(fields, { organizationId: watchOrg });
+      const [a] = (await inOrg([{ dedupKey: "w-a" }])).results;
+      const [b] = (await inOrg([{ dedupKey: "w-b" }, { dedupKey: "w-c" }])).results;
+      const change = (id: string, type: IncidentEventType) => (item: WatchItem) =>
+        item.kind === "change" && item.incident.id === id && item.latestEvent?.type === type;
+      await next(change(a!.incidentId, IncidentEventType.CREATED));
+      await next(change(b!.incidentId, IncidentEventType.CREATED));
+      await other.acknowledge(watchCaller, a!.incidentId);
+      const acked = await next(change(a!.incidentId, IncidentEventType.ACKNOWLEDGED));
+      expect(acked.incident.acknowledgedBy).toBe("api-key:key-w");
+
+      // Disconnected: changes made meanwhile arrive on the resumed stream.
+      stop.abort();
+      await stream.return(undefined);
+      await inOrg([{ dedupKey: "w-a", title: "Again" }]);
+      await incidents.resolve(watchCaller, b!.incidentId, "fixed");
+      const resumed = watcher.watch(
+        watchOrg,
+        watcher.origin({ cursor: acked.cursor }),
+        new AbortController().signal,
+      );
+      const after: WatchItem[] = [];
+      while (
+        !after.some(change(a!.incidentId, IncidentEventType.TRIGGERED)) ||
+        !after.some(change(b!.incidentId, IncidentEventType.RESOLVED))
+      ) {
+        after.push((await resumed.next()).value as WatchItem);
+      }
+      await resumed.return(undefined);
+      const triggered = after.find(change(a!.incidentId, IncidentEventType.TRIGGERED));
+      expect(triggered).toMatchObject({ incident: { occurrences: 2, seq: 3 } });
+
+      // Per incident, revisions only grow within a stream.
+      for (const items of [seen, after]) {
+        const revisions = new Map<string, number>();
+        for (const item of items) {
+          if (item.kind === "change") {
+            expect(item.incident.seq).toBeGreaterThan(revisions.get(item.incident.id) ?? 0);
+            revisions.set(item.incident.id, item.incident.seq);
+          }
+        }
+      }
+      expect(() => watcher.origin({ cursor: "garbage" })).toThrow(ValidationError);
     });
 
     it("purges expired deliveries, after which a redelivery is applied anew", async () => {

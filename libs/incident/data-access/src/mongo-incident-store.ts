@@ -5,6 +5,9 @@ import {
   incidentNumber,
   openKeyOf,
   type Change,
+  type ChangedIncident,
+  type ChangeFeed,
+  type ChangePosition,
   type ClaimRequest,
   type DedupScope,
   type DeliveryClaim,
@@ -24,7 +27,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
   MongoBulkWriteError,
@@ -143,6 +146,7 @@ export class MongoIncidentStorage implements IncidentStorage {
   readonly deliveries: DeliveryLog;
   readonly inbox: MongoInbox;
   readonly writer: IncidentWriter;
+  readonly changes: ChangeFeed;
   readonly #c: Collections;
 
   constructor(db: Db) {
@@ -177,6 +181,32 @@ export class MongoIncidentStorage implements IncidentStorage {
           { upsert: true },
         );
       },
+      async create(organizationId, service) {
+        try {
+          await c.services.insertOne({
+            _id: serviceDocId(organizationId, service.id),
+            organizationId,
+            serviceId: service.id,
+            name: service.name,
+          });
+        } catch (error) {
+          if (error instanceof MongoServerError && error.code === 11000) {
+            throw new AlreadyExistsError(`service ${service.id} already exists`, { cause: error });
+          }
+          throw error;
+        }
+      },
+      async update(organizationId, service) {
+        const result = await c.services.updateOne(
+          { _id: serviceDocId(organizationId, service.id) },
+          { $set: { name: service.name } },
+        );
+        return result.matchedCount === 1;
+      },
+      async delete(organizationId, serviceId) {
+        const result = await c.services.deleteOne({ _id: serviceDocId(organizationId, serviceId) });
+        return result.deletedCount === 1;
+      },
       list: (organizationId, pageSize, after) => listServices(c, organizationId, pageSize, after),
     };
     this.deliveries = {
@@ -185,6 +215,12 @@ export class MongoIncidentStorage implements IncidentStorage {
     };
     this.inbox = new MongoInbox(db);
     this.writer = new MongoWriter(c, this.inbox);
+    this.changes = {
+      // Triggers and acknowledgements reach the incident document (what
+      // the feed reads) when hints are next written.
+      lagMs: HINT_INTERVAL_MS,
+      after: (organizationId, after, limit) => changes(c, organizationId, after, limit),
+    };
   }
 
   /** Upgrades data of an earlier release in place, once; how many incidents were moved. */
@@ -237,6 +273,10 @@ export class MongoIncidentStorage implements IncidentStorage {
     await c.incidents.createIndex(
       { organizationId: 1, integrationId: 1, number: -1 },
       { name: "org_integration_number" },
+    );
+    await c.incidents.createIndex(
+      { organizationId: 1, updatedAt: 1, number: 1 },
+      { name: "org_updated_number" },
     );
     await c.events.createIndex({ deliveryKey: 1 }, { name: "delivery", sparse: true });
     await c.incidents.createIndex(
@@ -342,6 +382,48 @@ async function listIncidents(
     page.items.map((r) => latestState(c, docId(r.organizationId, r.id), r)),
   );
   return { items, next: page.next };
+}
+
+/**
+ * Incident documents by (organization, updatedAt, number). A document is
+ * a hint refreshed at each commit, so each is read forward to its latest
+ * state; its position stays the document's.
+ */
+async function changes(
+  c: Collections,
+  organizationId: string,
+  after: ChangePosition,
+  limit: number,
+): Promise<ChangedIncident[]> {
+  const docs = await c.incidents
+    .find({
+      organizationId,
+      $or: [
+        { updatedAt: { $gt: after.updatedAt } },
+        { updatedAt: after.updatedAt, number: { $gt: after.number } },
+      ],
+    })
+    .sort({ updatedAt: 1, number: 1 })
+    .limit(limit)
+    .toArray();
+  return Promise.all(
+    docs.map(async (doc) => {
+      const hint = decodeIncident(doc);
+      const incident = await latestState(c, doc._id, hint);
+      // The creation travels with the incident document; the rest are events.
+      const latest =
+        incident.seq === 1
+          ? decodeEvent(doc.created)
+          : await c.events
+              .findOne({ _id: eventId(doc._id, incident.seq) })
+              .then((e) => e && fromEventDoc(e));
+      return {
+        position: { updatedAt: hint.updatedAt, number: hint.number },
+        incident,
+        latestEvent: latest ?? undefined,
+      };
+    }),
+  );
 }
 
 /** A page of the timeline, read by `_id`: positions are dense, so no query scans. */

@@ -5,6 +5,9 @@ import {
   incidentNumber,
   openKeyOf,
   type Change,
+  type ChangedIncident,
+  type ChangeFeed,
+  type ChangePosition,
   type ClaimRequest,
   type DedupScope,
   type DeliveryClaim,
@@ -24,7 +27,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
 import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { replayV1, type V1Alert } from "./migrate-v1.js";
@@ -55,6 +58,7 @@ CREATE TABLE IF NOT EXISTS incidents_v2 (
 CREATE INDEX IF NOT EXISTS incidents_v2_status ON incidents_v2 (organization_id, status, number);
 CREATE INDEX IF NOT EXISTS incidents_v2_service ON incidents_v2 (organization_id, service_id, number);
 CREATE INDEX IF NOT EXISTS incidents_v2_integration ON incidents_v2 (organization_id, integration_id, number);
+CREATE INDEX IF NOT EXISTS incidents_v2_updated ON incidents_v2 (organization_id, json_extract(state, '$.updatedAt'), number);
 CREATE TABLE IF NOT EXISTS incident_events_v2 (
   organization_id TEXT NOT NULL,
   incident_id TEXT NOT NULL,
@@ -99,6 +103,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
   readonly deliveries: DeliveryLog;
   readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
+  readonly changes: ChangeFeed;
 
   readonly #write: Database;
   readonly #writer: SqliteWriter;
@@ -129,6 +134,39 @@ export class SqliteIncidentStorage implements IncidentStorage {
             )
             .run(organizationId, service.id, service.name);
         }),
+      create: (organizationId, service) =>
+        writer.exclusive(() => {
+          try {
+            write
+              .prepare("INSERT INTO services (organization_id, service_id, name) VALUES (?, ?, ?)")
+              .run(organizationId, service.id, service.name);
+          } catch (error) {
+            if (
+              error instanceof Error &&
+              "code" in error &&
+              error.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+            ) {
+              throw new AlreadyExistsError(`service ${service.id} already exists`, {
+                cause: error,
+              });
+            }
+            throw error;
+          }
+        }),
+      update: (organizationId, service) =>
+        writer.exclusive(
+          () =>
+            write
+              .prepare("UPDATE services SET name = ? WHERE organization_id = ? AND service_id = ?")
+              .run(service.name, organizationId, service.id).changes === 1,
+        ),
+      delete: (organizationId, serviceId) =>
+        writer.exclusive(
+          () =>
+            write
+              .prepare("DELETE FROM services WHERE organization_id = ? AND service_id = ?")
+              .run(organizationId, serviceId).changes === 1,
+        ),
       list: async (organizationId, pageSize, after) =>
         queries.services(organizationId, pageSize, after),
     };
@@ -142,6 +180,10 @@ export class SqliteIncidentStorage implements IncidentStorage {
     this.inbox = new SqliteInbox(write, read, (work) => writer.exclusive(work));
     this.writer = writer;
     this.#writer = writer;
+    this.changes = {
+      lagMs: 0,
+      after: async (organizationId, after, limit) => queries.changes(organizationId, after, limit),
+    };
   }
 
   /** Upgrades data of an earlier release in place; how many incidents were moved. */
@@ -310,6 +352,36 @@ class Queries {
       (row) => decodeEvent(JSON.parse(row.data) as StoredEvent),
       (last) => last.seq,
     );
+  }
+
+  /**
+   * Rows by the expression index on (organization, updatedAt, number):
+   * `updatedAt` is an ISO 8601 text in the state JSON, which sorts as time
+   * does. Rows are current, so each is the incident's latest state.
+   */
+  changes(organizationId: string, after: ChangePosition, limit: number): ChangedIncident[] {
+    const since = after.updatedAt.toISOString();
+    const rows = this.db
+      .prepare<[string, string, string, number, number], IncidentRow>(
+        // The first range lets the index seek; the row value is the exact cut.
+        `SELECT state FROM incidents_v2
+         WHERE organization_id = ? AND json_extract(state, '$.updatedAt') >= ?
+           AND (json_extract(state, '$.updatedAt'), number) > (?, ?)
+         ORDER BY json_extract(state, '$.updatedAt'), number LIMIT ?`,
+      )
+      .all(organizationId, since, since, after.number, limit);
+    const event = this.db.prepare<[string, string, number], { data: string }>(
+      "SELECT data FROM incident_events_v2 WHERE organization_id = ? AND incident_id = ? AND seq = ?",
+    );
+    return rows.map((row) => {
+      const incident = decodeIncident(JSON.parse(row.state) as StoredIncident);
+      const latest = event.get(organizationId, incident.id, incident.seq);
+      return {
+        position: { updatedAt: incident.updatedAt, number: incident.number },
+        incident,
+        latestEvent: latest && decodeEvent(JSON.parse(latest.data) as StoredEvent),
+      };
+    });
   }
 
   service(organizationId: string, serviceId: string): Service | undefined {

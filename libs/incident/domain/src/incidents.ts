@@ -168,6 +168,11 @@ export class Incidents {
     return exists;
   }
 
+  /** Forgets what this replica knew of a service, after it was created or deleted here. */
+  forgetService(organizationId: string, serviceId: string): void {
+    this.#services.delete(`${organizationId}\n${serviceId}`);
+  }
+
   /**
    * Applies a team member's change to an incident's latest state. Another
    * writer (a webhook on another replica) may record an event first; the

@@ -7,3 +7,5 @@ export * from "./ports.js";
 export * from "./provisioning.js";
 export * from "./inbox.js";
 export * from "./deliveries.js";
+export * from "./services.js";
+export * from "./watch.js";

@@ -40,10 +40,54 @@ export interface TimelineReader {
   ): Promise<Page<EventRecord>>;
 }
 
+/**
+ * Where an incident's stored row stands in its organization's change
+ * order: its `updatedAt`, then its number.
+ */
+export interface ChangePosition {
+  readonly updatedAt: Date;
+  readonly number: number;
+}
+
+/** An incident found changed, as the store has it now. */
+export interface ChangedIncident {
+  /** Where its stored row stands; on MongoDB its document's, which may lag its latest state. */
+  readonly position: ChangePosition;
+  /** Its latest state. */
+  readonly incident: IncidentRecord;
+  /** The newest entry of its timeline (at `incident.seq`). */
+  readonly latestEvent: EventRecord | undefined;
+}
+
+/**
+ * Incidents by when their stored row last changed: what WatchIncidents
+ * polls, served by an index on (organization, updatedAt, number) in both
+ * stores. SQLite rows are current; a MongoDB incident document is a hint
+ * refreshed at each commit, and each incident is read forward to its
+ * latest state.
+ */
+export interface ChangeFeed {
+  /**
+   * How long after its `updatedAt` a change may first show in the feed
+   * beyond commit time: 0 where rows are written with the change (SQLite);
+   * on MongoDB the interval at which incident documents are refreshed.
+   */
+  readonly lagMs: number;
+  /** At most `limit` of the organization's incidents whose rows stand after `after`, in position order. */
+  after(organizationId: string, after: ChangePosition, limit: number): Promise<ChangedIncident[]>;
+}
+
 /** An organization's service catalog. */
 export interface ServiceCatalog {
   get(organizationId: string, serviceId: string): Promise<Service | undefined>;
+  /** Creates or renames (the provisioning file). */
   put(organizationId: string, service: Service): Promise<void>;
+  /** Creates; throws AlreadyExistsError when the organization has a service with this id. */
+  create(organizationId: string, service: Service): Promise<void>;
+  /** Renames; false when the organization has no such service. */
+  update(organizationId: string, service: Service): Promise<boolean>;
+  /** Deletes; false when the organization had no such service. */
+  delete(organizationId: string, serviceId: string): Promise<boolean>;
   list(organizationId: string, pageSize: number, after: string | undefined): Promise<Page<Service>>;
 }
 
@@ -143,4 +187,5 @@ export interface IncidentStorage {
   readonly deliveries: DeliveryLog;
   readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
+  readonly changes: ChangeFeed;
 }

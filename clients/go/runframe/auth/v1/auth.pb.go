@@ -89,6 +89,108 @@ func (Disposition) EnumDescriptor() ([]byte, []int) {
 	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
 }
 
+// ListIntegrationsByServiceRequest names a service of an organization.
+type ListIntegrationsByServiceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// organization_id is the organization whose integrations are searched.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// service_id is the default service to look for.
+	ServiceId     string `protobuf:"bytes,2,opt,name=service_id,json=serviceId,proto3" json:"service_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListIntegrationsByServiceRequest) Reset() {
+	*x = ListIntegrationsByServiceRequest{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIntegrationsByServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIntegrationsByServiceRequest) ProtoMessage() {}
+
+func (x *ListIntegrationsByServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIntegrationsByServiceRequest.ProtoReflect.Descriptor instead.
+func (*ListIntegrationsByServiceRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ListIntegrationsByServiceRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ListIntegrationsByServiceRequest) GetServiceId() string {
+	if x != nil {
+		return x.ServiceId
+	}
+	return ""
+}
+
+// ListIntegrationsByServiceResponse lists the integrations found.
+type ListIntegrationsByServiceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// integration_ids are the enabled integrations whose default service is
+	// the one asked for, oldest first.
+	IntegrationIds []string `protobuf:"bytes,1,rep,name=integration_ids,json=integrationIds,proto3" json:"integration_ids,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ListIntegrationsByServiceResponse) Reset() {
+	*x = ListIntegrationsByServiceResponse{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListIntegrationsByServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListIntegrationsByServiceResponse) ProtoMessage() {}
+
+func (x *ListIntegrationsByServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListIntegrationsByServiceResponse.ProtoReflect.Descriptor instead.
+func (*ListIntegrationsByServiceResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ListIntegrationsByServiceResponse) GetIntegrationIds() []string {
+	if x != nil {
+		return x.IntegrationIds
+	}
+	return nil
+}
+
 // VerifyApiKeyRequest carries the presented API key.
 type VerifyApiKeyRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -100,7 +202,7 @@ type VerifyApiKeyRequest struct {
 
 func (x *VerifyApiKeyRequest) Reset() {
 	*x = VerifyApiKeyRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -112,7 +214,7 @@ func (x *VerifyApiKeyRequest) String() string {
 func (*VerifyApiKeyRequest) ProtoMessage() {}
 
 func (x *VerifyApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -125,7 +227,7 @@ func (x *VerifyApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *VerifyApiKeyRequest) GetSecret() string {
@@ -152,7 +254,7 @@ type VerifyApiKeyResponse struct {
 
 func (x *VerifyApiKeyResponse) Reset() {
 	*x = VerifyApiKeyResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -164,7 +266,7 @@ func (x *VerifyApiKeyResponse) String() string {
 func (*VerifyApiKeyResponse) ProtoMessage() {}
 
 func (x *VerifyApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -177,7 +279,7 @@ func (x *VerifyApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{1}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *VerifyApiKeyResponse) GetOrganizationId() string {
@@ -221,7 +323,7 @@ type AuthenticateRequest struct {
 
 func (x *AuthenticateRequest) Reset() {
 	*x = AuthenticateRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -233,7 +335,7 @@ func (x *AuthenticateRequest) String() string {
 func (*AuthenticateRequest) ProtoMessage() {}
 
 func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -246,7 +348,7 @@ func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{2}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *AuthenticateRequest) GetRoutingKey() string {
@@ -320,7 +422,7 @@ type AuthenticateResponse struct {
 
 func (x *AuthenticateResponse) Reset() {
 	*x = AuthenticateResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -332,7 +434,7 @@ func (x *AuthenticateResponse) String() string {
 func (*AuthenticateResponse) ProtoMessage() {}
 
 func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -345,7 +447,7 @@ func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{3}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *AuthenticateResponse) GetIntegration() *v1.Integration {
@@ -412,7 +514,7 @@ type AuthenticateBatchRequest struct {
 
 func (x *AuthenticateBatchRequest) Reset() {
 	*x = AuthenticateBatchRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -424,7 +526,7 @@ func (x *AuthenticateBatchRequest) String() string {
 func (*AuthenticateBatchRequest) ProtoMessage() {}
 
 func (x *AuthenticateBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -437,7 +539,7 @@ func (x *AuthenticateBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateBatchRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateBatchRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{4}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *AuthenticateBatchRequest) GetRequests() []*AuthenticateRequest {
@@ -465,7 +567,7 @@ type AuthenticateBatchResponse struct {
 
 func (x *AuthenticateBatchResponse) Reset() {
 	*x = AuthenticateBatchResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +579,7 @@ func (x *AuthenticateBatchResponse) String() string {
 func (*AuthenticateBatchResponse) ProtoMessage() {}
 
 func (x *AuthenticateBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +592,7 @@ func (x *AuthenticateBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateBatchResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateBatchResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AuthenticateBatchResponse) GetResults() []*AuthenticateResult {
@@ -516,7 +618,7 @@ type AuthenticateResult struct {
 
 func (x *AuthenticateResult) Reset() {
 	*x = AuthenticateResult{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +630,7 @@ func (x *AuthenticateResult) String() string {
 func (*AuthenticateResult) ProtoMessage() {}
 
 func (x *AuthenticateResult) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +643,7 @@ func (x *AuthenticateResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateResult.ProtoReflect.Descriptor instead.
 func (*AuthenticateResult) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AuthenticateResult) GetOutcome() isAuthenticateResult_Outcome {
@@ -591,7 +693,13 @@ var File_runframe_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"-\n" +
+	"\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"j\n" +
+	" ListIntegrationsByServiceRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1d\n" +
+	"\n" +
+	"service_id\x18\x02 \x01(\tR\tserviceId\"L\n" +
+	"!ListIntegrationsByServiceResponse\x12'\n" +
+	"\x0fintegration_ids\x18\x01 \x03(\tR\x0eintegrationIds\"-\n" +
 	"\x13VerifyApiKeyRequest\x12\x16\n" +
 	"\x06secret\x18\x01 \x01(\tR\x06secret\"j\n" +
 	"\x14VerifyApiKeyResponse\x12'\n" +
@@ -627,11 +735,12 @@ const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\vDisposition\x12\x1b\n" +
 	"\x17DISPOSITION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DISPOSITION_PROCEED\x10\x01\x12\x17\n" +
-	"\x13DISPOSITION_HANDLED\x10\x022\xb9\x02\n" +
+	"\x13DISPOSITION_HANDLED\x10\x022\xc5\x03\n" +
 	"\vAuthService\x12]\n" +
 	"\fAuthenticate\x12%.runframe.auth.v1.AuthenticateRequest\x1a&.runframe.auth.v1.AuthenticateResponse\x12l\n" +
 	"\x11AuthenticateBatch\x12*.runframe.auth.v1.AuthenticateBatchRequest\x1a+.runframe.auth.v1.AuthenticateBatchResponse\x12]\n" +
-	"\fVerifyApiKey\x12%.runframe.auth.v1.VerifyApiKeyRequest\x1a&.runframe.auth.v1.VerifyApiKeyResponseB\xba\x01\n" +
+	"\fVerifyApiKey\x12%.runframe.auth.v1.VerifyApiKeyRequest\x1a&.runframe.auth.v1.VerifyApiKeyResponse\x12\x89\x01\n" +
+	"\x19ListIntegrationsByService\x122.runframe.auth.v1.ListIntegrationsByServiceRequest\x1a3.runframe.auth.v1.ListIntegrationsByServiceResponse\"\x03\x90\x02\x01B\xba\x01\n" +
 	"\x14com.runframe.auth.v1B\tAuthProtoP\x01Z5runframe.io/ingest/clients/go/runframe/auth/v1;authv1\xa2\x02\x03RAX\xaa\x02\x10Runframe.Auth.V1\xca\x02\x10Runframe\\Auth\\V1\xe2\x02\x1cRunframe\\Auth\\V1\\GPBMetadata\xea\x02\x12Runframe::Auth::V1b\x06proto3"
 
 var (
@@ -647,40 +756,44 @@ func file_runframe_auth_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_runframe_auth_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_runframe_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_runframe_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_runframe_auth_v1_auth_proto_goTypes = []any{
-	(Disposition)(0),                  // 0: runframe.auth.v1.Disposition
-	(*VerifyApiKeyRequest)(nil),       // 1: runframe.auth.v1.VerifyApiKeyRequest
-	(*VerifyApiKeyResponse)(nil),      // 2: runframe.auth.v1.VerifyApiKeyResponse
-	(*AuthenticateRequest)(nil),       // 3: runframe.auth.v1.AuthenticateRequest
-	(*AuthenticateResponse)(nil),      // 4: runframe.auth.v1.AuthenticateResponse
-	(*AuthenticateBatchRequest)(nil),  // 5: runframe.auth.v1.AuthenticateBatchRequest
-	(*AuthenticateBatchResponse)(nil), // 6: runframe.auth.v1.AuthenticateBatchResponse
-	(*AuthenticateResult)(nil),        // 7: runframe.auth.v1.AuthenticateResult
-	(*v1.Header)(nil),                 // 8: runframe.common.v1.Header
-	(*timestamppb.Timestamp)(nil),     // 9: google.protobuf.Timestamp
-	(*v1.Integration)(nil),            // 10: runframe.common.v1.Integration
-	(*v1.RateLimitState)(nil),         // 11: runframe.common.v1.RateLimitState
-	(*status.Status)(nil),             // 12: google.rpc.Status
+	(Disposition)(0),                          // 0: runframe.auth.v1.Disposition
+	(*ListIntegrationsByServiceRequest)(nil),  // 1: runframe.auth.v1.ListIntegrationsByServiceRequest
+	(*ListIntegrationsByServiceResponse)(nil), // 2: runframe.auth.v1.ListIntegrationsByServiceResponse
+	(*VerifyApiKeyRequest)(nil),               // 3: runframe.auth.v1.VerifyApiKeyRequest
+	(*VerifyApiKeyResponse)(nil),              // 4: runframe.auth.v1.VerifyApiKeyResponse
+	(*AuthenticateRequest)(nil),               // 5: runframe.auth.v1.AuthenticateRequest
+	(*AuthenticateResponse)(nil),              // 6: runframe.auth.v1.AuthenticateResponse
+	(*AuthenticateBatchRequest)(nil),          // 7: runframe.auth.v1.AuthenticateBatchRequest
+	(*AuthenticateBatchResponse)(nil),         // 8: runframe.auth.v1.AuthenticateBatchResponse
+	(*AuthenticateResult)(nil),                // 9: runframe.auth.v1.AuthenticateResult
+	(*v1.Header)(nil),                         // 10: runframe.common.v1.Header
+	(*timestamppb.Timestamp)(nil),             // 11: google.protobuf.Timestamp
+	(*v1.Integration)(nil),                    // 12: runframe.common.v1.Integration
+	(*v1.RateLimitState)(nil),                 // 13: runframe.common.v1.RateLimitState
+	(*status.Status)(nil),                     // 14: google.rpc.Status
 }
 var file_runframe_auth_v1_auth_proto_depIdxs = []int32{
-	8,  // 0: runframe.auth.v1.AuthenticateRequest.headers:type_name -> runframe.common.v1.Header
-	9,  // 1: runframe.auth.v1.AuthenticateRequest.receive_time:type_name -> google.protobuf.Timestamp
-	10, // 2: runframe.auth.v1.AuthenticateResponse.integration:type_name -> runframe.common.v1.Integration
-	11, // 3: runframe.auth.v1.AuthenticateResponse.rate_limit:type_name -> runframe.common.v1.RateLimitState
+	10, // 0: runframe.auth.v1.AuthenticateRequest.headers:type_name -> runframe.common.v1.Header
+	11, // 1: runframe.auth.v1.AuthenticateRequest.receive_time:type_name -> google.protobuf.Timestamp
+	12, // 2: runframe.auth.v1.AuthenticateResponse.integration:type_name -> runframe.common.v1.Integration
+	13, // 3: runframe.auth.v1.AuthenticateResponse.rate_limit:type_name -> runframe.common.v1.RateLimitState
 	0,  // 4: runframe.auth.v1.AuthenticateResponse.disposition:type_name -> runframe.auth.v1.Disposition
-	3,  // 5: runframe.auth.v1.AuthenticateBatchRequest.requests:type_name -> runframe.auth.v1.AuthenticateRequest
-	7,  // 6: runframe.auth.v1.AuthenticateBatchResponse.results:type_name -> runframe.auth.v1.AuthenticateResult
-	4,  // 7: runframe.auth.v1.AuthenticateResult.response:type_name -> runframe.auth.v1.AuthenticateResponse
-	12, // 8: runframe.auth.v1.AuthenticateResult.error:type_name -> google.rpc.Status
-	3,  // 9: runframe.auth.v1.AuthService.Authenticate:input_type -> runframe.auth.v1.AuthenticateRequest
-	5,  // 10: runframe.auth.v1.AuthService.AuthenticateBatch:input_type -> runframe.auth.v1.AuthenticateBatchRequest
-	1,  // 11: runframe.auth.v1.AuthService.VerifyApiKey:input_type -> runframe.auth.v1.VerifyApiKeyRequest
-	4,  // 12: runframe.auth.v1.AuthService.Authenticate:output_type -> runframe.auth.v1.AuthenticateResponse
-	6,  // 13: runframe.auth.v1.AuthService.AuthenticateBatch:output_type -> runframe.auth.v1.AuthenticateBatchResponse
-	2,  // 14: runframe.auth.v1.AuthService.VerifyApiKey:output_type -> runframe.auth.v1.VerifyApiKeyResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
+	5,  // 5: runframe.auth.v1.AuthenticateBatchRequest.requests:type_name -> runframe.auth.v1.AuthenticateRequest
+	9,  // 6: runframe.auth.v1.AuthenticateBatchResponse.results:type_name -> runframe.auth.v1.AuthenticateResult
+	6,  // 7: runframe.auth.v1.AuthenticateResult.response:type_name -> runframe.auth.v1.AuthenticateResponse
+	14, // 8: runframe.auth.v1.AuthenticateResult.error:type_name -> google.rpc.Status
+	5,  // 9: runframe.auth.v1.AuthService.Authenticate:input_type -> runframe.auth.v1.AuthenticateRequest
+	7,  // 10: runframe.auth.v1.AuthService.AuthenticateBatch:input_type -> runframe.auth.v1.AuthenticateBatchRequest
+	3,  // 11: runframe.auth.v1.AuthService.VerifyApiKey:input_type -> runframe.auth.v1.VerifyApiKeyRequest
+	1,  // 12: runframe.auth.v1.AuthService.ListIntegrationsByService:input_type -> runframe.auth.v1.ListIntegrationsByServiceRequest
+	6,  // 13: runframe.auth.v1.AuthService.Authenticate:output_type -> runframe.auth.v1.AuthenticateResponse
+	8,  // 14: runframe.auth.v1.AuthService.AuthenticateBatch:output_type -> runframe.auth.v1.AuthenticateBatchResponse
+	4,  // 15: runframe.auth.v1.AuthService.VerifyApiKey:output_type -> runframe.auth.v1.VerifyApiKeyResponse
+	2,  // 16: runframe.auth.v1.AuthService.ListIntegrationsByService:output_type -> runframe.auth.v1.ListIntegrationsByServiceResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name
@@ -691,7 +804,7 @@ func file_runframe_auth_v1_auth_proto_init() {
 	if File_runframe_auth_v1_auth_proto != nil {
 		return
 	}
-	file_runframe_auth_v1_auth_proto_msgTypes[6].OneofWrappers = []any{
+	file_runframe_auth_v1_auth_proto_msgTypes[8].OneofWrappers = []any{
 		(*AuthenticateResult_Response)(nil),
 		(*AuthenticateResult_Error)(nil),
 	}
@@ -701,7 +814,7 @@ func file_runframe_auth_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_auth_v1_auth_proto_rawDesc), len(file_runframe_auth_v1_auth_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

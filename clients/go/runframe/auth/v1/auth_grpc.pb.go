@@ -28,9 +28,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Authenticate_FullMethodName      = "/runframe.auth.v1.AuthService/Authenticate"
-	AuthService_AuthenticateBatch_FullMethodName = "/runframe.auth.v1.AuthService/AuthenticateBatch"
-	AuthService_VerifyApiKey_FullMethodName      = "/runframe.auth.v1.AuthService/VerifyApiKey"
+	AuthService_Authenticate_FullMethodName              = "/runframe.auth.v1.AuthService/Authenticate"
+	AuthService_AuthenticateBatch_FullMethodName         = "/runframe.auth.v1.AuthService/AuthenticateBatch"
+	AuthService_VerifyApiKey_FullMethodName              = "/runframe.auth.v1.AuthService/VerifyApiKey"
+	AuthService_ListIntegrationsByService_FullMethodName = "/runframe.auth.v1.AuthService/ListIntegrationsByService"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -67,6 +68,11 @@ type AuthServiceClient interface {
 	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
 	// accepts. Internal.
 	VerifyApiKey(ctx context.Context, in *VerifyApiKeyRequest, opts ...grpc.CallOption) (*VerifyApiKeyResponse, error)
+	// ListIntegrationsByService lists the enabled integrations of an
+	// organization whose default service is the given one, for the incident
+	// service, which refuses to delete a service that integrations still
+	// route alerts to. Internal.
+	ListIntegrationsByService(ctx context.Context, in *ListIntegrationsByServiceRequest, opts ...grpc.CallOption) (*ListIntegrationsByServiceResponse, error)
 }
 
 type authServiceClient struct {
@@ -107,6 +113,16 @@ func (c *authServiceClient) VerifyApiKey(ctx context.Context, in *VerifyApiKeyRe
 	return out, nil
 }
 
+func (c *authServiceClient) ListIntegrationsByService(ctx context.Context, in *ListIntegrationsByServiceRequest, opts ...grpc.CallOption) (*ListIntegrationsByServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListIntegrationsByServiceResponse)
+	err := c.cc.Invoke(ctx, AuthService_ListIntegrationsByService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -141,6 +157,11 @@ type AuthServiceServer interface {
 	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
 	// accepts. Internal.
 	VerifyApiKey(context.Context, *VerifyApiKeyRequest) (*VerifyApiKeyResponse, error)
+	// ListIntegrationsByService lists the enabled integrations of an
+	// organization whose default service is the given one, for the incident
+	// service, which refuses to delete a service that integrations still
+	// route alerts to. Internal.
+	ListIntegrationsByService(context.Context, *ListIntegrationsByServiceRequest) (*ListIntegrationsByServiceResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -159,6 +180,9 @@ func (UnimplementedAuthServiceServer) AuthenticateBatch(context.Context, *Authen
 }
 func (UnimplementedAuthServiceServer) VerifyApiKey(context.Context, *VerifyApiKeyRequest) (*VerifyApiKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method VerifyApiKey not implemented")
+}
+func (UnimplementedAuthServiceServer) ListIntegrationsByService(context.Context, *ListIntegrationsByServiceRequest) (*ListIntegrationsByServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListIntegrationsByService not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -235,6 +259,24 @@ func _AuthService_VerifyApiKey_Handler(srv interface{}, ctx context.Context, dec
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_ListIntegrationsByService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListIntegrationsByServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ListIntegrationsByService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ListIntegrationsByService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ListIntegrationsByService(ctx, req.(*ListIntegrationsByServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -253,6 +295,10 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "VerifyApiKey",
 			Handler:    _AuthService_VerifyApiKey_Handler,
+		},
+		{
+			MethodName: "ListIntegrationsByService",
+			Handler:    _AuthService_ListIntegrationsByService_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

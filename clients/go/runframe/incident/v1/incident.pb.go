@@ -1783,6 +1783,412 @@ func (*IngestBatchResult_Response) isIngestBatchResult_Outcome() {}
 
 func (*IngestBatchResult_Error) isIngestBatchResult_Outcome() {}
 
+// CreateServiceRequest describes the service to add.
+type CreateServiceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is required: `id` is 1 to 50 characters of [A-Za-z0-9_.:-] (for
+	// example `SER-00006`), what webhook payloads name in `service_id`; `name`
+	// is 1 to 200 characters.
+	Service       *Service `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateServiceRequest) Reset() {
+	*x = CreateServiceRequest{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceRequest) ProtoMessage() {}
+
+func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceRequest.ProtoReflect.Descriptor instead.
+func (*CreateServiceRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *CreateServiceRequest) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+// CreateServiceResponse carries the created service.
+type CreateServiceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is the created service.
+	Service       *Service `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateServiceResponse) Reset() {
+	*x = CreateServiceResponse{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateServiceResponse) ProtoMessage() {}
+
+func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateServiceResponse.ProtoReflect.Descriptor instead.
+func (*CreateServiceResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *CreateServiceResponse) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+// UpdateServiceRequest renames a service.
+type UpdateServiceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is required: `id` names the service to change and `name` is its
+	// new name (1 to 200 characters). The id never changes.
+	Service       *Service `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateServiceRequest) Reset() {
+	*x = UpdateServiceRequest{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateServiceRequest) ProtoMessage() {}
+
+func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateServiceRequest.ProtoReflect.Descriptor instead.
+func (*UpdateServiceRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *UpdateServiceRequest) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+// UpdateServiceResponse carries the updated service.
+type UpdateServiceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service is the updated service.
+	Service       *Service `protobuf:"bytes,1,opt,name=service,proto3" json:"service,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateServiceResponse) Reset() {
+	*x = UpdateServiceResponse{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateServiceResponse) ProtoMessage() {}
+
+func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateServiceResponse.ProtoReflect.Descriptor instead.
+func (*UpdateServiceResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *UpdateServiceResponse) GetService() *Service {
+	if x != nil {
+		return x.Service
+	}
+	return nil
+}
+
+// DeleteServiceRequest names the service to delete.
+type DeleteServiceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// service_id is required.
+	ServiceId     string `protobuf:"bytes,1,opt,name=service_id,json=serviceId,proto3" json:"service_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteServiceRequest) Reset() {
+	*x = DeleteServiceRequest{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteServiceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteServiceRequest) ProtoMessage() {}
+
+func (x *DeleteServiceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteServiceRequest.ProtoReflect.Descriptor instead.
+func (*DeleteServiceRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *DeleteServiceRequest) GetServiceId() string {
+	if x != nil {
+		return x.ServiceId
+	}
+	return ""
+}
+
+// DeleteServiceResponse is empty: the service is gone.
+type DeleteServiceResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteServiceResponse) Reset() {
+	*x = DeleteServiceResponse{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteServiceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteServiceResponse) ProtoMessage() {}
+
+func (x *DeleteServiceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteServiceResponse.ProtoReflect.Descriptor instead.
+func (*DeleteServiceResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{30}
+}
+
+// WatchIncidentsRequest says where a stream starts.
+type WatchIncidentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// cursor resumes a stream after the message that carried it. Empty starts
+	// a new stream (see start_time).
+	Cursor string `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	// start_time, without a cursor, first delivers the incidents changed since
+	// then (each in its latest state); unset means only changes from now on.
+	// Giving both a cursor and a start_time is INVALID_ARGUMENT.
+	StartTime     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchIncidentsRequest) Reset() {
+	*x = WatchIncidentsRequest{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchIncidentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchIncidentsRequest) ProtoMessage() {}
+
+func (x *WatchIncidentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchIncidentsRequest.ProtoReflect.Descriptor instead.
+func (*WatchIncidentsRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *WatchIncidentsRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *WatchIncidentsRequest) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+// WatchIncidentsResponse is one change, or a checkpoint.
+type WatchIncidentsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// incident is the latest state of an incident that changed; unset on a
+	// checkpoint.
+	Incident *Incident `protobuf:"bytes,1,opt,name=incident,proto3" json:"incident,omitempty"`
+	// latest_event is the newest entry of the incident's timeline: what
+	// changed last (created, triggered, acknowledged or resolved), by whom.
+	// Unset on a checkpoint.
+	LatestEvent *IncidentEvent `protobuf:"bytes,2,opt,name=latest_event,json=latestEvent,proto3" json:"latest_event,omitempty"`
+	// revision is the length of the incident's timeline in this state; it
+	// grows with every change, so a client can drop a message whose revision
+	// it has seen for that incident. 0 on a checkpoint.
+	Revision uint32 `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	// cursor resumes a stream after this message (WatchIncidentsRequest.cursor).
+	Cursor        string `protobuf:"bytes,4,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchIncidentsResponse) Reset() {
+	*x = WatchIncidentsResponse{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchIncidentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchIncidentsResponse) ProtoMessage() {}
+
+func (x *WatchIncidentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchIncidentsResponse.ProtoReflect.Descriptor instead.
+func (*WatchIncidentsResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *WatchIncidentsResponse) GetIncident() *Incident {
+	if x != nil {
+		return x.Incident
+	}
+	return nil
+}
+
+func (x *WatchIncidentsResponse) GetLatestEvent() *IncidentEvent {
+	if x != nil {
+		return x.LatestEvent
+	}
+	return nil
+}
+
+func (x *WatchIncidentsResponse) GetRevision() uint32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *WatchIncidentsResponse) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
 var File_runframe_incident_v1_incident_proto protoreflect.FileDescriptor
 
 const file_runframe_incident_v1_incident_proto_rawDesc = "" +
@@ -1907,7 +2313,28 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x11IngestBatchResult\x12B\n" +
 	"\bresponse\x18\x01 \x01(\v2$.runframe.incident.v1.IngestResponseH\x00R\bresponse\x12*\n" +
 	"\x05error\x18\x02 \x01(\v2\x12.google.rpc.StatusH\x00R\x05errorB\t\n" +
-	"\aoutcome*\x9a\x01\n" +
+	"\aoutcome\"O\n" +
+	"\x14CreateServiceRequest\x127\n" +
+	"\aservice\x18\x01 \x01(\v2\x1d.runframe.incident.v1.ServiceR\aservice\"P\n" +
+	"\x15CreateServiceResponse\x127\n" +
+	"\aservice\x18\x01 \x01(\v2\x1d.runframe.incident.v1.ServiceR\aservice\"O\n" +
+	"\x14UpdateServiceRequest\x127\n" +
+	"\aservice\x18\x01 \x01(\v2\x1d.runframe.incident.v1.ServiceR\aservice\"P\n" +
+	"\x15UpdateServiceResponse\x127\n" +
+	"\aservice\x18\x01 \x01(\v2\x1d.runframe.incident.v1.ServiceR\aservice\"5\n" +
+	"\x14DeleteServiceRequest\x12\x1d\n" +
+	"\n" +
+	"service_id\x18\x01 \x01(\tR\tserviceId\"\x17\n" +
+	"\x15DeleteServiceResponse\"j\n" +
+	"\x15WatchIncidentsRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x129\n" +
+	"\n" +
+	"start_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\"\xd0\x01\n" +
+	"\x16WatchIncidentsResponse\x12:\n" +
+	"\bincident\x18\x01 \x01(\v2\x1e.runframe.incident.v1.IncidentR\bincident\x12F\n" +
+	"\flatest_event\x18\x02 \x01(\v2#.runframe.incident.v1.IncidentEventR\vlatestEvent\x12\x1a\n" +
+	"\brevision\x18\x03 \x01(\rR\brevision\x12\x16\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor*\x9a\x01\n" +
 	"\fIngestAction\x12\x1d\n" +
 	"\x19INGEST_ACTION_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15INGEST_ACTION_CREATED\x10\x01\x12\x19\n" +
@@ -1919,7 +2346,7 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x1bINCIDENT_EVENT_TYPE_CREATED\x10\x01\x12!\n" +
 	"\x1dINCIDENT_EVENT_TYPE_TRIGGERED\x10\x02\x12$\n" +
 	" INCIDENT_EVENT_TYPE_ACKNOWLEDGED\x10\x03\x12 \n" +
-	"\x1cINCIDENT_EVENT_TYPE_RESOLVED\x10\x042\xca\b\n" +
+	"\x1cINCIDENT_EVENT_TYPE_RESOLVED\x10\x042\xfc\v\n" +
 	"\x0fIncidentService\x12S\n" +
 	"\x06Ingest\x12#.runframe.incident.v1.IngestRequest\x1a$.runframe.incident.v1.IngestResponse\x12b\n" +
 	"\vIngestBatch\x12(.runframe.incident.v1.IngestBatchRequest\x1a).runframe.incident.v1.IngestBatchResponse\x12m\n" +
@@ -1930,7 +2357,11 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x12ListIncidentEvents\x12/.runframe.incident.v1.ListIncidentEventsRequest\x1a0.runframe.incident.v1.ListIncidentEventsResponse\"\x03\x90\x02\x01\x12j\n" +
 	"\fListServices\x12).runframe.incident.v1.ListServicesRequest\x1a*.runframe.incident.v1.ListServicesResponse\"\x03\x90\x02\x01\x12d\n" +
 	"\n" +
-	"GetService\x12'.runframe.incident.v1.GetServiceRequest\x1a(.runframe.incident.v1.GetServiceResponse\"\x03\x90\x02\x01\x12j\n" +
+	"GetService\x12'.runframe.incident.v1.GetServiceRequest\x1a(.runframe.incident.v1.GetServiceResponse\"\x03\x90\x02\x01\x12h\n" +
+	"\rCreateService\x12*.runframe.incident.v1.CreateServiceRequest\x1a+.runframe.incident.v1.CreateServiceResponse\x12h\n" +
+	"\rUpdateService\x12*.runframe.incident.v1.UpdateServiceRequest\x1a+.runframe.incident.v1.UpdateServiceResponse\x12h\n" +
+	"\rDeleteService\x12*.runframe.incident.v1.DeleteServiceRequest\x1a+.runframe.incident.v1.DeleteServiceResponse\x12r\n" +
+	"\x0eWatchIncidents\x12+.runframe.incident.v1.WatchIncidentsRequest\x1a,.runframe.incident.v1.WatchIncidentsResponse\"\x03\x90\x02\x010\x01\x12j\n" +
 	"\fCheckService\x12).runframe.incident.v1.CheckServiceRequest\x1a*.runframe.incident.v1.CheckServiceResponse\"\x03\x90\x02\x01B\xda\x01\n" +
 	"\x18com.runframe.incident.v1B\rIncidentProtoP\x01Z=runframe.io/ingest/clients/go/runframe/incident/v1;incidentv1\xa2\x02\x03RIX\xaa\x02\x14Runframe.Incident.V1\xca\x02\x14Runframe\\Incident\\V1\xe2\x02 Runframe\\Incident\\V1\\GPBMetadata\xea\x02\x16Runframe::Incident::V1b\x06proto3"
 
@@ -1947,7 +2378,7 @@ func file_runframe_incident_v1_incident_proto_rawDescGZIP() []byte {
 }
 
 var file_runframe_incident_v1_incident_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_runframe_incident_v1_incident_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_runframe_incident_v1_incident_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_runframe_incident_v1_incident_proto_goTypes = []any{
 	(IngestAction)(0),                   // 0: runframe.incident.v1.IngestAction
 	(IncidentEventType)(0),              // 1: runframe.incident.v1.IncidentEventType
@@ -1976,67 +2407,90 @@ var file_runframe_incident_v1_incident_proto_goTypes = []any{
 	(*IngestBatchRequest)(nil),          // 24: runframe.incident.v1.IngestBatchRequest
 	(*IngestBatchResponse)(nil),         // 25: runframe.incident.v1.IngestBatchResponse
 	(*IngestBatchResult)(nil),           // 26: runframe.incident.v1.IngestBatchResult
-	nil,                                 // 27: runframe.incident.v1.Incident.MetadataEntry
-	(v1.Severity)(0),                    // 28: runframe.common.v1.Severity
-	(v1.IncidentStatus)(0),              // 29: runframe.common.v1.IncidentStatus
-	(*timestamppb.Timestamp)(nil),       // 30: google.protobuf.Timestamp
-	(*v11.NormalizedAlert)(nil),         // 31: runframe.normalizer.v1.NormalizedAlert
-	(*DeliveryEnvelope)(nil),            // 32: runframe.incident.v1.DeliveryEnvelope
-	(*status.Status)(nil),               // 33: google.rpc.Status
+	(*CreateServiceRequest)(nil),        // 27: runframe.incident.v1.CreateServiceRequest
+	(*CreateServiceResponse)(nil),       // 28: runframe.incident.v1.CreateServiceResponse
+	(*UpdateServiceRequest)(nil),        // 29: runframe.incident.v1.UpdateServiceRequest
+	(*UpdateServiceResponse)(nil),       // 30: runframe.incident.v1.UpdateServiceResponse
+	(*DeleteServiceRequest)(nil),        // 31: runframe.incident.v1.DeleteServiceRequest
+	(*DeleteServiceResponse)(nil),       // 32: runframe.incident.v1.DeleteServiceResponse
+	(*WatchIncidentsRequest)(nil),       // 33: runframe.incident.v1.WatchIncidentsRequest
+	(*WatchIncidentsResponse)(nil),      // 34: runframe.incident.v1.WatchIncidentsResponse
+	nil,                                 // 35: runframe.incident.v1.Incident.MetadataEntry
+	(v1.Severity)(0),                    // 36: runframe.common.v1.Severity
+	(v1.IncidentStatus)(0),              // 37: runframe.common.v1.IncidentStatus
+	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
+	(*v11.NormalizedAlert)(nil),         // 39: runframe.normalizer.v1.NormalizedAlert
+	(*DeliveryEnvelope)(nil),            // 40: runframe.incident.v1.DeliveryEnvelope
+	(*status.Status)(nil),               // 41: google.rpc.Status
 }
 var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
-	28, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
-	29, // 1: runframe.incident.v1.Incident.status:type_name -> runframe.common.v1.IncidentStatus
-	27, // 2: runframe.incident.v1.Incident.metadata:type_name -> runframe.incident.v1.Incident.MetadataEntry
-	30, // 3: runframe.incident.v1.Incident.create_time:type_name -> google.protobuf.Timestamp
-	30, // 4: runframe.incident.v1.Incident.update_time:type_name -> google.protobuf.Timestamp
-	30, // 5: runframe.incident.v1.Incident.last_seen_time:type_name -> google.protobuf.Timestamp
-	30, // 6: runframe.incident.v1.Incident.resolve_time:type_name -> google.protobuf.Timestamp
-	30, // 7: runframe.incident.v1.Incident.acknowledge_time:type_name -> google.protobuf.Timestamp
-	31, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
-	30, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
-	32, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
+	36, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
+	37, // 1: runframe.incident.v1.Incident.status:type_name -> runframe.common.v1.IncidentStatus
+	35, // 2: runframe.incident.v1.Incident.metadata:type_name -> runframe.incident.v1.Incident.MetadataEntry
+	38, // 3: runframe.incident.v1.Incident.create_time:type_name -> google.protobuf.Timestamp
+	38, // 4: runframe.incident.v1.Incident.update_time:type_name -> google.protobuf.Timestamp
+	38, // 5: runframe.incident.v1.Incident.last_seen_time:type_name -> google.protobuf.Timestamp
+	38, // 6: runframe.incident.v1.Incident.resolve_time:type_name -> google.protobuf.Timestamp
+	38, // 7: runframe.incident.v1.Incident.acknowledge_time:type_name -> google.protobuf.Timestamp
+	39, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
+	38, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
+	40, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
 	5,  // 11: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
 	0,  // 12: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
-	29, // 13: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
+	37, // 13: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
 	2,  // 14: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
 	2,  // 15: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
 	2,  // 16: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
 	2,  // 17: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
 	1,  // 18: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
-	30, // 19: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
+	38, // 19: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
 	14, // 20: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
 	17, // 21: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
 	17, // 22: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
 	3,  // 23: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
 	26, // 24: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
 	4,  // 25: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
-	33, // 26: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
-	3,  // 27: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
-	24, // 28: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
-	6,  // 29: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
-	8,  // 30: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
-	10, // 31: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
-	12, // 32: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
-	15, // 33: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
-	18, // 34: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
-	20, // 35: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
-	22, // 36: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
-	4,  // 37: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
-	25, // 38: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
-	7,  // 39: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
-	9,  // 40: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
-	11, // 41: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
-	13, // 42: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
-	16, // 43: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
-	19, // 44: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
-	21, // 45: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
-	23, // 46: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
-	37, // [37:47] is the sub-list for method output_type
-	27, // [27:37] is the sub-list for method input_type
-	27, // [27:27] is the sub-list for extension type_name
-	27, // [27:27] is the sub-list for extension extendee
-	0,  // [0:27] is the sub-list for field type_name
+	41, // 26: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
+	17, // 27: runframe.incident.v1.CreateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	17, // 28: runframe.incident.v1.CreateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	17, // 29: runframe.incident.v1.UpdateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	17, // 30: runframe.incident.v1.UpdateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	38, // 31: runframe.incident.v1.WatchIncidentsRequest.start_time:type_name -> google.protobuf.Timestamp
+	2,  // 32: runframe.incident.v1.WatchIncidentsResponse.incident:type_name -> runframe.incident.v1.Incident
+	14, // 33: runframe.incident.v1.WatchIncidentsResponse.latest_event:type_name -> runframe.incident.v1.IncidentEvent
+	3,  // 34: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
+	24, // 35: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
+	6,  // 36: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
+	8,  // 37: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
+	10, // 38: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
+	12, // 39: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
+	15, // 40: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
+	18, // 41: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
+	20, // 42: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
+	27, // 43: runframe.incident.v1.IncidentService.CreateService:input_type -> runframe.incident.v1.CreateServiceRequest
+	29, // 44: runframe.incident.v1.IncidentService.UpdateService:input_type -> runframe.incident.v1.UpdateServiceRequest
+	31, // 45: runframe.incident.v1.IncidentService.DeleteService:input_type -> runframe.incident.v1.DeleteServiceRequest
+	33, // 46: runframe.incident.v1.IncidentService.WatchIncidents:input_type -> runframe.incident.v1.WatchIncidentsRequest
+	22, // 47: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
+	4,  // 48: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
+	25, // 49: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
+	7,  // 50: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
+	9,  // 51: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
+	11, // 52: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
+	13, // 53: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
+	16, // 54: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
+	19, // 55: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
+	21, // 56: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
+	28, // 57: runframe.incident.v1.IncidentService.CreateService:output_type -> runframe.incident.v1.CreateServiceResponse
+	30, // 58: runframe.incident.v1.IncidentService.UpdateService:output_type -> runframe.incident.v1.UpdateServiceResponse
+	32, // 59: runframe.incident.v1.IncidentService.DeleteService:output_type -> runframe.incident.v1.DeleteServiceResponse
+	34, // 60: runframe.incident.v1.IncidentService.WatchIncidents:output_type -> runframe.incident.v1.WatchIncidentsResponse
+	23, // 61: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
+	48, // [48:62] is the sub-list for method output_type
+	34, // [34:48] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_runframe_incident_v1_incident_proto_init() }
@@ -2055,7 +2509,7 @@ func file_runframe_incident_v1_incident_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_incident_v1_incident_proto_rawDesc), len(file_runframe_incident_v1_incident_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

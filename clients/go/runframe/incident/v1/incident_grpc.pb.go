@@ -33,6 +33,10 @@ const (
 	IncidentService_ListIncidentEvents_FullMethodName  = "/runframe.incident.v1.IncidentService/ListIncidentEvents"
 	IncidentService_ListServices_FullMethodName        = "/runframe.incident.v1.IncidentService/ListServices"
 	IncidentService_GetService_FullMethodName          = "/runframe.incident.v1.IncidentService/GetService"
+	IncidentService_CreateService_FullMethodName       = "/runframe.incident.v1.IncidentService/CreateService"
+	IncidentService_UpdateService_FullMethodName       = "/runframe.incident.v1.IncidentService/UpdateService"
+	IncidentService_DeleteService_FullMethodName       = "/runframe.incident.v1.IncidentService/DeleteService"
+	IncidentService_WatchIncidents_FullMethodName      = "/runframe.incident.v1.IncidentService/WatchIncidents"
 	IncidentService_CheckService_FullMethodName        = "/runframe.incident.v1.IncidentService/CheckService"
 )
 
@@ -70,6 +74,48 @@ type IncidentServiceClient interface {
 	ListServices(ctx context.Context, in *ListServicesRequest, opts ...grpc.CallOption) (*ListServicesResponse, error)
 	// GetService returns one service of the caller's catalog, or NOT_FOUND.
 	GetService(ctx context.Context, in *GetServiceRequest, opts ...grpc.CallOption) (*GetServiceResponse, error)
+	// CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+	// when the id is taken.
+	CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error)
+	// UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+	UpdateService(ctx context.Context, in *UpdateServiceRequest, opts ...grpc.CallOption) (*UpdateServiceResponse, error)
+	// DeleteService removes a service from the caller's catalog. It is
+	// FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+	// while open incidents are routed to it or enabled integrations name it
+	// as their default service: their alerts could no longer be stored.
+	// Resolved incidents keep the id as history. Webhooks naming a deleted
+	// service are refused with 400 at once by the incident replica that
+	// deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+	// service does not exist.
+	DeleteService(ctx context.Context, in *DeleteServiceRequest, opts ...grpc.CallOption) (*DeleteServiceResponse, error)
+	// WatchIncidents streams the caller's incident changes (created,
+	// triggered again, acknowledged, resolved) as they happen, each as the
+	// incident's latest state. Guarantees:
+	//   - At least once: every change is delivered, possibly more than once
+	//     (after a resume, or when a write commits late); a client keeps the
+	//     highest `revision` per incident and drops messages at or below it.
+	//   - Ordered per incident: within a stream an incident's revisions only
+	//     grow. Changes of different incidents come in the order they were
+	//     stored. Changes that follow each other within one poll may arrive as
+	//     one message carrying the newest state (ListIncidentEvents has every
+	//     step).
+	//   - Resumable: every message carries a `cursor`; a new stream given it
+	//     delivers every change made after that message, including while
+	//     disconnected.
+	//   - Latency: a change reaches open streams within about 1 second of being
+	//     stored; on MongoDB, triggers and acknowledgements of existing
+	//     incidents within about 6 seconds (incident documents, which the
+	//     stream polls, are refreshed every 5 seconds).
+	//
+	// A checkpoint (a message with only a cursor) is sent when the stream
+	// starts and every 15 seconds without changes. A replica that shuts down
+	// ends its streams with UNAVAILABLE; reconnect with the last cursor.
+	// A change is missed only when its write became visible more than 5
+	// seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+	// off by more than that, or, on MongoDB, a replica that stopped between
+	// writing an incident's timeline and its document); it is then delivered
+	// with the incident's next change.
+	WatchIncidents(ctx context.Context, in *WatchIncidentsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchIncidentsResponse], error)
 	// CheckService says whether a service exists in an organization's
 	// catalog, for services that must validate a reference to one (auth, when
 	// an integration names a default service). Internal: requires the service
@@ -175,6 +221,55 @@ func (c *incidentServiceClient) GetService(ctx context.Context, in *GetServiceRe
 	return out, nil
 }
 
+func (c *incidentServiceClient) CreateService(ctx context.Context, in *CreateServiceRequest, opts ...grpc.CallOption) (*CreateServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateServiceResponse)
+	err := c.cc.Invoke(ctx, IncidentService_CreateService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *incidentServiceClient) UpdateService(ctx context.Context, in *UpdateServiceRequest, opts ...grpc.CallOption) (*UpdateServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateServiceResponse)
+	err := c.cc.Invoke(ctx, IncidentService_UpdateService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *incidentServiceClient) DeleteService(ctx context.Context, in *DeleteServiceRequest, opts ...grpc.CallOption) (*DeleteServiceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteServiceResponse)
+	err := c.cc.Invoke(ctx, IncidentService_DeleteService_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *incidentServiceClient) WatchIncidents(ctx context.Context, in *WatchIncidentsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchIncidentsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &IncidentService_ServiceDesc.Streams[0], IncidentService_WatchIncidents_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchIncidentsRequest, WatchIncidentsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IncidentService_WatchIncidentsClient = grpc.ServerStreamingClient[WatchIncidentsResponse]
+
 func (c *incidentServiceClient) CheckService(ctx context.Context, in *CheckServiceRequest, opts ...grpc.CallOption) (*CheckServiceResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(CheckServiceResponse)
@@ -219,6 +314,48 @@ type IncidentServiceServer interface {
 	ListServices(context.Context, *ListServicesRequest) (*ListServicesResponse, error)
 	// GetService returns one service of the caller's catalog, or NOT_FOUND.
 	GetService(context.Context, *GetServiceRequest) (*GetServiceResponse, error)
+	// CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+	// when the id is taken.
+	CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error)
+	// UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+	UpdateService(context.Context, *UpdateServiceRequest) (*UpdateServiceResponse, error)
+	// DeleteService removes a service from the caller's catalog. It is
+	// FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+	// while open incidents are routed to it or enabled integrations name it
+	// as their default service: their alerts could no longer be stored.
+	// Resolved incidents keep the id as history. Webhooks naming a deleted
+	// service are refused with 400 at once by the incident replica that
+	// deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+	// service does not exist.
+	DeleteService(context.Context, *DeleteServiceRequest) (*DeleteServiceResponse, error)
+	// WatchIncidents streams the caller's incident changes (created,
+	// triggered again, acknowledged, resolved) as they happen, each as the
+	// incident's latest state. Guarantees:
+	//   - At least once: every change is delivered, possibly more than once
+	//     (after a resume, or when a write commits late); a client keeps the
+	//     highest `revision` per incident and drops messages at or below it.
+	//   - Ordered per incident: within a stream an incident's revisions only
+	//     grow. Changes of different incidents come in the order they were
+	//     stored. Changes that follow each other within one poll may arrive as
+	//     one message carrying the newest state (ListIncidentEvents has every
+	//     step).
+	//   - Resumable: every message carries a `cursor`; a new stream given it
+	//     delivers every change made after that message, including while
+	//     disconnected.
+	//   - Latency: a change reaches open streams within about 1 second of being
+	//     stored; on MongoDB, triggers and acknowledgements of existing
+	//     incidents within about 6 seconds (incident documents, which the
+	//     stream polls, are refreshed every 5 seconds).
+	//
+	// A checkpoint (a message with only a cursor) is sent when the stream
+	// starts and every 15 seconds without changes. A replica that shuts down
+	// ends its streams with UNAVAILABLE; reconnect with the last cursor.
+	// A change is missed only when its write became visible more than 5
+	// seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+	// off by more than that, or, on MongoDB, a replica that stopped between
+	// writing an incident's timeline and its document); it is then delivered
+	// with the incident's next change.
+	WatchIncidents(*WatchIncidentsRequest, grpc.ServerStreamingServer[WatchIncidentsResponse]) error
 	// CheckService says whether a service exists in an organization's
 	// catalog, for services that must validate a reference to one (auth, when
 	// an integration names a default service). Internal: requires the service
@@ -260,6 +397,18 @@ func (UnimplementedIncidentServiceServer) ListServices(context.Context, *ListSer
 }
 func (UnimplementedIncidentServiceServer) GetService(context.Context, *GetServiceRequest) (*GetServiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetService not implemented")
+}
+func (UnimplementedIncidentServiceServer) CreateService(context.Context, *CreateServiceRequest) (*CreateServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateService not implemented")
+}
+func (UnimplementedIncidentServiceServer) UpdateService(context.Context, *UpdateServiceRequest) (*UpdateServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateService not implemented")
+}
+func (UnimplementedIncidentServiceServer) DeleteService(context.Context, *DeleteServiceRequest) (*DeleteServiceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteService not implemented")
+}
+func (UnimplementedIncidentServiceServer) WatchIncidents(*WatchIncidentsRequest, grpc.ServerStreamingServer[WatchIncidentsResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchIncidents not implemented")
 }
 func (UnimplementedIncidentServiceServer) CheckService(context.Context, *CheckServiceRequest) (*CheckServiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CheckService not implemented")
@@ -447,6 +596,71 @@ func _IncidentService_GetService_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IncidentService_CreateService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IncidentServiceServer).CreateService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IncidentService_CreateService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IncidentServiceServer).CreateService(ctx, req.(*CreateServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IncidentService_UpdateService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IncidentServiceServer).UpdateService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IncidentService_UpdateService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IncidentServiceServer).UpdateService(ctx, req.(*UpdateServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IncidentService_DeleteService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteServiceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IncidentServiceServer).DeleteService(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IncidentService_DeleteService_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IncidentServiceServer).DeleteService(ctx, req.(*DeleteServiceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IncidentService_WatchIncidents_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchIncidentsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(IncidentServiceServer).WatchIncidents(m, &grpc.GenericServerStream[WatchIncidentsRequest, WatchIncidentsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type IncidentService_WatchIncidentsServer = grpc.ServerStreamingServer[WatchIncidentsResponse]
+
 func _IncidentService_CheckService_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(CheckServiceRequest)
 	if err := dec(in); err != nil {
@@ -509,10 +723,28 @@ var IncidentService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _IncidentService_GetService_Handler,
 		},
 		{
+			MethodName: "CreateService",
+			Handler:    _IncidentService_CreateService_Handler,
+		},
+		{
+			MethodName: "UpdateService",
+			Handler:    _IncidentService_UpdateService_Handler,
+		},
+		{
+			MethodName: "DeleteService",
+			Handler:    _IncidentService_DeleteService_Handler,
+		},
+		{
 			MethodName: "CheckService",
 			Handler:    _IncidentService_CheckService_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchIncidents",
+			Handler:       _IncidentService_WatchIncidents_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "runframe/incident/v1/incident.proto",
 }

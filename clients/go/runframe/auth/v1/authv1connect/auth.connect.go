@@ -51,6 +51,9 @@ const (
 	// AuthServiceVerifyApiKeyProcedure is the fully-qualified name of the AuthService's VerifyApiKey
 	// RPC.
 	AuthServiceVerifyApiKeyProcedure = "/runframe.auth.v1.AuthService/VerifyApiKey"
+	// AuthServiceListIntegrationsByServiceProcedure is the fully-qualified name of the AuthService's
+	// ListIntegrationsByService RPC.
+	AuthServiceListIntegrationsByServiceProcedure = "/runframe.auth.v1.AuthService/ListIntegrationsByService"
 )
 
 // AuthServiceClient is a client for the runframe.auth.v1.AuthService service.
@@ -83,6 +86,11 @@ type AuthServiceClient interface {
 	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
 	// accepts. Internal.
 	VerifyApiKey(context.Context, *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error)
+	// ListIntegrationsByService lists the enabled integrations of an
+	// organization whose default service is the given one, for the incident
+	// service, which refuses to delete a service that integrations still
+	// route alerts to. Internal.
+	ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error)
 }
 
 // NewAuthServiceClient constructs a client for the runframe.auth.v1.AuthService service. By
@@ -114,14 +122,22 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithSchema(authServiceMethods.ByName("VerifyApiKey")),
 			connect.WithClientOptions(opts...),
 		),
+		listIntegrationsByService: connect.NewClient[v1.ListIntegrationsByServiceRequest, v1.ListIntegrationsByServiceResponse](
+			httpClient,
+			baseURL+AuthServiceListIntegrationsByServiceProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ListIntegrationsByService")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // authServiceClient implements AuthServiceClient.
 type authServiceClient struct {
-	authenticate      *connect.Client[v1.AuthenticateRequest, v1.AuthenticateResponse]
-	authenticateBatch *connect.Client[v1.AuthenticateBatchRequest, v1.AuthenticateBatchResponse]
-	verifyApiKey      *connect.Client[v1.VerifyApiKeyRequest, v1.VerifyApiKeyResponse]
+	authenticate              *connect.Client[v1.AuthenticateRequest, v1.AuthenticateResponse]
+	authenticateBatch         *connect.Client[v1.AuthenticateBatchRequest, v1.AuthenticateBatchResponse]
+	verifyApiKey              *connect.Client[v1.VerifyApiKeyRequest, v1.VerifyApiKeyResponse]
+	listIntegrationsByService *connect.Client[v1.ListIntegrationsByServiceRequest, v1.ListIntegrationsByServiceResponse]
 }
 
 // Authenticate calls runframe.auth.v1.AuthService.Authenticate.
@@ -137,6 +153,11 @@ func (c *authServiceClient) AuthenticateBatch(ctx context.Context, req *connect.
 // VerifyApiKey calls runframe.auth.v1.AuthService.VerifyApiKey.
 func (c *authServiceClient) VerifyApiKey(ctx context.Context, req *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error) {
 	return c.verifyApiKey.CallUnary(ctx, req)
+}
+
+// ListIntegrationsByService calls runframe.auth.v1.AuthService.ListIntegrationsByService.
+func (c *authServiceClient) ListIntegrationsByService(ctx context.Context, req *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error) {
+	return c.listIntegrationsByService.CallUnary(ctx, req)
 }
 
 // AuthServiceHandler is an implementation of the runframe.auth.v1.AuthService service.
@@ -169,6 +190,11 @@ type AuthServiceHandler interface {
 	// API. UNAUTHENTICATED when the secret is not that of a key auth currently
 	// accepts. Internal.
 	VerifyApiKey(context.Context, *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error)
+	// ListIntegrationsByService lists the enabled integrations of an
+	// organization whose default service is the given one, for the incident
+	// service, which refuses to delete a service that integrations still
+	// route alerts to. Internal.
+	ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error)
 }
 
 // NewAuthServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -196,6 +222,13 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithSchema(authServiceMethods.ByName("VerifyApiKey")),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceListIntegrationsByServiceHandler := connect.NewUnaryHandler(
+		AuthServiceListIntegrationsByServiceProcedure,
+		svc.ListIntegrationsByService,
+		connect.WithSchema(authServiceMethods.ByName("ListIntegrationsByService")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/runframe.auth.v1.AuthService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuthServiceAuthenticateProcedure:
@@ -204,6 +237,8 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceAuthenticateBatchHandler.ServeHTTP(w, r)
 		case AuthServiceVerifyApiKeyProcedure:
 			authServiceVerifyApiKeyHandler.ServeHTTP(w, r)
+		case AuthServiceListIntegrationsByServiceProcedure:
+			authServiceListIntegrationsByServiceHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -223,4 +258,8 @@ func (UnimplementedAuthServiceHandler) AuthenticateBatch(context.Context, *conne
 
 func (UnimplementedAuthServiceHandler) VerifyApiKey(context.Context, *connect.Request[v1.VerifyApiKeyRequest]) (*connect.Response[v1.VerifyApiKeyResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.AuthService.VerifyApiKey is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.AuthService.ListIntegrationsByService is not implemented"))
 }

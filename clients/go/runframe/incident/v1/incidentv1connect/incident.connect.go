@@ -64,6 +64,18 @@ const (
 	// IncidentServiceGetServiceProcedure is the fully-qualified name of the IncidentService's
 	// GetService RPC.
 	IncidentServiceGetServiceProcedure = "/runframe.incident.v1.IncidentService/GetService"
+	// IncidentServiceCreateServiceProcedure is the fully-qualified name of the IncidentService's
+	// CreateService RPC.
+	IncidentServiceCreateServiceProcedure = "/runframe.incident.v1.IncidentService/CreateService"
+	// IncidentServiceUpdateServiceProcedure is the fully-qualified name of the IncidentService's
+	// UpdateService RPC.
+	IncidentServiceUpdateServiceProcedure = "/runframe.incident.v1.IncidentService/UpdateService"
+	// IncidentServiceDeleteServiceProcedure is the fully-qualified name of the IncidentService's
+	// DeleteService RPC.
+	IncidentServiceDeleteServiceProcedure = "/runframe.incident.v1.IncidentService/DeleteService"
+	// IncidentServiceWatchIncidentsProcedure is the fully-qualified name of the IncidentService's
+	// WatchIncidents RPC.
+	IncidentServiceWatchIncidentsProcedure = "/runframe.incident.v1.IncidentService/WatchIncidents"
 	// IncidentServiceCheckServiceProcedure is the fully-qualified name of the IncidentService's
 	// CheckService RPC.
 	IncidentServiceCheckServiceProcedure = "/runframe.incident.v1.IncidentService/CheckService"
@@ -99,6 +111,48 @@ type IncidentServiceClient interface {
 	ListServices(context.Context, *connect.Request[v1.ListServicesRequest]) (*connect.Response[v1.ListServicesResponse], error)
 	// GetService returns one service of the caller's catalog, or NOT_FOUND.
 	GetService(context.Context, *connect.Request[v1.GetServiceRequest]) (*connect.Response[v1.GetServiceResponse], error)
+	// CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+	// when the id is taken.
+	CreateService(context.Context, *connect.Request[v1.CreateServiceRequest]) (*connect.Response[v1.CreateServiceResponse], error)
+	// UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+	UpdateService(context.Context, *connect.Request[v1.UpdateServiceRequest]) (*connect.Response[v1.UpdateServiceResponse], error)
+	// DeleteService removes a service from the caller's catalog. It is
+	// FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+	// while open incidents are routed to it or enabled integrations name it
+	// as their default service: their alerts could no longer be stored.
+	// Resolved incidents keep the id as history. Webhooks naming a deleted
+	// service are refused with 400 at once by the incident replica that
+	// deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+	// service does not exist.
+	DeleteService(context.Context, *connect.Request[v1.DeleteServiceRequest]) (*connect.Response[v1.DeleteServiceResponse], error)
+	// WatchIncidents streams the caller's incident changes (created,
+	// triggered again, acknowledged, resolved) as they happen, each as the
+	// incident's latest state. Guarantees:
+	//   - At least once: every change is delivered, possibly more than once
+	//     (after a resume, or when a write commits late); a client keeps the
+	//     highest `revision` per incident and drops messages at or below it.
+	//   - Ordered per incident: within a stream an incident's revisions only
+	//     grow. Changes of different incidents come in the order they were
+	//     stored. Changes that follow each other within one poll may arrive as
+	//     one message carrying the newest state (ListIncidentEvents has every
+	//     step).
+	//   - Resumable: every message carries a `cursor`; a new stream given it
+	//     delivers every change made after that message, including while
+	//     disconnected.
+	//   - Latency: a change reaches open streams within about 1 second of being
+	//     stored; on MongoDB, triggers and acknowledgements of existing
+	//     incidents within about 6 seconds (incident documents, which the
+	//     stream polls, are refreshed every 5 seconds).
+	//
+	// A checkpoint (a message with only a cursor) is sent when the stream
+	// starts and every 15 seconds without changes. A replica that shuts down
+	// ends its streams with UNAVAILABLE; reconnect with the last cursor.
+	// A change is missed only when its write became visible more than 5
+	// seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+	// off by more than that, or, on MongoDB, a replica that stopped between
+	// writing an incident's timeline and its document); it is then delivered
+	// with the incident's next change.
+	WatchIncidents(context.Context, *connect.Request[v1.WatchIncidentsRequest]) (*connect.ServerStreamForClient[v1.WatchIncidentsResponse], error)
 	// CheckService says whether a service exists in an organization's
 	// catalog, for services that must validate a reference to one (auth, when
 	// an integration names a default service). Internal: requires the service
@@ -176,6 +230,31 @@ func NewIncidentServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		createService: connect.NewClient[v1.CreateServiceRequest, v1.CreateServiceResponse](
+			httpClient,
+			baseURL+IncidentServiceCreateServiceProcedure,
+			connect.WithSchema(incidentServiceMethods.ByName("CreateService")),
+			connect.WithClientOptions(opts...),
+		),
+		updateService: connect.NewClient[v1.UpdateServiceRequest, v1.UpdateServiceResponse](
+			httpClient,
+			baseURL+IncidentServiceUpdateServiceProcedure,
+			connect.WithSchema(incidentServiceMethods.ByName("UpdateService")),
+			connect.WithClientOptions(opts...),
+		),
+		deleteService: connect.NewClient[v1.DeleteServiceRequest, v1.DeleteServiceResponse](
+			httpClient,
+			baseURL+IncidentServiceDeleteServiceProcedure,
+			connect.WithSchema(incidentServiceMethods.ByName("DeleteService")),
+			connect.WithClientOptions(opts...),
+		),
+		watchIncidents: connect.NewClient[v1.WatchIncidentsRequest, v1.WatchIncidentsResponse](
+			httpClient,
+			baseURL+IncidentServiceWatchIncidentsProcedure,
+			connect.WithSchema(incidentServiceMethods.ByName("WatchIncidents")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		checkService: connect.NewClient[v1.CheckServiceRequest, v1.CheckServiceResponse](
 			httpClient,
 			baseURL+IncidentServiceCheckServiceProcedure,
@@ -197,6 +276,10 @@ type incidentServiceClient struct {
 	listIncidentEvents  *connect.Client[v1.ListIncidentEventsRequest, v1.ListIncidentEventsResponse]
 	listServices        *connect.Client[v1.ListServicesRequest, v1.ListServicesResponse]
 	getService          *connect.Client[v1.GetServiceRequest, v1.GetServiceResponse]
+	createService       *connect.Client[v1.CreateServiceRequest, v1.CreateServiceResponse]
+	updateService       *connect.Client[v1.UpdateServiceRequest, v1.UpdateServiceResponse]
+	deleteService       *connect.Client[v1.DeleteServiceRequest, v1.DeleteServiceResponse]
+	watchIncidents      *connect.Client[v1.WatchIncidentsRequest, v1.WatchIncidentsResponse]
 	checkService        *connect.Client[v1.CheckServiceRequest, v1.CheckServiceResponse]
 }
 
@@ -245,6 +328,26 @@ func (c *incidentServiceClient) GetService(ctx context.Context, req *connect.Req
 	return c.getService.CallUnary(ctx, req)
 }
 
+// CreateService calls runframe.incident.v1.IncidentService.CreateService.
+func (c *incidentServiceClient) CreateService(ctx context.Context, req *connect.Request[v1.CreateServiceRequest]) (*connect.Response[v1.CreateServiceResponse], error) {
+	return c.createService.CallUnary(ctx, req)
+}
+
+// UpdateService calls runframe.incident.v1.IncidentService.UpdateService.
+func (c *incidentServiceClient) UpdateService(ctx context.Context, req *connect.Request[v1.UpdateServiceRequest]) (*connect.Response[v1.UpdateServiceResponse], error) {
+	return c.updateService.CallUnary(ctx, req)
+}
+
+// DeleteService calls runframe.incident.v1.IncidentService.DeleteService.
+func (c *incidentServiceClient) DeleteService(ctx context.Context, req *connect.Request[v1.DeleteServiceRequest]) (*connect.Response[v1.DeleteServiceResponse], error) {
+	return c.deleteService.CallUnary(ctx, req)
+}
+
+// WatchIncidents calls runframe.incident.v1.IncidentService.WatchIncidents.
+func (c *incidentServiceClient) WatchIncidents(ctx context.Context, req *connect.Request[v1.WatchIncidentsRequest]) (*connect.ServerStreamForClient[v1.WatchIncidentsResponse], error) {
+	return c.watchIncidents.CallServerStream(ctx, req)
+}
+
 // CheckService calls runframe.incident.v1.IncidentService.CheckService.
 func (c *incidentServiceClient) CheckService(ctx context.Context, req *connect.Request[v1.CheckServiceRequest]) (*connect.Response[v1.CheckServiceResponse], error) {
 	return c.checkService.CallUnary(ctx, req)
@@ -280,6 +383,48 @@ type IncidentServiceHandler interface {
 	ListServices(context.Context, *connect.Request[v1.ListServicesRequest]) (*connect.Response[v1.ListServicesResponse], error)
 	// GetService returns one service of the caller's catalog, or NOT_FOUND.
 	GetService(context.Context, *connect.Request[v1.GetServiceRequest]) (*connect.Response[v1.GetServiceResponse], error)
+	// CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+	// when the id is taken.
+	CreateService(context.Context, *connect.Request[v1.CreateServiceRequest]) (*connect.Response[v1.CreateServiceResponse], error)
+	// UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+	UpdateService(context.Context, *connect.Request[v1.UpdateServiceRequest]) (*connect.Response[v1.UpdateServiceResponse], error)
+	// DeleteService removes a service from the caller's catalog. It is
+	// FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+	// while open incidents are routed to it or enabled integrations name it
+	// as their default service: their alerts could no longer be stored.
+	// Resolved incidents keep the id as history. Webhooks naming a deleted
+	// service are refused with 400 at once by the incident replica that
+	// deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+	// service does not exist.
+	DeleteService(context.Context, *connect.Request[v1.DeleteServiceRequest]) (*connect.Response[v1.DeleteServiceResponse], error)
+	// WatchIncidents streams the caller's incident changes (created,
+	// triggered again, acknowledged, resolved) as they happen, each as the
+	// incident's latest state. Guarantees:
+	//   - At least once: every change is delivered, possibly more than once
+	//     (after a resume, or when a write commits late); a client keeps the
+	//     highest `revision` per incident and drops messages at or below it.
+	//   - Ordered per incident: within a stream an incident's revisions only
+	//     grow. Changes of different incidents come in the order they were
+	//     stored. Changes that follow each other within one poll may arrive as
+	//     one message carrying the newest state (ListIncidentEvents has every
+	//     step).
+	//   - Resumable: every message carries a `cursor`; a new stream given it
+	//     delivers every change made after that message, including while
+	//     disconnected.
+	//   - Latency: a change reaches open streams within about 1 second of being
+	//     stored; on MongoDB, triggers and acknowledgements of existing
+	//     incidents within about 6 seconds (incident documents, which the
+	//     stream polls, are refreshed every 5 seconds).
+	//
+	// A checkpoint (a message with only a cursor) is sent when the stream
+	// starts and every 15 seconds without changes. A replica that shuts down
+	// ends its streams with UNAVAILABLE; reconnect with the last cursor.
+	// A change is missed only when its write became visible more than 5
+	// seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+	// off by more than that, or, on MongoDB, a replica that stopped between
+	// writing an incident's timeline and its document); it is then delivered
+	// with the incident's next change.
+	WatchIncidents(context.Context, *connect.Request[v1.WatchIncidentsRequest], *connect.ServerStream[v1.WatchIncidentsResponse]) error
 	// CheckService says whether a service exists in an organization's
 	// catalog, for services that must validate a reference to one (auth, when
 	// an integration names a default service). Internal: requires the service
@@ -353,6 +498,31 @@ func NewIncidentServiceHandler(svc IncidentServiceHandler, opts ...connect.Handl
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	incidentServiceCreateServiceHandler := connect.NewUnaryHandler(
+		IncidentServiceCreateServiceProcedure,
+		svc.CreateService,
+		connect.WithSchema(incidentServiceMethods.ByName("CreateService")),
+		connect.WithHandlerOptions(opts...),
+	)
+	incidentServiceUpdateServiceHandler := connect.NewUnaryHandler(
+		IncidentServiceUpdateServiceProcedure,
+		svc.UpdateService,
+		connect.WithSchema(incidentServiceMethods.ByName("UpdateService")),
+		connect.WithHandlerOptions(opts...),
+	)
+	incidentServiceDeleteServiceHandler := connect.NewUnaryHandler(
+		IncidentServiceDeleteServiceProcedure,
+		svc.DeleteService,
+		connect.WithSchema(incidentServiceMethods.ByName("DeleteService")),
+		connect.WithHandlerOptions(opts...),
+	)
+	incidentServiceWatchIncidentsHandler := connect.NewServerStreamHandler(
+		IncidentServiceWatchIncidentsProcedure,
+		svc.WatchIncidents,
+		connect.WithSchema(incidentServiceMethods.ByName("WatchIncidents")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	incidentServiceCheckServiceHandler := connect.NewUnaryHandler(
 		IncidentServiceCheckServiceProcedure,
 		svc.CheckService,
@@ -380,6 +550,14 @@ func NewIncidentServiceHandler(svc IncidentServiceHandler, opts ...connect.Handl
 			incidentServiceListServicesHandler.ServeHTTP(w, r)
 		case IncidentServiceGetServiceProcedure:
 			incidentServiceGetServiceHandler.ServeHTTP(w, r)
+		case IncidentServiceCreateServiceProcedure:
+			incidentServiceCreateServiceHandler.ServeHTTP(w, r)
+		case IncidentServiceUpdateServiceProcedure:
+			incidentServiceUpdateServiceHandler.ServeHTTP(w, r)
+		case IncidentServiceDeleteServiceProcedure:
+			incidentServiceDeleteServiceHandler.ServeHTTP(w, r)
+		case IncidentServiceWatchIncidentsProcedure:
+			incidentServiceWatchIncidentsHandler.ServeHTTP(w, r)
 		case IncidentServiceCheckServiceProcedure:
 			incidentServiceCheckServiceHandler.ServeHTTP(w, r)
 		default:
@@ -425,6 +603,22 @@ func (UnimplementedIncidentServiceHandler) ListServices(context.Context, *connec
 
 func (UnimplementedIncidentServiceHandler) GetService(context.Context, *connect.Request[v1.GetServiceRequest]) (*connect.Response[v1.GetServiceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.GetService is not implemented"))
+}
+
+func (UnimplementedIncidentServiceHandler) CreateService(context.Context, *connect.Request[v1.CreateServiceRequest]) (*connect.Response[v1.CreateServiceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.CreateService is not implemented"))
+}
+
+func (UnimplementedIncidentServiceHandler) UpdateService(context.Context, *connect.Request[v1.UpdateServiceRequest]) (*connect.Response[v1.UpdateServiceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.UpdateService is not implemented"))
+}
+
+func (UnimplementedIncidentServiceHandler) DeleteService(context.Context, *connect.Request[v1.DeleteServiceRequest]) (*connect.Response[v1.DeleteServiceResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.DeleteService is not implemented"))
+}
+
+func (UnimplementedIncidentServiceHandler) WatchIncidents(context.Context, *connect.Request[v1.WatchIncidentsRequest], *connect.ServerStream[v1.WatchIncidentsResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.WatchIncidents is not implemented"))
 }
 
 func (UnimplementedIncidentServiceHandler) CheckService(context.Context, *connect.Request[v1.CheckServiceRequest]) (*connect.Response[v1.CheckServiceResponse], error) {

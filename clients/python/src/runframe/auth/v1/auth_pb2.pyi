@@ -21,6 +21,20 @@ DISPOSITION_UNSPECIFIED: Disposition
 DISPOSITION_PROCEED: Disposition
 DISPOSITION_HANDLED: Disposition
 
+class ListIntegrationsByServiceRequest(_message.Message):
+    __slots__ = ("organization_id", "service_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    service_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., service_id: _Optional[str] = ...) -> None: ...
+
+class ListIntegrationsByServiceResponse(_message.Message):
+    __slots__ = ("integration_ids",)
+    INTEGRATION_IDS_FIELD_NUMBER: _ClassVar[int]
+    integration_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, integration_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
 class VerifyApiKeyRequest(_message.Message):
     __slots__ = ("secret",)
     SECRET_FIELD_NUMBER: _ClassVar[int]

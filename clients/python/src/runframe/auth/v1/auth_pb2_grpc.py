@@ -50,6 +50,11 @@ class AuthServiceStub:
                 request_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.SerializeToString,
                 response_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyResponse.FromString,
                 _registered_method=True)
+        self.ListIntegrationsByService = channel.unary_unary(
+                '/runframe.auth.v1.AuthService/ListIntegrationsByService',
+                request_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.SerializeToString,
+                response_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -99,6 +104,16 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListIntegrationsByService(self, request, context):
+        """ListIntegrationsByService lists the enabled integrations of an
+        organization whose default service is the given one, for the incident
+        service, which refuses to delete a service that integrations still
+        route alerts to. Internal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -116,6 +131,11 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.VerifyApiKey,
                     request_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.FromString,
                     response_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyResponse.SerializeToString,
+            ),
+            'ListIntegrationsByService': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListIntegrationsByService,
+                    request_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.FromString,
+                    response_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -200,6 +220,33 @@ class AuthService:
             '/runframe.auth.v1.AuthService/VerifyApiKey',
             runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyRequest.SerializeToString,
             runframe_dot_auth_dot_v1_dot_auth__pb2.VerifyApiKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListIntegrationsByService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.auth.v1.AuthService/ListIntegrationsByService',
+            runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.SerializeToString,
+            runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -290,3 +290,57 @@ class IngestBatchResult(_message.Message):
     response: IngestResponse
     error: _status_pb2.Status
     def __init__(self, response: _Optional[_Union[IngestResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
+
+class CreateServiceRequest(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: Service
+    def __init__(self, service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+
+class CreateServiceResponse(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: Service
+    def __init__(self, service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+
+class UpdateServiceRequest(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: Service
+    def __init__(self, service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+
+class UpdateServiceResponse(_message.Message):
+    __slots__ = ("service",)
+    SERVICE_FIELD_NUMBER: _ClassVar[int]
+    service: Service
+    def __init__(self, service: _Optional[_Union[Service, _Mapping]] = ...) -> None: ...
+
+class DeleteServiceRequest(_message.Message):
+    __slots__ = ("service_id",)
+    SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    service_id: str
+    def __init__(self, service_id: _Optional[str] = ...) -> None: ...
+
+class DeleteServiceResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class WatchIncidentsRequest(_message.Message):
+    __slots__ = ("cursor", "start_time")
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    cursor: str
+    start_time: _timestamp_pb2.Timestamp
+    def __init__(self, cursor: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class WatchIncidentsResponse(_message.Message):
+    __slots__ = ("incident", "latest_event", "revision", "cursor")
+    INCIDENT_FIELD_NUMBER: _ClassVar[int]
+    LATEST_EVENT_FIELD_NUMBER: _ClassVar[int]
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    CURSOR_FIELD_NUMBER: _ClassVar[int]
+    incident: Incident
+    latest_event: IncidentEvent
+    revision: int
+    cursor: str
+    def __init__(self, incident: _Optional[_Union[Incident, _Mapping]] = ..., latest_event: _Optional[_Union[IncidentEvent, _Mapping]] = ..., revision: _Optional[int] = ..., cursor: _Optional[str] = ...) -> None: ...

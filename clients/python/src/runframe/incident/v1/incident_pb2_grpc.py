@@ -80,6 +80,26 @@ class IncidentServiceStub:
                 request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceRequest.SerializeToString,
                 response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceResponse.FromString,
                 _registered_method=True)
+        self.CreateService = channel.unary_unary(
+                '/runframe.incident.v1.IncidentService/CreateService',
+                request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceRequest.SerializeToString,
+                response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceResponse.FromString,
+                _registered_method=True)
+        self.UpdateService = channel.unary_unary(
+                '/runframe.incident.v1.IncidentService/UpdateService',
+                request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceRequest.SerializeToString,
+                response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceResponse.FromString,
+                _registered_method=True)
+        self.DeleteService = channel.unary_unary(
+                '/runframe.incident.v1.IncidentService/DeleteService',
+                request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceRequest.SerializeToString,
+                response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceResponse.FromString,
+                _registered_method=True)
+        self.WatchIncidents = channel.unary_stream(
+                '/runframe.incident.v1.IncidentService/WatchIncidents',
+                request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsRequest.SerializeToString,
+                response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsResponse.FromString,
+                _registered_method=True)
         self.CheckService = channel.unary_unary(
                 '/runframe.incident.v1.IncidentService/CheckService',
                 request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.CheckServiceRequest.SerializeToString,
@@ -164,6 +184,67 @@ class IncidentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateService(self, request, context):
+        """CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+        when the id is taken.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateService(self, request, context):
+        """UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteService(self, request, context):
+        """DeleteService removes a service from the caller's catalog. It is
+        FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+        while open incidents are routed to it or enabled integrations name it
+        as their default service: their alerts could no longer be stored.
+        Resolved incidents keep the id as history. Webhooks naming a deleted
+        service are refused with 400 at once by the incident replica that
+        deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+        service does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchIncidents(self, request, context):
+        """WatchIncidents streams the caller's incident changes (created,
+        triggered again, acknowledged, resolved) as they happen, each as the
+        incident's latest state. Guarantees:
+        - At least once: every change is delivered, possibly more than once
+        (after a resume, or when a write commits late); a client keeps the
+        highest `revision` per incident and drops messages at or below it.
+        - Ordered per incident: within a stream an incident's revisions only
+        grow. Changes of different incidents come in the order they were
+        stored. Changes that follow each other within one poll may arrive as
+        one message carrying the newest state (ListIncidentEvents has every
+        step).
+        - Resumable: every message carries a `cursor`; a new stream given it
+        delivers every change made after that message, including while
+        disconnected.
+        - Latency: a change reaches open streams within about 1 second of being
+        stored; on MongoDB, triggers and acknowledgements of existing
+        incidents within about 6 seconds (incident documents, which the
+        stream polls, are refreshed every 5 seconds).
+        A checkpoint (a message with only a cursor) is sent when the stream
+        starts and every 15 seconds without changes. A replica that shuts down
+        ends its streams with UNAVAILABLE; reconnect with the last cursor.
+        A change is missed only when its write became visible more than 5
+        seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+        off by more than that, or, on MongoDB, a replica that stopped between
+        writing an incident's timeline and its document); it is then delivered
+        with the incident's next change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CheckService(self, request, context):
         """CheckService says whether a service exists in an organization's
         catalog, for services that must validate a reference to one (auth, when
@@ -221,6 +302,26 @@ def add_IncidentServiceServicer_to_server(servicer, server):
                     servicer.GetService,
                     request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceRequest.FromString,
                     response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceResponse.SerializeToString,
+            ),
+            'CreateService': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateService,
+                    request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceRequest.FromString,
+                    response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceResponse.SerializeToString,
+            ),
+            'UpdateService': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateService,
+                    request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceRequest.FromString,
+                    response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceResponse.SerializeToString,
+            ),
+            'DeleteService': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteService,
+                    request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceRequest.FromString,
+                    response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceResponse.SerializeToString,
+            ),
+            'WatchIncidents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchIncidents,
+                    request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsRequest.FromString,
+                    response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsResponse.SerializeToString,
             ),
             'CheckService': grpc.unary_unary_rpc_method_handler(
                     servicer.CheckService,
@@ -472,6 +573,114 @@ class IncidentService:
             '/runframe.incident.v1.IncidentService/GetService',
             runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceRequest.SerializeToString,
             runframe_dot_incident_dot_v1_dot_incident__pb2.GetServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.incident.v1.IncidentService/CreateService',
+            runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceRequest.SerializeToString,
+            runframe_dot_incident_dot_v1_dot_incident__pb2.CreateServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.incident.v1.IncidentService/UpdateService',
+            runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceRequest.SerializeToString,
+            runframe_dot_incident_dot_v1_dot_incident__pb2.UpdateServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteService(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.incident.v1.IncidentService/DeleteService',
+            runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceRequest.SerializeToString,
+            runframe_dot_incident_dot_v1_dot_incident__pb2.DeleteServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchIncidents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/runframe.incident.v1.IncidentService/WatchIncidents',
+            runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsRequest.SerializeToString,
+            runframe_dot_incident_dot_v1_dot_incident__pb2.WatchIncidentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,57 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/auth.proto.
  */
 export const file_runframe_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiJQoTVmVyaWZ5QXBpS2V5UmVxdWVzdBIOCgZzZWNyZXQYASABKAkiTQoUVmVyaWZ5QXBpS2V5UmVzcG9uc2USFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEg4KBmtleV9pZBgCIAEoCRIMCgRyb2xlGAMgASgJIq8BChNBdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JvdXRpbmdfa2V5GAEgASgJEisKB2hlYWRlcnMYAiADKAsyGi5ydW5mcmFtZS5jb21tb24udjEuSGVhZGVyEgwKBGJvZHkYAyABKAwSMAoMcmVjZWl2ZV90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5zb3VyY2VfYWRkcmVzcxgFIAEoCSKHAgoUQXV0aGVudGljYXRlUmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFAoMZGVsaXZlcnlfa2V5GAIgASgJEjYKCnJhdGVfbGltaXQYAyABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUSMgoLZGlzcG9zaXRpb24YBCABKA4yHS5ydW5mcmFtZS5hdXRoLnYxLkRpc3Bvc2l0aW9uEg8KB21lc3NhZ2UYBSABKAkSFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSDgoGcmVwZWF0GAcgASgIImgKGEF1dGhlbnRpY2F0ZUJhdGNoUmVxdWVzdBI3CghyZXF1ZXN0cxgBIAMoCzIlLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlUmVxdWVzdBITCgtyZXF1ZXN0X2lkcxgCIAMoCSJSChlBdXRoZW50aWNhdGVCYXRjaFJlc3BvbnNlEjUKB3Jlc3VsdHMYASADKAsyJC5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3VsdCKAAQoSQXV0aGVudGljYXRlUmVzdWx0EjoKCHJlc3BvbnNlGAEgASgLMiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lKlwKC0Rpc3Bvc2l0aW9uEhsKF0RJU1BPU0lUSU9OX1VOU1BFQ0lGSUVEEAASFwoTRElTUE9TSVRJT05fUFJPQ0VFRBABEhcKE0RJU1BPU0lUSU9OX0hBTkRMRUQQAjK5AgoLQXV0aFNlcnZpY2USXQoMQXV0aGVudGljYXRlEiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXNwb25zZRJsChFBdXRoZW50aWNhdGVCYXRjaBIqLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlQmF0Y2hSZXF1ZXN0GisucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVCYXRjaFJlc3BvbnNlEl0KDFZlcmlmeUFwaUtleRIlLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVxdWVzdBomLnJ1bmZyYW1lLmF1dGgudjEuVmVyaWZ5QXBpS2V5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
+  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiTwogTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiPAohTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlc3BvbnNlEhcKD2ludGVncmF0aW9uX2lkcxgBIAMoCSIlChNWZXJpZnlBcGlLZXlSZXF1ZXN0Eg4KBnNlY3JldBgBIAEoCSJNChRWZXJpZnlBcGlLZXlSZXNwb25zZRIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDgoGa2V5X2lkGAIgASgJEgwKBHJvbGUYAyABKAkirwEKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSEwoLcm91dGluZ19rZXkYASABKAkSKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV9hZGRyZXNzGAUgASgJIocCChRBdXRoZW50aWNhdGVSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhIUCgxkZWxpdmVyeV9rZXkYAiABKAkSNgoKcmF0ZV9saW1pdBgDIAEoCzIiLnJ1bmZyYW1lLmNvbW1vbi52MS5SYXRlTGltaXRTdGF0ZRIyCgtkaXNwb3NpdGlvbhgEIAEoDjIdLnJ1bmZyYW1lLmF1dGgudjEuRGlzcG9zaXRpb24SDwoHbWVzc2FnZRgFIAEoCRIWCg5kZWxpdmVyeV9hbGlhcxgGIAEoCRIOCgZyZXBlYXQYByABKAgiaAoYQXV0aGVudGljYXRlQmF0Y2hSZXF1ZXN0EjcKCHJlcXVlc3RzGAEgAygLMiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JlcXVlc3RfaWRzGAIgAygJIlIKGUF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USNQoHcmVzdWx0cxgBIAMoCzIkLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlUmVzdWx0IoABChJBdXRoZW50aWNhdGVSZXN1bHQSOgoIcmVzcG9uc2UYASABKAsyJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUqXAoLRGlzcG9zaXRpb24SGwoXRElTUE9TSVRJT05fVU5TUEVDSUZJRUQQABIXChNESVNQT1NJVElPTl9QUk9DRUVEEAESFwoTRElTUE9TSVRJT05fSEFORExFRBACMsUDCgtBdXRoU2VydmljZRJdCgxBdXRoZW50aWNhdGUSJS5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEmwKEUF1dGhlbnRpY2F0ZUJhdGNoEioucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVCYXRjaFJlcXVlc3QaKy5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USXQoMVmVyaWZ5QXBpS2V5EiUucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXNwb25zZRKJAQoZTGlzdEludGVncmF0aW9uc0J5U2VydmljZRIyLnJ1bmZyYW1lLmF1dGgudjEuTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QaMy5ydW5mcmFtZS5hdXRoLnYxLkxpc3RJbnRlZ3JhdGlvbnNCeVNlcnZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
+
+/**
+ * ListIntegrationsByServiceRequest names a service of an organization.
+ *
+ * @generated from message runframe.auth.v1.ListIntegrationsByServiceRequest
+ */
+export type ListIntegrationsByServiceRequest = Message<"runframe.auth.v1.ListIntegrationsByServiceRequest"> & {
+  /**
+   * organization_id is the organization whose integrations are searched.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * service_id is the default service to look for.
+   *
+   * @generated from field: string service_id = 2;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message runframe.auth.v1.ListIntegrationsByServiceRequest.
+ * Use `create(ListIntegrationsByServiceRequestSchema)` to create a new message.
+ */
+export const ListIntegrationsByServiceRequestSchema: GenMessage<ListIntegrationsByServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 0);
+
+/**
+ * ListIntegrationsByServiceResponse lists the integrations found.
+ *
+ * @generated from message runframe.auth.v1.ListIntegrationsByServiceResponse
+ */
+export type ListIntegrationsByServiceResponse = Message<"runframe.auth.v1.ListIntegrationsByServiceResponse"> & {
+  /**
+   * integration_ids are the enabled integrations whose default service is
+   * the one asked for, oldest first.
+   *
+   * @generated from field: repeated string integration_ids = 1;
+   */
+  integrationIds: string[];
+};
+
+/**
+ * Describes the message runframe.auth.v1.ListIntegrationsByServiceResponse.
+ * Use `create(ListIntegrationsByServiceResponseSchema)` to create a new message.
+ */
+export const ListIntegrationsByServiceResponseSchema: GenMessage<ListIntegrationsByServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 1);
 
 /**
  * VerifyApiKeyRequest carries the presented API key.
@@ -46,7 +96,7 @@ export type VerifyApiKeyRequest = Message<"runframe.auth.v1.VerifyApiKeyRequest"
  * Use `create(VerifyApiKeyRequestSchema)` to create a new message.
  */
 export const VerifyApiKeyRequestSchema: GenMessage<VerifyApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 0);
+  messageDesc(file_runframe_auth_v1_auth, 2);
 
 /**
  * VerifyApiKeyResponse identifies the key's owner.
@@ -83,7 +133,7 @@ export type VerifyApiKeyResponse = Message<"runframe.auth.v1.VerifyApiKeyRespons
  * Use `create(VerifyApiKeyResponseSchema)` to create a new message.
  */
 export const VerifyApiKeyResponseSchema: GenMessage<VerifyApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 1);
+  messageDesc(file_runframe_auth_v1_auth, 3);
 
 /**
  * AuthenticateRequest carries one delivery exactly as the edge received it.
@@ -133,7 +183,7 @@ export type AuthenticateRequest = Message<"runframe.auth.v1.AuthenticateRequest"
  * Use `create(AuthenticateRequestSchema)` to create a new message.
  */
 export const AuthenticateRequestSchema: GenMessage<AuthenticateRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 2);
+  messageDesc(file_runframe_auth_v1_auth, 4);
 
 /**
  * AuthenticateResponse says the delivery may proceed, and how.
@@ -209,7 +259,7 @@ export type AuthenticateResponse = Message<"runframe.auth.v1.AuthenticateRespons
  * Use `create(AuthenticateResponseSchema)` to create a new message.
  */
 export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 3);
+  messageDesc(file_runframe_auth_v1_auth, 5);
 
 /**
  * AuthenticateBatchRequest carries several deliveries.
@@ -239,7 +289,7 @@ export type AuthenticateBatchRequest = Message<"runframe.auth.v1.AuthenticateBat
  * Use `create(AuthenticateBatchRequestSchema)` to create a new message.
  */
 export const AuthenticateBatchRequestSchema: GenMessage<AuthenticateBatchRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 4);
+  messageDesc(file_runframe_auth_v1_auth, 6);
 
 /**
  * AuthenticateBatchResponse has one result per request, in order.
@@ -260,7 +310,7 @@ export type AuthenticateBatchResponse = Message<"runframe.auth.v1.AuthenticateBa
  * Use `create(AuthenticateBatchResponseSchema)` to create a new message.
  */
 export const AuthenticateBatchResponseSchema: GenMessage<AuthenticateBatchResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 5);
+  messageDesc(file_runframe_auth_v1_auth, 7);
 
 /**
  * AuthenticateResult is what Authenticate answered for one delivery.
@@ -297,7 +347,7 @@ export type AuthenticateResult = Message<"runframe.auth.v1.AuthenticateResult"> 
  * Use `create(AuthenticateResultSchema)` to create a new message.
  */
 export const AuthenticateResultSchema: GenMessage<AuthenticateResult> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 6);
+  messageDesc(file_runframe_auth_v1_auth, 8);
 
 /**
  * Disposition tells the edge what to do after a successful Authenticate.
@@ -393,6 +443,19 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof VerifyApiKeyRequestSchema;
     output: typeof VerifyApiKeyResponseSchema;
+  },
+  /**
+   * ListIntegrationsByService lists the enabled integrations of an
+   * organization whose default service is the given one, for the incident
+   * service, which refuses to delete a service that integrations still
+   * route alerts to. Internal.
+   *
+   * @generated from rpc runframe.auth.v1.AuthService.ListIntegrationsByService
+   */
+  listIntegrationsByService: {
+    methodKind: "unary";
+    input: typeof ListIntegrationsByServiceRequestSchema;
+    output: typeof ListIntegrationsByServiceResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_runframe_auth_v1_auth, 0);

@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/incident/v1/incident.proto.
  */
 export const file_runframe_incident_v1_incident: GenFile = /*@__PURE__*/
-  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKTAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIImAKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkiTwoTSW5nZXN0QmF0Y2hSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXN1bHQifQoRSW5nZXN0QmF0Y2hSZXN1bHQSOAoIcmVzcG9uc2UYASABKAsyJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lKpoBCgxJbmdlc3RBY3Rpb24SHQoZSU5HRVNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUlOR0VTVF9BQ1RJT05fQ1JFQVRFRBABEhkKFUlOR0VTVF9BQ1RJT05fVVBEQVRFRBACEhoKFklOR0VTVF9BQ1RJT05fUkVTT0xWRUQQAxIZChVJTkdFU1RfQUNUSU9OX0lHTk9SRUQQBCrEAQoRSW5jaWRlbnRFdmVudFR5cGUSIwofSU5DSURFTlRfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0lOQ0lERU5UX0VWRU5UX1RZUEVfQ1JFQVRFRBABEiEKHUlOQ0lERU5UX0VWRU5UX1RZUEVfVFJJR0dFUkVEEAISJAogSU5DSURFTlRfRVZFTlRfVFlQRV9BQ0tOT1dMRURHRUQQAxIgChxJTkNJREVOVF9FVkVOVF9UWVBFX1JFU09MVkVEEAQyyggKD0luY2lkZW50U2VydmljZRJTCgZJbmdlc3QSIy5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXF1ZXN0GiQucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzcG9uc2USYgoLSW5nZXN0QmF0Y2gSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlc3BvbnNlEm0KDUxpc3RJbmNpZGVudHMSKi5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZSIDkAIBEmcKC0dldEluY2lkZW50EigucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0SW5jaWRlbnRSZXF1ZXN0GikucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0SW5jaWRlbnRSZXNwb25zZSIDkAIBEnoKE0Fja25vd2xlZGdlSW5jaWRlbnQSMC5ydW5mcmFtZS5pbmNpZGVudC52MS5BY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBoxLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXNwb25zZRJuCg9SZXNvbHZlSW5jaWRlbnQSLC5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXF1ZXN0Gi0ucnVuZnJhbWUuaW5jaWRlbnQudjEuUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USfAoSTGlzdEluY2lkZW50RXZlbnRzEi8ucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBowLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudEV2ZW50c1Jlc3BvbnNlIgOQAgESagoMTGlzdFNlcnZpY2VzEikucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBoqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlIgOQAgESZAoKR2V0U2VydmljZRInLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldFNlcnZpY2VSZXF1ZXN0GigucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlc3BvbnNlIgOQAgESagoMQ2hlY2tTZXJ2aWNlEikucnVuZnJhbWUuaW5jaWRlbnQudjEuQ2hlY2tTZXJ2aWNlUmVxdWVzdBoqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
+  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKTAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIImAKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkiTwoTSW5nZXN0QmF0Y2hSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXN1bHQifQoRSW5nZXN0QmF0Y2hSZXN1bHQSOAoIcmVzcG9uc2UYASABKAsyJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lIkYKFENyZWF0ZVNlcnZpY2VSZXF1ZXN0Ei4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkcKFUNyZWF0ZVNlcnZpY2VSZXNwb25zZRIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJGChRVcGRhdGVTZXJ2aWNlUmVxdWVzdBIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJHChVVcGRhdGVTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiKgoURGVsZXRlU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIXChVEZWxldGVTZXJ2aWNlUmVzcG9uc2UiVwoVV2F0Y2hJbmNpZGVudHNSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQoWV2F0Y2hJbmNpZGVudHNSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50EjkKDGxhdGVzdF9ldmVudBgCIAEoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50RXZlbnQSEAoIcmV2aXNpb24YAyABKA0SDgoGY3Vyc29yGAQgASgJKpoBCgxJbmdlc3RBY3Rpb24SHQoZSU5HRVNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUlOR0VTVF9BQ1RJT05fQ1JFQVRFRBABEhkKFUlOR0VTVF9BQ1RJT05fVVBEQVRFRBACEhoKFklOR0VTVF9BQ1RJT05fUkVTT0xWRUQQAxIZChVJTkdFU1RfQUNUSU9OX0lHTk9SRUQQBCrEAQoRSW5jaWRlbnRFdmVudFR5cGUSIwofSU5DSURFTlRfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0lOQ0lERU5UX0VWRU5UX1RZUEVfQ1JFQVRFRBABEiEKHUlOQ0lERU5UX0VWRU5UX1RZUEVfVFJJR0dFUkVEEAISJAogSU5DSURFTlRfRVZFTlRfVFlQRV9BQ0tOT1dMRURHRUQQAxIgChxJTkNJREVOVF9FVkVOVF9UWVBFX1JFU09MVkVEEAQy/AsKD0luY2lkZW50U2VydmljZRJTCgZJbmdlc3QSIy5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXF1ZXN0GiQucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzcG9uc2USYgoLSW5nZXN0QmF0Y2gSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RCYXRjaFJlc3BvbnNlEm0KDUxpc3RJbmNpZGVudHMSKi5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRzUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXNwb25zZSIDkAIBEmcKC0dldEluY2lkZW50EigucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0SW5jaWRlbnRSZXF1ZXN0GikucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0SW5jaWRlbnRSZXNwb25zZSIDkAIBEnoKE0Fja25vd2xlZGdlSW5jaWRlbnQSMC5ydW5mcmFtZS5pbmNpZGVudC52MS5BY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBoxLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXNwb25zZRJuCg9SZXNvbHZlSW5jaWRlbnQSLC5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXF1ZXN0Gi0ucnVuZnJhbWUuaW5jaWRlbnQudjEuUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USfAoSTGlzdEluY2lkZW50RXZlbnRzEi8ucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBowLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudEV2ZW50c1Jlc3BvbnNlIgOQAgESagoMTGlzdFNlcnZpY2VzEikucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBoqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlIgOQAgESZAoKR2V0U2VydmljZRInLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldFNlcnZpY2VSZXF1ZXN0GigucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlc3BvbnNlIgOQAgESaAoNQ3JlYXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNyZWF0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuQ3JlYXRlU2VydmljZVJlc3BvbnNlEmgKDVVwZGF0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5VcGRhdGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLlVwZGF0ZVNlcnZpY2VSZXNwb25zZRJoCg1EZWxldGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuRGVsZXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxldGVTZXJ2aWNlUmVzcG9uc2UScgoOV2F0Y2hJbmNpZGVudHMSKy5ydW5mcmFtZS5pbmNpZGVudC52MS5XYXRjaEluY2lkZW50c1JlcXVlc3QaLC5ydW5mcmFtZS5pbmNpZGVudC52MS5XYXRjaEluY2lkZW50c1Jlc3BvbnNlIgOQAgEwARJqCgxDaGVja1NlcnZpY2USKS5ydW5mcmFtZS5pbmNpZGVudC52MS5DaGVja1NlcnZpY2VSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuQ2hlY2tTZXJ2aWNlUmVzcG9uc2UiA5ACAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
 
 /**
  * Incident is one deduplicated incident.
@@ -917,6 +917,207 @@ export const IngestBatchResultSchema: GenMessage<IngestBatchResult> = /*@__PURE_
   messageDesc(file_runframe_incident_v1_incident, 24);
 
 /**
+ * CreateServiceRequest describes the service to add.
+ *
+ * @generated from message runframe.incident.v1.CreateServiceRequest
+ */
+export type CreateServiceRequest = Message<"runframe.incident.v1.CreateServiceRequest"> & {
+  /**
+   * service is required: `id` is 1 to 50 characters of [A-Za-z0-9_.:-] (for
+   * example `SER-00006`), what webhook payloads name in `service_id`; `name`
+   * is 1 to 200 characters.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.CreateServiceRequest.
+ * Use `create(CreateServiceRequestSchema)` to create a new message.
+ */
+export const CreateServiceRequestSchema: GenMessage<CreateServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 25);
+
+/**
+ * CreateServiceResponse carries the created service.
+ *
+ * @generated from message runframe.incident.v1.CreateServiceResponse
+ */
+export type CreateServiceResponse = Message<"runframe.incident.v1.CreateServiceResponse"> & {
+  /**
+   * service is the created service.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.CreateServiceResponse.
+ * Use `create(CreateServiceResponseSchema)` to create a new message.
+ */
+export const CreateServiceResponseSchema: GenMessage<CreateServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 26);
+
+/**
+ * UpdateServiceRequest renames a service.
+ *
+ * @generated from message runframe.incident.v1.UpdateServiceRequest
+ */
+export type UpdateServiceRequest = Message<"runframe.incident.v1.UpdateServiceRequest"> & {
+  /**
+   * service is required: `id` names the service to change and `name` is its
+   * new name (1 to 200 characters). The id never changes.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.UpdateServiceRequest.
+ * Use `create(UpdateServiceRequestSchema)` to create a new message.
+ */
+export const UpdateServiceRequestSchema: GenMessage<UpdateServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 27);
+
+/**
+ * UpdateServiceResponse carries the updated service.
+ *
+ * @generated from message runframe.incident.v1.UpdateServiceResponse
+ */
+export type UpdateServiceResponse = Message<"runframe.incident.v1.UpdateServiceResponse"> & {
+  /**
+   * service is the updated service.
+   *
+   * @generated from field: runframe.incident.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.UpdateServiceResponse.
+ * Use `create(UpdateServiceResponseSchema)` to create a new message.
+ */
+export const UpdateServiceResponseSchema: GenMessage<UpdateServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 28);
+
+/**
+ * DeleteServiceRequest names the service to delete.
+ *
+ * @generated from message runframe.incident.v1.DeleteServiceRequest
+ */
+export type DeleteServiceRequest = Message<"runframe.incident.v1.DeleteServiceRequest"> & {
+  /**
+   * service_id is required.
+   *
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message runframe.incident.v1.DeleteServiceRequest.
+ * Use `create(DeleteServiceRequestSchema)` to create a new message.
+ */
+export const DeleteServiceRequestSchema: GenMessage<DeleteServiceRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 29);
+
+/**
+ * DeleteServiceResponse is empty: the service is gone.
+ *
+ * @generated from message runframe.incident.v1.DeleteServiceResponse
+ */
+export type DeleteServiceResponse = Message<"runframe.incident.v1.DeleteServiceResponse"> & {
+};
+
+/**
+ * Describes the message runframe.incident.v1.DeleteServiceResponse.
+ * Use `create(DeleteServiceResponseSchema)` to create a new message.
+ */
+export const DeleteServiceResponseSchema: GenMessage<DeleteServiceResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 30);
+
+/**
+ * WatchIncidentsRequest says where a stream starts.
+ *
+ * @generated from message runframe.incident.v1.WatchIncidentsRequest
+ */
+export type WatchIncidentsRequest = Message<"runframe.incident.v1.WatchIncidentsRequest"> & {
+  /**
+   * cursor resumes a stream after the message that carried it. Empty starts
+   * a new stream (see start_time).
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * start_time, without a cursor, first delivers the incidents changed since
+   * then (each in its latest state); unset means only changes from now on.
+   * Giving both a cursor and a start_time is INVALID_ARGUMENT.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.WatchIncidentsRequest.
+ * Use `create(WatchIncidentsRequestSchema)` to create a new message.
+ */
+export const WatchIncidentsRequestSchema: GenMessage<WatchIncidentsRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 31);
+
+/**
+ * WatchIncidentsResponse is one change, or a checkpoint.
+ *
+ * @generated from message runframe.incident.v1.WatchIncidentsResponse
+ */
+export type WatchIncidentsResponse = Message<"runframe.incident.v1.WatchIncidentsResponse"> & {
+  /**
+   * incident is the latest state of an incident that changed; unset on a
+   * checkpoint.
+   *
+   * @generated from field: runframe.incident.v1.Incident incident = 1;
+   */
+  incident?: Incident | undefined;
+
+  /**
+   * latest_event is the newest entry of the incident's timeline: what
+   * changed last (created, triggered, acknowledged or resolved), by whom.
+   * Unset on a checkpoint.
+   *
+   * @generated from field: runframe.incident.v1.IncidentEvent latest_event = 2;
+   */
+  latestEvent?: IncidentEvent | undefined;
+
+  /**
+   * revision is the length of the incident's timeline in this state; it
+   * grows with every change, so a client can drop a message whose revision
+   * it has seen for that incident. 0 on a checkpoint.
+   *
+   * @generated from field: uint32 revision = 3;
+   */
+  revision: number;
+
+  /**
+   * cursor resumes a stream after this message (WatchIncidentsRequest.cursor).
+   *
+   * @generated from field: string cursor = 4;
+   */
+  cursor: string;
+};
+
+/**
+ * Describes the message runframe.incident.v1.WatchIncidentsResponse.
+ * Use `create(WatchIncidentsResponseSchema)` to create a new message.
+ */
+export const WatchIncidentsResponseSchema: GenMessage<WatchIncidentsResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 32);
+
+/**
  * IngestAction is what deduplication did with one alert.
  *
  * @generated from enum runframe.incident.v1.IngestAction
@@ -1117,6 +1318,79 @@ export const IncidentService: GenService<{
     methodKind: "unary";
     input: typeof GetServiceRequestSchema;
     output: typeof GetServiceResponseSchema;
+  },
+  /**
+   * CreateService adds a service to the caller's catalog. ALREADY_EXISTS
+   * when the id is taken.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.CreateService
+   */
+  createService: {
+    methodKind: "unary";
+    input: typeof CreateServiceRequestSchema;
+    output: typeof CreateServiceResponseSchema;
+  },
+  /**
+   * UpdateService renames a service of the caller's catalog, or NOT_FOUND.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.UpdateService
+   */
+  updateService: {
+    methodKind: "unary";
+    input: typeof UpdateServiceRequestSchema;
+    output: typeof UpdateServiceResponseSchema;
+  },
+  /**
+   * DeleteService removes a service from the caller's catalog. It is
+   * FAILED_PRECONDITION (reason SERVICE_IN_USE, the message naming them)
+   * while open incidents are routed to it or enabled integrations name it
+   * as their default service: their alerts could no longer be stored.
+   * Resolved incidents keep the id as history. Webhooks naming a deleted
+   * service are refused with 400 at once by the incident replica that
+   * deleted it, and by every replica within 10 seconds. NOT_FOUND when the
+   * service does not exist.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.DeleteService
+   */
+  deleteService: {
+    methodKind: "unary";
+    input: typeof DeleteServiceRequestSchema;
+    output: typeof DeleteServiceResponseSchema;
+  },
+  /**
+   * WatchIncidents streams the caller's incident changes (created,
+   * triggered again, acknowledged, resolved) as they happen, each as the
+   * incident's latest state. Guarantees:
+   * - At least once: every change is delivered, possibly more than once
+   *   (after a resume, or when a write commits late); a client keeps the
+   *   highest `revision` per incident and drops messages at or below it.
+   * - Ordered per incident: within a stream an incident's revisions only
+   *   grow. Changes of different incidents come in the order they were
+   *   stored. Changes that follow each other within one poll may arrive as
+   *   one message carrying the newest state (ListIncidentEvents has every
+   *   step).
+   * - Resumable: every message carries a `cursor`; a new stream given it
+   *   delivers every change made after that message, including while
+   *   disconnected.
+   * - Latency: a change reaches open streams within about 1 second of being
+   *   stored; on MongoDB, triggers and acknowledgements of existing
+   *   incidents within about 6 seconds (incident documents, which the
+   *   stream polls, are refreshed every 5 seconds).
+   * A checkpoint (a message with only a cursor) is sent when the stream
+   * starts and every 15 seconds without changes. A replica that shuts down
+   * ends its streams with UNAVAILABLE; reconnect with the last cursor.
+   * A change is missed only when its write became visible more than 5
+   * seconds (10 on MongoDB) after its update_time (a stalled store, a writer whose clock is
+   * off by more than that, or, on MongoDB, a replica that stopped between
+   * writing an incident's timeline and its document); it is then delivered
+   * with the incident's next change.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.WatchIncidents
+   */
+  watchIncidents: {
+    methodKind: "server_streaming";
+    input: typeof WatchIncidentsRequestSchema;
+    output: typeof WatchIncidentsResponseSchema;
   },
   /**
    * CheckService says whether a service exists in an organization's
