@@ -24,6 +24,7 @@ import {
   AuthService,
   Disposition,
   HeaderSchema,
+  IntegrationSchema,
   IntegrationService,
   IntegrationType,
 } from "@runframe/contracts";
@@ -167,6 +168,24 @@ describe("AuthService in memory", () => {
       client(AuthService, TOKEN).authenticate({ routingKey: "unknown_".padEnd(40, "0"), body }),
     );
     expect(error.code).toBe(Code.Unauthenticated);
+    expect(error.findDetails(IntegrationSchema)).toEqual([]);
+  });
+
+  it("identifies a routing key's integration and consumes its quota", async () => {
+    const auth = client(AuthService, TOKEN);
+    const { integration } = await auth.identifyRoutingKey({ routingKey: CUSTOM_KEY });
+    expect(integration).toMatchObject({ id: "int-custom", organizationId: "org-a" });
+    const unknown = await refusal(
+      auth.identifyRoutingKey({ routingKey: "unknown_".padEnd(40, "0") }),
+    );
+    expect(unknown.code).toBe(Code.Unauthenticated);
+    const quota = await auth.consumeQuota({ organizationId: "org-a", integrationId: "int-custom" });
+    expect(quota.allowed).toBe(true);
+    expect(quota.rateLimit?.limit).toBe(100);
+    const missing = await refusal(
+      auth.consumeQuota({ organizationId: "org-b", integrationId: "int-custom" }),
+    );
+    expect(missing.code).toBe(Code.NotFound);
   });
 
   it("verifies a signed integration's signature and identifies the delivery by it", async () => {
@@ -193,6 +212,8 @@ describe("AuthService in memory", () => {
       }),
     );
     expect(forged.code).toBe(Code.Unauthenticated);
+    // A refusal of a known key names the integration, for its inbox.
+    expect(forged.findDetails(IntegrationSchema).map((i) => i.id)).toEqual(["int-signed"]);
     const unsigned = await refusal(
       auth.authenticate({ routingKey: SIGNED_KEY, body, receiveTime: timestampFromDate(now) }),
     );

@@ -1,14 +1,22 @@
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
-import type { ApiKeys, Authenticator, Integrations } from "@runframe/auth-domain";
+import {
+  rateLimitState,
+  RefusedDelivery,
+  type ApiKeys,
+  type Authenticator,
+  type Integrations,
+} from "@runframe/auth-domain";
 import {
   ApiKeyService,
   AuthService,
   Disposition,
+  IntegrationSchema,
   IntegrationService,
   type AuthenticateRequest,
 } from "@runframe/contracts";
 import {
   apiKeyInterceptor,
+  publicError,
   settleBatch,
   teamCaller,
   type Logger,
@@ -43,8 +51,17 @@ export function authTeamApiKeys(apiKeys: ApiKeys): Interceptor {
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
 export function authRoutes({ authenticator, integrations, apiKeys, logger, metrics }: AuthDeps) {
   return (router: ConnectRouter) => {
+    const rpc = `${AuthService.typeName}/${AuthService.method.authenticate.name}`;
     const authenticate = async (req: AuthenticateRequest) => {
-      const result = await authenticator.authenticate(req);
+      const result = await authenticator.authenticate(req).catch((error: unknown) => {
+        if (error instanceof RefusedDelivery) {
+          // The edge records refusals of known keys in the integration's inbox.
+          const answer = publicError(error.failure, logger, rpc);
+          answer.details.push({ desc: IntegrationSchema, value: error.integration });
+          throw answer;
+        }
+        throw error;
+      });
       if (result.disposition === Disposition.HANDLED) {
         // Deliveries auth consumes itself (SNS confirmations) leave a record here.
         logger.info(
@@ -66,6 +83,13 @@ export function authRoutes({ authenticator, integrations, apiKeys, logger, metri
       async verifyApiKey(req) {
         const key = await apiKeys.verify(req.secret);
         return { organizationId: key.organizationId, keyId: key.id, role: key.role };
+      },
+      identifyRoutingKey: async (req) => ({
+        integration: await authenticator.identify(req.routingKey, req.sourceAddress),
+      }),
+      async consumeQuota(req) {
+        const decision = await authenticator.consumeQuota(req.organizationId, req.integrationId);
+        return { allowed: decision.allowed, rateLimit: rateLimitState(decision) };
       },
       listIntegrationsByService: async (req) => ({
         integrationIds:

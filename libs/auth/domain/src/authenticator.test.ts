@@ -1,7 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { AuthenticateRequestSchema, IntegrationType } from "@runframe/contracts";
 import { describe, expect, it } from "vitest";
-import { Authenticator } from "./authenticator.js";
+import { Authenticator, RefusedDelivery } from "./authenticator.js";
 import { hashSecret } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.js";
@@ -97,5 +97,70 @@ describe("Authenticator", () => {
       () => "refused",
     );
     expect(refused).toBe("refused");
+  });
+});
+
+describe("Authenticator: what the inbox needs", () => {
+  /** A limiter allowing `quota` requests, then refusing; counts what it was asked. */
+  function countingLimiter(quota: number) {
+    const asked: string[] = [];
+    const decide = (key: string): RateLimitDecision => {
+      asked.push(key);
+      const allowed = asked.filter((k) => k === key).length <= quota;
+      return { ...allow, allowed, remaining: allowed ? 1 : 0, retryAfterMs: allowed ? 0 : 1000 };
+    };
+    return {
+      asked,
+      limiter: {
+        consume: async (key: string) => decide(key),
+        consumeDelivery: async ({ key }: { key: string }) => ({ ...decide(key), repeat: false }),
+      } as RateLimiter,
+    };
+  }
+  const integrations = {
+    findByRoutingKeyHash: async (hash: string) =>
+      hash === record.routingKeyHash ? record : undefined,
+    get: async (org: string, id: string) =>
+      org === record.organizationId && id === record.id ? record : undefined,
+  } as unknown as IntegrationRepository;
+  const secrets = new SecretBox(new Uint8Array(32));
+
+  it("names the integration of a refused delivery to a known key, and of none to an unknown key", async () => {
+    const { limiter: tight } = countingLimiter(1);
+    const authenticator = new Authenticator({ integrations, limiter: tight, secrets });
+    const ask = (key: string) =>
+      authenticator.authenticate(create(AuthenticateRequestSchema, { routingKey: key }));
+    await ask(routingKey);
+    const throttled = await ask(routingKey).catch((error: unknown) => error);
+    expect(throttled).toBeInstanceOf(RefusedDelivery);
+    const refusal = throttled as RefusedDelivery;
+    expect(refusal.integration.id).toBe("int-1");
+    expect(refusal.failure).toMatchObject({ kind: "resource-exhausted", reason: "RATE_LIMITED" });
+    const unknown = await ask("u".repeat(40)).catch((error: unknown) => error);
+    expect(unknown).not.toBeInstanceOf(RefusedDelivery);
+    expect(unknown).toMatchObject({ reason: "ROUTING_KEY_INVALID" });
+  });
+
+  it("identifies a routing key's integration, counting unknown keys as failed attempts", async () => {
+    const { limiter: counting, asked } = countingLimiter(1000);
+    const authenticator = new Authenticator({ integrations, limiter: counting, secrets });
+    expect((await authenticator.identify(routingKey, "192.0.2.1")).id).toBe("int-1");
+    expect(asked).toEqual([]);
+    await expect(authenticator.identify("u".repeat(40), "192.0.2.1")).rejects.toMatchObject({
+      reason: "ROUTING_KEY_INVALID",
+    });
+    expect(asked).toEqual(["unknown-key:192.0.2.1"]);
+  });
+
+  it("consumes the quota of an integration's current routing key, as webhooks do", async () => {
+    const { limiter: tight, asked } = countingLimiter(1);
+    const authenticator = new Authenticator({ integrations, limiter: tight, secrets });
+    await authenticator.authenticate(create(AuthenticateRequestSchema, { routingKey }));
+    const decision = await authenticator.consumeQuota("org-a", "int-1");
+    expect(decision.allowed).toBe(false);
+    expect(asked).toEqual([`quota:{${record.routingKeyHash}}`, `quota:{${record.routingKeyHash}}`]);
+    await expect(authenticator.consumeQuota("org-b", "int-1")).rejects.toMatchObject({
+      reason: "INTEGRATION_NOT_FOUND",
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { timestampFromDate, timestampDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   Disposition,
@@ -9,6 +9,7 @@ import {
 import { providerOf } from "@runframe/providers";
 import {
   DomainError,
+  NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
   TtlCache,
@@ -19,7 +20,7 @@ import { createHash } from "node:crypto";
 import { toIntegration } from "./convert.js";
 import { hashSecret } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
-import type { RateLimitDecision, RateLimiter } from "./rate-limit.js";
+import { rateLimitState, type RateLimitDecision, type RateLimiter } from "./rate-limit.js";
 import type { SecretBox } from "./secret-box.js";
 import { headerValue, verifyCustomSignature, verifySentrySignature } from "./signing.js";
 import { isAllowedTopic, parseSnsEnvelope, type SnsVerifier } from "./sns.js";
@@ -103,15 +104,62 @@ export class Authenticator {
 
   async authenticate(req: AuthenticateRequest): Promise<AuthenticateResult> {
     const keyHash = hashSecret(req.routingKey);
-    const integration = await this.#lookup(keyHash);
     const source = req.sourceAddress || "unknown";
+    const integration = await this.#known(keyHash, source);
+    try {
+      return await this.#authenticateKnown(integration, keyHash, source, req);
+    } catch (error) {
+      throw new RefusedDelivery(error, this.#view(integration));
+    }
+  }
+
+  /**
+   * The integration of a routing key, for a delivery refused before
+   * authentication (a body over the size limit): the edge records it in
+   * that integration's inbox. Unknown keys count as failed attempts.
+   */
+  async identify(routingKey: string, sourceAddress: string): Promise<Integration> {
+    const integration = await this.#known(hashSecret(routingKey), sourceAddress || "unknown");
+    return this.#view(integration);
+  }
+
+  /**
+   * Counts one delivery against an integration's current routing key's
+   * quota, as authenticate does: the redrive of throttled deliveries stays
+   * within the key's limit.
+   */
+  async consumeQuota(organizationId: string, integrationId: string): Promise<RateLimitDecision> {
+    const integration = await this.#deps.integrations.get(organizationId, integrationId);
+    if (integration === undefined || !integration.enabled) {
+      throw new NotFoundError(`integration ${integrationId} not found or disabled`, {
+        reason: "INTEGRATION_NOT_FOUND",
+      });
+    }
+    return this.#deps.limiter.consume(
+      quotaKey(integration.routingKeyHash),
+      integration.rateLimitPerMinute,
+      MINUTE_MS,
+    );
+  }
+
+  /** The enabled integration of a routing key; unknown keys are counted per source and refused. */
+  async #known(keyHash: string, source: string): Promise<IntegrationRecord> {
+    const integration = await this.#lookup(keyHash);
     if (integration === undefined || !integration.enabled) {
       await this.#countFailure(`unknown-key:${source}`, this.#failureLimits.perSource);
       throw new UnauthenticatedError("unknown or disabled routing key", {
         reason: "ROUTING_KEY_INVALID",
       });
     }
+    return integration;
+  }
 
+  async #authenticateKnown(
+    integration: IntegrationRecord,
+    keyHash: string,
+    source: string,
+    req: AuthenticateRequest,
+  ): Promise<AuthenticateResult> {
     const now = req.receiveTime ? timestampDate(req.receiveTime) : this.#now();
     let verified: Verified;
     try {
@@ -136,7 +184,7 @@ export class Authenticator {
     const deliveryKey = primary && digest(`${integration.id}\n${primary}`);
     const deliveryAlias = alias && digest(`${integration.id}\n${alias}`);
 
-    const quota = `quota:{${keyHash}}`;
+    const quota = quotaKey(keyHash);
     const limit = integration.rateLimitPerMinute;
     const decision = deliveryKey
       ? await this.#deps.limiter.consumeDelivery({
@@ -164,11 +212,7 @@ export class Authenticator {
       repeat: decision.repeat,
       disposition: verified.disposition,
       message: verified.message,
-      rateLimit: {
-        limit: decision.limit,
-        remaining: decision.remaining,
-        resetTime: timestampFromDate(decision.resetAt),
-      },
+      rateLimit: rateLimitState(decision),
     };
   }
 
@@ -332,17 +376,44 @@ export class Authenticator {
   async #countFailure(key: string, limit: number): Promise<void> {
     const decision = await this.#deps.limiter.consume(key, limit, MINUTE_MS);
     if (!decision.allowed) {
-      throw rateLimited(decision, "too many failed attempts; slow down");
+      throw rateLimited(decision, "too many failed attempts; slow down", "FAILED_ATTEMPTS_LIMITED");
     }
   }
 }
 
-function rateLimited(decision: RateLimitDecision, message: string): ResourceExhaustedError {
-  return new ResourceExhaustedError(message, Math.max(1, Math.ceil(decision.retryAfterMs / 1000)), {
-    limit: decision.limit,
-    remaining: decision.remaining,
-    resetAt: decision.resetAt,
-  });
+/**
+ * Why a delivery to a known, enabled routing key did not pass (a bad
+ * signature, a throttle, a malformed envelope, a store outage…), with the
+ * integration it was sent to, so the edge can record the delivery in that
+ * integration's inbox. Auth's routes answer `failure` as any error, with the
+ * integration as an extra detail.
+ */
+export class RefusedDelivery extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly integration: Integration,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
+    this.name = "RefusedDelivery";
+  }
+}
+
+/** The rate limiter's key of a routing key's quota (hash-tagged for Redis Cluster). */
+function quotaKey(routingKeyHash: string): string {
+  return `quota:{${routingKeyHash}}`;
+}
+
+function rateLimited(
+  decision: RateLimitDecision,
+  message: string,
+  reason = "RATE_LIMITED",
+): ResourceExhaustedError {
+  return new ResourceExhaustedError(
+    message,
+    Math.max(1, Math.ceil(decision.retryAfterMs / 1000)),
+    { limit: decision.limit, remaining: decision.remaining, resetAt: decision.resetAt },
+    { reason },
+  );
 }
 
 /**

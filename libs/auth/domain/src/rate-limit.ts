@@ -1,3 +1,5 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+
 /** The outcome of counting one request against a window. */
 export interface RateLimitDecision {
   readonly allowed: boolean;
@@ -8,6 +10,15 @@ export interface RateLimitDecision {
   readonly resetAt: Date;
   /** 0 when allowed; otherwise how long until a request would be allowed. */
   readonly retryAfterMs: number;
+}
+
+/** A decision as the RPCs report a key's window (runframe.common.v1.RateLimitState). */
+export function rateLimitState(decision: RateLimitDecision) {
+  return {
+    limit: decision.limit,
+    remaining: decision.remaining,
+    resetTime: timestampFromDate(decision.resetAt),
+  };
 }
 
 /** One delivery to count: fresh ones use the quota, repeats a bucket of their own. */

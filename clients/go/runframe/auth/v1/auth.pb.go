@@ -89,6 +89,217 @@ func (Disposition) EnumDescriptor() ([]byte, []int) {
 	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
 }
 
+// IdentifyRoutingKeyRequest carries a routing key.
+type IdentifyRoutingKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// routing_key is the `{routingKey}` path segment of the webhook URL.
+	RoutingKey string `protobuf:"bytes,1,opt,name=routing_key,json=routingKey,proto3" json:"routing_key,omitempty"`
+	// source_address is the client IP address, used to limit failed attempts.
+	SourceAddress string `protobuf:"bytes,2,opt,name=source_address,json=sourceAddress,proto3" json:"source_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentifyRoutingKeyRequest) Reset() {
+	*x = IdentifyRoutingKeyRequest{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentifyRoutingKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentifyRoutingKeyRequest) ProtoMessage() {}
+
+func (x *IdentifyRoutingKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentifyRoutingKeyRequest.ProtoReflect.Descriptor instead.
+func (*IdentifyRoutingKeyRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *IdentifyRoutingKeyRequest) GetRoutingKey() string {
+	if x != nil {
+		return x.RoutingKey
+	}
+	return ""
+}
+
+func (x *IdentifyRoutingKeyRequest) GetSourceAddress() string {
+	if x != nil {
+		return x.SourceAddress
+	}
+	return ""
+}
+
+// IdentifyRoutingKeyResponse names the key's integration.
+type IdentifyRoutingKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// integration is the integration the routing key belongs to.
+	Integration   *v1.Integration `protobuf:"bytes,1,opt,name=integration,proto3" json:"integration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *IdentifyRoutingKeyResponse) Reset() {
+	*x = IdentifyRoutingKeyResponse{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IdentifyRoutingKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IdentifyRoutingKeyResponse) ProtoMessage() {}
+
+func (x *IdentifyRoutingKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IdentifyRoutingKeyResponse.ProtoReflect.Descriptor instead.
+func (*IdentifyRoutingKeyResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *IdentifyRoutingKeyResponse) GetIntegration() *v1.Integration {
+	if x != nil {
+		return x.Integration
+	}
+	return nil
+}
+
+// ConsumeQuotaRequest names an integration.
+type ConsumeQuotaRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// organization_id owns the integration.
+	OrganizationId string `protobuf:"bytes,1,opt,name=organization_id,json=organizationId,proto3" json:"organization_id,omitempty"`
+	// integration_id is the integration whose quota is used.
+	IntegrationId string `protobuf:"bytes,2,opt,name=integration_id,json=integrationId,proto3" json:"integration_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsumeQuotaRequest) Reset() {
+	*x = ConsumeQuotaRequest{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsumeQuotaRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsumeQuotaRequest) ProtoMessage() {}
+
+func (x *ConsumeQuotaRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsumeQuotaRequest.ProtoReflect.Descriptor instead.
+func (*ConsumeQuotaRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ConsumeQuotaRequest) GetOrganizationId() string {
+	if x != nil {
+		return x.OrganizationId
+	}
+	return ""
+}
+
+func (x *ConsumeQuotaRequest) GetIntegrationId() string {
+	if x != nil {
+		return x.IntegrationId
+	}
+	return ""
+}
+
+// ConsumeQuotaResponse says whether the delivery fit in the quota.
+type ConsumeQuotaResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// allowed is true when the delivery was counted within the limit.
+	Allowed bool `protobuf:"varint,1,opt,name=allowed,proto3" json:"allowed,omitempty"`
+	// rate_limit is the key's window after this request.
+	RateLimit     *v1.RateLimitState `protobuf:"bytes,2,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsumeQuotaResponse) Reset() {
+	*x = ConsumeQuotaResponse{}
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsumeQuotaResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsumeQuotaResponse) ProtoMessage() {}
+
+func (x *ConsumeQuotaResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsumeQuotaResponse.ProtoReflect.Descriptor instead.
+func (*ConsumeQuotaResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ConsumeQuotaResponse) GetAllowed() bool {
+	if x != nil {
+		return x.Allowed
+	}
+	return false
+}
+
+func (x *ConsumeQuotaResponse) GetRateLimit() *v1.RateLimitState {
+	if x != nil {
+		return x.RateLimit
+	}
+	return nil
+}
+
 // ListIntegrationsByServiceRequest names a service of an organization.
 type ListIntegrationsByServiceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -102,7 +313,7 @@ type ListIntegrationsByServiceRequest struct {
 
 func (x *ListIntegrationsByServiceRequest) Reset() {
 	*x = ListIntegrationsByServiceRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -114,7 +325,7 @@ func (x *ListIntegrationsByServiceRequest) String() string {
 func (*ListIntegrationsByServiceRequest) ProtoMessage() {}
 
 func (x *ListIntegrationsByServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[0]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -127,7 +338,7 @@ func (x *ListIntegrationsByServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIntegrationsByServiceRequest.ProtoReflect.Descriptor instead.
 func (*ListIntegrationsByServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{0}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ListIntegrationsByServiceRequest) GetOrganizationId() string {
@@ -156,7 +367,7 @@ type ListIntegrationsByServiceResponse struct {
 
 func (x *ListIntegrationsByServiceResponse) Reset() {
 	*x = ListIntegrationsByServiceResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -168,7 +379,7 @@ func (x *ListIntegrationsByServiceResponse) String() string {
 func (*ListIntegrationsByServiceResponse) ProtoMessage() {}
 
 func (x *ListIntegrationsByServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[1]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -181,7 +392,7 @@ func (x *ListIntegrationsByServiceResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use ListIntegrationsByServiceResponse.ProtoReflect.Descriptor instead.
 func (*ListIntegrationsByServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{1}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *ListIntegrationsByServiceResponse) GetIntegrationIds() []string {
@@ -202,7 +413,7 @@ type VerifyApiKeyRequest struct {
 
 func (x *VerifyApiKeyRequest) Reset() {
 	*x = VerifyApiKeyRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +425,7 @@ func (x *VerifyApiKeyRequest) String() string {
 func (*VerifyApiKeyRequest) ProtoMessage() {}
 
 func (x *VerifyApiKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[2]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +438,7 @@ func (x *VerifyApiKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApiKeyRequest.ProtoReflect.Descriptor instead.
 func (*VerifyApiKeyRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{2}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *VerifyApiKeyRequest) GetSecret() string {
@@ -254,7 +465,7 @@ type VerifyApiKeyResponse struct {
 
 func (x *VerifyApiKeyResponse) Reset() {
 	*x = VerifyApiKeyResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -266,7 +477,7 @@ func (x *VerifyApiKeyResponse) String() string {
 func (*VerifyApiKeyResponse) ProtoMessage() {}
 
 func (x *VerifyApiKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[3]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -279,7 +490,7 @@ func (x *VerifyApiKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerifyApiKeyResponse.ProtoReflect.Descriptor instead.
 func (*VerifyApiKeyResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{3}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *VerifyApiKeyResponse) GetOrganizationId() string {
@@ -323,7 +534,7 @@ type AuthenticateRequest struct {
 
 func (x *AuthenticateRequest) Reset() {
 	*x = AuthenticateRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +546,7 @@ func (x *AuthenticateRequest) String() string {
 func (*AuthenticateRequest) ProtoMessage() {}
 
 func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[4]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +559,7 @@ func (x *AuthenticateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{4}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AuthenticateRequest) GetRoutingKey() string {
@@ -422,7 +633,7 @@ type AuthenticateResponse struct {
 
 func (x *AuthenticateResponse) Reset() {
 	*x = AuthenticateResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -434,7 +645,7 @@ func (x *AuthenticateResponse) String() string {
 func (*AuthenticateResponse) ProtoMessage() {}
 
 func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[5]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -447,7 +658,7 @@ func (x *AuthenticateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *AuthenticateResponse) GetIntegration() *v1.Integration {
@@ -514,7 +725,7 @@ type AuthenticateBatchRequest struct {
 
 func (x *AuthenticateBatchRequest) Reset() {
 	*x = AuthenticateBatchRequest{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -526,7 +737,7 @@ func (x *AuthenticateBatchRequest) String() string {
 func (*AuthenticateBatchRequest) ProtoMessage() {}
 
 func (x *AuthenticateBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[6]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -539,7 +750,7 @@ func (x *AuthenticateBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateBatchRequest.ProtoReflect.Descriptor instead.
 func (*AuthenticateBatchRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AuthenticateBatchRequest) GetRequests() []*AuthenticateRequest {
@@ -567,7 +778,7 @@ type AuthenticateBatchResponse struct {
 
 func (x *AuthenticateBatchResponse) Reset() {
 	*x = AuthenticateBatchResponse{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -579,7 +790,7 @@ func (x *AuthenticateBatchResponse) String() string {
 func (*AuthenticateBatchResponse) ProtoMessage() {}
 
 func (x *AuthenticateBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[7]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -592,7 +803,7 @@ func (x *AuthenticateBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateBatchResponse.ProtoReflect.Descriptor instead.
 func (*AuthenticateBatchResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{7}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AuthenticateBatchResponse) GetResults() []*AuthenticateResult {
@@ -618,7 +829,7 @@ type AuthenticateResult struct {
 
 func (x *AuthenticateResult) Reset() {
 	*x = AuthenticateResult{}
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -630,7 +841,7 @@ func (x *AuthenticateResult) String() string {
 func (*AuthenticateResult) ProtoMessage() {}
 
 func (x *AuthenticateResult) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_auth_v1_auth_proto_msgTypes[8]
+	mi := &file_runframe_auth_v1_auth_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -643,7 +854,7 @@ func (x *AuthenticateResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthenticateResult.ProtoReflect.Descriptor instead.
 func (*AuthenticateResult) Descriptor() ([]byte, []int) {
-	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{8}
+	return file_runframe_auth_v1_auth_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AuthenticateResult) GetOutcome() isAuthenticateResult_Outcome {
@@ -693,7 +904,20 @@ var File_runframe_auth_v1_auth_proto protoreflect.FileDescriptor
 
 const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\n" +
-	"\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"j\n" +
+	"\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"c\n" +
+	"\x19IdentifyRoutingKeyRequest\x12\x1f\n" +
+	"\vrouting_key\x18\x01 \x01(\tR\n" +
+	"routingKey\x12%\n" +
+	"\x0esource_address\x18\x02 \x01(\tR\rsourceAddress\"_\n" +
+	"\x1aIdentifyRoutingKeyResponse\x12A\n" +
+	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\"e\n" +
+	"\x13ConsumeQuotaRequest\x12'\n" +
+	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12%\n" +
+	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\"s\n" +
+	"\x14ConsumeQuotaResponse\x12\x18\n" +
+	"\aallowed\x18\x01 \x01(\bR\aallowed\x12A\n" +
+	"\n" +
+	"rate_limit\x18\x02 \x01(\v2\".runframe.common.v1.RateLimitStateR\trateLimit\"j\n" +
 	" ListIntegrationsByServiceRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x1d\n" +
 	"\n" +
@@ -735,12 +959,14 @@ const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\vDisposition\x12\x1b\n" +
 	"\x17DISPOSITION_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13DISPOSITION_PROCEED\x10\x01\x12\x17\n" +
-	"\x13DISPOSITION_HANDLED\x10\x022\xc5\x03\n" +
+	"\x13DISPOSITION_HANDLED\x10\x022\x95\x05\n" +
 	"\vAuthService\x12]\n" +
 	"\fAuthenticate\x12%.runframe.auth.v1.AuthenticateRequest\x1a&.runframe.auth.v1.AuthenticateResponse\x12l\n" +
 	"\x11AuthenticateBatch\x12*.runframe.auth.v1.AuthenticateBatchRequest\x1a+.runframe.auth.v1.AuthenticateBatchResponse\x12]\n" +
 	"\fVerifyApiKey\x12%.runframe.auth.v1.VerifyApiKeyRequest\x1a&.runframe.auth.v1.VerifyApiKeyResponse\x12\x89\x01\n" +
-	"\x19ListIntegrationsByService\x122.runframe.auth.v1.ListIntegrationsByServiceRequest\x1a3.runframe.auth.v1.ListIntegrationsByServiceResponse\"\x03\x90\x02\x01B\xba\x01\n" +
+	"\x19ListIntegrationsByService\x122.runframe.auth.v1.ListIntegrationsByServiceRequest\x1a3.runframe.auth.v1.ListIntegrationsByServiceResponse\"\x03\x90\x02\x01\x12o\n" +
+	"\x12IdentifyRoutingKey\x12+.runframe.auth.v1.IdentifyRoutingKeyRequest\x1a,.runframe.auth.v1.IdentifyRoutingKeyResponse\x12]\n" +
+	"\fConsumeQuota\x12%.runframe.auth.v1.ConsumeQuotaRequest\x1a&.runframe.auth.v1.ConsumeQuotaResponseB\xba\x01\n" +
 	"\x14com.runframe.auth.v1B\tAuthProtoP\x01Z5runframe.io/ingest/clients/go/runframe/auth/v1;authv1\xa2\x02\x03RAX\xaa\x02\x10Runframe.Auth.V1\xca\x02\x10Runframe\\Auth\\V1\xe2\x02\x1cRunframe\\Auth\\V1\\GPBMetadata\xea\x02\x12Runframe::Auth::V1b\x06proto3"
 
 var (
@@ -756,47 +982,57 @@ func file_runframe_auth_v1_auth_proto_rawDescGZIP() []byte {
 }
 
 var file_runframe_auth_v1_auth_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_runframe_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_runframe_auth_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_runframe_auth_v1_auth_proto_goTypes = []any{
 	(Disposition)(0),                          // 0: runframe.auth.v1.Disposition
-	(*ListIntegrationsByServiceRequest)(nil),  // 1: runframe.auth.v1.ListIntegrationsByServiceRequest
-	(*ListIntegrationsByServiceResponse)(nil), // 2: runframe.auth.v1.ListIntegrationsByServiceResponse
-	(*VerifyApiKeyRequest)(nil),               // 3: runframe.auth.v1.VerifyApiKeyRequest
-	(*VerifyApiKeyResponse)(nil),              // 4: runframe.auth.v1.VerifyApiKeyResponse
-	(*AuthenticateRequest)(nil),               // 5: runframe.auth.v1.AuthenticateRequest
-	(*AuthenticateResponse)(nil),              // 6: runframe.auth.v1.AuthenticateResponse
-	(*AuthenticateBatchRequest)(nil),          // 7: runframe.auth.v1.AuthenticateBatchRequest
-	(*AuthenticateBatchResponse)(nil),         // 8: runframe.auth.v1.AuthenticateBatchResponse
-	(*AuthenticateResult)(nil),                // 9: runframe.auth.v1.AuthenticateResult
-	(*v1.Header)(nil),                         // 10: runframe.common.v1.Header
-	(*timestamppb.Timestamp)(nil),             // 11: google.protobuf.Timestamp
-	(*v1.Integration)(nil),                    // 12: runframe.common.v1.Integration
-	(*v1.RateLimitState)(nil),                 // 13: runframe.common.v1.RateLimitState
-	(*status.Status)(nil),                     // 14: google.rpc.Status
+	(*IdentifyRoutingKeyRequest)(nil),         // 1: runframe.auth.v1.IdentifyRoutingKeyRequest
+	(*IdentifyRoutingKeyResponse)(nil),        // 2: runframe.auth.v1.IdentifyRoutingKeyResponse
+	(*ConsumeQuotaRequest)(nil),               // 3: runframe.auth.v1.ConsumeQuotaRequest
+	(*ConsumeQuotaResponse)(nil),              // 4: runframe.auth.v1.ConsumeQuotaResponse
+	(*ListIntegrationsByServiceRequest)(nil),  // 5: runframe.auth.v1.ListIntegrationsByServiceRequest
+	(*ListIntegrationsByServiceResponse)(nil), // 6: runframe.auth.v1.ListIntegrationsByServiceResponse
+	(*VerifyApiKeyRequest)(nil),               // 7: runframe.auth.v1.VerifyApiKeyRequest
+	(*VerifyApiKeyResponse)(nil),              // 8: runframe.auth.v1.VerifyApiKeyResponse
+	(*AuthenticateRequest)(nil),               // 9: runframe.auth.v1.AuthenticateRequest
+	(*AuthenticateResponse)(nil),              // 10: runframe.auth.v1.AuthenticateResponse
+	(*AuthenticateBatchRequest)(nil),          // 11: runframe.auth.v1.AuthenticateBatchRequest
+	(*AuthenticateBatchResponse)(nil),         // 12: runframe.auth.v1.AuthenticateBatchResponse
+	(*AuthenticateResult)(nil),                // 13: runframe.auth.v1.AuthenticateResult
+	(*v1.Integration)(nil),                    // 14: runframe.common.v1.Integration
+	(*v1.RateLimitState)(nil),                 // 15: runframe.common.v1.RateLimitState
+	(*v1.Header)(nil),                         // 16: runframe.common.v1.Header
+	(*timestamppb.Timestamp)(nil),             // 17: google.protobuf.Timestamp
+	(*status.Status)(nil),                     // 18: google.rpc.Status
 }
 var file_runframe_auth_v1_auth_proto_depIdxs = []int32{
-	10, // 0: runframe.auth.v1.AuthenticateRequest.headers:type_name -> runframe.common.v1.Header
-	11, // 1: runframe.auth.v1.AuthenticateRequest.receive_time:type_name -> google.protobuf.Timestamp
-	12, // 2: runframe.auth.v1.AuthenticateResponse.integration:type_name -> runframe.common.v1.Integration
-	13, // 3: runframe.auth.v1.AuthenticateResponse.rate_limit:type_name -> runframe.common.v1.RateLimitState
-	0,  // 4: runframe.auth.v1.AuthenticateResponse.disposition:type_name -> runframe.auth.v1.Disposition
-	5,  // 5: runframe.auth.v1.AuthenticateBatchRequest.requests:type_name -> runframe.auth.v1.AuthenticateRequest
-	9,  // 6: runframe.auth.v1.AuthenticateBatchResponse.results:type_name -> runframe.auth.v1.AuthenticateResult
-	6,  // 7: runframe.auth.v1.AuthenticateResult.response:type_name -> runframe.auth.v1.AuthenticateResponse
-	14, // 8: runframe.auth.v1.AuthenticateResult.error:type_name -> google.rpc.Status
-	5,  // 9: runframe.auth.v1.AuthService.Authenticate:input_type -> runframe.auth.v1.AuthenticateRequest
-	7,  // 10: runframe.auth.v1.AuthService.AuthenticateBatch:input_type -> runframe.auth.v1.AuthenticateBatchRequest
-	3,  // 11: runframe.auth.v1.AuthService.VerifyApiKey:input_type -> runframe.auth.v1.VerifyApiKeyRequest
-	1,  // 12: runframe.auth.v1.AuthService.ListIntegrationsByService:input_type -> runframe.auth.v1.ListIntegrationsByServiceRequest
-	6,  // 13: runframe.auth.v1.AuthService.Authenticate:output_type -> runframe.auth.v1.AuthenticateResponse
-	8,  // 14: runframe.auth.v1.AuthService.AuthenticateBatch:output_type -> runframe.auth.v1.AuthenticateBatchResponse
-	4,  // 15: runframe.auth.v1.AuthService.VerifyApiKey:output_type -> runframe.auth.v1.VerifyApiKeyResponse
-	2,  // 16: runframe.auth.v1.AuthService.ListIntegrationsByService:output_type -> runframe.auth.v1.ListIntegrationsByServiceResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 0: runframe.auth.v1.IdentifyRoutingKeyResponse.integration:type_name -> runframe.common.v1.Integration
+	15, // 1: runframe.auth.v1.ConsumeQuotaResponse.rate_limit:type_name -> runframe.common.v1.RateLimitState
+	16, // 2: runframe.auth.v1.AuthenticateRequest.headers:type_name -> runframe.common.v1.Header
+	17, // 3: runframe.auth.v1.AuthenticateRequest.receive_time:type_name -> google.protobuf.Timestamp
+	14, // 4: runframe.auth.v1.AuthenticateResponse.integration:type_name -> runframe.common.v1.Integration
+	15, // 5: runframe.auth.v1.AuthenticateResponse.rate_limit:type_name -> runframe.common.v1.RateLimitState
+	0,  // 6: runframe.auth.v1.AuthenticateResponse.disposition:type_name -> runframe.auth.v1.Disposition
+	9,  // 7: runframe.auth.v1.AuthenticateBatchRequest.requests:type_name -> runframe.auth.v1.AuthenticateRequest
+	13, // 8: runframe.auth.v1.AuthenticateBatchResponse.results:type_name -> runframe.auth.v1.AuthenticateResult
+	10, // 9: runframe.auth.v1.AuthenticateResult.response:type_name -> runframe.auth.v1.AuthenticateResponse
+	18, // 10: runframe.auth.v1.AuthenticateResult.error:type_name -> google.rpc.Status
+	9,  // 11: runframe.auth.v1.AuthService.Authenticate:input_type -> runframe.auth.v1.AuthenticateRequest
+	11, // 12: runframe.auth.v1.AuthService.AuthenticateBatch:input_type -> runframe.auth.v1.AuthenticateBatchRequest
+	7,  // 13: runframe.auth.v1.AuthService.VerifyApiKey:input_type -> runframe.auth.v1.VerifyApiKeyRequest
+	5,  // 14: runframe.auth.v1.AuthService.ListIntegrationsByService:input_type -> runframe.auth.v1.ListIntegrationsByServiceRequest
+	1,  // 15: runframe.auth.v1.AuthService.IdentifyRoutingKey:input_type -> runframe.auth.v1.IdentifyRoutingKeyRequest
+	3,  // 16: runframe.auth.v1.AuthService.ConsumeQuota:input_type -> runframe.auth.v1.ConsumeQuotaRequest
+	10, // 17: runframe.auth.v1.AuthService.Authenticate:output_type -> runframe.auth.v1.AuthenticateResponse
+	12, // 18: runframe.auth.v1.AuthService.AuthenticateBatch:output_type -> runframe.auth.v1.AuthenticateBatchResponse
+	8,  // 19: runframe.auth.v1.AuthService.VerifyApiKey:output_type -> runframe.auth.v1.VerifyApiKeyResponse
+	6,  // 20: runframe.auth.v1.AuthService.ListIntegrationsByService:output_type -> runframe.auth.v1.ListIntegrationsByServiceResponse
+	2,  // 21: runframe.auth.v1.AuthService.IdentifyRoutingKey:output_type -> runframe.auth.v1.IdentifyRoutingKeyResponse
+	4,  // 22: runframe.auth.v1.AuthService.ConsumeQuota:output_type -> runframe.auth.v1.ConsumeQuotaResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_runframe_auth_v1_auth_proto_init() }
@@ -804,7 +1040,7 @@ func file_runframe_auth_v1_auth_proto_init() {
 	if File_runframe_auth_v1_auth_proto != nil {
 		return
 	}
-	file_runframe_auth_v1_auth_proto_msgTypes[8].OneofWrappers = []any{
+	file_runframe_auth_v1_auth_proto_msgTypes[12].OneofWrappers = []any{
 		(*AuthenticateResult_Response)(nil),
 		(*AuthenticateResult_Error)(nil),
 	}
@@ -814,7 +1050,7 @@ func file_runframe_auth_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_auth_v1_auth_proto_rawDesc), len(file_runframe_auth_v1_auth_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   9,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,8 @@ const (
 	AuthService_AuthenticateBatch_FullMethodName         = "/runframe.auth.v1.AuthService/AuthenticateBatch"
 	AuthService_VerifyApiKey_FullMethodName              = "/runframe.auth.v1.AuthService/VerifyApiKey"
 	AuthService_ListIntegrationsByService_FullMethodName = "/runframe.auth.v1.AuthService/ListIntegrationsByService"
+	AuthService_IdentifyRoutingKey_FullMethodName        = "/runframe.auth.v1.AuthService/IdentifyRoutingKey"
+	AuthService_ConsumeQuota_FullMethodName              = "/runframe.auth.v1.AuthService/ConsumeQuota"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -55,6 +57,10 @@ type AuthServiceClient interface {
 	//     over the limit.
 	//   - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
 	//     or SNS envelope.
+	//
+	// Every refusal of a delivery to a known, enabled routing key also
+	// carries the integration (a runframe.common.v1.Integration detail), so
+	// the edge can record the delivery in that integration's inbox.
 	Authenticate(ctx context.Context, in *AuthenticateRequest, opts ...grpc.CallOption) (*AuthenticateResponse, error)
 	// AuthenticateBatch authenticates several deliveries in one call, each
 	// exactly as Authenticate would, for a caller (the edge under load) that
@@ -73,6 +79,19 @@ type AuthServiceClient interface {
 	// service, which refuses to delete a service that integrations still
 	// route alerts to. Internal.
 	ListIntegrationsByService(ctx context.Context, in *ListIntegrationsByServiceRequest, opts ...grpc.CallOption) (*ListIntegrationsByServiceResponse, error)
+	// IdentifyRoutingKey names the integration of a routing key without
+	// authenticating a delivery, for the edge, which records deliveries it
+	// refused before asking auth (a body over the size limit) in the
+	// integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+	// an unknown or disabled key, counted against the source address like a
+	// refused delivery. Internal.
+	IdentifyRoutingKey(ctx context.Context, in *IdentifyRoutingKeyRequest, opts ...grpc.CallOption) (*IdentifyRoutingKeyResponse, error)
+	// ConsumeQuota counts one delivery against the integration's current
+	// routing key's quota, as Authenticate does, for the incident service
+	// redriving throttled deliveries: a redrive stays within the key's limit.
+	// Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+	// (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+	ConsumeQuota(ctx context.Context, in *ConsumeQuotaRequest, opts ...grpc.CallOption) (*ConsumeQuotaResponse, error)
 }
 
 type authServiceClient struct {
@@ -123,6 +142,26 @@ func (c *authServiceClient) ListIntegrationsByService(ctx context.Context, in *L
 	return out, nil
 }
 
+func (c *authServiceClient) IdentifyRoutingKey(ctx context.Context, in *IdentifyRoutingKeyRequest, opts ...grpc.CallOption) (*IdentifyRoutingKeyResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(IdentifyRoutingKeyResponse)
+	err := c.cc.Invoke(ctx, AuthService_IdentifyRoutingKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ConsumeQuota(ctx context.Context, in *ConsumeQuotaRequest, opts ...grpc.CallOption) (*ConsumeQuotaResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConsumeQuotaResponse)
+	err := c.cc.Invoke(ctx, AuthService_ConsumeQuota_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -144,6 +183,10 @@ type AuthServiceServer interface {
 	//     over the limit.
 	//   - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
 	//     or SNS envelope.
+	//
+	// Every refusal of a delivery to a known, enabled routing key also
+	// carries the integration (a runframe.common.v1.Integration detail), so
+	// the edge can record the delivery in that integration's inbox.
 	Authenticate(context.Context, *AuthenticateRequest) (*AuthenticateResponse, error)
 	// AuthenticateBatch authenticates several deliveries in one call, each
 	// exactly as Authenticate would, for a caller (the edge under load) that
@@ -162,6 +205,19 @@ type AuthServiceServer interface {
 	// service, which refuses to delete a service that integrations still
 	// route alerts to. Internal.
 	ListIntegrationsByService(context.Context, *ListIntegrationsByServiceRequest) (*ListIntegrationsByServiceResponse, error)
+	// IdentifyRoutingKey names the integration of a routing key without
+	// authenticating a delivery, for the edge, which records deliveries it
+	// refused before asking auth (a body over the size limit) in the
+	// integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+	// an unknown or disabled key, counted against the source address like a
+	// refused delivery. Internal.
+	IdentifyRoutingKey(context.Context, *IdentifyRoutingKeyRequest) (*IdentifyRoutingKeyResponse, error)
+	// ConsumeQuota counts one delivery against the integration's current
+	// routing key's quota, as Authenticate does, for the incident service
+	// redriving throttled deliveries: a redrive stays within the key's limit.
+	// Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+	// (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+	ConsumeQuota(context.Context, *ConsumeQuotaRequest) (*ConsumeQuotaResponse, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -183,6 +239,12 @@ func (UnimplementedAuthServiceServer) VerifyApiKey(context.Context, *VerifyApiKe
 }
 func (UnimplementedAuthServiceServer) ListIntegrationsByService(context.Context, *ListIntegrationsByServiceRequest) (*ListIntegrationsByServiceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIntegrationsByService not implemented")
+}
+func (UnimplementedAuthServiceServer) IdentifyRoutingKey(context.Context, *IdentifyRoutingKeyRequest) (*IdentifyRoutingKeyResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method IdentifyRoutingKey not implemented")
+}
+func (UnimplementedAuthServiceServer) ConsumeQuota(context.Context, *ConsumeQuotaRequest) (*ConsumeQuotaResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConsumeQuota not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -277,6 +339,42 @@ func _AuthService_ListIntegrationsByService_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_IdentifyRoutingKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(IdentifyRoutingKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).IdentifyRoutingKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_IdentifyRoutingKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).IdentifyRoutingKey(ctx, req.(*IdentifyRoutingKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ConsumeQuota_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConsumeQuotaRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ConsumeQuota(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ConsumeQuota_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ConsumeQuota(ctx, req.(*ConsumeQuotaRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -299,6 +397,14 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListIntegrationsByService",
 			Handler:    _AuthService_ListIntegrationsByService_Handler,
+		},
+		{
+			MethodName: "IdentifyRoutingKey",
+			Handler:    _AuthService_IdentifyRoutingKey_Handler,
+		},
+		{
+			MethodName: "ConsumeQuota",
+			Handler:    _AuthService_ConsumeQuota_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

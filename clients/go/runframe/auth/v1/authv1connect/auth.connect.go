@@ -54,6 +54,12 @@ const (
 	// AuthServiceListIntegrationsByServiceProcedure is the fully-qualified name of the AuthService's
 	// ListIntegrationsByService RPC.
 	AuthServiceListIntegrationsByServiceProcedure = "/runframe.auth.v1.AuthService/ListIntegrationsByService"
+	// AuthServiceIdentifyRoutingKeyProcedure is the fully-qualified name of the AuthService's
+	// IdentifyRoutingKey RPC.
+	AuthServiceIdentifyRoutingKeyProcedure = "/runframe.auth.v1.AuthService/IdentifyRoutingKey"
+	// AuthServiceConsumeQuotaProcedure is the fully-qualified name of the AuthService's ConsumeQuota
+	// RPC.
+	AuthServiceConsumeQuotaProcedure = "/runframe.auth.v1.AuthService/ConsumeQuota"
 )
 
 // AuthServiceClient is a client for the runframe.auth.v1.AuthService service.
@@ -73,6 +79,10 @@ type AuthServiceClient interface {
 	//     over the limit.
 	//   - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
 	//     or SNS envelope.
+	//
+	// Every refusal of a delivery to a known, enabled routing key also
+	// carries the integration (a runframe.common.v1.Integration detail), so
+	// the edge can record the delivery in that integration's inbox.
 	Authenticate(context.Context, *connect.Request[v1.AuthenticateRequest]) (*connect.Response[v1.AuthenticateResponse], error)
 	// AuthenticateBatch authenticates several deliveries in one call, each
 	// exactly as Authenticate would, for a caller (the edge under load) that
@@ -91,6 +101,19 @@ type AuthServiceClient interface {
 	// service, which refuses to delete a service that integrations still
 	// route alerts to. Internal.
 	ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error)
+	// IdentifyRoutingKey names the integration of a routing key without
+	// authenticating a delivery, for the edge, which records deliveries it
+	// refused before asking auth (a body over the size limit) in the
+	// integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+	// an unknown or disabled key, counted against the source address like a
+	// refused delivery. Internal.
+	IdentifyRoutingKey(context.Context, *connect.Request[v1.IdentifyRoutingKeyRequest]) (*connect.Response[v1.IdentifyRoutingKeyResponse], error)
+	// ConsumeQuota counts one delivery against the integration's current
+	// routing key's quota, as Authenticate does, for the incident service
+	// redriving throttled deliveries: a redrive stays within the key's limit.
+	// Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+	// (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+	ConsumeQuota(context.Context, *connect.Request[v1.ConsumeQuotaRequest]) (*connect.Response[v1.ConsumeQuotaResponse], error)
 }
 
 // NewAuthServiceClient constructs a client for the runframe.auth.v1.AuthService service. By
@@ -129,6 +152,18 @@ func NewAuthServiceClient(httpClient connect.HTTPClient, baseURL string, opts ..
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		identifyRoutingKey: connect.NewClient[v1.IdentifyRoutingKeyRequest, v1.IdentifyRoutingKeyResponse](
+			httpClient,
+			baseURL+AuthServiceIdentifyRoutingKeyProcedure,
+			connect.WithSchema(authServiceMethods.ByName("IdentifyRoutingKey")),
+			connect.WithClientOptions(opts...),
+		),
+		consumeQuota: connect.NewClient[v1.ConsumeQuotaRequest, v1.ConsumeQuotaResponse](
+			httpClient,
+			baseURL+AuthServiceConsumeQuotaProcedure,
+			connect.WithSchema(authServiceMethods.ByName("ConsumeQuota")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -138,6 +173,8 @@ type authServiceClient struct {
 	authenticateBatch         *connect.Client[v1.AuthenticateBatchRequest, v1.AuthenticateBatchResponse]
 	verifyApiKey              *connect.Client[v1.VerifyApiKeyRequest, v1.VerifyApiKeyResponse]
 	listIntegrationsByService *connect.Client[v1.ListIntegrationsByServiceRequest, v1.ListIntegrationsByServiceResponse]
+	identifyRoutingKey        *connect.Client[v1.IdentifyRoutingKeyRequest, v1.IdentifyRoutingKeyResponse]
+	consumeQuota              *connect.Client[v1.ConsumeQuotaRequest, v1.ConsumeQuotaResponse]
 }
 
 // Authenticate calls runframe.auth.v1.AuthService.Authenticate.
@@ -160,6 +197,16 @@ func (c *authServiceClient) ListIntegrationsByService(ctx context.Context, req *
 	return c.listIntegrationsByService.CallUnary(ctx, req)
 }
 
+// IdentifyRoutingKey calls runframe.auth.v1.AuthService.IdentifyRoutingKey.
+func (c *authServiceClient) IdentifyRoutingKey(ctx context.Context, req *connect.Request[v1.IdentifyRoutingKeyRequest]) (*connect.Response[v1.IdentifyRoutingKeyResponse], error) {
+	return c.identifyRoutingKey.CallUnary(ctx, req)
+}
+
+// ConsumeQuota calls runframe.auth.v1.AuthService.ConsumeQuota.
+func (c *authServiceClient) ConsumeQuota(ctx context.Context, req *connect.Request[v1.ConsumeQuotaRequest]) (*connect.Response[v1.ConsumeQuotaResponse], error) {
+	return c.consumeQuota.CallUnary(ctx, req)
+}
+
 // AuthServiceHandler is an implementation of the runframe.auth.v1.AuthService service.
 type AuthServiceHandler interface {
 	// Authenticate resolves the routing key to its integration, applies the
@@ -177,6 +224,10 @@ type AuthServiceHandler interface {
 	//     over the limit.
 	//   - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
 	//     or SNS envelope.
+	//
+	// Every refusal of a delivery to a known, enabled routing key also
+	// carries the integration (a runframe.common.v1.Integration detail), so
+	// the edge can record the delivery in that integration's inbox.
 	Authenticate(context.Context, *connect.Request[v1.AuthenticateRequest]) (*connect.Response[v1.AuthenticateResponse], error)
 	// AuthenticateBatch authenticates several deliveries in one call, each
 	// exactly as Authenticate would, for a caller (the edge under load) that
@@ -195,6 +246,19 @@ type AuthServiceHandler interface {
 	// service, which refuses to delete a service that integrations still
 	// route alerts to. Internal.
 	ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error)
+	// IdentifyRoutingKey names the integration of a routing key without
+	// authenticating a delivery, for the edge, which records deliveries it
+	// refused before asking auth (a body over the size limit) in the
+	// integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+	// an unknown or disabled key, counted against the source address like a
+	// refused delivery. Internal.
+	IdentifyRoutingKey(context.Context, *connect.Request[v1.IdentifyRoutingKeyRequest]) (*connect.Response[v1.IdentifyRoutingKeyResponse], error)
+	// ConsumeQuota counts one delivery against the integration's current
+	// routing key's quota, as Authenticate does, for the incident service
+	// redriving throttled deliveries: a redrive stays within the key's limit.
+	// Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+	// (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+	ConsumeQuota(context.Context, *connect.Request[v1.ConsumeQuotaRequest]) (*connect.Response[v1.ConsumeQuotaResponse], error)
 }
 
 // NewAuthServiceHandler builds an HTTP handler from the service implementation. It returns the path
@@ -229,6 +293,18 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	authServiceIdentifyRoutingKeyHandler := connect.NewUnaryHandler(
+		AuthServiceIdentifyRoutingKeyProcedure,
+		svc.IdentifyRoutingKey,
+		connect.WithSchema(authServiceMethods.ByName("IdentifyRoutingKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	authServiceConsumeQuotaHandler := connect.NewUnaryHandler(
+		AuthServiceConsumeQuotaProcedure,
+		svc.ConsumeQuota,
+		connect.WithSchema(authServiceMethods.ByName("ConsumeQuota")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/runframe.auth.v1.AuthService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AuthServiceAuthenticateProcedure:
@@ -239,6 +315,10 @@ func NewAuthServiceHandler(svc AuthServiceHandler, opts ...connect.HandlerOption
 			authServiceVerifyApiKeyHandler.ServeHTTP(w, r)
 		case AuthServiceListIntegrationsByServiceProcedure:
 			authServiceListIntegrationsByServiceHandler.ServeHTTP(w, r)
+		case AuthServiceIdentifyRoutingKeyProcedure:
+			authServiceIdentifyRoutingKeyHandler.ServeHTTP(w, r)
+		case AuthServiceConsumeQuotaProcedure:
+			authServiceConsumeQuotaHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -262,4 +342,12 @@ func (UnimplementedAuthServiceHandler) VerifyApiKey(context.Context, *connect.Re
 
 func (UnimplementedAuthServiceHandler) ListIntegrationsByService(context.Context, *connect.Request[v1.ListIntegrationsByServiceRequest]) (*connect.Response[v1.ListIntegrationsByServiceResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.AuthService.ListIntegrationsByService is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) IdentifyRoutingKey(context.Context, *connect.Request[v1.IdentifyRoutingKeyRequest]) (*connect.Response[v1.IdentifyRoutingKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.AuthService.IdentifyRoutingKey is not implemented"))
+}
+
+func (UnimplementedAuthServiceHandler) ConsumeQuota(context.Context, *connect.Request[v1.ConsumeQuotaRequest]) (*connect.Response[v1.ConsumeQuotaResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.AuthService.ConsumeQuota is not implemented"))
 }

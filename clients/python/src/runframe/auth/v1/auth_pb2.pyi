@@ -21,6 +21,36 @@ DISPOSITION_UNSPECIFIED: Disposition
 DISPOSITION_PROCEED: Disposition
 DISPOSITION_HANDLED: Disposition
 
+class IdentifyRoutingKeyRequest(_message.Message):
+    __slots__ = ("routing_key", "source_address")
+    ROUTING_KEY_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    routing_key: str
+    source_address: str
+    def __init__(self, routing_key: _Optional[str] = ..., source_address: _Optional[str] = ...) -> None: ...
+
+class IdentifyRoutingKeyResponse(_message.Message):
+    __slots__ = ("integration",)
+    INTEGRATION_FIELD_NUMBER: _ClassVar[int]
+    integration: _common_pb2.Integration
+    def __init__(self, integration: _Optional[_Union[_common_pb2.Integration, _Mapping]] = ...) -> None: ...
+
+class ConsumeQuotaRequest(_message.Message):
+    __slots__ = ("organization_id", "integration_id")
+    ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
+    INTEGRATION_ID_FIELD_NUMBER: _ClassVar[int]
+    organization_id: str
+    integration_id: str
+    def __init__(self, organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ...) -> None: ...
+
+class ConsumeQuotaResponse(_message.Message):
+    __slots__ = ("allowed", "rate_limit")
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    RATE_LIMIT_FIELD_NUMBER: _ClassVar[int]
+    allowed: bool
+    rate_limit: _common_pb2.RateLimitState
+    def __init__(self, allowed: _Optional[bool] = ..., rate_limit: _Optional[_Union[_common_pb2.RateLimitState, _Mapping]] = ...) -> None: ...
+
 class ListIntegrationsByServiceRequest(_message.Message):
     __slots__ = ("organization_id", "service_id")
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]

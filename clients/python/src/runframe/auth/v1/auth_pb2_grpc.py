@@ -55,6 +55,16 @@ class AuthServiceStub:
                 request_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.SerializeToString,
                 response_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.FromString,
                 _registered_method=True)
+        self.IdentifyRoutingKey = channel.unary_unary(
+                '/runframe.auth.v1.AuthService/IdentifyRoutingKey',
+                request_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyRequest.SerializeToString,
+                response_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyResponse.FromString,
+                _registered_method=True)
+        self.ConsumeQuota = channel.unary_unary(
+                '/runframe.auth.v1.AuthService/ConsumeQuota',
+                request_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaRequest.SerializeToString,
+                response_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -77,6 +87,9 @@ class AuthServiceServicer:
         over the limit.
         - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
         or SNS envelope.
+        Every refusal of a delivery to a known, enabled routing key also
+        carries the integration (a runframe.common.v1.Integration detail), so
+        the edge can record the delivery in that integration's inbox.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -114,6 +127,29 @@ class AuthServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def IdentifyRoutingKey(self, request, context):
+        """IdentifyRoutingKey names the integration of a routing key without
+        authenticating a delivery, for the edge, which records deliveries it
+        refused before asking auth (a body over the size limit) in the
+        integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+        an unknown or disabled key, counted against the source address like a
+        refused delivery. Internal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConsumeQuota(self, request, context):
+        """ConsumeQuota counts one delivery against the integration's current
+        routing key's quota, as Authenticate does, for the incident service
+        redriving throttled deliveries: a redrive stays within the key's limit.
+        Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+        (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AuthServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -136,6 +172,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.ListIntegrationsByService,
                     request_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.FromString,
                     response_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.SerializeToString,
+            ),
+            'IdentifyRoutingKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.IdentifyRoutingKey,
+                    request_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyRequest.FromString,
+                    response_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyResponse.SerializeToString,
+            ),
+            'ConsumeQuota': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsumeQuota,
+                    request_deserializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaRequest.FromString,
+                    response_serializer=runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -247,6 +293,60 @@ class AuthService:
             '/runframe.auth.v1.AuthService/ListIntegrationsByService',
             runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceRequest.SerializeToString,
             runframe_dot_auth_dot_v1_dot_auth__pb2.ListIntegrationsByServiceResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def IdentifyRoutingKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.auth.v1.AuthService/IdentifyRoutingKey',
+            runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyRequest.SerializeToString,
+            runframe_dot_auth_dot_v1_dot_auth__pb2.IdentifyRoutingKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsumeQuota(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.auth.v1.AuthService/ConsumeQuota',
+            runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaRequest.SerializeToString,
+            runframe_dot_auth_dot_v1_dot_auth__pb2.ConsumeQuotaResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,112 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/auth.proto.
  */
 export const file_runframe_auth_v1_auth: GenFile = /*@__PURE__*/
-  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiTwogTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiPAohTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlc3BvbnNlEhcKD2ludGVncmF0aW9uX2lkcxgBIAMoCSIlChNWZXJpZnlBcGlLZXlSZXF1ZXN0Eg4KBnNlY3JldBgBIAEoCSJNChRWZXJpZnlBcGlLZXlSZXNwb25zZRIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDgoGa2V5X2lkGAIgASgJEgwKBHJvbGUYAyABKAkirwEKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSEwoLcm91dGluZ19rZXkYASABKAkSKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV9hZGRyZXNzGAUgASgJIocCChRBdXRoZW50aWNhdGVSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhIUCgxkZWxpdmVyeV9rZXkYAiABKAkSNgoKcmF0ZV9saW1pdBgDIAEoCzIiLnJ1bmZyYW1lLmNvbW1vbi52MS5SYXRlTGltaXRTdGF0ZRIyCgtkaXNwb3NpdGlvbhgEIAEoDjIdLnJ1bmZyYW1lLmF1dGgudjEuRGlzcG9zaXRpb24SDwoHbWVzc2FnZRgFIAEoCRIWCg5kZWxpdmVyeV9hbGlhcxgGIAEoCRIOCgZyZXBlYXQYByABKAgiaAoYQXV0aGVudGljYXRlQmF0Y2hSZXF1ZXN0EjcKCHJlcXVlc3RzGAEgAygLMiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JlcXVlc3RfaWRzGAIgAygJIlIKGUF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USNQoHcmVzdWx0cxgBIAMoCzIkLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlUmVzdWx0IoABChJBdXRoZW50aWNhdGVSZXN1bHQSOgoIcmVzcG9uc2UYASABKAsyJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUqXAoLRGlzcG9zaXRpb24SGwoXRElTUE9TSVRJT05fVU5TUEVDSUZJRUQQABIXChNESVNQT1NJVElPTl9QUk9DRUVEEAESFwoTRElTUE9TSVRJT05fSEFORExFRBACMsUDCgtBdXRoU2VydmljZRJdCgxBdXRoZW50aWNhdGUSJS5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEmwKEUF1dGhlbnRpY2F0ZUJhdGNoEioucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVCYXRjaFJlcXVlc3QaKy5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USXQoMVmVyaWZ5QXBpS2V5EiUucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXNwb25zZRKJAQoZTGlzdEludGVncmF0aW9uc0J5U2VydmljZRIyLnJ1bmZyYW1lLmF1dGgudjEuTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QaMy5ydW5mcmFtZS5hdXRoLnYxLkxpc3RJbnRlZ3JhdGlvbnNCeVNlcnZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
+  fileDesc("ChtydW5mcmFtZS9hdXRoL3YxL2F1dGgucHJvdG8SEHJ1bmZyYW1lLmF1dGgudjEiSAoZSWRlbnRpZnlSb3V0aW5nS2V5UmVxdWVzdBITCgtyb3V0aW5nX2tleRgBIAEoCRIWCg5zb3VyY2VfYWRkcmVzcxgCIAEoCSJSChpJZGVudGlmeVJvdXRpbmdLZXlSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbiJGChNDb25zdW1lUXVvdGFSZXF1ZXN0EhcKD29yZ2FuaXphdGlvbl9pZBgBIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgCIAEoCSJfChRDb25zdW1lUXVvdGFSZXNwb25zZRIPCgdhbGxvd2VkGAEgASgIEjYKCnJhdGVfbGltaXQYAiABKAsyIi5ydW5mcmFtZS5jb21tb24udjEuUmF0ZUxpbWl0U3RhdGUiTwogTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiPAohTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlc3BvbnNlEhcKD2ludGVncmF0aW9uX2lkcxgBIAMoCSIlChNWZXJpZnlBcGlLZXlSZXF1ZXN0Eg4KBnNlY3JldBgBIAEoCSJNChRWZXJpZnlBcGlLZXlSZXNwb25zZRIXCg9vcmdhbml6YXRpb25faWQYASABKAkSDgoGa2V5X2lkGAIgASgJEgwKBHJvbGUYAyABKAkirwEKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSEwoLcm91dGluZ19rZXkYASABKAkSKwoHaGVhZGVycxgCIAMoCzIaLnJ1bmZyYW1lLmNvbW1vbi52MS5IZWFkZXISDAoEYm9keRgDIAEoDBIwCgxyZWNlaXZlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhYKDnNvdXJjZV9hZGRyZXNzGAUgASgJIocCChRBdXRoZW50aWNhdGVSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhIUCgxkZWxpdmVyeV9rZXkYAiABKAkSNgoKcmF0ZV9saW1pdBgDIAEoCzIiLnJ1bmZyYW1lLmNvbW1vbi52MS5SYXRlTGltaXRTdGF0ZRIyCgtkaXNwb3NpdGlvbhgEIAEoDjIdLnJ1bmZyYW1lLmF1dGgudjEuRGlzcG9zaXRpb24SDwoHbWVzc2FnZRgFIAEoCRIWCg5kZWxpdmVyeV9hbGlhcxgGIAEoCRIOCgZyZXBlYXQYByABKAgiaAoYQXV0aGVudGljYXRlQmF0Y2hSZXF1ZXN0EjcKCHJlcXVlc3RzGAEgAygLMiUucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVSZXF1ZXN0EhMKC3JlcXVlc3RfaWRzGAIgAygJIlIKGUF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USNQoHcmVzdWx0cxgBIAMoCzIkLnJ1bmZyYW1lLmF1dGgudjEuQXV0aGVudGljYXRlUmVzdWx0IoABChJBdXRoZW50aWNhdGVSZXN1bHQSOgoIcmVzcG9uc2UYASABKAsyJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlSAASIwoFZXJyb3IYAiABKAsyEi5nb29nbGUucnBjLlN0YXR1c0gAQgkKB291dGNvbWUqXAoLRGlzcG9zaXRpb24SGwoXRElTUE9TSVRJT05fVU5TUEVDSUZJRUQQABIXChNESVNQT1NJVElPTl9QUk9DRUVEEAESFwoTRElTUE9TSVRJT05fSEFORExFRBACMpUFCgtBdXRoU2VydmljZRJdCgxBdXRoZW50aWNhdGUSJS5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaJi5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEmwKEUF1dGhlbnRpY2F0ZUJhdGNoEioucnVuZnJhbWUuYXV0aC52MS5BdXRoZW50aWNhdGVCYXRjaFJlcXVlc3QaKy5ydW5mcmFtZS5hdXRoLnYxLkF1dGhlbnRpY2F0ZUJhdGNoUmVzcG9uc2USXQoMVmVyaWZ5QXBpS2V5EiUucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5WZXJpZnlBcGlLZXlSZXNwb25zZRKJAQoZTGlzdEludGVncmF0aW9uc0J5U2VydmljZRIyLnJ1bmZyYW1lLmF1dGgudjEuTGlzdEludGVncmF0aW9uc0J5U2VydmljZVJlcXVlc3QaMy5ydW5mcmFtZS5hdXRoLnYxLkxpc3RJbnRlZ3JhdGlvbnNCeVNlcnZpY2VSZXNwb25zZSIDkAIBEm8KEklkZW50aWZ5Um91dGluZ0tleRIrLnJ1bmZyYW1lLmF1dGgudjEuSWRlbnRpZnlSb3V0aW5nS2V5UmVxdWVzdBosLnJ1bmZyYW1lLmF1dGgudjEuSWRlbnRpZnlSb3V0aW5nS2V5UmVzcG9uc2USXQoMQ29uc3VtZVF1b3RhEiUucnVuZnJhbWUuYXV0aC52MS5Db25zdW1lUXVvdGFSZXF1ZXN0GiYucnVuZnJhbWUuYXV0aC52MS5Db25zdW1lUXVvdGFSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common]);
+
+/**
+ * IdentifyRoutingKeyRequest carries a routing key.
+ *
+ * @generated from message runframe.auth.v1.IdentifyRoutingKeyRequest
+ */
+export type IdentifyRoutingKeyRequest = Message<"runframe.auth.v1.IdentifyRoutingKeyRequest"> & {
+  /**
+   * routing_key is the `{routingKey}` path segment of the webhook URL.
+   *
+   * @generated from field: string routing_key = 1;
+   */
+  routingKey: string;
+
+  /**
+   * source_address is the client IP address, used to limit failed attempts.
+   *
+   * @generated from field: string source_address = 2;
+   */
+  sourceAddress: string;
+};
+
+/**
+ * Describes the message runframe.auth.v1.IdentifyRoutingKeyRequest.
+ * Use `create(IdentifyRoutingKeyRequestSchema)` to create a new message.
+ */
+export const IdentifyRoutingKeyRequestSchema: GenMessage<IdentifyRoutingKeyRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 0);
+
+/**
+ * IdentifyRoutingKeyResponse names the key's integration.
+ *
+ * @generated from message runframe.auth.v1.IdentifyRoutingKeyResponse
+ */
+export type IdentifyRoutingKeyResponse = Message<"runframe.auth.v1.IdentifyRoutingKeyResponse"> & {
+  /**
+   * integration is the integration the routing key belongs to.
+   *
+   * @generated from field: runframe.common.v1.Integration integration = 1;
+   */
+  integration?: Integration | undefined;
+};
+
+/**
+ * Describes the message runframe.auth.v1.IdentifyRoutingKeyResponse.
+ * Use `create(IdentifyRoutingKeyResponseSchema)` to create a new message.
+ */
+export const IdentifyRoutingKeyResponseSchema: GenMessage<IdentifyRoutingKeyResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 1);
+
+/**
+ * ConsumeQuotaRequest names an integration.
+ *
+ * @generated from message runframe.auth.v1.ConsumeQuotaRequest
+ */
+export type ConsumeQuotaRequest = Message<"runframe.auth.v1.ConsumeQuotaRequest"> & {
+  /**
+   * organization_id owns the integration.
+   *
+   * @generated from field: string organization_id = 1;
+   */
+  organizationId: string;
+
+  /**
+   * integration_id is the integration whose quota is used.
+   *
+   * @generated from field: string integration_id = 2;
+   */
+  integrationId: string;
+};
+
+/**
+ * Describes the message runframe.auth.v1.ConsumeQuotaRequest.
+ * Use `create(ConsumeQuotaRequestSchema)` to create a new message.
+ */
+export const ConsumeQuotaRequestSchema: GenMessage<ConsumeQuotaRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 2);
+
+/**
+ * ConsumeQuotaResponse says whether the delivery fit in the quota.
+ *
+ * @generated from message runframe.auth.v1.ConsumeQuotaResponse
+ */
+export type ConsumeQuotaResponse = Message<"runframe.auth.v1.ConsumeQuotaResponse"> & {
+  /**
+   * allowed is true when the delivery was counted within the limit.
+   *
+   * @generated from field: bool allowed = 1;
+   */
+  allowed: boolean;
+
+  /**
+   * rate_limit is the key's window after this request.
+   *
+   * @generated from field: runframe.common.v1.RateLimitState rate_limit = 2;
+   */
+  rateLimit?: RateLimitState | undefined;
+};
+
+/**
+ * Describes the message runframe.auth.v1.ConsumeQuotaResponse.
+ * Use `create(ConsumeQuotaResponseSchema)` to create a new message.
+ */
+export const ConsumeQuotaResponseSchema: GenMessage<ConsumeQuotaResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_auth, 3);
 
 /**
  * ListIntegrationsByServiceRequest names a service of an organization.
@@ -53,7 +158,7 @@ export type ListIntegrationsByServiceRequest = Message<"runframe.auth.v1.ListInt
  * Use `create(ListIntegrationsByServiceRequestSchema)` to create a new message.
  */
 export const ListIntegrationsByServiceRequestSchema: GenMessage<ListIntegrationsByServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 0);
+  messageDesc(file_runframe_auth_v1_auth, 4);
 
 /**
  * ListIntegrationsByServiceResponse lists the integrations found.
@@ -75,7 +180,7 @@ export type ListIntegrationsByServiceResponse = Message<"runframe.auth.v1.ListIn
  * Use `create(ListIntegrationsByServiceResponseSchema)` to create a new message.
  */
 export const ListIntegrationsByServiceResponseSchema: GenMessage<ListIntegrationsByServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 1);
+  messageDesc(file_runframe_auth_v1_auth, 5);
 
 /**
  * VerifyApiKeyRequest carries the presented API key.
@@ -96,7 +201,7 @@ export type VerifyApiKeyRequest = Message<"runframe.auth.v1.VerifyApiKeyRequest"
  * Use `create(VerifyApiKeyRequestSchema)` to create a new message.
  */
 export const VerifyApiKeyRequestSchema: GenMessage<VerifyApiKeyRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 2);
+  messageDesc(file_runframe_auth_v1_auth, 6);
 
 /**
  * VerifyApiKeyResponse identifies the key's owner.
@@ -133,7 +238,7 @@ export type VerifyApiKeyResponse = Message<"runframe.auth.v1.VerifyApiKeyRespons
  * Use `create(VerifyApiKeyResponseSchema)` to create a new message.
  */
 export const VerifyApiKeyResponseSchema: GenMessage<VerifyApiKeyResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 3);
+  messageDesc(file_runframe_auth_v1_auth, 7);
 
 /**
  * AuthenticateRequest carries one delivery exactly as the edge received it.
@@ -183,7 +288,7 @@ export type AuthenticateRequest = Message<"runframe.auth.v1.AuthenticateRequest"
  * Use `create(AuthenticateRequestSchema)` to create a new message.
  */
 export const AuthenticateRequestSchema: GenMessage<AuthenticateRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 4);
+  messageDesc(file_runframe_auth_v1_auth, 8);
 
 /**
  * AuthenticateResponse says the delivery may proceed, and how.
@@ -259,7 +364,7 @@ export type AuthenticateResponse = Message<"runframe.auth.v1.AuthenticateRespons
  * Use `create(AuthenticateResponseSchema)` to create a new message.
  */
 export const AuthenticateResponseSchema: GenMessage<AuthenticateResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 5);
+  messageDesc(file_runframe_auth_v1_auth, 9);
 
 /**
  * AuthenticateBatchRequest carries several deliveries.
@@ -289,7 +394,7 @@ export type AuthenticateBatchRequest = Message<"runframe.auth.v1.AuthenticateBat
  * Use `create(AuthenticateBatchRequestSchema)` to create a new message.
  */
 export const AuthenticateBatchRequestSchema: GenMessage<AuthenticateBatchRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 6);
+  messageDesc(file_runframe_auth_v1_auth, 10);
 
 /**
  * AuthenticateBatchResponse has one result per request, in order.
@@ -310,7 +415,7 @@ export type AuthenticateBatchResponse = Message<"runframe.auth.v1.AuthenticateBa
  * Use `create(AuthenticateBatchResponseSchema)` to create a new message.
  */
 export const AuthenticateBatchResponseSchema: GenMessage<AuthenticateBatchResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 7);
+  messageDesc(file_runframe_auth_v1_auth, 11);
 
 /**
  * AuthenticateResult is what Authenticate answered for one delivery.
@@ -347,7 +452,7 @@ export type AuthenticateResult = Message<"runframe.auth.v1.AuthenticateResult"> 
  * Use `create(AuthenticateResultSchema)` to create a new message.
  */
 export const AuthenticateResultSchema: GenMessage<AuthenticateResult> = /*@__PURE__*/
-  messageDesc(file_runframe_auth_v1_auth, 8);
+  messageDesc(file_runframe_auth_v1_auth, 12);
 
 /**
  * Disposition tells the edge what to do after a successful Authenticate.
@@ -408,6 +513,9 @@ export const AuthService: GenService<{
    *   over the limit.
    * - INVALID_ARGUMENT with a google.rpc.BadRequest detail: a malformed signature header
    *   or SNS envelope.
+   * Every refusal of a delivery to a known, enabled routing key also
+   * carries the integration (a runframe.common.v1.Integration detail), so
+   * the edge can record the delivery in that integration's inbox.
    *
    * @generated from rpc runframe.auth.v1.AuthService.Authenticate
    */
@@ -456,6 +564,35 @@ export const AuthService: GenService<{
     methodKind: "unary";
     input: typeof ListIntegrationsByServiceRequestSchema;
     output: typeof ListIntegrationsByServiceResponseSchema;
+  },
+  /**
+   * IdentifyRoutingKey names the integration of a routing key without
+   * authenticating a delivery, for the edge, which records deliveries it
+   * refused before asking auth (a body over the size limit) in the
+   * integration's inbox. UNAUTHENTICATED (reason ROUTING_KEY_INVALID) for
+   * an unknown or disabled key, counted against the source address like a
+   * refused delivery. Internal.
+   *
+   * @generated from rpc runframe.auth.v1.AuthService.IdentifyRoutingKey
+   */
+  identifyRoutingKey: {
+    methodKind: "unary";
+    input: typeof IdentifyRoutingKeyRequestSchema;
+    output: typeof IdentifyRoutingKeyResponseSchema;
+  },
+  /**
+   * ConsumeQuota counts one delivery against the integration's current
+   * routing key's quota, as Authenticate does, for the incident service
+   * redriving throttled deliveries: a redrive stays within the key's limit.
+   * Answers whether it fit; never RESOURCE_EXHAUSTED. NOT_FOUND
+   * (INTEGRATION_NOT_FOUND) for an unknown or disabled integration. Internal.
+   *
+   * @generated from rpc runframe.auth.v1.AuthService.ConsumeQuota
+   */
+  consumeQuota: {
+    methodKind: "unary";
+    input: typeof ConsumeQuotaRequestSchema;
+    output: typeof ConsumeQuotaResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_runframe_auth_v1_auth, 0);
