@@ -37,20 +37,24 @@ describe("docker-compose.yml against the provider registry", () => {
     }
   });
 
-  it("points the edge at each normalizer with the registry's URL setting", () => {
-    const [, edge] = apps.get("edge")!;
-    const env = environment(edge);
-    expect(
-      Object.keys(env)
-        .filter((k) => k.startsWith("RUNFRAME_NORMALIZER_"))
-        .sort(),
-    ).toEqual(PROVIDERS.map((p) => p.urlSetting).sort());
-    for (const p of PROVIDERS) {
-      const [name] = apps.get(p.app)!;
-      expect(env[p.urlSetting]).toBe(`http://${name}:${p.defaultPort}`);
-      expect(edge.depends_on?.[name]?.condition).toBe("service_healthy");
-    }
-  });
+  // The edge normalizes webhooks; incident normalizes stored deliveries it replays.
+  it.each(["edge", "incident"] as const)(
+    "points %s at each normalizer with the registry's URL setting",
+    (app) => {
+      const [, caller] = apps.get(app)!;
+      const env = environment(caller);
+      expect(
+        Object.keys(env)
+          .filter((k) => k.startsWith("RUNFRAME_NORMALIZER_"))
+          .sort(),
+      ).toEqual(PROVIDERS.map((p) => p.urlSetting).sort());
+      for (const p of PROVIDERS) {
+        const [name] = apps.get(p.app)!;
+        expect(env[p.urlSetting]).toBe(`http://${name}:${p.defaultPort}`);
+        expect(caller.depends_on?.[name]?.condition).toBe("service_healthy");
+      }
+    },
+  );
 });
 
 describe("the Helm chart against the provider registry", () => {
@@ -74,8 +78,9 @@ describe("the Helm chart against the provider registry", () => {
     }
   });
 
-  it("has the edge call every normalizer, under the registry's URL setting", () => {
+  it("has the edge and incident call every normalizer, under the registry's URL setting", () => {
     expect(wiring["edge"]?.calls.filter(isNormalizer).sort()).toEqual(registryApps);
+    expect(wiring["incident"]?.calls.filter(isNormalizer).sort()).toEqual(registryApps);
     // The chart names a callee's URL setting RUNFRAME_<APP>_URL, upper case, - as _.
     expect(helpers).toContain('printf "RUNFRAME_%s_URL" (. | upper | replace "-" "_")');
     for (const p of PROVIDERS) {

@@ -7,58 +7,35 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   AuthService,
   IncidentService,
-  NormalizerService,
   type AuthenticateRequestSchema,
   type AuthenticateResponse,
   type IngestRequestSchema,
   type IngestResponse,
-  type NormalizeRequestSchema,
-  type NormalizeResponse,
 } from "@runframe/contracts";
 import {
   batchedCall,
   closeHttp,
-  createInternalTransport,
   createObservability,
+  normalizerClients,
   runMain,
-  type InternalTransport,
+  serviceTransports,
   type ReadinessCheck,
 } from "@runframe/platform";
-import { PROVIDERS } from "@runframe/providers";
 import type { AddressInfo } from "node:net";
 import { trustedProxies } from "./client-address.js";
 import { createEdgeServer } from "./server.js";
 import { settings } from "./settings.js";
 
 type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
-type NormalizeInit = MessageInitShape<typeof NormalizeRequestSchema>;
 type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 
 runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
-  const transport = (name: string, baseUrl: string): InternalTransport =>
-    createInternalTransport({
-      baseUrl,
-      token: config.RUNFRAME_INTERNAL_TOKEN,
-      protocol: config.RUNFRAME_RPC_PROTOCOL,
-      balancing: { name, logger, resolveIntervalMs: config.RUNFRAME_RESOLVE_INTERVAL_MS },
-    });
+  const transport = serviceTransports(config, logger);
   const authTransport = transport("auth", config.RUNFRAME_AUTH_URL);
   const incidentTransport = transport("incident", config.RUNFRAME_INCIDENT_URL);
   // One normalizer per provider of the registry, where its URL setting says.
-  const normalizers = PROVIDERS.map((p) => ({
-    provider: p,
-    transport: transport(p.app, config[p.urlSetting]),
-  }));
-  // Calls made while earlier ones are in flight travel together in one batch
-  // RPC per service: under load one round trip carries many webhooks.
-  const normalizer = (t: InternalTransport) => {
-    const client = createClient(NormalizerService, t);
-    return batchedCall<NormalizeInit, NormalizeResponse>(
-      (batch, options) => client.normalizeBatch(batch, options),
-      (request, options) => client.normalize(request, options),
-    );
-  };
+  const normalizers = normalizerClients(config, transport);
   const auth = createClient(AuthService, authTransport);
   const incident = createClient(IncidentService, incidentTransport);
   const deps = {
@@ -70,7 +47,7 @@ runMain(settings, async (config) => {
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
     ),
-    normalizers: new Map(normalizers.map((n) => [n.provider.type, normalizer(n.transport)])),
+    normalizers: new Map(normalizers.map((n) => [n.provider.type, n.normalize])),
     logger,
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
     bodyTimeoutMs: config.RUNFRAME_BODY_TIMEOUT_MS,

@@ -3,10 +3,13 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
   ApiKeyService,
+  DeliveryOutcome,
+  DeliveryService,
   IncidentService,
   IntegrationService,
   IntegrationType,
 } from "@runframe/contracts";
+import { INCIDENT_INTERNAL } from "./routes.js";
 import { startStack, type Stack } from "@runframe/platform/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -14,8 +17,17 @@ const adminKey = "roles-test-admin-key-000000000000000000000000";
 const viewerKey = "roles-test-viewer-key-00000000000000000000000";
 const routingKey = "roles_test_routing_key_000000000000000000000";
 
+/** A throttled delivery recorded for the test: the one delivery RPCs are called on. */
+let deliveryId = "";
+
 /** A request for every team RPC, so each is called with each role. */
 const requests: Record<string, Record<string, (incidentId: string) => unknown>> = {
+  [DeliveryService.typeName]: {
+    listDeliveries: () => ({}),
+    getDelivery: () => ({ deliveryId }),
+    getDeliveryStats: () => ({}),
+    replayDelivery: () => ({ deliveryId }),
+  },
   [IncidentService.typeName]: {
     listIncidents: () => ({}),
     getIncident: (id) => ({ incidentId: id }),
@@ -58,6 +70,9 @@ const reads = new Set([
   "listIntegrations",
   "watchIncidents",
   "listApiKeys",
+  "listDeliveries",
+  "getDelivery",
+  "getDeliveryStats",
 ]);
 
 describe("API key roles", () => {
@@ -99,6 +114,32 @@ describe("API key roles", () => {
     );
     expect(res.status).toBe(202);
     incidentId = ((await res.json()) as { incidents: { id: string }[] }).incidents[0]!.id;
+    // A throttled delivery, as the edge records one, for the delivery RPCs.
+    const internal = createClient(DeliveryService, transport(stack.incident.url, stack.token));
+    await internal.recordDeliveries({
+      reports: [
+        {
+          envelope: {
+            requestId: "req-roles",
+            body: new TextEncoder().encode(
+              JSON.stringify({ title: "Throttled", service_id: "SER-00001" }),
+            ),
+            verified: true,
+            integration: {
+              id: "int-roles",
+              organizationId: "org-roles",
+              type: IntegrationType.CUSTOM,
+            },
+          },
+          outcome: DeliveryOutcome.THROTTLED,
+          status: 429,
+          reason: "rate_limited",
+        },
+      ],
+    });
+    const deliveries = createClient(DeliveryService, transport(stack.incident.url, adminKey));
+    const throttled = await deliveries.listDeliveries({ outcome: DeliveryOutcome.THROTTLED });
+    deliveryId = throttled.deliveries[0]!.id;
   });
   afterAll(() => stack?.stop());
 
@@ -112,7 +153,10 @@ describe("API key roles", () => {
 
   /** Calls `method` of `service` with `key`; the Connect code it ended with, or "ok". */
   async function call(service: DescService, method: DescMethod, key: string): Promise<string> {
-    const url = service === IncidentService ? stack.incident.url : stack.auth[0]!.url;
+    const servedByIncident = [IncidentService.typeName, DeliveryService.typeName];
+    const url = servedByIncident.includes(service.typeName)
+      ? stack.incident.url
+      : stack.auth[0]!.url;
     const client = createClient(service, transport(url, key)) as unknown as Record<
       string,
       (req: unknown, options: { signal: AbortSignal }) => Promise<unknown> | AsyncIterable<unknown>
@@ -137,10 +181,11 @@ describe("API key roles", () => {
     }
   }
 
-  const teamMethods = [IncidentService, IntegrationService, ApiKeyService].flatMap((service) =>
-    service.methods
-      .filter((m) => !["Ingest", "IngestBatch", "CheckService"].includes(m.name))
-      .map((method) => ({ service, method })),
+  const teamMethods = [IncidentService, DeliveryService, IntegrationService, ApiKeyService].flatMap(
+    (service) =>
+      service.methods
+        .filter((m) => !INCIDENT_INTERNAL.includes(m))
+        .map((method) => ({ service, method })),
   );
 
   it("has a request for every team RPC (a new RPC must be classified here)", () => {

@@ -10,10 +10,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, type DescService, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, createClient, createRouterTransport, type Client } from "@connectrpc/connect";
 import {
   AlertAction,
   AuthService,
+  DeliveryOutcome,
+  DeliveryService,
+  IntegrationType,
   IncidentService,
   IncidentStatus,
   IngestAction,
@@ -24,9 +28,11 @@ import {
 import { SqliteIncidentStorage } from "@runframe/incident-data";
 import {
   applyProvisioning,
+  Deliveries,
   Incidents,
   IncidentWatcher,
   ServiceAdmin,
+  type Normalizers,
 } from "@runframe/incident-domain";
 import { createLogger, createMetrics, runframeError } from "@runframe/platform";
 import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
@@ -47,6 +53,21 @@ const apiKeys = new Map([
   [VIEWER, { organizationId: "org-a", keyId: "key-viewer", role: "viewer" }],
   [ADMIN_B, { organizationId: "org-b", keyId: "key-b", role: "admin" }],
 ]);
+
+/** A provider's normalizer, faked: a body `{"title": …}` is one trigger on SER-00001. */
+const titleNormalizer: Normalizers = {
+  async normalize(_integration, _headers, body) {
+    const { title } = JSON.parse(new TextDecoder().decode(body)) as { title: string };
+    return [
+      create(NormalizedAlertSchema, {
+        action: AlertAction.TRIGGER,
+        title,
+        serviceId: "SER-00001",
+        status: IncidentStatus.NEW,
+      }),
+    ];
+  },
+};
 
 let dir: string;
 let closeDb: () => void;
@@ -104,6 +125,7 @@ beforeAll(async () => {
       incidents,
       storage,
       // Which integrations route to a service is auth's to say; none here.
+      deliveries: new Deliveries(storage.inbox, incidents, titleNormalizer),
       services: new ServiceAdmin(storage, incidents, { integrationsUsing: async () => [] }),
       watcher: new IncidentWatcher(storage.changes),
       stopping: new AbortController().signal,
@@ -286,5 +308,78 @@ describe("the team API in memory", () => {
     expect(
       (await internal.checkService({ organizationId: "org-a", serviceId: "SER-00009" })).exists,
     ).toBe(false);
+  });
+});
+
+describe("DeliveryService in memory", () => {
+  const body = new TextEncoder().encode('{"title":"Throttled — kept byte for byte"}\n');
+  const throttled = () => ({
+    reports: [
+      {
+        envelope: {
+          requestId: "req-throttled",
+          body,
+          bodySize: BigInt(body.length),
+          verified: true,
+          integration: {
+            id: "int-a",
+            organizationId: "org-a",
+            type: IntegrationType.CUSTOM,
+          },
+        },
+        outcome: DeliveryOutcome.THROTTLED,
+        status: 429,
+        reason: "rate_limited",
+        answer: '{"error":{"code":"rate_limited"}}',
+      },
+    ],
+  });
+
+  it("records deliveries only with the service credential", async () => {
+    const error = await refusal(client(DeliveryService, ADMIN).recordDeliveries(throttled()));
+    expect(error.code).toBe(Code.Unauthenticated);
+  });
+
+  it("shows an organization its deliveries, lets a viewer read and an admin replay once", async () => {
+    await client(DeliveryService, TOKEN).recordDeliveries(throttled());
+    const viewer = client(DeliveryService, VIEWER);
+    const { deliveries } = await viewer.listDeliveries({ outcome: DeliveryOutcome.THROTTLED });
+    const listed = deliveries.find((d) => d.requestId === "req-throttled");
+    expect(listed).toMatchObject({ status: 429, replayable: true, bodySize: BigInt(body.length) });
+    expect(listed!.body).toEqual(new Uint8Array());
+    const { delivery } = await viewer.getDelivery({ deliveryId: listed!.id });
+    expect(delivery!.body).toEqual(body);
+    expect((await viewer.getDeliveryStats({ integrationId: "int-a" })).throttled).toBe(1n);
+
+    const denied = await refusal(viewer.replayDelivery({ deliveryId: listed!.id }));
+    expect(denied.code).toBe(Code.PermissionDenied);
+    const other = await refusal(
+      client(DeliveryService, ADMIN_B).getDelivery({ deliveryId: listed!.id }),
+    );
+    expect(other.code).toBe(Code.NotFound);
+
+    const admin = client(DeliveryService, ADMIN);
+    const replay = await admin.replayDelivery({ deliveryId: listed!.id });
+    expect(replay.replayed).toBe(true);
+    expect(replay.results.map((r) => r.action)).toEqual([IngestAction.CREATED]);
+    expect(replay.delivery).toMatchObject({ replayable: false, replayedBy: "api-key:key-admin" });
+    const again = await refusal(admin.replayDelivery({ deliveryId: listed!.id }));
+    expect(again.code).toBe(Code.FailedPrecondition);
+    const { incident } = await client(IncidentService, VIEWER).getIncident({
+      incidentId: replay.results[0]!.incidentId,
+    });
+    expect(incident?.title).toBe("Throttled — kept byte for byte");
+  });
+
+  it("refuses a time range that ends before it starts, naming the field", async () => {
+    const now = Date.now();
+    const error = await refusal(
+      client(DeliveryService, VIEWER).listDeliveries({
+        startTime: timestampFromDate(new Date(now)),
+        endTime: timestampFromDate(new Date(now - 1000)),
+      }),
+    );
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("end_time");
   });
 });

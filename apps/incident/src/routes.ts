@@ -1,10 +1,18 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import { IncidentService, IncidentStatus, type IngestRequest } from "@runframe/contracts";
 import {
+  DeliveryOutcome,
+  DeliveryService,
+  IncidentService,
+  IncidentStatus,
+  type IngestRequest,
+} from "@runframe/contracts";
+import {
+  toDelivery,
   toIncident,
   toIncidentEvent,
+  type Deliveries,
   type Incidents,
   type IncidentStorage,
   type IncidentWatcher,
@@ -20,14 +28,18 @@ import {
   type Metrics,
   type TeamCaller,
 } from "@runframe/platform";
-import { pageSize } from "@runframe/util";
+import { pageSize, ValidationError } from "@runframe/util";
 
 /** What only other Runframe services may call, with the service credential. */
 export const INCIDENT_INTERNAL: readonly DescMethod[] = [
   IncidentService.method.ingest,
   IncidentService.method.ingestBatch,
   IncidentService.method.checkService,
+  DeliveryService.method.recordDeliveries,
 ];
+
+/** The most deliveries one RecordDeliveries call may carry. */
+const MAX_REPORTS = 1000;
 
 /**
  * The team API's credential on every other RPC: an organization API key,
@@ -36,12 +48,15 @@ export const INCIDENT_INTERNAL: readonly DescMethod[] = [
 export function incidentTeamApiKeys(verify: (secret: string) => Promise<TeamCaller>): Interceptor {
   return apiKeyInterceptor(
     verify,
-    IncidentService.methods.filter((m) => !INCIDENT_INTERNAL.includes(m)),
+    [...IncidentService.methods, ...DeliveryService.methods].filter(
+      (m) => !INCIDENT_INTERNAL.includes(m),
+    ),
   );
 }
 
 export interface IncidentDeps {
   readonly incidents: Incidents;
+  readonly deliveries: Deliveries;
   readonly storage: IncidentStorage;
   readonly services: ServiceAdmin;
   readonly watcher: IncidentWatcher;
@@ -53,6 +68,7 @@ export interface IncidentDeps {
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
 export function incidentRoutes({
   incidents,
+  deliveries,
   storage,
   services,
   watcher,
@@ -164,6 +180,65 @@ export function incidentRoutes({
           req.serviceId !== "" &&
           (await incidents.serviceExists(req.organizationId, req.serviceId)),
       }),
+    });
+    router.service(DeliveryService, {
+      async listDeliveries(req, ctx) {
+        const from = req.startTime && timestampDate(req.startTime);
+        const to = req.endTime && timestampDate(req.endTime);
+        if (from && to && from >= to) {
+          throw new ValidationError([
+            { field: "end_time", description: "must be after start_time" },
+          ]);
+        }
+        const page = await deliveries.list(
+          teamCaller(ctx),
+          {
+            ...(req.integrationId && { integrationId: req.integrationId }),
+            ...(req.outcome !== DeliveryOutcome.UNSPECIFIED && { outcome: req.outcome }),
+            ...(from && { from }),
+            ...(to && { to }),
+          },
+          pageSize(req.pageSize),
+          req.pageToken,
+        );
+        return { deliveries: page.items.map(toDelivery), nextPageToken: page.next ?? "" };
+      },
+      getDelivery: async (req, ctx) => ({
+        delivery: toDelivery(await deliveries.get(teamCaller(ctx), req.deliveryId)),
+      }),
+      async replayDelivery(req, ctx) {
+        const outcome = await deliveries.replay(teamCaller(ctx), req.deliveryId);
+        return {
+          delivery: toDelivery(outcome.record),
+          results: [...outcome.results],
+          replayed: outcome.replayed,
+        };
+      },
+      async getDeliveryStats(req, ctx) {
+        const stats = await deliveries.stats(teamCaller(ctx), req.integrationId);
+        const count = (n: number | undefined) => BigInt(n ?? 0);
+        return {
+          created: count(stats.actions.get("created")),
+          updated: count(stats.actions.get("updated")),
+          resolved: count(stats.actions.get("resolved")),
+          ignored: count(stats.actions.get("ignored")),
+          accepted: count(stats.byOutcome.get(DeliveryOutcome.ACCEPTED)),
+          throttled: count(stats.byOutcome.get(DeliveryOutcome.THROTTLED)),
+          failed: count(stats.byOutcome.get(DeliveryOutcome.FAILED)),
+          refused: Object.fromEntries([...stats.refused].map(([reason, n]) => [reason, count(n)])),
+          ...(stats.last && { lastDelivery: toDelivery(stats.last) }),
+          ...(stats.lastError && { lastError: toDelivery(stats.lastError) }),
+        };
+      },
+      async recordDeliveries(req) {
+        if (req.reports.length > MAX_REPORTS) {
+          throw new ValidationError([
+            { field: "reports", description: `must hold at most ${MAX_REPORTS} deliveries` },
+          ]);
+        }
+        await deliveries.record(req.reports);
+        return {};
+      },
     });
   };
 }

@@ -199,6 +199,7 @@ describe("team API for every client", () => {
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",
+      "runframe.incident.v1.DeliveryService",
       "runframe.incident.v1.IncidentService",
     ]);
     const names = (i: number): string[] =>

@@ -15,3 +15,5 @@ export * from "./team.js";
 export * from "./normalizer.js";
 export * from "./batch.js";
 export * from "./listener.js";
+export * from "./service-clients.js";
+export * from "./periodic.js";

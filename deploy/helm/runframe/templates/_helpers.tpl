@@ -12,7 +12,7 @@ auth:
 incident:
   port: 7002
   uses: [mongo, provisioning]
-  calls: [auth]
+  calls: [auth, normalizer-custom, normalizer-datadog, normalizer-sentry, normalizer-prometheus, normalizer-cloudwatch]
 normalizer-custom:
   port: 7101
   uses: []

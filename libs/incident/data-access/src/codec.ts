@@ -237,17 +237,23 @@ export interface StoredInboxRecord {
     readonly at: Date;
     readonly by: string;
     readonly results: readonly StoredResultRecord[];
+    readonly error?: string;
   };
-  /** Per accepted alert action, for counting without reading results. */
+  /** Per applied alert action (accepted or replayed), for counting without reading results. */
   readonly actions: Readonly<Record<string, number>>;
 }
 
-export function encodeInbox(r: InboxRecord): StoredInboxRecord {
+/** How many alerts each action applied, accepted and replayed together. */
+function actionsOf(results: readonly StoredResult[], replay: Replay | undefined) {
   const actions: Record<string, number> = {};
-  for (const result of r.results) {
+  for (const result of [...results, ...(replay?.results ?? [])]) {
     const name = IngestAction[result.action];
     actions[name] = (actions[name] ?? 0) + 1;
   }
+  return actions;
+}
+
+export function encodeInbox(r: InboxRecord): StoredInboxRecord {
   return {
     organizationId: r.organizationId,
     integrationId: r.integrationId,
@@ -268,12 +274,28 @@ export function encodeInbox(r: InboxRecord): StoredInboxRecord {
     deliveryKey: r.deliveryKey,
     redrive: r.redrive,
     ...(r.replay && { replay: encodeReplay(r.replay) }),
-    actions,
+    actions: actionsOf(r.results, r.replay),
   };
 }
 
-export function encodeReplay(replay: Replay): NonNullable<StoredInboxRecord["replay"]> {
-  return { at: replay.at, by: replay.by, results: encodeResults(replay.results) };
+function encodeReplay(replay: Replay): NonNullable<StoredInboxRecord["replay"]> {
+  return {
+    at: replay.at,
+    by: replay.by,
+    results: encodeResults(replay.results),
+    ...(replay.error !== undefined && { error: replay.error }),
+  };
+}
+
+/** What a replay changes in a stored record: the replay, and the action counts. */
+export function replayFields(
+  stored: Revived<Pick<StoredInboxRecord, "results">>,
+  replay: Replay,
+): Pick<StoredInboxRecord, "replay" | "actions"> {
+  return {
+    replay: encodeReplay(replay),
+    actions: actionsOf(decodeResults(stored.results), replay),
+  };
 }
 
 export function decodeInbox(
@@ -309,6 +331,7 @@ export function decodeInbox(
         at: new Date(s.replay.at),
         by: s.replay.by,
         results: decodeResults(s.replay.results),
+        ...(s.replay.error !== undefined && { error: s.replay.error }),
       },
     }),
   };

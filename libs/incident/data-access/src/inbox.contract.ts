@@ -20,7 +20,7 @@ import {
   type InboxRecord,
   type Normalizers,
 } from "@runframe/incident-domain";
-import { FailedPreconditionError } from "@runframe/util";
+import { FailedPreconditionError, ValidationError } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageFixture } from "./incident-storage.contract.js";
 
@@ -45,6 +45,9 @@ const normalizers: Normalizers = {
       title: string;
       dedup_key: string;
     };
+    if (payload.title.startsWith("Refuse")) {
+      throw new ValidationError([{ field: "title", description: "is refused by this test" }]);
+    }
     return [
       create(NormalizedAlertSchema, {
         action: AlertAction.TRIGGER,
@@ -59,12 +62,18 @@ const normalizers: Normalizers = {
 
 function report(
   outcome: DeliveryOutcome,
-  options: { integrationId?: string; at?: Date; title?: string; verified?: boolean } = {},
+  options: {
+    integrationId?: string;
+    at?: Date;
+    title?: string;
+    verified?: boolean;
+    requestId?: string;
+  } = {},
 ) {
   const at = options.at ?? new Date();
   return create(DeliveryReportSchema, {
     envelope: create(DeliveryEnvelopeSchema, {
-      requestId: `req-${Math.random()}`,
+      requestId: options.requestId ?? `req-${Math.random()}`,
       sourceAddress: "198.51.100.7",
       headers: [
         { name: "content-type", value: "application/json" },
@@ -207,6 +216,57 @@ export function describeInboxContract(name: string, open: () => Promise<StorageF
       expect((await deliveries.get(caller, throttled!.id)).replay?.by).toBe("api-key:key-inbox");
       await expect(deliveries.replay(caller, refused!.id)).rejects.toThrow(/untrusted or invalid/);
       await expect(deliveries.replay(caller, unverified!.id)).rejects.toThrow(/never|before/);
+      // What a replay applied counts with what was accepted.
+      expect((await deliveries.stats(caller, "int-replay")).actions.get("created")).toBe(1);
+    });
+
+    it("notes why a replay was refused, and does not try it again", async () => {
+      await deliveries.record([
+        report(DeliveryOutcome.THROTTLED, { integrationId: "int-refuse", title: "Refuse me" }),
+      ]);
+      const [throttled] = await all({ integrationId: "int-refuse" });
+      const outcome = await deliveries.replay(caller, throttled!.id);
+      expect(outcome.results).toEqual([]);
+      expect(outcome.record.replay?.error).toMatch(/title: is refused by this test/);
+      const stored = await deliveries.get(caller, throttled!.id);
+      expect(stored.replay?.error).toBe(outcome.record.replay?.error);
+      await expect(deliveries.replay(caller, throttled!.id)).rejects.toThrow(/replayed already/);
+    });
+
+    it("replays a failed delivery whose incident write committed after all as applied already", async () => {
+      // The edge gave up on the write (its deadline) after incident committed it.
+      const at = new Date(Date.now() - 5_000);
+      const late = report(DeliveryOutcome.FAILED, {
+        integrationId: "int-late",
+        at,
+        requestId: "req-late",
+        title: "Late",
+      });
+      const first = await incidents.ingest(
+        create(IngestRequestSchema, {
+          organizationId: org,
+          integrationId: "int-late",
+          alerts: [
+            ...(await normalizers.normalize(
+              late.envelope!.integration!,
+              [],
+              late.envelope!.body,
+              at,
+            )),
+          ],
+          receiveTime: timestampFromDate(at),
+          envelope: late.envelope!,
+        }),
+      );
+      await deliveries.record([late]);
+      const failed = (await all({ integrationId: "int-late" })).find(
+        (r) => r.outcome === DeliveryOutcome.FAILED,
+      );
+      const outcome = await deliveries.replay(caller, failed!.id);
+      expect(outcome.replayed).toBe(false);
+      expect(outcome.results).toEqual(first.results);
+      const incident = await incidents.get(caller, first.results[0]!.incidentId);
+      expect(incident.occurrences).toBe(1);
     });
 
     it("hands each throttled delivery to one redriver, oldest first, within the quota", async () => {
@@ -229,10 +289,10 @@ export function describeInboxContract(name: string, open: () => Promise<StorageF
           retryAfterMs: 1_000,
         }),
       };
-      const applied = await Promise.all([deliveries.redrive(quota), other.redrive(quota)]);
+      const rounds = await Promise.all([deliveries.redrive(quota), other.redrive(quota)]);
       // Each delivery went to one of the two redrivers.
       const everyRedrive = (await all()).filter((r) => r.replay?.by === "redrive");
-      expect(applied[0] + applied[1]).toBe(everyRedrive.length);
+      expect(rounds[0].applied + rounds[1].applied).toBe(everyRedrive.length);
       const redriven = (await all({ integrationId: "int-redrive" })).filter((r) => r.replay);
       expect(redriven.map((r) => r.replay?.by)).toEqual([
         "redrive",

@@ -20,7 +20,7 @@ import {
 import {
   decodeInbox,
   encodeInbox,
-  encodeReplay,
+  replayFields,
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
@@ -200,10 +200,14 @@ export class MongoInbox implements DeliveryInbox {
   async replayed(organizationId: string, id: string, replay: Replay): Promise<void> {
     // One writer per delivery at a time (the replay is idempotent under its
     // delivery key, and redrives are claimed), so this update cannot race.
-    await this.#inbox.updateOne(
-      { _id: `${organizationId}/${id}` },
-      { $set: { replay: encodeReplay(replay) }, $unset: { redrivePending: "" } },
-    );
+    const _id = `${organizationId}/${id}`;
+    const stored = await this.#inbox.findOne({ _id }, { projection: { results: 1 } });
+    if (stored !== null) {
+      await this.#inbox.updateOne(
+        { _id },
+        { $set: replayFields(stored, replay), $unset: { redrivePending: "" } },
+      );
+    }
   }
 
   async claimRedrives(limit: number, now: Date, leaseMs: number): Promise<InboxRecord[]> {

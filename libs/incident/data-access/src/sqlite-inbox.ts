@@ -13,7 +13,7 @@ import type { Database } from "better-sqlite3";
 import {
   decodeInbox,
   encodeInbox,
-  encodeReplay,
+  replayFields,
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
@@ -197,7 +197,8 @@ export class SqliteInbox implements DeliveryInbox {
       if (row === undefined) {
         return;
       }
-      const data = { ...(JSON.parse(row.data) as StoredInboxRecord), replay: encodeReplay(replay) };
+      const stored = JSON.parse(row.data) as StoredInboxRecord;
+      const data = { ...stored, ...replayFields(stored, replay) };
       this.write
         .prepare(
           "UPDATE inbox SET data = ?, redrive_pending = 0 WHERE organization_id = ? AND id = ?",

@@ -1,12 +1,16 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  DeliverySchema,
   IncidentEventSchema,
   IncidentSchema,
   Severity,
+  type Delivery,
   type Incident,
   type IncidentEvent,
 } from "@runframe/contracts";
+import { notReplayable } from "./deliveries.js";
+import type { InboxRecord } from "./inbox.js";
 import type { EventRecord, IncidentRecord } from "./model.js";
 
 /** Incidents created without a severity are SEV3 (documented default). */
@@ -49,5 +53,33 @@ export function toIncidentEvent(event: EventRecord): IncidentEvent {
     actor: event.actor,
     summary: event.summary,
     createTime: timestampFromDate(event.createdAt),
+  });
+}
+
+/** The public view of a recorded delivery; listings come without bodies. */
+export function toDelivery(record: InboxRecord): Delivery {
+  return create(DeliverySchema, {
+    id: record.id,
+    organizationId: record.organizationId,
+    integrationId: record.integrationId,
+    integrationType: record.integrationType,
+    outcome: record.outcome,
+    status: record.status,
+    reason: record.reason,
+    answer: record.answer,
+    requestId: record.requestId,
+    sourceAddress: record.sourceAddress,
+    headers: [...record.headers],
+    body: record.body,
+    bodySize: BigInt(record.bodySize),
+    fieldErrors: [...record.fieldErrors],
+    results: [...record.results, ...(record.replay?.results ?? [])],
+    receiveTime: timestampFromDate(record.receivedAt),
+    replayable: notReplayable(record) === undefined,
+    ...(record.replay && {
+      replayTime: timestampFromDate(record.replay.at),
+      replayedBy: record.replay.by,
+      replayError: record.replay.error ?? "",
+    }),
   });
 }

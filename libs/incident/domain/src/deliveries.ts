@@ -3,6 +3,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AlertAction,
   DeliveryOutcome,
+  HeaderSchema,
   IngestRequestSchema,
   IntegrationSchema,
   IntegrationType,
@@ -14,7 +15,14 @@ import {
 } from "@runframe/contracts";
 import { FailedPreconditionError, NotFoundError, ValidationError } from "@runframe/util";
 import { randomUUID } from "node:crypto";
-import type { DeliveryInbox, InboxFilter, InboxLimits, InboxRecord, InboxStats } from "./inbox.js";
+import type {
+  DeliveryInbox,
+  InboxFilter,
+  InboxLimits,
+  InboxRecord,
+  InboxStats,
+  Replay,
+} from "./inbox.js";
 import { TOO_LARGE_KEPT_BYTES } from "./inbox.js";
 import type { Caller, Incidents } from "./incidents.js";
 import type { StoredResult } from "./model.js";
@@ -67,6 +75,8 @@ export class Deliveries {
     private readonly normalizers: Normalizers,
     private readonly limits: InboxLimits = DEFAULT_INBOX_LIMITS,
     private readonly now: () => Date = () => new Date(),
+    /** Told of a redrive that failed for now (it is tried again once its claim runs out). */
+    private readonly onRedriveError: (record: InboxRecord, error: unknown) => void = () => undefined,
   ) {}
 
   /** Records what the edge answered deliveries it did not ingest. */
@@ -124,27 +134,50 @@ export class Deliveries {
    * Redrives throttled deliveries of integrations that want it, oldest
    * first, each as its routing key's quota allows: one that does not fit
    * now waits for the next round. Several replicas may run this at once:
-   * each delivery is claimed by one. Returns how many were applied.
+   * each delivery is claimed by one.
    */
-  async redrive(quota: Quota, limit = 50, leaseMs = 30_000): Promise<number> {
+  async redrive(quota: Quota, limit = 50, leaseMs = 30_000): Promise<RedriveRound> {
     const due = await this.inbox.claimRedrives(limit, this.now(), leaseMs);
     let applied = 0;
-    const full = new Set<string>();
+    let refused = 0;
+    const held = new Set<string>();
     for (const record of due) {
       const scope = `${record.organizationId}/${record.integrationId}`;
-      if (full.has(scope) || record.replay !== undefined) {
+      if (held.has(scope) || record.replay !== undefined) {
         continue;
       }
-      const decision = await quota.consume(record.organizationId, record.integrationId);
-      if (!decision.allowed) {
-        // Oldest first: later deliveries of this key wait behind it.
-        full.add(scope);
-        continue;
+      try {
+        const decision = await quota.consume(record.organizationId, record.integrationId);
+        if (!decision.allowed) {
+          // Oldest first: later deliveries of this key wait behind it.
+          held.add(scope);
+          continue;
+        }
+        const { record: after } = await this.#replay(record, "redrive");
+        if (after.replay?.error === undefined) {
+          applied++;
+        } else {
+          refused++;
+        }
+      } catch (error) {
+        // A store, auth or normalizer outage: this delivery's claim runs
+        // out and it is tried again; the ones behind it wait with it.
+        held.add(scope);
+        if (error instanceof NotFoundError) {
+          // The integration is gone or disabled: nothing will ever fit.
+          await this.inbox.replayed(record.organizationId, record.id, {
+            at: this.now(),
+            by: "redrive",
+            results: [],
+            error: error.message,
+          });
+          refused++;
+          continue;
+        }
+        this.onRedriveError(record, error);
       }
-      await this.#replay(record, "redrive");
-      applied++;
     }
-    return applied;
+    return { claimed: due.length, applied, refused };
   }
 
   /** Deletes what is past retention or over an integration's limits. */
@@ -156,27 +189,82 @@ export class Deliveries {
     if (record.replay !== undefined) {
       return { record, results: record.replay.results, replayed: false };
     }
-    const integration = fromBinary(IntegrationSchema, record.integration);
-    const alerts = await this.normalizers.normalize(
-      integration,
-      record.headers.map((h) => ({ $typeName: "runframe.common.v1.Header", ...h })),
-      record.body,
-      record.receivedAt,
-    );
-    const at = this.now();
-    const { results, replayed } = await this.incidents.ingest(
-      create(IngestRequestSchema, {
-        organizationId: record.organizationId,
-        integrationId: record.integrationId,
-        // Its own key, so a sender's retry and the replay apply it once.
-        deliveryKey: record.deliveryKey || `inbox:${record.id}`,
-        alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
-      }),
-    );
-    const replay = { at, by, results };
+    const earlier = await this.#acceptedBefore(record);
+    if (earlier !== undefined) {
+      return { record, results: earlier.results, replayed: false };
+    }
+    let replay: Replay;
+    let applied = true;
+    try {
+      const integration = fromBinary(IntegrationSchema, record.integration);
+      const alerts = await this.normalizers.normalize(
+        integration,
+        record.headers.map((h) => create(HeaderSchema, h)),
+        record.body,
+        record.receivedAt,
+      );
+      const at = this.now();
+      const { results, replayed } = await this.incidents.ingest(
+        create(IngestRequestSchema, {
+          organizationId: record.organizationId,
+          integrationId: record.integrationId,
+          // Its own key, so a sender's retry and the replay apply it once.
+          deliveryKey: record.deliveryKey || `inbox:${record.id}`,
+          alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+        }),
+      );
+      replay = { at, by, results };
+      applied = !replayed;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) {
+        throw error;
+      }
+      // As sent, it can never be applied (a payload its normalizer refuses,
+      // a service deleted since): say so, and do not try again.
+      replay = { at: this.now(), by, results: [], error: error.message };
+    }
     await this.inbox.replayed(record.organizationId, record.id, replay);
-    return { record: { ...record, replay }, results, replayed: !replayed };
+    return { record: { ...record, replay }, results: replay.results, replayed: applied };
   }
+
+  /**
+   * The accepted record of a failed delivery that was applied after all: the
+   * edge gave up (a deadline, a lost connection) while the incident write
+   * committed. The edge sends both records with the same request id and
+   * receive time. A delivery with its own key needs no search: ingestion
+   * answers a repeat of the key.
+   */
+  async #acceptedBefore(record: InboxRecord): Promise<InboxRecord | undefined> {
+    if (record.outcome !== DeliveryOutcome.FAILED || record.deliveryKey !== "") {
+      return undefined;
+    }
+    const filter = {
+      integrationId: record.integrationId,
+      outcome: DeliveryOutcome.ACCEPTED,
+      from: record.receivedAt,
+      to: new Date(record.receivedAt.getTime() + 1),
+    };
+    let after: string | undefined;
+    do {
+      const page = await this.inbox.list(record.organizationId, filter, 100, after);
+      const found = page.items.find((r) => r.requestId === record.requestId);
+      if (found !== undefined) {
+        return found;
+      }
+      after = page.next;
+    } while (after !== undefined);
+    return undefined;
+  }
+}
+
+/** What one round of redrives did. */
+export interface RedriveRound {
+  /** Deliveries claimed for this round. */
+  readonly claimed: number;
+  /** Applied as incidents or occurrences. */
+  readonly applied: number;
+  /** Refused for good (a payload its normalizer refuses, an integration gone). */
+  readonly refused: number;
 }
 
 /** Why a delivery cannot be replayed, or undefined when it can. */

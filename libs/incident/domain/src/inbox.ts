@@ -41,11 +41,16 @@ export interface InboxRecord {
   readonly replay?: Replay;
 }
 
-/** A replay of a delivery: when, by whom, and what it did. */
+/**
+ * A replay of a delivery: when, by whom, and what it did — its results, or
+ * why its provider's normalizer or ingestion refused it (then it has no
+ * results, and is not tried again: as sent, it can never be applied).
+ */
 export interface Replay {
   readonly at: Date;
   readonly by: string;
   readonly results: readonly StoredResult[];
+  readonly error?: string;
 }
 
 export interface InboxFilter {

@@ -131,16 +131,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ),
       ),
     ]);
-    const incidents = await replicated("incident", incidentPorts.length, (i) => ({
-      RUNFRAME_AUTH_URL: list(auth),
-      PORT: String(incidentPorts[i]),
-    }));
     const normalizerReplicas = Object.fromEntries(
       providers.map((p, i) => [p, normalizerApps[i]!] as const),
     );
     const normalizerUrls = Object.fromEntries(
       providers.map((p) => [provider(p).urlSetting, list(normalizerReplicas[p]!)]),
     );
+    // incident normalizes the stored deliveries it replays.
+    const incidents = await replicated("incident", incidentPorts.length, (i) => ({
+      RUNFRAME_AUTH_URL: list(auth),
+      PORT: String(incidentPorts[i]),
+      ...normalizerUrls,
+    }));
     const edges = await Promise.all(
       Array.from({ length: replicas.edge ?? 1 }, () =>
         start("edge", {

@@ -234,7 +234,11 @@ type Delivery struct {
 	// redrive of throttled deliveries); unset otherwise.
 	ReplayTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=replay_time,json=replayTime,proto3" json:"replay_time,omitempty"`
 	// replayed_by is who replayed it: `api-key:<id>` or `redrive`.
-	ReplayedBy    string `protobuf:"bytes,19,opt,name=replayed_by,json=replayedBy,proto3" json:"replayed_by,omitempty"`
+	ReplayedBy string `protobuf:"bytes,19,opt,name=replayed_by,json=replayedBy,proto3" json:"replayed_by,omitempty"`
+	// replay_error says why its replay was refused (its provider's normalizer
+	// or ingestion refused the payload, or the integration is gone); such a
+	// delivery is not tried again. Empty otherwise.
+	ReplayError   string `protobuf:"bytes,20,opt,name=replay_error,json=replayError,proto3" json:"replay_error,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -398,6 +402,13 @@ func (x *Delivery) GetReplayTime() *timestamppb.Timestamp {
 func (x *Delivery) GetReplayedBy() string {
 	if x != nil {
 		return x.ReplayedBy
+	}
+	return ""
+}
+
+func (x *Delivery) GetReplayError() string {
+	if x != nil {
+		return x.ReplayError
 	}
 	return ""
 }
@@ -695,7 +706,9 @@ type ReplayDeliveryResponse struct {
 	// results are what ingestion did with each alert.
 	Results []*IngestResult `protobuf:"bytes,2,rep,name=results,proto3" json:"results,omitempty"`
 	// replayed is false when the delivery had been replayed (or applied
-	// under its delivery key) before: results are then that first answer.
+	// under its delivery key, or accepted after all) before: results are then
+	// that first answer. A replay refused for its payload is replayed, with
+	// no results and the reason in `delivery.replay_error`.
 	Replayed      bool `protobuf:"varint,3,opt,name=replayed,proto3" json:"replayed,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1019,7 +1032,7 @@ const file_runframe_incident_v1_delivery_proto_rawDesc = "" +
 	"\x06status\x18\x03 \x01(\rR\x06status\x12\x16\n" +
 	"\x06reason\x18\x04 \x01(\tR\x06reason\x12\x16\n" +
 	"\x06answer\x18\x05 \x01(\tR\x06answer\x12H\n" +
-	"\ffield_errors\x18\x06 \x03(\v2%.google.rpc.BadRequest.FieldViolationR\vfieldErrors\"\xb5\x06\n" +
+	"\ffield_errors\x18\x06 \x03(\v2%.google.rpc.BadRequest.FieldViolationR\vfieldErrors\"\xd8\x06\n" +
 	"\bDelivery\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12%\n" +
@@ -1045,7 +1058,8 @@ const file_runframe_incident_v1_delivery_proto_rawDesc = "" +
 	"\vreplay_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"replayTime\x12\x1f\n" +
 	"\vreplayed_by\x18\x13 \x01(\tR\n" +
-	"replayedBy\"\xad\x02\n" +
+	"replayedBy\x12!\n" +
+	"\freplay_error\x18\x14 \x01(\tR\vreplayError\"\xad\x02\n" +
 	"\x15ListDeliveriesRequest\x12\x1b\n" +
 	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
 	"\n" +

@@ -29,7 +29,7 @@ from runframe.incident.v1 import envelope_pb2 as runframe_dot_incident_dot_v1_do
 from runframe.incident.v1 import incident_pb2 as runframe_dot_incident_dot_v1_dot_incident__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#runframe/incident/v1/delivery.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/rpc/error_details.proto\x1a\x1frunframe/common/v1/common.proto\x1a#runframe/incident/v1/envelope.proto\x1a#runframe/incident/v1/incident.proto\"\xef\x01\n\x0e\x44\x65liveryReport\x12\x38\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32&.runframe.incident.v1.DeliveryEnvelope\x12\x36\n\x07outcome\x18\x02 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12\x0e\n\x06status\x18\x03 \x01(\r\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x05 \x01(\t\x12;\n\x0c\x66ield_errors\x18\x06 \x03(\x0b\x32%.google.rpc.BadRequest.FieldViolation\"\xe6\x04\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x16\n\x0eintegration_id\x18\x03 \x01(\t\x12=\n\x10integration_type\x18\x04 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x36\n\x07outcome\x18\x05 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12\x0e\n\x06status\x18\x06 \x01(\r\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x16\n\x0esource_address\x18\n \x01(\t\x12+\n\x07headers\x18\x0b \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x0c \x01(\x0c\x12\x11\n\tbody_size\x18\r \x01(\x04\x12;\n\x0c\x66ield_errors\x18\x0e \x03(\x0b\x32%.google.rpc.BadRequest.FieldViolation\x12\x33\n\x07results\x18\x0f \x03(\x0b\x32\".runframe.incident.v1.IngestResult\x12\x30\n\x0creceive_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nreplayable\x18\x11 \x01(\x08\x12/\n\x0breplay_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0breplayed_by\x18\x13 \x01(\t\"\xec\x01\n\x15ListDeliveriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0eintegration_id\x18\x03 \x01(\t\x12\x36\n\x07outcome\x18\x04 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"e\n\x16ListDeliveriesResponse\x12\x32\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x12GetDeliveryRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"G\n\x13GetDeliveryResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\",\n\x15ReplayDeliveryRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"\x91\x01\n\x16ReplayDeliveryResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x33\n\x07results\x18\x02 \x03(\x0b\x32\".runframe.incident.v1.IngestResult\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"1\n\x17GetDeliveryStatsRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"\xfd\x02\n\x18GetDeliveryStatsResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x04\x12\x0f\n\x07updated\x18\x02 \x01(\x04\x12\x10\n\x08resolved\x18\x03 \x01(\x04\x12\x0f\n\x07ignored\x18\x04 \x01(\x04\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x05 \x01(\x04\x12\x11\n\tthrottled\x18\x06 \x01(\x04\x12L\n\x07refused\x18\x07 \x03(\x0b\x32;.runframe.incident.v1.GetDeliveryStatsResponse.RefusedEntry\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\x04\x12\x35\n\rlast_delivery\x18\t \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x32\n\nlast_error\x18\n \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x1a.\n\x0cRefusedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"P\n\x17RecordDeliveriesRequest\x12\x35\n\x07reports\x18\x01 \x03(\x0b\x32$.runframe.incident.v1.DeliveryReport\"\x1a\n\x18RecordDeliveriesResponse*\xfd\x01\n\x0f\x44\x65liveryOutcome\x12 \n\x1c\x44\x45LIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x44\x45LIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n\x1a\x44\x45LIVERY_OUTCOME_THROTTLED\x10\x02\x12$\n DELIVERY_OUTCOME_REFUSED_PAYLOAD\x10\x03\x12&\n\"DELIVERY_OUTCOME_REFUSED_SIGNATURE\x10\x04\x12\x1e\n\x1a\x44\x45LIVERY_OUTCOME_TOO_LARGE\x10\x05\x12\x1b\n\x17\x44\x45LIVERY_OUTCOME_FAILED\x10\x06\x32\xc4\x04\n\x0f\x44\x65liveryService\x12p\n\x0eListDeliveries\x12+.runframe.incident.v1.ListDeliveriesRequest\x1a,.runframe.incident.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12g\n\x0bGetDelivery\x12(.runframe.incident.v1.GetDeliveryRequest\x1a).runframe.incident.v1.GetDeliveryResponse\"\x03\x90\x02\x01\x12k\n\x0eReplayDelivery\x12+.runframe.incident.v1.ReplayDeliveryRequest\x1a,.runframe.incident.v1.ReplayDeliveryResponse\x12v\n\x10GetDeliveryStats\x12-.runframe.incident.v1.GetDeliveryStatsRequest\x1a..runframe.incident.v1.GetDeliveryStatsResponse\"\x03\x90\x02\x01\x12q\n\x10RecordDeliveries\x12-.runframe.incident.v1.RecordDeliveriesRequest\x1a..runframe.incident.v1.RecordDeliveriesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#runframe/incident/v1/delivery.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1egoogle/rpc/error_details.proto\x1a\x1frunframe/common/v1/common.proto\x1a#runframe/incident/v1/envelope.proto\x1a#runframe/incident/v1/incident.proto\"\xef\x01\n\x0e\x44\x65liveryReport\x12\x38\n\x08\x65nvelope\x18\x01 \x01(\x0b\x32&.runframe.incident.v1.DeliveryEnvelope\x12\x36\n\x07outcome\x18\x02 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12\x0e\n\x06status\x18\x03 \x01(\r\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x05 \x01(\t\x12;\n\x0c\x66ield_errors\x18\x06 \x03(\x0b\x32%.google.rpc.BadRequest.FieldViolation\"\xfc\x04\n\x08\x44\x65livery\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x16\n\x0eintegration_id\x18\x03 \x01(\t\x12=\n\x10integration_type\x18\x04 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x36\n\x07outcome\x18\x05 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12\x0e\n\x06status\x18\x06 \x01(\r\x12\x0e\n\x06reason\x18\x07 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x16\n\x0esource_address\x18\n \x01(\t\x12+\n\x07headers\x18\x0b \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x0c \x01(\x0c\x12\x11\n\tbody_size\x18\r \x01(\x04\x12;\n\x0c\x66ield_errors\x18\x0e \x03(\x0b\x32%.google.rpc.BadRequest.FieldViolation\x12\x33\n\x07results\x18\x0f \x03(\x0b\x32\".runframe.incident.v1.IngestResult\x12\x30\n\x0creceive_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nreplayable\x18\x11 \x01(\x08\x12/\n\x0breplay_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0breplayed_by\x18\x13 \x01(\t\x12\x14\n\x0creplay_error\x18\x14 \x01(\t\"\xec\x01\n\x15ListDeliveriesRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x16\n\x0eintegration_id\x18\x03 \x01(\t\x12\x36\n\x07outcome\x18\x04 \x01(\x0e\x32%.runframe.incident.v1.DeliveryOutcome\x12.\n\nstart_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"e\n\x16ListDeliveriesResponse\x12\x32\n\ndeliveries\x18\x01 \x03(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x12GetDeliveryRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"G\n\x13GetDeliveryResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\",\n\x15ReplayDeliveryRequest\x12\x13\n\x0b\x64\x65livery_id\x18\x01 \x01(\t\"\x91\x01\n\x16ReplayDeliveryResponse\x12\x30\n\x08\x64\x65livery\x18\x01 \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x33\n\x07results\x18\x02 \x03(\x0b\x32\".runframe.incident.v1.IngestResult\x12\x10\n\x08replayed\x18\x03 \x01(\x08\"1\n\x17GetDeliveryStatsRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"\xfd\x02\n\x18GetDeliveryStatsResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x04\x12\x0f\n\x07updated\x18\x02 \x01(\x04\x12\x10\n\x08resolved\x18\x03 \x01(\x04\x12\x0f\n\x07ignored\x18\x04 \x01(\x04\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x05 \x01(\x04\x12\x11\n\tthrottled\x18\x06 \x01(\x04\x12L\n\x07refused\x18\x07 \x03(\x0b\x32;.runframe.incident.v1.GetDeliveryStatsResponse.RefusedEntry\x12\x0e\n\x06\x66\x61iled\x18\x08 \x01(\x04\x12\x35\n\rlast_delivery\x18\t \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x12\x32\n\nlast_error\x18\n \x01(\x0b\x32\x1e.runframe.incident.v1.Delivery\x1a.\n\x0cRefusedEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"P\n\x17RecordDeliveriesRequest\x12\x35\n\x07reports\x18\x01 \x03(\x0b\x32$.runframe.incident.v1.DeliveryReport\"\x1a\n\x18RecordDeliveriesResponse*\xfd\x01\n\x0f\x44\x65liveryOutcome\x12 \n\x1c\x44\x45LIVERY_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x44\x45LIVERY_OUTCOME_ACCEPTED\x10\x01\x12\x1e\n\x1a\x44\x45LIVERY_OUTCOME_THROTTLED\x10\x02\x12$\n DELIVERY_OUTCOME_REFUSED_PAYLOAD\x10\x03\x12&\n\"DELIVERY_OUTCOME_REFUSED_SIGNATURE\x10\x04\x12\x1e\n\x1a\x44\x45LIVERY_OUTCOME_TOO_LARGE\x10\x05\x12\x1b\n\x17\x44\x45LIVERY_OUTCOME_FAILED\x10\x06\x32\xc4\x04\n\x0f\x44\x65liveryService\x12p\n\x0eListDeliveries\x12+.runframe.incident.v1.ListDeliveriesRequest\x1a,.runframe.incident.v1.ListDeliveriesResponse\"\x03\x90\x02\x01\x12g\n\x0bGetDelivery\x12(.runframe.incident.v1.GetDeliveryRequest\x1a).runframe.incident.v1.GetDeliveryResponse\"\x03\x90\x02\x01\x12k\n\x0eReplayDelivery\x12+.runframe.incident.v1.ReplayDeliveryRequest\x1a,.runframe.incident.v1.ReplayDeliveryResponse\x12v\n\x10GetDeliveryStats\x12-.runframe.incident.v1.GetDeliveryStatsRequest\x1a..runframe.incident.v1.GetDeliveryStatsResponse\"\x03\x90\x02\x01\x12q\n\x10RecordDeliveries\x12-.runframe.incident.v1.RecordDeliveriesRequest\x1a..runframe.incident.v1.RecordDeliveriesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -44,34 +44,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELIVERYSERVICE'].methods_by_name['GetDelivery']._serialized_options = b'\220\002\001'
   _globals['_DELIVERYSERVICE'].methods_by_name['GetDeliveryStats']._loaded_options = None
   _globals['_DELIVERYSERVICE'].methods_by_name['GetDeliveryStats']._serialized_options = b'\220\002\001'
-  _globals['_DELIVERYOUTCOME']._serialized_start=2290
-  _globals['_DELIVERYOUTCOME']._serialized_end=2543
+  _globals['_DELIVERYOUTCOME']._serialized_start=2312
+  _globals['_DELIVERYOUTCOME']._serialized_end=2565
   _globals['_DELIVERYREPORT']._serialized_start=234
   _globals['_DELIVERYREPORT']._serialized_end=473
   _globals['_DELIVERY']._serialized_start=476
-  _globals['_DELIVERY']._serialized_end=1090
-  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1093
-  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1329
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1331
-  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1432
-  _globals['_GETDELIVERYREQUEST']._serialized_start=1434
-  _globals['_GETDELIVERYREQUEST']._serialized_end=1475
-  _globals['_GETDELIVERYRESPONSE']._serialized_start=1477
-  _globals['_GETDELIVERYRESPONSE']._serialized_end=1548
-  _globals['_REPLAYDELIVERYREQUEST']._serialized_start=1550
-  _globals['_REPLAYDELIVERYREQUEST']._serialized_end=1594
-  _globals['_REPLAYDELIVERYRESPONSE']._serialized_start=1597
-  _globals['_REPLAYDELIVERYRESPONSE']._serialized_end=1742
-  _globals['_GETDELIVERYSTATSREQUEST']._serialized_start=1744
-  _globals['_GETDELIVERYSTATSREQUEST']._serialized_end=1793
-  _globals['_GETDELIVERYSTATSRESPONSE']._serialized_start=1796
-  _globals['_GETDELIVERYSTATSRESPONSE']._serialized_end=2177
-  _globals['_GETDELIVERYSTATSRESPONSE_REFUSEDENTRY']._serialized_start=2131
-  _globals['_GETDELIVERYSTATSRESPONSE_REFUSEDENTRY']._serialized_end=2177
-  _globals['_RECORDDELIVERIESREQUEST']._serialized_start=2179
-  _globals['_RECORDDELIVERIESREQUEST']._serialized_end=2259
-  _globals['_RECORDDELIVERIESRESPONSE']._serialized_start=2261
-  _globals['_RECORDDELIVERIESRESPONSE']._serialized_end=2287
-  _globals['_DELIVERYSERVICE']._serialized_start=2546
-  _globals['_DELIVERYSERVICE']._serialized_end=3126
+  _globals['_DELIVERY']._serialized_end=1112
+  _globals['_LISTDELIVERIESREQUEST']._serialized_start=1115
+  _globals['_LISTDELIVERIESREQUEST']._serialized_end=1351
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_start=1353
+  _globals['_LISTDELIVERIESRESPONSE']._serialized_end=1454
+  _globals['_GETDELIVERYREQUEST']._serialized_start=1456
+  _globals['_GETDELIVERYREQUEST']._serialized_end=1497
+  _globals['_GETDELIVERYRESPONSE']._serialized_start=1499
+  _globals['_GETDELIVERYRESPONSE']._serialized_end=1570
+  _globals['_REPLAYDELIVERYREQUEST']._serialized_start=1572
+  _globals['_REPLAYDELIVERYREQUEST']._serialized_end=1616
+  _globals['_REPLAYDELIVERYRESPONSE']._serialized_start=1619
+  _globals['_REPLAYDELIVERYRESPONSE']._serialized_end=1764
+  _globals['_GETDELIVERYSTATSREQUEST']._serialized_start=1766
+  _globals['_GETDELIVERYSTATSREQUEST']._serialized_end=1815
+  _globals['_GETDELIVERYSTATSRESPONSE']._serialized_start=1818
+  _globals['_GETDELIVERYSTATSRESPONSE']._serialized_end=2199
+  _globals['_GETDELIVERYSTATSRESPONSE_REFUSEDENTRY']._serialized_start=2153
+  _globals['_GETDELIVERYSTATSRESPONSE_REFUSEDENTRY']._serialized_end=2199
+  _globals['_RECORDDELIVERIESREQUEST']._serialized_start=2201
+  _globals['_RECORDDELIVERIESREQUEST']._serialized_end=2281
+  _globals['_RECORDDELIVERIESRESPONSE']._serialized_start=2283
+  _globals['_RECORDDELIVERIESRESPONSE']._serialized_end=2309
+  _globals['_DELIVERYSERVICE']._serialized_start=2568
+  _globals['_DELIVERYSERVICE']._serialized_end=3148
 # @@protoc_insertion_point(module_scope)

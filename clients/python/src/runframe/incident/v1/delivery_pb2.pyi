@@ -48,7 +48,7 @@ class DeliveryReport(_message.Message):
     def __init__(self, envelope: _Optional[_Union[_envelope_pb2.DeliveryEnvelope, _Mapping]] = ..., outcome: _Optional[_Union[DeliveryOutcome, str]] = ..., status: _Optional[int] = ..., reason: _Optional[str] = ..., answer: _Optional[str] = ..., field_errors: _Optional[_Iterable[_Union[_error_details_pb2.BadRequest.FieldViolation, _Mapping]]] = ...) -> None: ...
 
 class Delivery(_message.Message):
-    __slots__ = ("id", "organization_id", "integration_id", "integration_type", "outcome", "status", "reason", "answer", "request_id", "source_address", "headers", "body", "body_size", "field_errors", "results", "receive_time", "replayable", "replay_time", "replayed_by")
+    __slots__ = ("id", "organization_id", "integration_id", "integration_type", "outcome", "status", "reason", "answer", "request_id", "source_address", "headers", "body", "body_size", "field_errors", "results", "receive_time", "replayable", "replay_time", "replayed_by", "replay_error")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     INTEGRATION_ID_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,7 @@ class Delivery(_message.Message):
     REPLAYABLE_FIELD_NUMBER: _ClassVar[int]
     REPLAY_TIME_FIELD_NUMBER: _ClassVar[int]
     REPLAYED_BY_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_ERROR_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
     integration_id: str
@@ -87,7 +88,8 @@ class Delivery(_message.Message):
     replayable: bool
     replay_time: _timestamp_pb2.Timestamp
     replayed_by: str
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., integration_type: _Optional[_Union[_common_pb2.IntegrationType, str]] = ..., outcome: _Optional[_Union[DeliveryOutcome, str]] = ..., status: _Optional[int] = ..., reason: _Optional[str] = ..., answer: _Optional[str] = ..., request_id: _Optional[str] = ..., source_address: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[_common_pb2.Header, _Mapping]]] = ..., body: _Optional[bytes] = ..., body_size: _Optional[int] = ..., field_errors: _Optional[_Iterable[_Union[_error_details_pb2.BadRequest.FieldViolation, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_incident_pb2.IngestResult, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayable: _Optional[bool] = ..., replay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayed_by: _Optional[str] = ...) -> None: ...
+    replay_error: str
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., integration_type: _Optional[_Union[_common_pb2.IntegrationType, str]] = ..., outcome: _Optional[_Union[DeliveryOutcome, str]] = ..., status: _Optional[int] = ..., reason: _Optional[str] = ..., answer: _Optional[str] = ..., request_id: _Optional[str] = ..., source_address: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[_common_pb2.Header, _Mapping]]] = ..., body: _Optional[bytes] = ..., body_size: _Optional[int] = ..., field_errors: _Optional[_Iterable[_Union[_error_details_pb2.BadRequest.FieldViolation, _Mapping]]] = ..., results: _Optional[_Iterable[_Union[_incident_pb2.IngestResult, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayable: _Optional[bool] = ..., replay_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., replayed_by: _Optional[str] = ..., replay_error: _Optional[str] = ...) -> None: ...
 
 class ListDeliveriesRequest(_message.Message):
     __slots__ = ("page_size", "page_token", "integration_id", "outcome", "start_time", "end_time")
