@@ -76,7 +76,8 @@ export class Deliveries {
     private readonly limits: InboxLimits = DEFAULT_INBOX_LIMITS,
     private readonly now: () => Date = () => new Date(),
     /** Told of a redrive that failed for now (it is tried again once its claim runs out). */
-    private readonly onRedriveError: (record: InboxRecord, error: unknown) => void = () => undefined,
+    private readonly onRedriveError: (record: InboxRecord, error: unknown) => void = () =>
+      undefined,
   ) {}
 
   /** Records what the edge answered deliveries it did not ingest. */
