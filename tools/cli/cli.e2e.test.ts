@@ -5,7 +5,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const adminKey = "cli-test-admin-key-000000000000000000000000";
 const viewerKey = "cli-test-viewer-key-00000000000000000000000";
@@ -364,12 +364,33 @@ describe("the runframe CLI, end to end", () => {
     );
   });
 
-  it("says deliveries are not available on this server", async () => {
-    const res = await cli(["deliveries", "list"]);
-    expect(res.code).toBe(6);
-    expect(res.stderr).toMatch(
-      /^runframe: not_available: deliveries are not available on this server/,
+  it("lists, shows, counts and replays deliveries from the inbox", async () => {
+    const body = '{"title":"","dedup_key":"cli-inbox"}';
+    expect((await stack.webhook(routingKeys.custom, body)).status).toBe(400);
+    let refused: { id: string; reason: string }[] = [];
+    await vi.waitFor(
+      async () => {
+        const res = await cli(
+          ["deliveries", "list", "--outcome", "refused-payload", "--json"],
+          viewerKey,
+        );
+        expect(res.code, res.stderr).toBe(0);
+        refused = res.json<{ id: string; reason: string }[]>();
+        expect(refused.length).toBeGreaterThan(0);
+      },
+      { timeout: 10_000 },
     );
+    const id = refused[0]!.id;
+    const raw = await cli(["deliveries", "get", id, "--body"], viewerKey);
+    expect(raw.stdout).toBe(body);
+    const shown = await cli(["deliveries", "get", id], viewerKey);
+    expect(shown.stdout).toMatch(/outcome\s+refused_payload/);
+    expect(shown.stdout).toMatch(/field error\s+title: /);
+    const replay = await cli(["deliveries", "replay", id]);
+    expect(replay.code).toBe(1);
+    expect(replay.stderr).toMatch(/cannot be replayed: refused deliveries/);
+    const stats = await cli(["deliveries", "stats", "--integration", "int-custom"], viewerKey);
+    expect(stats.stdout).toMatch(/refused invalid_request\s+1/);
   });
 
   it("takes settings from flags, then the environment, then the config file", async () => {

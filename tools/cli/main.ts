@@ -16,6 +16,13 @@ import type { DescService } from "@bufbuild/protobuf";
 import {
   ApiKeySchema,
   ApiKeyService,
+  DeliveryOutcome,
+  DeliverySchema,
+  DeliveryService,
+  GetDeliveryStatsResponseSchema,
+  IngestAction,
+  ReplayDeliveryResponseSchema,
+  type Delivery,
   IncidentEventSchema,
   IncidentEventType,
   IncidentSchema,
@@ -789,24 +796,161 @@ program
 
 // ------------------------------------------------------------------ deliveries
 
+const OUTCOME_NAMES: Record<string, DeliveryOutcome> = {
+  accepted: DeliveryOutcome.ACCEPTED,
+  throttled: DeliveryOutcome.THROTTLED,
+  "refused-payload": DeliveryOutcome.REFUSED_PAYLOAD,
+  "refused-signature": DeliveryOutcome.REFUSED_SIGNATURE,
+  "too-large": DeliveryOutcome.TOO_LARGE,
+  failed: DeliveryOutcome.FAILED,
+};
+const deliveriesClient = (ctx: Context) => ctx.client(DeliveryService, ctx.settings.incidentUrl);
+
+function deliveryRows(d: Delivery): [string, string][] {
+  return [
+    ["id", d.id],
+    ["integration", `${d.integrationId} (${enumName(IntegrationType, d.integrationType)})`],
+    ["received", when(d.receiveTime)],
+    ["outcome", enumName(DeliveryOutcome, d.outcome)],
+    ["answer", `${d.status} ${d.reason}`.trim()],
+    ["request id", d.requestId],
+    ["source", d.sourceAddress],
+    ["body size", `${d.bodySize} bytes`],
+    ...d.fieldErrors.map((f): [string, string] => ["field error", `${f.field}: ${f.description}`]),
+    ["replayable", d.replayable ? "yes" : "no"],
+    ...(d.replayTime
+      ? [
+          ["replayed", `${when(d.replayTime)} by ${d.replayedBy}`] as [string, string],
+          ...(d.replayError ? [["replay refused", d.replayError] as [string, string]] : []),
+        ]
+      : []),
+    ...d.results.map((r): [string, string] => [
+      "result",
+      `${enumName(IngestAction, r.action)} ${r.incidentId || "-"} ${r.dedupKey}`.trim(),
+    ]),
+  ];
+}
+
+function timeOption(name: string) {
+  return (value: string): Date => {
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime())) {
+      throw new UsageError(`${name} must be a date and time (RFC 3339), got "${value}"`);
+    }
+    return at;
+  };
+}
+
 const deliveries = program
   .command("deliveries")
-  .description("the delivery inbox (not available on this server yet)");
-for (const [name, what] of [
-  ["list", "list recent deliveries"],
-  ["replay <id>", "replay a throttled or failed delivery"],
-] as const) {
-  deliveries
-    .command(name)
-    .description(`${what} (needs DeliveryService, which this server does not have)`)
-    .action(
-      action(async () => {
-        throw new NotAvailableError(
-          "deliveries are not available on this server: it has no delivery inbox (DeliveryService) yet",
-        );
-      }),
-    );
-}
+  .description("the delivery inbox: every webhook a known routing key received (incident)");
+deliveries
+  .command("list")
+  .description("list deliveries, newest first")
+  .option("--integration <id>", "only this integration's")
+  .addOption(
+    new Option("--outcome <outcome>", "only deliveries with this outcome").choices(
+      Object.keys(OUTCOME_NAMES),
+    ),
+  )
+  .option("--since <time>", "received at or after (RFC 3339)", timeOption("--since"))
+  .option("--until <time>", "received before (RFC 3339)", timeOption("--until"))
+  .option("--limit <n>", "at most this many (0: all)", positiveInt("--limit"), 50)
+  .action(
+    action(
+      async (
+        ctx,
+        o: { integration?: string; outcome?: string; since?: Date; until?: Date; limit: number },
+      ) => {
+        const client = deliveriesClient(ctx);
+        const items = await paged(o.limit, async (pageSize, pageToken) => {
+          const res = await client.listDeliveries({
+            pageSize,
+            pageToken,
+            integrationId: o.integration ?? "",
+            ...(o.outcome !== undefined && { outcome: OUTCOME_NAMES[o.outcome]! }),
+            ...(o.since && { startTime: timestampFromDate(o.since) }),
+            ...(o.until && { endTime: timestampFromDate(o.until) }),
+          });
+          return { items: res.deliveries, next: res.nextPageToken };
+        });
+        ctx.out.many(DeliverySchema, items, [
+          ["id", (d) => d.id],
+          ["received", (d) => when(d.receiveTime)],
+          ["integration", (d) => d.integrationId],
+          ["outcome", (d) => enumName(DeliveryOutcome, d.outcome)],
+          ["status", (d) => String(d.status)],
+          ["reason", (d) => d.reason || "-"],
+          ["replay", (d) => (d.replayTime ? d.replayedBy : d.replayable ? "replayable" : "-")],
+          ["request id", (d) => d.requestId],
+        ]);
+      },
+    ),
+  );
+deliveries
+  .command("get <id>")
+  .description("show one delivery; --body prints its raw body as received")
+  .option("--body", "print only the raw body, byte for byte")
+  .action(
+    action(async (ctx, id: string, o: { body?: boolean }) => {
+      const { delivery } = await deliveriesClient(ctx).getDelivery({ deliveryId: id });
+      if (o.body === true) {
+        process.stdout.write(delivery!.body);
+        return;
+      }
+      ctx.out.one(DeliverySchema, delivery!, [
+        ...deliveryRows(delivery!),
+        ...delivery!.headers.map((h): [string, string] => ["header", `${h.name}: ${h.value}`]),
+      ]);
+    }),
+  );
+deliveries
+  .command("replay <id>")
+  .description("replay a throttled or failed delivery (applied at most once)")
+  .action(
+    action(async (ctx, id: string) => {
+      const res = await deliveriesClient(ctx).replayDelivery({ deliveryId: id });
+      if (ctx.out.json) {
+        ctx.out.line(JSON.stringify(toJson(ReplayDeliveryResponseSchema, res, JSON_OPTIONS)));
+        return;
+      }
+      ctx.out.one(DeliverySchema, res.delivery!, deliveryRows(res.delivery!));
+      if (!res.replayed) {
+        ctx.out.note("It had been applied before: these are the first replay's results.");
+      }
+    }),
+  );
+deliveries
+  .command("stats")
+  .description("count deliveries by outcome over the retention period")
+  .option("--integration <id>", "only this integration's")
+  .action(
+    action(async (ctx, o: { integration?: string }) => {
+      const stats = await deliveriesClient(ctx).getDeliveryStats({
+        integrationId: o.integration ?? "",
+      });
+      ctx.out.one(GetDeliveryStatsResponseSchema, stats, [
+        ["accepted", String(stats.accepted)],
+        ["throttled", String(stats.throttled)],
+        ["failed", String(stats.failed)],
+        ...Object.entries(stats.refused).map(([reason, n]): [string, string] => [
+          `refused ${reason}`,
+          String(n),
+        ]),
+        ["alerts created", String(stats.created)],
+        ["alerts updated", String(stats.updated)],
+        ["alerts resolved", String(stats.resolved)],
+        ["alerts ignored", String(stats.ignored)],
+        ["last delivery", when(stats.lastDelivery?.receiveTime)],
+        [
+          "last error",
+          stats.lastError
+            ? `${when(stats.lastError.receiveTime)} ${stats.lastError.status} ${stats.lastError.reason}`
+            : "-",
+        ],
+      ]);
+    }),
+  );
 
 // ---------------------------------------------------------------------- config
 

@@ -90,6 +90,7 @@ describe("team API from other languages and tools", () => {
       "grpc.health.v1.Health",
       "grpc.reflection.v1.ServerReflection",
       "grpc.reflection.v1alpha.ServerReflection",
+      "runframe.incident.v1.DeliveryService",
       "runframe.incident.v1.IncidentService",
     ]);
     const call = await run(

@@ -6,9 +6,11 @@ import { createClient } from "@connectrpc/connect";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import {
   AuthService,
+  DeliveryService,
   IncidentService,
   type AuthenticateRequestSchema,
   type AuthenticateResponse,
+  type IdentifyRoutingKeyRequestSchema,
   type IngestRequestSchema,
   type IngestResponse,
 } from "@runframe/contracts";
@@ -23,11 +25,16 @@ import {
 } from "@runframe/platform";
 import type { AddressInfo } from "node:net";
 import { trustedProxies } from "./client-address.js";
+import { InboxRecorder } from "./inbox.js";
 import { createEdgeServer } from "./server.js";
 import { settings } from "./settings.js";
 
 type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
 type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
+type IdentifyInit = MessageInitShape<typeof IdentifyRoutingKeyRequestSchema>;
+
+/** How long recording one delivery in the inbox may take. */
+const RECORD_TIMEOUT_MS = 5_000;
 
 runMain(settings, async (config) => {
   const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
@@ -38,16 +45,29 @@ runMain(settings, async (config) => {
   const normalizers = normalizerClients(config, transport);
   const auth = createClient(AuthService, authTransport);
   const incident = createClient(IncidentService, incidentTransport);
+  const deliveries = createClient(DeliveryService, incidentTransport);
+  const inbox = new InboxRecorder({
+    send: async (reports) => {
+      await deliveries.recordDeliveries({ reports }, { timeoutMs: RECORD_TIMEOUT_MS });
+    },
+    logger,
+  });
   const deps = {
     authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
       (batch, options) => auth.authenticateBatch(batch, options),
       (request, options) => auth.authenticate(request, options),
+      { weigh: (request) => request.body?.length ?? 0 },
     ),
     ingest: batchedCall<IngestInit, IngestResponse>(
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
+      // The raw body in the envelope, and alerts made of it.
+      { weigh: (request) => 2 * (request.envelope?.body?.length ?? 0) },
     ),
     normalizers: new Map(normalizers.map((n) => [n.provider.type, n.normalize])),
+    identify: (request: IdentifyInit, options: { timeoutMs: number }) =>
+      auth.identifyRoutingKey(request, options),
+    inbox,
     logger,
     maxBodyBytes: config.RUNFRAME_MAX_BODY_BYTES,
     bodyTimeoutMs: config.RUNFRAME_BODY_TIMEOUT_MS,
@@ -92,6 +112,7 @@ runMain(settings, async (config) => {
       );
       await closeHttp(server);
       clearTimeout(timer);
+      inbox.close();
       for (const t of [authTransport, incidentTransport, ...normalizers.map((n) => n.transport)]) {
         t.close();
       }

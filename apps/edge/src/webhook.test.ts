@@ -8,33 +8,51 @@ import {
 } from "@connectrpc/connect";
 import {
   AuthService,
+  DeliveryOutcome,
   Disposition,
   IncidentService,
   IntegrationSchema,
   IntegrationType,
   NormalizerService,
 } from "@runframe/contracts";
-import { createInternalClient } from "@runframe/platform";
+import { createInternalClient, runframeError } from "@runframe/platform";
 import type { IncomingMessage } from "node:http";
 import { constants, createServer, type Http2Server, type ServerHttp2Stream } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { REDACTED, type DeliveryReportInit } from "./inbox.js";
 import { handleWebhook, type WebhookDeps } from "./webhook.js";
+
+const integration = create(IntegrationSchema, {
+  id: "int-1",
+  organizationId: "org-1",
+  type: IntegrationType.CUSTOM,
+});
+
+/** What the edge sent the inbox, and how. */
+interface Recorded {
+  readonly now: DeliveryReportInit[];
+  readonly later: DeliveryReportInit[];
+}
 
 /** The edge's dependencies as in-memory services doing what each test says. */
 function deps(
   incident: Partial<ServiceImpl<typeof IncidentService>>,
   timeoutMs = 10_000,
+  options: {
+    auth?: Partial<ServiceImpl<typeof AuthService>>;
+    recorded?: Recorded;
+    recordFails?: boolean;
+  } = {},
 ): WebhookDeps {
   const transport = createRouterTransport((router) => {
     router.service(AuthService, {
-      authenticate: () => ({
-        integration: create(IntegrationSchema, { id: "int-1", type: IntegrationType.CUSTOM }),
-        disposition: Disposition.PROCEED,
-      }),
+      authenticate: () => ({ integration, disposition: Disposition.PROCEED }),
+      identifyRoutingKey: () => ({ integration }),
+      ...options.auth,
     });
     router.service(NormalizerService, { normalize: () => ({ alerts: [] }) });
     router.service(IncidentService, incident);
@@ -48,6 +66,16 @@ function deps(
       [IntegrationType.CUSTOM, (req, options) => normalizer.normalize(req, options)],
     ]),
     ingest: (req, options) => incidentClient.ingest(req, options),
+    identify: (req, options) => auth.identifyRoutingKey(req, options),
+    inbox: {
+      now: async (report) => {
+        if (options.recordFails) {
+          throw new ConnectError("incident is away", Code.Unavailable);
+        }
+        options.recorded?.now.push(report);
+      },
+      later: (report) => void options.recorded?.later.push(report),
+    },
     logger: pino({ level: "silent" }),
     maxBodyBytes: 1024,
     bodyTimeoutMs: 300,
@@ -55,12 +83,19 @@ function deps(
   };
 }
 
-function post(body: string): IncomingMessage {
+function post(body: string, headers: Record<string, string> = {}): IncomingMessage {
   return Object.assign(Readable.from([Buffer.from(body)]), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...headers },
     socket: { remoteAddress: "127.0.0.1" },
   }) as unknown as IncomingMessage;
+}
+
+/** Auth's refusal of a delivery to a known key: its reason, and the integration. */
+function refusal(code: Code, reason: string): ConnectError {
+  const error = runframeError("refused", code, reason);
+  error.details.push({ desc: IntegrationSchema, value: integration });
+  return error;
 }
 
 const key = "k".repeat(43);
@@ -212,4 +247,190 @@ describe("handleWebhook when a service behind the edge fails mid-call", () => {
       expect(JSON.stringify(answer.body)).not.toContain("ECONNRESET");
     });
   }
+});
+
+describe("handleWebhook and the delivery inbox", () => {
+  const recording = (): Recorded => ({ now: [], later: [] });
+  const body = '{"title":"Disk full — é"}';
+  const refusingAuth = (code: Code, reason: string) => ({
+    authenticate: () => {
+      throw refusal(code, reason);
+    },
+  });
+
+  it("records a throttled delivery before answering 429, byte-exact, secrets redacted", async () => {
+    const recorded = recording();
+    const answer = await handleWebhook(
+      deps({}, 10_000, {
+        recorded,
+        auth: refusingAuth(Code.ResourceExhausted, "RATE_LIMITED"),
+      }),
+      post(body, { authorization: "Bearer secret-token", "x-runframe-signature": "sha256=abc" }),
+      key,
+    );
+    expect(answer.status).toBe(429);
+    expect(recorded.later).toEqual([]);
+    const [report] = recorded.now;
+    expect(report).toMatchObject({
+      outcome: DeliveryOutcome.THROTTLED,
+      status: 429,
+      reason: "rate_limited",
+      envelope: { verified: true, integration: { id: "int-1" }, sourceAddress: "127.0.0.1" },
+    });
+    expect(Buffer.from(report!.envelope!.body!).toString()).toBe(body);
+    expect(report!.envelope!.headers).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "authorization", value: REDACTED }),
+        expect.objectContaining({ name: "x-runframe-signature", value: REDACTED }),
+        expect.objectContaining({ name: "content-type", value: "application/json" }),
+      ]),
+    );
+  });
+
+  it("answers 503 rather than 429 when a throttled delivery cannot be recorded", async () => {
+    const answer = await handleWebhook(
+      deps({}, 10_000, {
+        recordFails: true,
+        auth: refusingAuth(Code.ResourceExhausted, "RATE_LIMITED"),
+      }),
+      post(body),
+      key,
+    );
+    expect(answer.status).toBe(503);
+    expect(answer.headers["retry-after"]).toBeDefined();
+  });
+
+  it.each([
+    [Code.Unauthenticated, "SIGNATURE_INVALID", DeliveryOutcome.REFUSED_SIGNATURE],
+    [Code.ResourceExhausted, "FAILED_ATTEMPTS_LIMITED", DeliveryOutcome.REFUSED_SIGNATURE],
+    [Code.InvalidArgument, "INVALID_REQUEST", DeliveryOutcome.REFUSED_PAYLOAD],
+  ])("records auth's %s %s as %s, not replayable", async (code, reason, outcome) => {
+    const recorded = recording();
+    await handleWebhook(
+      deps({}, 10_000, {
+        recorded,
+        auth: refusingAuth(code, reason),
+      }),
+      post(body),
+      key,
+    );
+    expect(recorded.later).toEqual([
+      expect.objectContaining({ outcome, envelope: expect.objectContaining({ verified: false }) }),
+    ]);
+  });
+
+  it("records nothing for an unknown routing key", async () => {
+    const recorded = recording();
+    const answer = await handleWebhook(
+      deps({}, 10_000, {
+        recorded,
+        auth: {
+          authenticate: () => {
+            throw runframeError("unknown", Code.Unauthenticated, "ROUTING_KEY_INVALID");
+          },
+          identifyRoutingKey: () => {
+            throw runframeError("unknown", Code.Unauthenticated, "ROUTING_KEY_INVALID");
+          },
+        },
+      }),
+      post(body),
+      key,
+    );
+    expect(answer.status).toBe(401);
+    const tooLarge = await handleWebhook(
+      deps({}, 10_000, { recorded }),
+      post("x".repeat(2000)),
+      key,
+    );
+    expect(tooLarge.status).toBe(413);
+    expect(recorded).toEqual({ now: [], later: [] });
+  });
+
+  it("records a failure behind auth as failed and replayable, with the delivery key", async () => {
+    const recorded = recording();
+    const answer = await handleWebhook(
+      deps(
+        {
+          ingest() {
+            throw new ConnectError("connection reset", Code.Unavailable);
+          },
+        },
+        10_000,
+        {
+          recorded,
+          auth: {
+            authenticate: () => ({
+              integration,
+              disposition: Disposition.PROCEED,
+              deliveryKey: "d-1",
+            }),
+          },
+        },
+      ),
+      post(body),
+      key,
+    );
+    expect(answer.status).toBe(503);
+    expect(recorded.later).toEqual([
+      expect.objectContaining({
+        outcome: DeliveryOutcome.FAILED,
+        status: 503,
+        envelope: expect.objectContaining({ verified: true, deliveryKey: "d-1" }),
+      }),
+    ]);
+  });
+
+  it("records a payload the normalizer refused with its field errors", async () => {
+    const recorded = recording();
+    const transportDeps = deps({}, 10_000, { recorded });
+    const refusing: WebhookDeps = {
+      ...transportDeps,
+      normalizers: new Map([
+        [
+          IntegrationType.CUSTOM,
+          () =>
+            Promise.reject(
+              runframeError("title: is required", Code.InvalidArgument, "INVALID_REQUEST", {
+                violations: [{ field: "title", description: "is required" }],
+              }),
+            ),
+        ],
+      ]),
+    };
+    const answer = await handleWebhook(refusing, post("{}"), key);
+    expect(answer.status).toBe(400);
+    expect(recorded.later).toEqual([
+      expect.objectContaining({
+        outcome: DeliveryOutcome.REFUSED_PAYLOAD,
+        fieldErrors: [{ field: "title", description: "is required" }],
+      }),
+    ]);
+  });
+
+  it("keeps the first bytes and the size of a body refused as too large", async () => {
+    const recorded = recording();
+    const answer = await handleWebhook(deps({}, 10_000, { recorded }), post("y".repeat(3000)), key);
+    expect(answer.status).toBe(413);
+    await vi.waitFor(() => expect(recorded.later).toHaveLength(1));
+    const [report] = recorded.later;
+    expect(report).toMatchObject({ outcome: DeliveryOutcome.TOO_LARGE, status: 413 });
+    expect(report!.envelope!.bodySize).toBe(3000n);
+    expect(Buffer.from(report!.envelope!.body!).toString()).toBe("y".repeat(1024));
+  });
+
+  it("sends the envelope with an accepted delivery, for the same commit as its incidents", async () => {
+    let envelope: unknown;
+    const answer = await handleWebhook(
+      deps({
+        ingest(req) {
+          envelope = req.envelope;
+          return { results: [] };
+        },
+      }),
+      post(body),
+      key,
+    );
+    expect(answer.status).toBe(202);
+    expect(envelope).toMatchObject({ verified: true, integration: { id: "int-1" } });
+  });
 });

@@ -4,6 +4,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   AuthenticateRequestSchema,
   AuthenticateResponse,
+  IdentifyRoutingKeyRequestSchema,
+  IdentifyRoutingKeyResponse,
   IngestRequestSchema,
   IngestResponse,
   IntegrationType,
@@ -12,18 +14,30 @@ import type {
 } from "@runframe/contracts";
 import {
   AlertAction,
+  DeliveryOutcome,
   Disposition,
   HeaderSchema,
   IngestAction,
   type Header,
 } from "@runframe/contracts";
-import type { Logger } from "@runframe/platform";
+import { currentRequest, UNAVAILABLE_RETRY_SECONDS, type Logger } from "@runframe/platform";
 import { FORWARDED_HEADERS } from "@runframe/providers";
+import { TOO_LARGE_KEPT_BYTES } from "@runframe/util";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
 import { clientAddress } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
-import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js";
+import { httpError, httpErrorFromRpc, rateLimitHeaders, type HttpError } from "./http-errors.js";
+import {
+  envelopeOf,
+  inboxHeaders,
+  outcomeOf,
+  refusedIntegration,
+  reportOf,
+  type InboxRecorder,
+  type Received,
+  type Stage,
+} from "./inbox.js";
 
 /** One call to a service behind the edge, with its deadline. */
 export type Call<Req, Res> = (request: Req, options: { timeoutMs: number }) => Promise<Res>;
@@ -38,6 +52,13 @@ export interface WebhookDeps {
     Call<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>
   >;
   readonly ingest: Call<MessageInitShape<typeof IngestRequestSchema>, IngestResponse>;
+  /** The integration of a routing key, for a delivery refused before auth (413). */
+  readonly identify: Call<
+    MessageInitShape<typeof IdentifyRoutingKeyRequestSchema>,
+    IdentifyRoutingKeyResponse
+  >;
+  /** Where deliveries that were not ingested are recorded. */
+  readonly inbox: Pick<InboxRecorder, "now" | "later">;
   readonly logger: Logger;
   readonly maxBodyBytes: number;
   /** How long the sender may take to upload the body. */
@@ -99,19 +120,32 @@ export async function handleWebhook(
   if (!routingKeyPattern.test(routingKey)) {
     return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
   }
+  const sourceAddress = clientAddress(
+    req.socket.remoteAddress ?? "",
+    headerText(req.headers["x-forwarded-for"]),
+    deps.trustedProxies,
+  );
+  const received = (body: Uint8Array, bodySize = body.length): Received => ({
+    requestId: currentRequest()?.requestId ?? "",
+    sourceAddress,
+    headers: inboxHeaders(req.headers),
+    body,
+    bodySize,
+    receiveTime: timestampFromDate(receivedAt),
+  });
   let body: Buffer;
   try {
-    body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
+    body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
   } catch (error) {
     if (error instanceof BodyTooLargeError) {
-      return httpError(
+      const answer = httpError(
         413,
         "payload_too_large",
         `request body must be at most ${error.limit} bytes`,
-        {
-          connection: "close",
-        },
+        { connection: "close" },
       );
+      recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
+      return answer;
     }
     if (error instanceof BodyTimeoutError) {
       return httpError(
@@ -127,26 +161,19 @@ export async function handleWebhook(
     throw error;
   }
 
+  const delivery = received(body);
   const headers = collectHeaders(req.headers);
-  const receiveTime = timestampFromDate(receivedAt);
+  const { receiveTime } = delivery;
   // One budget for the whole chain, starting once the body is in (a slow
   // upload has its own limit above); each call gets what is left of it as
   // its deadline, which Connect sends downstream and turns into a 504 here.
   const deadline = Date.now() + deps.timeoutMs;
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
+  let stage: Stage = "auth";
+  let auth: AuthenticateResponse | undefined;
   try {
-    const auth = await deps.authenticate(
-      {
-        routingKey,
-        headers,
-        body,
-        receiveTime,
-        sourceAddress: clientAddress(
-          req.socket.remoteAddress ?? "",
-          headerText(req.headers["x-forwarded-for"]),
-          deps.trustedProxies,
-        ),
-      },
+    auth = await deps.authenticate(
+      { routingKey, headers, body, receiveTime, sourceAddress },
       budget(),
     );
     const limit = auth.rateLimit;
@@ -163,9 +190,20 @@ export async function handleWebhook(
     }
     const normalizer = deps.normalizers.get(integration.type);
     if (normalizer === undefined) {
-      return httpError(501, "not_implemented", "this integration type is not available");
+      stage = "normalize";
+      const answer = httpError(501, "not_implemented", "this integration type is not available");
+      deps.inbox.later(
+        reportOf(
+          envelopeOf(delivery, integration, true, auth.deliveryKey),
+          DeliveryOutcome.FAILED,
+          answer,
+        ),
+      );
+      return answer;
     }
+    stage = "normalize";
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
+    stage = "ingest";
     const { results } = await deps.ingest(
       {
         organizationId: integration.organizationId,
@@ -174,6 +212,8 @@ export async function handleWebhook(
         deliveryAlias: auth.deliveryAlias,
         alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
         receiveTime,
+        // Recorded in the inbox in the same commit as the incidents.
+        envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
       },
       budget(),
     );
@@ -192,10 +232,56 @@ export async function handleWebhook(
   } catch (error) {
     const answer = httpErrorFromRpc(error);
     if (answer.status >= 500) {
-      deps.logger.error({ err: error }, "webhook failed");
+      deps.logger.error({ err: error, stage }, "webhook failed");
     }
-    return answer;
+    const integration = auth?.integration ?? refusedIntegration(error);
+    if (integration === undefined) {
+      // An unknown routing key, or auth could not tell: nothing is stored.
+      return answer;
+    }
+    const { outcome, verified } = outcomeOf(stage, answer, error);
+    const report = reportOf(
+      envelopeOf(delivery, integration, verified, auth?.deliveryKey),
+      outcome,
+      answer,
+    );
+    if (outcome !== DeliveryOutcome.THROTTLED) {
+      deps.inbox.later(report);
+      return answer;
+    }
+    // The sender will not retry a 429 (Alertmanager, Datadog): answer it
+    // only once the delivery is kept, else ask for a retry.
+    try {
+      await deps.inbox.now(report);
+      return answer;
+    } catch (recordError) {
+      deps.logger.error({ err: recordError }, "could not record a throttled delivery");
+      return httpError(503, "unavailable", "temporarily unavailable; retry later", {
+        "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
+      });
+    }
   }
+}
+
+/** Records a body refused as too large, if its routing key names an integration. */
+function recordTooLarge(
+  deps: WebhookDeps,
+  routingKey: string,
+  delivery: Received,
+  answer: HttpError,
+): void {
+  deps
+    .identify({ routingKey, sourceAddress: delivery.sourceAddress }, { timeoutMs: 5_000 })
+    .then(({ integration }) => {
+      if (integration !== undefined) {
+        deps.inbox.later(
+          reportOf(envelopeOf(delivery, integration, false), DeliveryOutcome.TOO_LARGE, answer),
+        );
+      }
+    })
+    .catch(() => {
+      // An unknown routing key (or auth away): nothing to record it under.
+    });
 }
 
 /** A header's value, its occurrences joined as HTTP allows for lists. */

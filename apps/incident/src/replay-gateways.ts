@@ -3,6 +3,7 @@ import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { BadRequestSchema, type AuthService, type IntegrationType } from "@runframe/contracts";
 import type { Normalizers, Quota } from "@runframe/incident-domain";
 import type { NormalizerClient } from "@runframe/platform";
+import { FORWARDED_HEADERS } from "@runframe/providers";
 import { NotFoundError, UnavailableError, ValidationError } from "@runframe/util";
 
 /** How long one call made for a replay may take. */
@@ -27,7 +28,13 @@ export function remoteNormalizers(clients: readonly NormalizerClient[]): Normali
       }
       try {
         const { alerts } = await client.normalize(
-          { integration, headers: [...headers], body, receiveTime: timestampFromDate(receivedAt) },
+          {
+            integration,
+            // What the edge forwards of a webhook's headers, as it did then.
+            headers: headers.filter((h) => FORWARDED_HEADERS.has(h.name)),
+            body,
+            receiveTime: timestampFromDate(receivedAt),
+          },
           { timeoutMs: CALL_TIMEOUT_MS },
         );
         return alerts;

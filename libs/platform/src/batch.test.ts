@@ -9,7 +9,7 @@ import {
 import { ResourceExhaustedError, UnauthenticatedError, ValidationError } from "@runframe/util";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { batchedCall, settleBatch } from "./batch.js";
+import { BATCH_MAX_BYTES, batchedCall, settleBatch } from "./batch.js";
 import { retryAfterSeconds } from "./errors.js";
 import { errorInterceptor } from "./interceptors.js";
 import { createMetrics } from "./metrics.js";
@@ -36,7 +36,11 @@ async function authenticate(req: AuthenticateRequest) {
   }
 }
 
-function clients(batchCalls: { count: number }, implementBatch = true) {
+function clients(
+  batchCalls: { count: number; sizes?: number[] },
+  implementBatch = true,
+  weigh?: (request: { routingKey: string; body?: Uint8Array }) => number,
+) {
   const transport = createRouterTransport(
     (router) =>
       router.service(AuthService, {
@@ -44,6 +48,7 @@ function clients(batchCalls: { count: number }, implementBatch = true) {
         ...(implementBatch && {
           authenticateBatch: async (req) => {
             batchCalls.count++;
+            batchCalls.sizes?.push(req.requests.length);
             return {
               results: await settleBatch(req, authenticate, {
                 logger,
@@ -59,9 +64,10 @@ function clients(batchCalls: { count: number }, implementBatch = true) {
   const client = createClient(AuthService, transport);
   return {
     unary: (routingKey: string) => client.authenticate({ routingKey }),
-    batched: batchedCall<{ routingKey: string }, AuthenticateResponse>(
+    batched: batchedCall<{ routingKey: string; body?: Uint8Array }, AuthenticateResponse>(
       (batch, options) => client.authenticateBatch(batch, options),
       (request, options) => client.authenticate(request, options),
+      weigh ? { weigh } : {},
     ),
   };
 }
@@ -96,6 +102,19 @@ describe("batched calls", () => {
     expect(viaBatch[2]).toMatchObject({ code: Code.ResourceExhausted, retryAfter: 7 });
     expect(viaBatch[3]).toMatchObject({ reason: "ROUTING_KEY_INVALID" });
     expect(viaBatch[4]).toMatchObject({ code: Code.Internal, message: "internal error" });
+  });
+
+  it("keeps a batch's bodies within BATCH_MAX_BYTES, a larger body going alone", async () => {
+    const calls = { count: 0, sizes: [] as number[] };
+    const { batched } = clients(calls, true, (request) => request.body?.length ?? 0);
+    const sizes = [0.4, 0.4, 0.4, 1.5, 0.1].map((mib) => Math.floor(mib * BATCH_MAX_BYTES));
+    const answers = await Promise.all(
+      sizes.map((size, i) =>
+        batched({ routingKey: `ok-${i}`, body: new Uint8Array(size) }, { timeoutMs: 5_000 }),
+      ),
+    );
+    expect(answers).toHaveLength(5);
+    expect(calls.sizes).toEqual([2, 1, 1, 1]);
   });
 
   it("falls back to single calls where the service has no batch RPC (a rolling upgrade)", async () => {

@@ -27,6 +27,13 @@ export type BatchOutcome<R> =
 /** The most items one batch call may carry. */
 export const MAX_BATCH_ITEMS = 1000;
 
+/**
+ * The most payload bytes one batch call carries (see batchedCall's `weigh`):
+ * a quarter of INTERNAL_MAX_BYTES, leaving room for the answer to be larger
+ * than the request. A single larger request goes alone.
+ */
+export const BATCH_MAX_BYTES = 1024 * 1024;
+
 /** Where a batch RPC's items are accounted: as calls of the single-item method. */
 export interface BatchContext {
   readonly logger: Logger;
@@ -128,8 +135,18 @@ export function batchedCall<Req, Res>(
     options: { timeoutMs: number },
   ) => Promise<{ results: { outcome: BatchOutcome<Res> | { case: undefined } }[] }>,
   sendOne: (request: Req, options: { timeoutMs: number }) => Promise<Res>,
-  options: { readonly maxBatch?: number; readonly concurrency?: number } = {},
+  options: {
+    readonly maxBatch?: number;
+    readonly concurrency?: number;
+    /**
+     * About how many bytes a request is on the wire (its bodies): a batch
+     * holds at most BATCH_MAX_BYTES of them, so that it stays well within
+     * INTERNAL_MAX_BYTES, and so does its answer.
+     */
+    readonly weigh?: (request: Req) => number;
+  } = {},
 ): (request: Req, options: { timeoutMs: number }) => Promise<Res> {
+  const { weigh } = options;
   let singleUntil = 0;
   const batcher = new Batcher<Deadlined<Req>, Res>(
     async (items) => {
@@ -175,6 +192,10 @@ export function batchedCall<Req, Res>(
     {
       maxBatch: Math.min(options.maxBatch ?? 256, MAX_BATCH_ITEMS),
       concurrency: options.concurrency ?? 4,
+      ...(weigh && {
+        weigh: (item: Deadlined<Req>) => weigh(item.request),
+        maxWeight: BATCH_MAX_BYTES,
+      }),
     },
   );
   return (request, { timeoutMs }) =>

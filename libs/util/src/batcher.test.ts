@@ -45,6 +45,19 @@ describe("Batcher", () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
   });
 
+  it("cuts batches by weight, sending an item heavier than the limit alone", async () => {
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        batches.push([...items]);
+        return items;
+      },
+      { weigh: (n) => n, maxWeight: 10 },
+    );
+    await Promise.all([4, 5, 3, 20, 1, 9].map((n) => batcher.submit(n)));
+    expect(batches).toEqual([[4, 5], [3], [20], [1, 9]]);
+  });
+
   it("fails only the item whose outcome is an error, and every item of a failed batch", async () => {
     const batcher = new Batcher<number, number>(async (items) =>
       items.map((i) => (i === 2 ? new Error("two") : i)),

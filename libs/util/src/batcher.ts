@@ -14,13 +14,17 @@ export class Batcher<In, Out> {
   #scheduled = false;
   readonly #maxBatch: number;
   readonly #concurrency: number;
+  readonly #weigh: ((item: In) => number) | undefined;
+  readonly #maxWeight: number;
 
   constructor(
     private readonly process: (items: readonly In[]) => Promise<readonly (Out | Error)[]>,
-    options: { readonly maxBatch?: number; readonly concurrency?: number } = {},
+    options: BatcherOptions<In> = {},
   ) {
     this.#maxBatch = options.maxBatch ?? 256;
     this.#concurrency = options.concurrency ?? 1;
+    this.#weigh = options.weigh;
+    this.#maxWeight = options.maxWeight ?? Infinity;
   }
 
   submit(item: In): Promise<Out> {
@@ -38,10 +42,26 @@ export class Batcher<In, Out> {
 
   #next(): void {
     while (this.#running < this.#concurrency && this.#queue.length > 0) {
-      const batch = this.#queue.splice(0, this.#maxBatch);
+      const batch = this.#queue.splice(0, this.#batchLength());
       this.#running++;
       void this.#run(batch);
     }
+  }
+
+  /** How many waiting items the next batch takes: within both limits, and at least one. */
+  #batchLength(): number {
+    const most = Math.min(this.#maxBatch, this.#queue.length);
+    if (this.#weigh === undefined) {
+      return most;
+    }
+    let weight = 0;
+    for (let n = 0; n < most; n++) {
+      weight += this.#weigh(this.#queue[n]!.item);
+      if (weight > this.#maxWeight) {
+        return Math.max(1, n);
+      }
+    }
+    return most;
   }
 
   async #run(batch: readonly Waiting<In, Out>[]): Promise<void> {
@@ -64,6 +84,17 @@ export class Batcher<In, Out> {
       this.#next();
     }
   }
+}
+
+export interface BatcherOptions<In> {
+  /** The most items in one batch (256 by default). */
+  readonly maxBatch?: number;
+  /** How many batches may be processed at once (1 by default). */
+  readonly concurrency?: number;
+  /** An item's weight, say its size in bytes, for `maxWeight`. */
+  readonly weigh?: (item: In) => number;
+  /** The most weight in one batch; an item heavier than this goes alone. */
+  readonly maxWeight?: number;
 }
 
 interface Waiting<In, Out> {

@@ -208,6 +208,7 @@ export function describeInboxContract(name: string, open: () => Promise<StorageF
         deliveries.replay(caller, throttled!.id),
       ]);
       expect(outcomes.map((o) => o.results)).toEqual([outcomes[0].results, outcomes[0].results]);
+      expect(outcomes.filter((o) => o.replayed)).toHaveLength(1);
       expect(outcomes[0].results[0]!.action).toBe(IngestAction.CREATED);
       const again = await deliveries.replay(caller, throttled!.id).catch((e: unknown) => e);
       expect(again).toBeInstanceOf(FailedPreconditionError);

@@ -13,7 +13,12 @@ import {
   type Integration,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { FailedPreconditionError, NotFoundError, ValidationError } from "@runframe/util";
+import {
+  FailedPreconditionError,
+  NotFoundError,
+  TOO_LARGE_KEPT_BYTES,
+  ValidationError,
+} from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import type {
   DeliveryInbox,
@@ -23,7 +28,6 @@ import type {
   InboxStats,
   Replay,
 } from "./inbox.js";
-import { TOO_LARGE_KEPT_BYTES } from "./inbox.js";
 import type { Caller, Incidents } from "./incidents.js";
 import type { StoredResult } from "./model.js";
 

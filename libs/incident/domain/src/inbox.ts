@@ -104,6 +104,3 @@ export interface DeliveryInbox {
   /** Deletes what is past retention or over an integration's limits; how many. */
   trim(now: Date, limits: InboxLimits): Promise<number>;
 }
-
-/** The most of a too-large body the inbox keeps. */
-export const TOO_LARGE_KEPT_BYTES = 64 * 1024;

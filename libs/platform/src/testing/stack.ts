@@ -22,6 +22,11 @@ export interface Stack {
   readonly token: string;
   /** The MongoDB database the stack uses; empty when embedded. */
   readonly mongoUrl: string;
+  /**
+   * Starts `app` (stopped or killed) again with its settings on its port,
+   * as an orchestrator restarts a crashed container.
+   */
+  restart(app: ListeningApp): Promise<ListeningApp>;
   /** `POST /webhooks/{routingKey}` on the edge. */
   webhook(
     routingKey: string,
@@ -89,11 +94,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const sourceAddress = `10.${randomInt(256)}.${randomInt(256)}.${1 + randomInt(254)}`;
   const started: ListeningApp[] = [];
   const starting: Promise<unknown>[] = [];
+  const launched = new Map<ListeningApp, { name: string; env: Record<string, string> }>();
   const start = async (name: string, env: Record<string, string> = {}) => {
     const pending = startApp(name, { ...common, ...env });
     starting.push(pending);
     const app = await pending;
     started.push(app);
+    launched.set(app, { name, env });
     return app;
   };
   // The first replica of auth and of incident applies the provisioning file
@@ -175,6 +182,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           },
           body,
         }),
+      async restart(app) {
+        const { name, env } = launched.get(app)!;
+        await app.stop("SIGKILL");
+        return start(name, { ...env, PORT: new URL(app.url).port });
+      },
       async stop() {
         await Promise.all(started.map((app) => app.stop()));
       },
