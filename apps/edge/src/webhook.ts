@@ -70,6 +70,7 @@ const actionNames: Record<IngestAction, string> = {
   [IngestAction.UPDATED]: "updated",
   [IngestAction.RESOLVED]: "resolved",
   [IngestAction.IGNORED]: "ignored",
+  [IngestAction.ACKNOWLEDGED]: "acknowledged",
 };
 
 /**
