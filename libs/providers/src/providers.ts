@@ -46,6 +46,14 @@ interface ProviderFacts<N extends string> {
    * changes without a migration of the stored keys.
    */
   readonly dedupNamespace: string | undefined;
+  /**
+   * Whether deliveries throttled with 429 are redriven by default
+   * (IntegrationOptions.redrive_throttled): true for senders that never
+   * retry a 429 (Alertmanager's webhook and Datadog, DESIGN §10), so a
+   * throttled alert is not lost; false where the sender retries or its
+   * behaviour is unknown.
+   */
+  readonly redriveThrottledByDefault: boolean;
 }
 
 /** One provider: its facts and what follows from its name. */
@@ -90,6 +98,7 @@ export const PROVIDERS = [
     forwardedHeaders: ["x-runframe-signature", "x-runframe-timestamp"],
     verification: "runframe-hmac",
     dedupNamespace: undefined,
+    redriveThrottledByDefault: false,
   }),
   row({
     name: "datadog",
@@ -99,6 +108,7 @@ export const PROVIDERS = [
     forwardedHeaders: [],
     verification: "routing-key",
     dedupNamespace: "datadog",
+    redriveThrottledByDefault: true,
   }),
   row({
     name: "sentry",
@@ -113,6 +123,7 @@ export const PROVIDERS = [
     ],
     verification: "sentry-hmac",
     dedupNamespace: "sentry",
+    redriveThrottledByDefault: false,
   }),
   row({
     // Named after the project, as the published API and the proto name it;
@@ -125,6 +136,7 @@ export const PROVIDERS = [
     forwardedHeaders: [],
     verification: "routing-key",
     dedupNamespace: "alertmanager",
+    redriveThrottledByDefault: true,
   }),
   row({
     name: "cloudwatch",
@@ -139,6 +151,7 @@ export const PROVIDERS = [
     ],
     verification: "sns",
     dedupNamespace: "cloudwatch",
+    redriveThrottledByDefault: false,
   }),
 ] as const;
 

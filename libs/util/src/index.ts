@@ -7,3 +7,4 @@ export * from "./paging.js";
 export * from "./roles.js";
 export * from "./batcher.js";
 export * from "./stored.js";
+export * from "./integration-options.js";
