@@ -5,8 +5,10 @@ import {
   IncidentStatus,
   NormalizedAlertSchema,
   Severity,
+  type Integration,
   type NormalizedAlert,
 } from "@runframe/contracts";
+import { severityKey } from "@runframe/util";
 import { dedupKey } from "./keys.js";
 import { DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 import { isHttpUrl } from "./links.js";
@@ -41,6 +43,22 @@ export function severityTable(
     }
   }
   return table;
+}
+
+/**
+ * The integration's own severity for a value of the provider's (its
+ * `options.severity_overrides`, matched ignoring case and surrounding
+ * spaces), or undefined when it has none for `value`. A normalizer asks this
+ * before its own table, for each value its table reads.
+ */
+export function severityOverride(
+  integration: Integration,
+  value: string | undefined,
+): Severity | undefined {
+  const overrides = integration.options?.severityOverrides;
+  const key = value === undefined ? "" : severityKey(value);
+  // Own keys only: a map is a plain object, and `constructor` is a value too.
+  return overrides !== undefined && Object.hasOwn(overrides, key) ? overrides[key] : undefined;
 }
 
 /** What a native normalizer read from a payload, before the shared rules apply. */

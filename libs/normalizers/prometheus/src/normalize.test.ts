@@ -262,6 +262,18 @@ describe("normalizePrometheus: severity", () => {
     expect(one(firing({ labels: undefined })).severity).toBe(Severity.UNSPECIFIED);
   });
 
+  it("takes the integration's severity for a label value first, matched ignoring case", () => {
+    const options = { severityOverrides: { page: Severity.SEV1, warning: Severity.SEV2 } };
+    const severity = (label: string) =>
+      prometheus.accept(notification([firing({ labels: { alertname: "A", severity: label } })]), {
+        options,
+      }).severity;
+    expect(severity(" Warning")).toBe(Severity.SEV2);
+    expect(severity("page")).toBe(Severity.SEV1);
+    expect(severity("critical")).toBe(Severity.SEV1);
+    expect(severity("constructor")).toBe(Severity.UNSPECIFIED);
+  });
+
   it("reads the label, not an annotation", () => {
     const alert = one(
       firing({ labels: { alertname: "A" }, annotations: { severity: "critical" } }),

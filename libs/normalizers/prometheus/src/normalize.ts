@@ -20,6 +20,7 @@ import {
   nativeAlert,
   objectField,
   parseTime,
+  severityOverride,
   severityTable,
   sha256Hex,
   stringField,
@@ -50,7 +51,8 @@ const METADATA_FIRST = ["alertname", "instance", "job", "namespace", "severity",
  * Alertmanager has no severity field, only the `severity` label by
  * convention, whose values vary between rule sets. The label value is
  * matched case-insensitively and without surrounding spaces; a value not in
- * this table, or no label at all, gives UNSPECIFIED rather than a guess.
+ * this table, or no label at all, gives UNSPECIFIED rather than a guess. An
+ * integration's `severity_overrides` for a label value win over the table.
  *
  * - page, emergency, disaster → SEV0 (someone must be woken now)
  * - critical → SEV1
@@ -173,7 +175,7 @@ function normalizeAlert(entry: AlertEntry, group: Group, input: NormalizeInput):
     action: entry.action,
     title: titleOf(labels, annotations),
     description,
-    severity: severityOf(labels.get("severity")),
+    severity: severityOf(labels.get("severity"), input),
     serviceId:
       trimmedValue(labels, "service_id") ??
       trimmedValue(annotations, "service_id") ??
@@ -200,8 +202,12 @@ function titleOf(labels: ReadonlyMap<string, string>, annotations: ReadonlyMap<s
   return instance === undefined ? alertname : `${alertname} on ${instance}`;
 }
 
-function severityOf(label: string | undefined): Severity {
-  return PROMETHEUS_SEVERITIES.get(label?.trim().toLowerCase() ?? "") ?? Severity.UNSPECIFIED;
+function severityOf(label: string | undefined, input: NormalizeInput): Severity {
+  return (
+    severityOverride(input.integration, label) ??
+    PROMETHEUS_SEVERITIES.get(label?.trim().toLowerCase() ?? "") ??
+    Severity.UNSPECIFIED
+  );
 }
 
 /**
