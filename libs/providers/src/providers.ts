@@ -153,6 +153,22 @@ export const PROVIDERS = [
     dedupNamespace: "cloudwatch",
     redriveThrottledByDefault: false,
   }),
+  row({
+    // Not a monitoring tool but an API that almost every tool can call
+    // (Alertmanager's pagerduty_configs, Grafana, Zabbix, CI systems): the
+    // edge also serves it as PagerDuty does, on POST /v2/enqueue.
+    name: "pagerduty",
+    type: IntegrationType.PAGERDUTY,
+    title: "PagerDuty Events API v2",
+    defaultPort: 7106,
+    forwardedHeaders: [],
+    verification: "routing-key",
+    // The sender's dedup_key is used as sent, as PagerDuty does: a sender
+    // resolves with the key it triggered with, or that it was answered.
+    dedupNamespace: undefined,
+    // PagerDuty tells its senders to retry a 429, and they do.
+    redriveThrottledByDefault: false,
+  }),
 ] as const;
 
 /** The name of a provider in {@link PROVIDERS}. */

@@ -70,8 +70,13 @@ export interface NativeAlertDraft {
   readonly serviceId: string;
   /** Candidate links, preferred first; the first that {@link isHttpUrl} accepts is kept. */
   readonly links: readonly unknown[];
-  /** The provider's dedup-key namespace (`datadog`, `alertmanager`, …). */
-  readonly namespace: string;
+  /**
+   * The provider's dedup-key namespace (`datadog`, `alertmanager`, …), or
+   * undefined for a sender's own key, used as sent (the provider registry's
+   * `dedupNamespace`): its normalizer refuses one over the limit, as the
+   * sender's API publishes it.
+   */
+  readonly namespace: string | undefined;
   /** What identifies the alert within the namespace; see {@link dedupKey}. */
   readonly naturalKey: string | undefined;
   /** Candidate metadata pairs, most useful first; see {@link buildMetadata}. */
@@ -100,7 +105,10 @@ export function nativeAlert(draft: NativeAlertDraft): NormalizedAlert {
     status: resolve ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
     serviceId: draft.serviceId,
     sourceUrl: draft.links.find(isHttpUrl) ?? "",
-    dedupKey: dedupKey(draft.namespace, draft.naturalKey),
+    dedupKey:
+      draft.namespace === undefined
+        ? (draft.naturalKey ?? "")
+        : dedupKey(draft.namespace, draft.naturalKey),
     metadata: buildMetadata(draft.metadata),
     occurTime: timestampFromDate(draft.occurTime),
     truncatedAlerts: draft.truncatedAlerts ?? 0,

@@ -168,6 +168,11 @@ const (
 	// INTEGRATION_TYPE_CLOUDWATCH accepts AWS SNS messages carrying CloudWatch
 	// alarms, verified by the SNS certificate signature.
 	IntegrationType_INTEGRATION_TYPE_CLOUDWATCH IntegrationType = 5
+	// INTEGRATION_TYPE_PAGERDUTY accepts PagerDuty Events API v2 events
+	// (`trigger`, `acknowledge`, `resolve`), on `POST /v2/enqueue` with the
+	// routing key in the body and PagerDuty's answers, or on
+	// `/webhooks/{routingKey}`; the routing key alone authenticates.
+	IntegrationType_INTEGRATION_TYPE_PAGERDUTY IntegrationType = 6
 )
 
 // Enum value maps for IntegrationType.
@@ -179,6 +184,7 @@ var (
 		3: "INTEGRATION_TYPE_SENTRY",
 		4: "INTEGRATION_TYPE_PROMETHEUS",
 		5: "INTEGRATION_TYPE_CLOUDWATCH",
+		6: "INTEGRATION_TYPE_PAGERDUTY",
 	}
 	IntegrationType_value = map[string]int32{
 		"INTEGRATION_TYPE_UNSPECIFIED": 0,
@@ -187,6 +193,7 @@ var (
 		"INTEGRATION_TYPE_SENTRY":      3,
 		"INTEGRATION_TYPE_PROMETHEUS":  4,
 		"INTEGRATION_TYPE_CLOUDWATCH":  5,
+		"INTEGRATION_TYPE_PAGERDUTY":   6,
 	}
 )
 
@@ -1178,14 +1185,15 @@ const file_runframe_common_v1_common_proto_rawDesc = "" +
 	"\x1bINCIDENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13INCIDENT_STATUS_NEW\x10\x01\x12!\n" +
 	"\x1dINCIDENT_STATUS_INVESTIGATING\x10\x02\x12\x1c\n" +
-	"\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xcd\x01\n" +
+	"\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xed\x01\n" +
 	"\x0fIntegrationType\x12 \n" +
 	"\x1cINTEGRATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTEGRATION_TYPE_CUSTOM\x10\x01\x12\x1c\n" +
 	"\x18INTEGRATION_TYPE_DATADOG\x10\x02\x12\x1b\n" +
 	"\x17INTEGRATION_TYPE_SENTRY\x10\x03\x12\x1f\n" +
 	"\x1bINTEGRATION_TYPE_PROMETHEUS\x10\x04\x12\x1f\n" +
-	"\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05*\xb3\x01\n" +
+	"\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05\x12\x1e\n" +
+	"\x1aINTEGRATION_TYPE_PAGERDUTY\x10\x06*\xb3\x01\n" +
 	"\x16InsufficientDataAction\x12(\n" +
 	"$INSUFFICIENT_DATA_ACTION_UNSPECIFIED\x10\x00\x12$\n" +
 	" INSUFFICIENT_DATA_ACTION_TRIGGER\x10\x01\x12$\n" +

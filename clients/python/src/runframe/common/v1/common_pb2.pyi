@@ -34,6 +34,7 @@ class IntegrationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INTEGRATION_TYPE_SENTRY: _ClassVar[IntegrationType]
     INTEGRATION_TYPE_PROMETHEUS: _ClassVar[IntegrationType]
     INTEGRATION_TYPE_CLOUDWATCH: _ClassVar[IntegrationType]
+    INTEGRATION_TYPE_PAGERDUTY: _ClassVar[IntegrationType]
 
 class InsufficientDataAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -63,6 +64,7 @@ INTEGRATION_TYPE_DATADOG: IntegrationType
 INTEGRATION_TYPE_SENTRY: IntegrationType
 INTEGRATION_TYPE_PROMETHEUS: IntegrationType
 INTEGRATION_TYPE_CLOUDWATCH: IntegrationType
+INTEGRATION_TYPE_PAGERDUTY: IntegrationType
 INSUFFICIENT_DATA_ACTION_UNSPECIFIED: InsufficientDataAction
 INSUFFICIENT_DATA_ACTION_TRIGGER: InsufficientDataAction
 INSUFFICIENT_DATA_ACTION_RESOLVE: InsufficientDataAction
