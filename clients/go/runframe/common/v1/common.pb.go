@@ -570,10 +570,10 @@ func (x *Integration) GetOptions() *IntegrationOptions {
 // provisioning file takes the same message in its proto JSON form.
 //
 // The normalizers read cloudwatch_insufficient_data, severity_overrides and
-// alert_grouping today. auto_resolve, flapping, heartbeat and
-// redrive_throttled are validated and stored now for the incident service's
-// scheduled work (DESIGN §12, §14), which reads them once it is built: until
-// then they change nothing.
+// alert_grouping, and the delivery inbox redrive_throttled. auto_resolve,
+// flapping and heartbeat are validated and stored now for the incident
+// service's scheduled work (DESIGN §14), which reads them once it is built:
+// until then they change nothing.
 type IntegrationOptions struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// cloudwatch_insufficient_data is what a CloudWatch alarm entering
@@ -616,7 +616,9 @@ type IntegrationOptions struct {
 	// on input means the provider's default: on for Prometheus Alertmanager
 	// and Datadog, off for the others (provider registry,
 	// `redriveThrottledByDefault`); answers always carry the value in force.
-	// Stored for the delivery inbox; not acted on yet.
+	// The delivery inbox reads it when it records a throttled delivery; it
+	// takes effect once the edge reports its refusals to the inbox, which is
+	// being built (DESIGN §12).
 	RedriveThrottled *bool `protobuf:"varint,7,opt,name=redrive_throttled,json=redriveThrottled,proto3,oneof" json:"redrive_throttled,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache

@@ -168,10 +168,10 @@ export const IntegrationSchema: GenMessage<Integration> = /*@__PURE__*/
  * provisioning file takes the same message in its proto JSON form.
  *
  * The normalizers read cloudwatch_insufficient_data, severity_overrides and
- * alert_grouping today. auto_resolve, flapping, heartbeat and
- * redrive_throttled are validated and stored now for the incident service's
- * scheduled work (DESIGN §12, §14), which reads them once it is built: until
- * then they change nothing.
+ * alert_grouping, and the delivery inbox redrive_throttled. auto_resolve,
+ * flapping and heartbeat are validated and stored now for the incident
+ * service's scheduled work (DESIGN §14), which reads them once it is built:
+ * until then they change nothing.
  *
  * @generated from message runframe.common.v1.IntegrationOptions
  */
@@ -247,7 +247,9 @@ export type IntegrationOptions = Message<"runframe.common.v1.IntegrationOptions"
    * on input means the provider's default: on for Prometheus Alertmanager
    * and Datadog, off for the others (provider registry,
    * `redriveThrottledByDefault`); answers always carry the value in force.
-   * Stored for the delivery inbox; not acted on yet.
+   * The delivery inbox reads it when it records a throttled delivery; it
+   * takes effect once the edge reports its refusals to the inbox, which is
+   * being built (DESIGN §12).
    *
    * @generated from field: optional bool redrive_throttled = 7;
    */
