@@ -127,7 +127,27 @@ export async function handleWebhook(
     }
     throw error;
   }
+  return deliver(deps, req, { routingKey, body, receivedAt });
+}
 
+/** A delivery whose body is in, and what it must be sent to. */
+export interface Delivery {
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly receivedAt: Date;
+  /** Refuse the routing key (401) unless its integration is of this type. */
+  readonly only?: IntegrationType;
+}
+
+/**
+ * Authenticates, normalizes and ingests one delivery whose body is in; the
+ * answer is the webhook API's (`POST /v2/enqueue` reshapes it as PagerDuty's).
+ */
+export async function deliver(
+  deps: WebhookDeps,
+  req: IncomingMessage,
+  { routingKey, body, receivedAt, only }: Delivery,
+): Promise<WebhookAnswer> {
   const headers = collectHeaders(req.headers);
   const receiveTime = timestampFromDate(receivedAt);
   // One budget for the whole chain, starting once the body is in (a slow
@@ -155,6 +175,9 @@ export async function handleWebhook(
       ? rateLimitHeaders(limit.limit, limit.remaining, limit.resetTime?.seconds)
       : {};
     const integration = auth.integration;
+    if (only !== undefined && integration?.type !== only) {
+      return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
+    }
     if (auth.disposition === Disposition.HANDLED || integration === undefined) {
       return {
         status: 200,
