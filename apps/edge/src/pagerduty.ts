@@ -25,6 +25,10 @@ import { deliver, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
  * - 429 with `Retry-After` (PagerDuty's senders retry it) and every other
  *   refusal in PagerDuty's error shape, `{"status","message"}`, keeping the
  *   webhook API's status and headers.
+ *
+ * Unlike a webhook's, this body holds its routing key in clear: whatever
+ * keeps raw bodies (the delivery inbox, when the edge reports to it) must
+ * redact `routing_key` before storing one.
  */
 export async function handleEnqueue(
   deps: WebhookDeps,
