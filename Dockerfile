@@ -58,9 +58,9 @@ COPY --from=build /src/dist ./dist
 # runAsNonRoot. The files above stay root's: the app can read, not change them.
 RUN mkdir -p /var/lib/runframe && chown 1000:1000 /var/lib/runframe
 USER 1000:1000
-# edge 3000; RPC (h2c) auth 7001, incident 7002, normalizers 7101-7105; and
+# edge 3000; RPC (h2c) auth 7001, incident 7002, normalizers 7101-7106; and
 # their admin ports (/healthz, /readyz, /metrics) at RPC port + 1000.
-EXPOSE 3000 7001 7002 7101 7102 7103 7104 7105 8001 8002 8101 8102 8103 8104 8105
+EXPOSE 3000 7001 7002 7101 7102 7103 7104 7105 7106 8001 8002 8101 8102 8103 8104 8105 8106
 # /readyz of the app named by APP, on the port it chose (PORT, ADMIN_PORT).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "dist/healthcheck.js", "/readyz"]

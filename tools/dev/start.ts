@@ -153,6 +153,11 @@ function printWelcome(ms: number): void {
       lines.push(
         `  ${(providerOf(integration.type)?.name ?? "").padEnd(11)} ${base}/webhooks/${integration.routingKey}${signed}`,
       );
+      if (integration.type === IntegrationType.PAGERDUTY) {
+        lines.push(
+          `  ${"".padEnd(11)} ${base}/v2/enqueue (PagerDuty's API: routing_key in the body)`,
+        );
+      }
     }
   }
   const custom = bootstrap.organizations

@@ -9,6 +9,7 @@
 import { normalizeCloudWatch } from "@runframe/normalizers-cloudwatch";
 import { normalizeCustom } from "@runframe/normalizers-custom";
 import { normalizeDatadog } from "@runframe/normalizers-datadog";
+import { createPagerDutyNormalizer } from "@runframe/normalizers-pagerduty";
 import { normalizePrometheus } from "@runframe/normalizers-prometheus";
 import { normalizeSentry } from "@runframe/normalizers-sentry";
 import { PROVIDERS, provider, type ProviderName } from "@runframe/providers";
@@ -24,6 +25,8 @@ const normalizers: Record<ProviderName, Normalize> = {
   sentry: normalizeSentry,
   prometheus: normalizePrometheus,
   cloudwatch: normalizeCloudWatch,
+  // A trigger without a dedup_key gets a random key; the fixtures expect this one.
+  pagerduty: createPagerDutyNormalizer({ newDedupKey: () => "generated-dedup-key" }),
 };
 
 const root = join(import.meta.dirname, "../../libs/normalizers");

@@ -21,13 +21,18 @@ import {
   SecretBox,
 } from "@runframe/auth-domain";
 import {
+  AlertGrouping,
   AuthService,
+  BadRequestSchema,
   Disposition,
   HeaderSchema,
+  InsufficientDataAction,
   IntegrationSchema,
   IntegrationService,
   IntegrationType,
+  Severity,
 } from "@runframe/contracts";
+import type { ConnectError } from "@connectrpc/connect";
 import { createLogger, createMetrics } from "@runframe/platform";
 import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
 import { openSqlite } from "@runframe/storage";
@@ -352,5 +357,188 @@ describe("IntegrationService in memory", () => {
     expect(disabled.integration?.enabled).toBe(false);
     const error = await refusal(client(AuthService, TOKEN).authenticate({ routingKey, body }));
     expect(error.code).toBe(Code.Unauthenticated);
+  });
+});
+
+/** The fields an INVALID_ARGUMENT names, in order. */
+function refusedFields(error: ConnectError): string[] {
+  expect(error.code).toBe(Code.InvalidArgument);
+  return error.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations.map((v) => v.field));
+}
+
+describe("IntegrationService options", () => {
+  const admin = () => client(IntegrationService, ADMIN);
+
+  it("creates an integration with options, normalized, and the provider's redrive default", async () => {
+    const { integration } = await admin().createIntegration({
+      type: IntegrationType.PROMETHEUS,
+      name: "Alertmanager",
+      options: {
+        alertGrouping: AlertGrouping.GROUP,
+        severityOverrides: { " Critical ": Severity.SEV0 },
+      },
+    });
+    expect(integration?.options).toMatchObject({
+      alertGrouping: AlertGrouping.GROUP,
+      severityOverrides: { critical: Severity.SEV0 },
+      redriveThrottled: true,
+    });
+    const custom = await admin().createIntegration({ type: IntegrationType.CUSTOM, name: "c" });
+    expect(custom.integration?.options?.redriveThrottled).toBe(false);
+  });
+
+  it("names every refused option by its path", async () => {
+    const error = await refusal(
+      admin().createIntegration({
+        type: IntegrationType.DATADOG,
+        name: "Datadog",
+        options: {
+          alertGrouping: AlertGrouping.GROUP,
+          cloudwatchInsufficientData: InsufficientDataAction.RESOLVE,
+          severityOverrides: { P1: Severity.SEV0, p1: Severity.SEV1, p2: Severity.UNSPECIFIED },
+          autoResolve: { afterMinutes: 0 },
+          flapping: { threshold: 1, windowMinutes: 2000 },
+          heartbeat: { intervalSeconds: 5, graceSeconds: 90_000 },
+        },
+      }),
+    );
+    expect(refusedFields(error)).toEqual([
+      "options.cloudwatch_insufficient_data",
+      "options.alert_grouping",
+      "options.severity_overrides.p1",
+      "options.severity_overrides.p2",
+      "options.auto_resolve.after_minutes",
+      "options.flapping.threshold",
+      "options.flapping.window_minutes",
+      "options.heartbeat.interval_seconds",
+      "options.heartbeat.grace_seconds",
+    ]);
+    const custom = await refusal(
+      admin().createIntegration({
+        type: IntegrationType.CUSTOM,
+        name: "c",
+        options: { severityOverrides: { sev1: Severity.SEV0 } },
+      }),
+    );
+    expect(refusedFields(custom)).toEqual(["options.severity_overrides"]);
+  });
+
+  it("updates only what the mask names, as an admin", async () => {
+    const { integration } = await admin().createIntegration({
+      type: IntegrationType.CLOUDWATCH,
+      name: "Alarms",
+      snsTopicArns: ["arn:aws:sns:us-east-1:123456789012:alarms"],
+      options: { severityOverrides: { alarm: Severity.SEV1 } },
+    });
+    const id = integration!.id;
+    const denied = await refusal(
+      client(IntegrationService, VIEWER).updateIntegration({
+        integration: { id, name: "x" },
+        updateMask: { paths: ["name"] },
+      }),
+    );
+    expect(denied.code).toBe(Code.PermissionDenied);
+
+    const updated = await admin().updateIntegration({
+      integration: {
+        id,
+        name: "ignored: not in the mask",
+        rateLimitPerMinute: 500,
+        options: { cloudwatchInsufficientData: InsufficientDataAction.RESOLVE },
+      },
+      updateMask: { paths: ["rate_limit_per_minute", "options.cloudwatch_insufficient_data"] },
+    });
+    expect(updated.integration).toMatchObject({
+      name: "Alarms",
+      rateLimitPerMinute: 500,
+      options: {
+        cloudwatchInsufficientData: InsufficientDataAction.RESOLVE,
+        severityOverrides: { alarm: Severity.SEV1 },
+        redriveThrottled: false,
+      },
+    });
+    const auth = await client(IntegrationService, ADMIN).getIntegration({ integrationId: id });
+    expect(auth.integration?.options).toEqual(updated.integration?.options);
+
+    const reset = await admin().updateIntegration({
+      integration: { id, defaultServiceId: "SER-00001" },
+      updateMask: { paths: ["options", "default_service_id"] },
+    });
+    expect(reset.integration).toMatchObject({
+      defaultServiceId: "SER-00001",
+      options: {
+        cloudwatchInsufficientData: InsufficientDataAction.UNSPECIFIED,
+        severityOverrides: {},
+        redriveThrottled: false,
+      },
+    });
+    const implied = await admin().updateIntegration({
+      integration: { id, options: { redriveThrottled: true } },
+    });
+    expect(implied.integration).toMatchObject({
+      defaultServiceId: "SER-00001",
+      options: { redriveThrottled: true },
+    });
+  });
+
+  it("refuses paths it cannot update, options of another provider and bad values", async () => {
+    const { integration } = await admin().createIntegration({
+      type: IntegrationType.SENTRY,
+      name: "Sentry",
+    });
+    const id = integration!.id;
+    const paths = await refusal(
+      admin().updateIntegration({
+        integration: { id },
+        updateMask: { paths: ["enabled", "options.heartbeat.interval_seconds"] },
+      }),
+    );
+    expect(refusedFields(paths)).toEqual(["update_mask", "update_mask"]);
+    const values = await refusal(
+      admin().updateIntegration({
+        integration: {
+          id,
+          name: " ",
+          rateLimitPerMinute: 0,
+          defaultServiceId: "SER-00002",
+          options: { alertGrouping: AlertGrouping.GROUP },
+        },
+        updateMask: { paths: ["*"] },
+      }),
+    );
+    expect(refusedFields(values)).toEqual([
+      "name",
+      "rate_limit_per_minute",
+      "default_service_id",
+      "options.alert_grouping",
+    ]);
+    const option = await refusal(
+      admin().updateIntegration({
+        integration: { id, options: { alertGrouping: AlertGrouping.GROUP } },
+        updateMask: { paths: ["options.alert_grouping"] },
+      }),
+    );
+    expect(refusedFields(option)).toEqual(["options.alert_grouping"]);
+    expect((await refusal(admin().updateIntegration({}))).code).toBe(Code.InvalidArgument);
+    const other = await refusal(
+      client(IntegrationService, ADMIN_B).updateIntegration({
+        integration: { id, name: "mine" },
+        updateMask: { paths: ["name"] },
+      }),
+    );
+    expect(other.code).toBe(Code.NotFound);
+  });
+
+  it("hands the options to the normalizers through Authenticate", async () => {
+    const { integration, routingKey } = await admin().createIntegration({
+      type: IntegrationType.PROMETHEUS,
+      name: "Grouped",
+    });
+    await admin().updateIntegration({
+      integration: { id: integration!.id, options: { alertGrouping: AlertGrouping.GROUP } },
+      updateMask: { paths: ["options.alert_grouping"] },
+    });
+    const res = await client(AuthService, TOKEN).authenticate({ routingKey, body });
+    expect(res.integration?.options?.alertGrouping).toBe(AlertGrouping.GROUP);
   });
 });

@@ -120,6 +120,9 @@ export function authRoutes({ authenticator, integrations, apiKeys, logger, metri
       disableIntegration: async (req, ctx) => ({
         integration: await integrations.disable(teamCaller(ctx), req.integrationId),
       }),
+      updateIntegration: async (req, ctx) => ({
+        integration: await integrations.update(teamCaller(ctx), req),
+      }),
     });
   };
 }

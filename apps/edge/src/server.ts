@@ -8,9 +8,10 @@ import {
   type Metrics,
   type ReadinessCheck,
 } from "@runframe/platform";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { Histogram } from "prom-client";
-import { handleWebhook, type WebhookDeps } from "./webhook.js";
+import { handleEnqueue } from "./pagerduty.js";
+import { handleWebhook, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
 
 export interface EdgeServerOptions {
   readonly deps: WebhookDeps;
@@ -22,12 +23,15 @@ export interface EdgeServerOptions {
 }
 
 const webhookPath = /^\/webhooks\/([^/?#]*)\/?(?:\?.*)?$/;
+/** PagerDuty's Events API v2 path, where the routing key is in the body. */
+const enqueuePath = /^\/v2\/enqueue\/?(?:\?.*)?$/;
 
 /**
- * The edge's one HTTP/1.1 listener: `POST /webhooks/{routingKey}`, plus the
- * operator endpoints /healthz, /readyz and /metrics. Every answer carries an
- * `X-Request-Id`; an unexpected failure is logged and answered with a
- * generic 500, never a stack trace.
+ * The edge's one HTTP/1.1 listener: `POST /webhooks/{routingKey}` and
+ * PagerDuty's `POST /v2/enqueue`, plus the operator endpoints /healthz,
+ * /readyz and /metrics. Every answer carries an `X-Request-Id`; an
+ * unexpected failure is logged and answered with a generic 500, never a
+ * stack trace.
  */
 export function createEdgeServer(options: EdgeServerOptions): Server {
   const { logger, metrics } = options;
@@ -48,20 +52,22 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
   return createServer((req, res) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
     res.setHeader(REQUEST_ID_HEADER, requestId);
-    const match = webhookPath.exec(req.url ?? "");
-    if (match === null) {
+    const url = req.url ?? "";
+    const match = webhookPath.exec(url);
+    if (match === null && !enqueuePath.test(url)) {
       if (!admin(req, res)) {
         sendJson(res, 404, { error: { code: "not_found", message: "no such endpoint" } });
       }
       return;
     }
     const started = process.hrtime.bigint();
-    const routingKey = safeDecode(match[1] ?? "");
-    void withRequest({ requestId }, () =>
-      serveWebhook(options.deps, req, res, routingKey, logger),
-    ).finally(() => {
+    const route = match ? "/webhooks/{routingKey}" : "/v2/enqueue";
+    const handle = match
+      ? () => handleWebhook(options.deps, req, safeDecode(match[1] ?? ""))
+      : () => handleEnqueue(options.deps, req);
+    void withRequest({ requestId }, () => serveWebhook(handle, res, logger)).finally(() => {
       duration.observe(
-        { route: "/webhooks/{routingKey}", status: String(res.statusCode) },
+        { route, status: String(res.statusCode) },
         Number(process.hrtime.bigint() - started) / 1e9,
       );
     });
@@ -69,14 +75,12 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
 }
 
 async function serveWebhook(
-  deps: WebhookDeps,
-  req: IncomingMessage,
+  handle: () => Promise<WebhookAnswer>,
   res: ServerResponse,
-  routingKey: string,
   logger: Logger,
 ): Promise<void> {
   try {
-    const answer = await handleWebhook(deps, req, routingKey);
+    const answer = await handle();
     sendJson(res, answer.status, answer.body, answer.headers);
   } catch (error) {
     logger.error({ err: error }, "unexpected error handling webhook");

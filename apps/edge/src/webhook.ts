@@ -91,6 +91,7 @@ const actionNames: Record<IngestAction, string> = {
   [IngestAction.UPDATED]: "updated",
   [IngestAction.RESOLVED]: "resolved",
   [IngestAction.IGNORED]: "ignored",
+  [IngestAction.ACKNOWLEDGED]: "acknowledged",
 };
 
 /**
@@ -120,19 +121,7 @@ export async function handleWebhook(
   if (!routingKeyPattern.test(routingKey)) {
     return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
   }
-  const sourceAddress = clientAddress(
-    req.socket.remoteAddress ?? "",
-    headerText(req.headers["x-forwarded-for"]),
-    deps.trustedProxies,
-  );
-  const received = (body: Uint8Array, bodySize = body.length): Received => ({
-    requestId: currentRequest()?.requestId ?? "",
-    sourceAddress,
-    headers: inboxHeaders(req.headers),
-    body,
-    bodySize,
-    receiveTime: timestampFromDate(receivedAt),
-  });
+  const received = receiver(deps, req, receivedAt);
   let body: Buffer;
   try {
     body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
@@ -160,10 +149,57 @@ export async function handleWebhook(
     }
     throw error;
   }
+  return deliver(deps, req, { routingKey, body, received: received(body) });
+}
 
-  const delivery = received(body);
+/**
+ * The delivery of a request as the inbox keeps it, once its body (or, of a
+ * body too large, its first bytes) is in.
+ */
+export function receiver(
+  deps: Pick<WebhookDeps, "trustedProxies">,
+  req: IncomingMessage,
+  receivedAt: Date,
+): (body: Uint8Array, bodySize?: number) => Received {
+  const sourceAddress = clientAddress(
+    req.socket.remoteAddress ?? "",
+    headerText(req.headers["x-forwarded-for"]),
+    deps.trustedProxies,
+  );
+  const headers = inboxHeaders(req.headers);
+  const receiveTime = timestampFromDate(receivedAt);
+  return (body, bodySize = body.length) => ({
+    requestId: currentRequest()?.requestId ?? "",
+    sourceAddress,
+    headers,
+    body,
+    bodySize,
+    receiveTime,
+  });
+}
+
+/** A delivery whose body is in, and what it must be sent to. */
+export interface Delivery {
+  readonly routingKey: string;
+  /** The body as sent, for auth and the normalizer. */
+  readonly body: Buffer;
+  /** The delivery as the inbox keeps it (its body may be redacted). */
+  readonly received: Received;
+  /** Refuse the routing key (401) unless its integration is of this type. */
+  readonly only?: IntegrationType;
+}
+
+/**
+ * Authenticates, normalizes and ingests one delivery whose body is in; the
+ * answer is the webhook API's (`POST /v2/enqueue` reshapes it as PagerDuty's).
+ */
+export async function deliver(
+  deps: WebhookDeps,
+  req: IncomingMessage,
+  { routingKey, body, received: delivery, only }: Delivery,
+): Promise<WebhookAnswer> {
   const headers = collectHeaders(req.headers);
-  const { receiveTime } = delivery;
+  const { receiveTime, sourceAddress } = delivery;
   // One budget for the whole chain, starting once the body is in (a slow
   // upload has its own limit above); each call gets what is left of it as
   // its deadline, which Connect sends downstream and turns into a 504 here.
@@ -181,6 +217,9 @@ export async function handleWebhook(
       ? rateLimitHeaders(limit.limit, limit.remaining, limit.resetTime?.seconds)
       : {};
     const integration = auth.integration;
+    if (only !== undefined && integration?.type !== only) {
+      return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
+    }
     if (auth.disposition === Disposition.HANDLED || integration === undefined) {
       return {
         status: 200,

@@ -56,6 +56,9 @@ const requests: Record<string, Record<string, (incidentId: string) => unknown>> 
       signingSecret: "s".repeat(32),
     }),
     disableIntegration: () => ({ integrationId: "int-roles-spare" }),
+    updateIntegration: () => ({
+      integration: { id: "int-roles-spare", name: "renamed by a test" },
+    }),
   },
 };
 

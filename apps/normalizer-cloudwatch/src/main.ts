@@ -1,7 +1,8 @@
 /**
  * normalizer-cloudwatch: turns CloudWatch alarms delivered by SNS into
- * normalized alerts. RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA decides what an
- * INSUFFICIENT_DATA state does: open at SEV4 (default), resolve, or nothing.
+ * normalized alerts. What an INSUFFICIENT_DATA state does (open at SEV4,
+ * resolve, or nothing) is each integration's option; an integration that
+ * names none gets RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA (default: open).
  */
 import { createCloudWatchNormalizer } from "@runframe/normalizers-cloudwatch";
 import { runMain, serveNormalizer } from "@runframe/platform";

@@ -7,6 +7,6 @@ export const settings = {
   RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA: str({
     choices: ["trigger", "resolve", "ignore"],
     default: "trigger",
-    desc: "what an alarm entering INSUFFICIENT_DATA does: open an incident at SEV4, resolve the open one, or nothing",
+    desc: "what INSUFFICIENT_DATA does where an integration's options say nothing: open at SEV4, resolve the open incident, or nothing",
   }),
 };

@@ -46,6 +46,14 @@ interface ProviderFacts<N extends string> {
    * changes without a migration of the stored keys.
    */
   readonly dedupNamespace: string | undefined;
+  /**
+   * Whether deliveries throttled with 429 are redriven by default
+   * (IntegrationOptions.redrive_throttled): true for senders that never
+   * retry a 429 (Alertmanager's webhook and Datadog, DESIGN §10), so a
+   * throttled alert is not lost; false where the sender retries or its
+   * behaviour is unknown.
+   */
+  readonly redriveThrottledByDefault: boolean;
 }
 
 /** One provider: its facts and what follows from its name. */
@@ -90,6 +98,7 @@ export const PROVIDERS = [
     forwardedHeaders: ["x-runframe-signature", "x-runframe-timestamp"],
     verification: "runframe-hmac",
     dedupNamespace: undefined,
+    redriveThrottledByDefault: false,
   }),
   row({
     name: "datadog",
@@ -99,6 +108,7 @@ export const PROVIDERS = [
     forwardedHeaders: [],
     verification: "routing-key",
     dedupNamespace: "datadog",
+    redriveThrottledByDefault: true,
   }),
   row({
     name: "sentry",
@@ -113,6 +123,7 @@ export const PROVIDERS = [
     ],
     verification: "sentry-hmac",
     dedupNamespace: "sentry",
+    redriveThrottledByDefault: false,
   }),
   row({
     // Named after the project, as the published API and the proto name it;
@@ -125,6 +136,7 @@ export const PROVIDERS = [
     forwardedHeaders: [],
     verification: "routing-key",
     dedupNamespace: "alertmanager",
+    redriveThrottledByDefault: true,
   }),
   row({
     name: "cloudwatch",
@@ -139,6 +151,23 @@ export const PROVIDERS = [
     ],
     verification: "sns",
     dedupNamespace: "cloudwatch",
+    redriveThrottledByDefault: false,
+  }),
+  row({
+    // Not a monitoring tool but an API that almost every tool can call
+    // (Alertmanager's pagerduty_configs, Grafana, Zabbix, CI systems): the
+    // edge also serves it as PagerDuty does, on POST /v2/enqueue.
+    name: "pagerduty",
+    type: IntegrationType.PAGERDUTY,
+    title: "PagerDuty Events API v2",
+    defaultPort: 7106,
+    forwardedHeaders: [],
+    verification: "routing-key",
+    // The sender's dedup_key is used as sent, as PagerDuty does: a sender
+    // resolves with the key it triggered with, or that it was answered.
+    dedupNamespace: undefined,
+    // PagerDuty tells its senders to retry a 429, and they do.
+    redriveThrottledByDefault: false,
   }),
 ] as const;
 

@@ -1,3 +1,4 @@
+import { AlertGrouping, Severity } from "@runframe/contracts";
 import { describe, expect, it } from "vitest";
 import { parseBootstrap } from "./bootstrap.js";
 import { ValidationError } from "./errors.js";
@@ -22,5 +23,51 @@ describe("parseBootstrap", () => {
     expect(() => parseBootstrap(withKey({ role: "superuser" }))).toThrow(
       /organizations\[0\]\.apiKeys\[0\]\.role must be one of admin, viewer/,
     );
+  });
+});
+
+const withIntegration = (integration: Record<string, unknown>) =>
+  JSON.stringify({
+    organizations: [
+      {
+        id: "org-a",
+        name: "A",
+        integrations: [{ id: "int-a", name: "A", routingKey: "r".repeat(40), ...integration }],
+      },
+    ],
+  });
+
+describe("parseBootstrap: integration options", () => {
+  it("reads them in proto JSON, normalized, with the provider's redrive default", () => {
+    const [prometheus] = parseBootstrap(
+      withIntegration({
+        type: "prometheus",
+        options: {
+          alertGrouping: "ALERT_GROUPING_GROUP",
+          severity_overrides: { Page: "SEVERITY_SEV0" },
+          heartbeat: { intervalSeconds: 60, graceSeconds: 30 },
+        },
+      }),
+    ).organizations[0]!.integrations;
+    expect(prometheus!.options).toMatchObject({
+      alertGrouping: AlertGrouping.GROUP,
+      severityOverrides: { page: Severity.SEV0 },
+      heartbeat: { intervalSeconds: 60, graceSeconds: 30 },
+      redriveThrottled: true,
+    });
+    const [custom] = parseBootstrap(withIntegration({ type: "custom" })).organizations[0]!
+      .integrations;
+    expect(custom!.options.redriveThrottled).toBe(false);
+  });
+
+  it("names the refused option, or says why the JSON is not the message", () => {
+    expect(() =>
+      parseBootstrap(
+        withIntegration({ type: "custom", options: { alertGrouping: "ALERT_GROUPING_GROUP" } }),
+      ),
+    ).toThrow(/organizations\[0\]\.integrations\[0\]\.options\.alert_grouping applies only to/);
+    expect(() =>
+      parseBootstrap(withIntegration({ type: "prometheus", options: { alertGrouping: "group" } })),
+    ).toThrow(/organizations\[0\]\.integrations\[0\]\.options cannot decode enum .*"group"/);
   });
 });

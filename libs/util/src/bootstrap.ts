@@ -1,6 +1,12 @@
-import { IntegrationType } from "@runframe/contracts";
+import { fromJson, type JsonValue } from "@bufbuild/protobuf";
+import {
+  IntegrationOptionsSchema,
+  IntegrationType,
+  type IntegrationOptions,
+} from "@runframe/contracts";
 import { PROVIDERS, providerNamed, takesSnsTopics } from "@runframe/providers";
 import { ValidationError, type Violation } from "./errors.js";
+import { checkIntegrationOptions, normalizeOptions } from "./integration-options.js";
 import { API_KEY_ROLES, isApiKeyRole, type ApiKeyRole } from "./roles.js";
 
 /**
@@ -34,6 +40,12 @@ export interface BootstrapIntegration {
   readonly defaultServiceId: string;
   readonly rateLimitPerMinute: number;
   readonly snsTopicArns: readonly string[];
+  /**
+   * The integration's options (IntegrationOptions in its proto JSON form),
+   * normalized. Like everything else about an integration, they apply when
+   * the file creates it; later changes go through UpdateIntegration.
+   */
+  readonly options: IntegrationOptions;
 }
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
@@ -132,6 +144,7 @@ export function parseBootstrap(text: string): Bootstrap {
             description: `is required for ${typeName} integrations`,
           });
         }
+        const options = integrationOptions(n, path, type ?? IntegrationType.UNSPECIFIED, v);
         return {
           id,
           type: type ?? IntegrationType.UNSPECIFIED,
@@ -141,6 +154,7 @@ export function parseBootstrap(text: string): Bootstrap {
           defaultServiceId,
           rateLimitPerMinute: typeof rate === "number" ? rate : 100,
           snsTopicArns: snsTopicArns.filter((a): a is string => typeof a === "string"),
+          options,
         };
       }),
     };
@@ -152,6 +166,31 @@ export function parseBootstrap(text: string): Bootstrap {
     );
   }
   return { organizations };
+}
+
+/**
+ * An integration's `options`: the API's message in proto JSON (field names
+ * as in the proto or lowerCamel, enums by name), checked as the API checks
+ * them. A type the file does not name gets none of the type-specific checks.
+ */
+function integrationOptions(
+  obj: unknown,
+  at: string,
+  type: IntegrationType,
+  v: Violation[],
+): IntegrationOptions {
+  const path = join(at, "options");
+  let options: IntegrationOptions;
+  try {
+    options = fromJson(IntegrationOptionsSchema, (field(obj, "options") ?? {}) as JsonValue);
+  } catch (error) {
+    v.push({ field: path, description: (error as Error).message });
+    return normalizeOptions(type, undefined);
+  }
+  if (type !== IntegrationType.UNSPECIFIED) {
+    v.push(...checkIntegrationOptions(type, options, path));
+  }
+  return normalizeOptions(type, options);
 }
 
 function field(obj: unknown, name: string): unknown {

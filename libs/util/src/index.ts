@@ -8,3 +8,4 @@ export * from "./roles.js";
 export * from "./batcher.js";
 export * from "./stored.js";
 export * from "./inbox.js";
+export * from "./integration-options.js";

@@ -12,7 +12,7 @@ auth:
 incident:
   port: 7002
   uses: [mongo, provisioning]
-  calls: [auth, normalizer-custom, normalizer-datadog, normalizer-sentry, normalizer-prometheus, normalizer-cloudwatch]
+  calls: [auth, normalizer-custom, normalizer-datadog, normalizer-sentry, normalizer-prometheus, normalizer-cloudwatch, normalizer-pagerduty]
 normalizer-custom:
   port: 7101
   uses: []
@@ -33,10 +33,14 @@ normalizer-cloudwatch:
   port: 7105
   uses: []
   calls: []
+normalizer-pagerduty:
+  port: 7106
+  uses: []
+  calls: []
 edge:
   port: 3000
   uses: []
-  calls: [auth, incident, normalizer-custom, normalizer-datadog, normalizer-sentry, normalizer-prometheus, normalizer-cloudwatch]
+  calls: [auth, incident, normalizer-custom, normalizer-datadog, normalizer-sentry, normalizer-prometheus, normalizer-cloudwatch, normalizer-pagerduty]
 {{- end -}}
 
 {{/* The name of an app's Deployment and Service: <release>-<app>. */}}

@@ -1,6 +1,11 @@
+import { fromJson, toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import type { ApiKeyRecord, IntegrationRecord } from "@runframe/auth-domain";
-import { IntegrationType } from "@runframe/contracts";
-import { apiKeyRoleOf, type Revived } from "@runframe/util";
+import {
+  IntegrationOptionsSchema,
+  IntegrationType,
+  type IntegrationOptions,
+} from "@runframe/contracts";
+import { apiKeyRoleOf, normalizeOptions, type Revived } from "@runframe/util";
 
 /**
  * How both stores persist auth's records: one mapping per record type, so
@@ -19,9 +24,20 @@ export interface StoredIntegration {
   readonly routingKeyHint: string;
   readonly signingSecrets: readonly { readonly sealed: string; readonly notAfter?: Date }[];
   readonly snsTopicArns: readonly string[];
+  /** Absent on integrations stored before options existed: they have the defaults. */
+  readonly options?: StoredOptions;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
+
+/**
+ * IntegrationOptions as stored: its proto JSON (enums by name, so stored
+ * data reads well and a newer release's fields survive), except the
+ * severity overrides, kept as a list of `{key, severity}` because their keys
+ * are the provider's values, which MongoDB may refuse as field names (`.`,
+ * `$`); FerretDB stores no nested arrays, hence objects, not pairs.
+ */
+export type StoredOptions = JsonObject;
 
 /**
  * An API key. Keys stored by the first release have only the first three
@@ -54,17 +70,19 @@ export function encodeIntegration(r: IntegrationRecord): StoredIntegration {
       ...(s.notAfter && { notAfter: s.notAfter }),
     })),
     snsTopicArns: [...r.snsTopicArns],
+    options: encodeOptions(r.options),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
   };
 }
 
 export function decodeIntegration(id: string, s: Revived<StoredIntegration>): IntegrationRecord {
-  const type = IntegrationType[s.type as keyof typeof IntegrationType];
+  const named = IntegrationType[s.type as keyof typeof IntegrationType];
+  const type = typeof named === "number" ? named : IntegrationType.UNSPECIFIED;
   return {
     id,
     organizationId: s.organizationId,
-    type: typeof type === "number" ? type : IntegrationType.UNSPECIFIED,
+    type,
     name: s.name,
     defaultServiceId: s.defaultServiceId,
     enabled: s.enabled,
@@ -77,9 +95,47 @@ export function decodeIntegration(id: string, s: Revived<StoredIntegration>): In
         : { sealed: secret.sealed, notAfter: new Date(secret.notAfter) },
     ),
     snsTopicArns: [...s.snsTopicArns],
+    options: decodeOptions(type, s.options),
     createdAt: new Date(s.createdAt),
     updatedAt: new Date(s.updatedAt),
   };
+}
+
+function encodeOptions(options: IntegrationOptions): StoredOptions {
+  const { severityOverrides, ...rest } = toJson(IntegrationOptionsSchema, options) as {
+    severityOverrides?: JsonObject;
+  };
+  return {
+    ...rest,
+    ...(severityOverrides && {
+      severityOverrides: Object.entries(severityOverrides).map(([key, severity]) => ({
+        key,
+        severity,
+      })),
+    }),
+  };
+}
+
+function decodeOptions(
+  type: IntegrationType,
+  stored: StoredOptions | undefined,
+): IntegrationOptions {
+  if (stored === undefined) {
+    return normalizeOptions(type, undefined);
+  }
+  const { severityOverrides, ...rest } = stored as {
+    severityOverrides?: { key: string; severity: JsonValue }[];
+  };
+  const json: JsonObject = {
+    ...rest,
+    ...(severityOverrides && {
+      severityOverrides: Object.fromEntries(severityOverrides.map((o) => [o.key, o.severity])),
+    }),
+  };
+  return normalizeOptions(
+    type,
+    fromJson(IntegrationOptionsSchema, json, { ignoreUnknownFields: true }),
+  );
 }
 
 export function encodeApiKey(r: ApiKeyRecord): StoredApiKey {

@@ -4,6 +4,7 @@ import {
   CreateIntegrationRequestSchema,
   IntegrationType,
   SetSigningSecretRequestSchema,
+  UpdateIntegrationRequestSchema,
 } from "@runframe/contracts";
 import { openSqlite } from "@runframe/storage";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -21,7 +22,7 @@ describe("concurrent changes to one integration", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("keeps both a key rotation and a secret change made at the same time", async () => {
+  it("keeps a key rotation, a secret change, an update and a disable made at the same time", async () => {
     const integrations = new Integrations(
       repo,
       new SecretBox(new Uint8Array(32).fill(3)),
@@ -45,10 +46,19 @@ describe("concurrent changes to one integration", () => {
         }),
       ),
       integrations.disable(caller, id),
+      integrations.update(
+        caller,
+        create(UpdateIntegrationRequestSchema, {
+          integration: { id, name: "renamed", options: { autoResolve: { afterMinutes: 60 } } },
+          updateMask: { paths: ["name", "options.auto_resolve"] },
+        }),
+      ),
     ]);
     const stored = await repo.get("org", id);
     expect(stored?.routingKeyHash).toBe(hashSecret(rotated.routingKey));
     expect(stored?.signingSecrets).toHaveLength(1);
     expect(stored?.enabled).toBe(false);
+    expect(stored?.name).toBe("renamed");
+    expect(stored?.options.autoResolve?.afterMinutes).toBe(60);
   });
 });

@@ -1,6 +1,12 @@
 import type { ApiKeyRecord, IntegrationRecord, IntegrationRepository } from "@runframe/auth-domain";
-import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError } from "@runframe/util";
+import { create } from "@bufbuild/protobuf";
+import {
+  AlertGrouping,
+  IntegrationOptionsSchema,
+  IntegrationType,
+  Severity,
+} from "@runframe/contracts";
+import { AlreadyExistsError, normalizeOptions } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /** A repository on fresh, empty storage, and how to throw it away. */
@@ -24,6 +30,7 @@ const record = (id: string, overrides: Partial<IntegrationRecord> = {}): Integra
     { sealed: "v1.d.e.f", notAfter: new Date(1_900_000_000_000) },
   ],
   snsTopicArns: [],
+  options: normalizeOptions(IntegrationType.CUSTOM, undefined),
   createdAt: new Date(1_800_000_000_000 + Number(id.replace(/\D/g, "") || 0)),
   updatedAt: new Date(1_800_000_000_000),
   ...overrides,
@@ -47,6 +54,24 @@ export function describeIntegrationRepositoryContract(
       expect(await fixture.repo.get("org-a", "int-1")).toEqual(int);
       expect(await fixture.repo.findByRoutingKeyHash("hash-int-1")).toEqual(int);
       expect(await fixture.repo.get("org-b", "int-1")).toBeUndefined();
+    });
+
+    it("round-trips every option, severity keys MongoDB refuses as field names included", async () => {
+      const options = normalizeOptions(
+        IntegrationType.PROMETHEUS,
+        create(IntegrationOptionsSchema, {
+          severityOverrides: { critical: Severity.SEV0, "sev.1": Severity.SEV1, $x: Severity.SEV4 },
+          alertGrouping: AlertGrouping.GROUP,
+          autoResolve: { afterMinutes: 90 },
+          flapping: { threshold: 3, windowMinutes: 30 },
+          heartbeat: { intervalSeconds: 60, graceSeconds: 15, severity: Severity.SEV2 },
+          redriveThrottled: false,
+        }),
+      );
+      const int = record("int-31", { type: IntegrationType.PROMETHEUS, options });
+      await fixture.repo.insert(int);
+      expect(await fixture.repo.get("org-a", "int-31")).toEqual(int);
+      expect(await fixture.repo.findByRoutingKeyHash("hash-int-31")).toEqual(int);
     });
 
     it("refuses a second integration with the same id or routing key", async () => {

@@ -1,5 +1,6 @@
 import { IntegrationType } from "@runframe/contracts";
 import { openSqlite } from "@runframe/storage";
+import { normalizeOptions } from "@runframe/util";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,7 @@ describe("upgrading integrations written by the first release", () => {
         routingKeyHint: "abcd",
         signingSecrets: [{ sealed: "v1.a" }, { sealed: "v1.b", notAfter: new Date(5000) }],
         snsTopicArns: ["arn:aws:sns:us-east-1:123456789012:alarms"],
+        options: normalizeOptions(IntegrationType.CLOUDWATCH, undefined),
         createdAt: new Date(1000),
         updatedAt: new Date(2000),
       });

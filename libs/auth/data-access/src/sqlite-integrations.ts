@@ -6,7 +6,7 @@ import type {
   RevokeOutcome,
 } from "@runframe/auth-domain";
 import { IntegrationType } from "@runframe/contracts";
-import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, normalizeOptions, pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 import {
   apiKeyPosition,
@@ -332,12 +332,13 @@ function migrateV1(db: Database): void {
   db.transaction(() => {
     for (const row of rows) {
       const secrets = JSON.parse(row.signing_secrets) as { sealed: string; notAfter?: number }[];
-      const type = IntegrationType[row.type as keyof typeof IntegrationType];
+      const named = IntegrationType[row.type as keyof typeof IntegrationType];
+      const type = typeof named === "number" ? named : IntegrationType.UNSPECIFIED;
       insert.run(
         toRow({
           id: row.id,
           organizationId: row.organization_id,
-          type: typeof type === "number" ? type : IntegrationType.UNSPECIFIED,
+          type,
           name: row.name,
           defaultServiceId: row.default_service_id,
           enabled: row.enabled === 1,
@@ -350,6 +351,7 @@ function migrateV1(db: Database): void {
               : { sealed: s.sealed, notAfter: new Date(s.notAfter) },
           ),
           snsTopicArns: JSON.parse(row.sns_topic_arns) as string[],
+          options: normalizeOptions(type, undefined),
           createdAt: new Date(row.created_at),
           updatedAt: new Date(row.updated_at),
         }),

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { AuthenticateRequestSchema, IntegrationType } from "@runframe/contracts";
+import { normalizeOptions } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import { Authenticator, RefusedDelivery } from "./authenticator.js";
 import { hashSecret } from "./keys.js";
@@ -20,6 +21,7 @@ const record: IntegrationRecord = {
   routingKeyHint: "rrrr",
   signingSecrets: [],
   snsTopicArns: [],
+  options: normalizeOptions(IntegrationType.PROMETHEUS, undefined),
   createdAt: new Date(0),
   updatedAt: new Date(0),
 };

@@ -16,6 +16,7 @@ export function toIntegration(record: IntegrationRecord): Integration {
     signingSecretConfigured: record.signingSecrets.some((s) => s.notAfter === undefined),
     snsTopicArns: [...record.snsTopicArns],
     routingKeyHint: record.routingKeyHint,
+    options: record.options,
     createTime: timestampFromDate(record.createdAt),
     updateTime: timestampFromDate(record.updatedAt),
   });

@@ -1,12 +1,17 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import {
+  IntegrationOptionsSchema,
   IntegrationType,
   type CreateIntegrationRequest,
   type CreateIntegrationResponseSchema,
   type Integration,
+  type IntegrationOptions,
   type SetSigningSecretRequest,
+  type UpdateIntegrationRequest,
 } from "@runframe/contracts";
 import {
+  checkIntegrationOptions,
+  normalizeOptions,
   pageSize,
   NotFoundError,
   UnavailableError,
@@ -39,6 +44,17 @@ export interface Caller {
 const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 const MAX_CHANGE_ATTEMPTS = 5;
 
+/** What UpdateIntegration may change, by update_mask path; `options.<field>` as well. */
+const UPDATABLE = ["name", "default_service_id", "rate_limit_per_minute", "options"] as const;
+type Updatable = (typeof UPDATABLE)[number];
+/** Each option by its update_mask path (`options.<proto name>`), with its property name. */
+const OPTION_PATHS: ReadonlyMap<string, keyof IntegrationOptions> = new Map(
+  IntegrationOptionsSchema.fields.map((f) => [
+    `options.${f.name}`,
+    f.localName as keyof IntegrationOptions,
+  ]),
+);
+
 /**
  * The team-facing integration operations. Every method is scoped to the
  * caller's organization: another organization's integration is NOT_FOUND,
@@ -63,13 +79,13 @@ export class Integrations {
     }
     checkName(req.name, violations);
     const rate = req.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE;
-    if (rate < 1 || rate > 100_000) {
-      violations.push({ field: "rate_limit_per_minute", description: "must be from 1 to 100000" });
-    }
+    checkRate(rate, violations);
     if (req.signingSecret !== "") {
       checkSecret(req.signingSecret, req.type, violations);
     }
     checkTopics(req.type, req.snsTopicArns, violations);
+    const options = req.options ?? create(IntegrationOptionsSchema);
+    violations.push(...checkIntegrationOptions(req.type, options, "options"));
     if (
       req.defaultServiceId !== "" &&
       !(await this.services.exists(caller.organizationId, req.defaultServiceId))
@@ -99,6 +115,7 @@ export class Integrations {
         ? [{ sealed: this.secrets.seal(req.signingSecret, id) }]
         : [],
       snsTopicArns: [...req.snsTopicArns],
+      options: normalizeOptions(req.type, options),
       createdAt: now,
       updatedAt: now,
     };
@@ -185,6 +202,65 @@ export class Integrations {
     return toIntegration(updated);
   }
 
+  /**
+   * Changes what `update_mask` names (AIP-134; the proto comment is the
+   * reference), as a compare-and-set like every other change, so a
+   * concurrent rotation or secret change is kept. Every refused value is
+   * reported at once.
+   */
+  async update(caller: Caller, req: UpdateIntegrationRequest): Promise<Integration> {
+    const given = req.integration;
+    if (given === undefined || given.id === "") {
+      throw new ValidationError([{ field: "integration.id", description: "is required" }]);
+    }
+    const { fields, options: optionPaths } = updatePaths(req);
+    const current = await this.#load(caller, given.id);
+    if (fields.size === 0 && optionPaths.length === 0) {
+      return toIntegration(current);
+    }
+    const sent = given.options ?? create(IntegrationOptionsSchema);
+    // Only the fields named change, so checking them against the record as
+    // read holds for the fresh one the compare-and-set may start over from
+    // (an integration's type never changes).
+    const withOptions = (stored: IntegrationOptions): IntegrationOptions =>
+      optionPaths.reduce(
+        (options, property) =>
+          create(IntegrationOptionsSchema, { ...options, [property]: sent[property] }),
+        fields.has("options") ? sent : stored,
+      );
+    const violations: Violation[] = [];
+    if (fields.has("name")) {
+      checkName(given.name, violations);
+    }
+    if (fields.has("rate_limit_per_minute")) {
+      checkRate(given.rateLimitPerMinute, violations);
+    }
+    if (
+      fields.has("default_service_id") &&
+      given.defaultServiceId !== "" &&
+      !(await this.services.exists(caller.organizationId, given.defaultServiceId))
+    ) {
+      violations.push({
+        field: "default_service_id",
+        description: `no service ${given.defaultServiceId} in this organization`,
+      });
+    }
+    violations.push(
+      ...checkIntegrationOptions(current.type, withOptions(current.options), "options"),
+    );
+    if (violations.length > 0) {
+      throw new ValidationError(violations);
+    }
+    const updated = await this.#change(caller, given.id, (record) => ({
+      ...record,
+      ...(fields.has("name") && { name: given.name }),
+      ...(fields.has("default_service_id") && { defaultServiceId: given.defaultServiceId }),
+      ...(fields.has("rate_limit_per_minute") && { rateLimitPerMinute: given.rateLimitPerMinute }),
+      options: normalizeOptions(record.type, withOptions(record.options)),
+    }));
+    return toIntegration(updated);
+  }
+
   async disable(caller: Caller, id: string): Promise<Integration> {
     return toIntegration(
       await this.#change(caller, id, (record) =>
@@ -242,6 +318,57 @@ function checkName(name: string, violations: Violation[]): void {
   } else if ([...name].length > 200) {
     violations.push({ field: "name", description: "must be at most 200 characters" });
   }
+}
+
+function checkRate(rate: number, violations: Violation[]): void {
+  if (rate < 1 || rate > 100_000) {
+    violations.push({ field: "rate_limit_per_minute", description: "must be from 1 to 100000" });
+  }
+}
+
+/**
+ * The fields an update changes: the mask's paths (`*` for every field), or
+ * without a mask those set in the request. Any other path is refused.
+ */
+function updatePaths(req: UpdateIntegrationRequest): {
+  fields: ReadonlySet<Updatable>;
+  options: readonly (keyof IntegrationOptions)[];
+} {
+  const given = req.integration;
+  const paths = req.updateMask?.paths ?? [];
+  if (paths.length === 0) {
+    const set: Record<Updatable, boolean> = {
+      name: given?.name !== "",
+      default_service_id: given?.defaultServiceId !== "",
+      rate_limit_per_minute: given?.rateLimitPerMinute !== 0,
+      options: given?.options !== undefined,
+    };
+    return { fields: new Set(UPDATABLE.filter((f) => set[f])), options: [] };
+  }
+  const fields = new Set<Updatable>();
+  const options: (keyof IntegrationOptions)[] = [];
+  const unknown: string[] = [];
+  for (const path of paths) {
+    const option = OPTION_PATHS.get(path);
+    if (path === "*") {
+      UPDATABLE.forEach((f) => fields.add(f));
+    } else if ((UPDATABLE as readonly string[]).includes(path)) {
+      fields.add(path as Updatable);
+    } else if (option !== undefined) {
+      options.push(option);
+    } else {
+      unknown.push(path);
+    }
+  }
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      unknown.map((path) => ({
+        field: "update_mask",
+        description: `cannot update "${path}": the paths are ${[...UPDATABLE, ...OPTION_PATHS.keys()].join(", ")} or *`,
+      })),
+    );
+  }
+  return { fields, options };
 }
 
 function checkSecret(secret: string, type: IntegrationType, violations: Violation[]): void {

@@ -1,5 +1,5 @@
 import type { ApiKeyRole, Page } from "@runframe/util";
-import type { IntegrationType } from "@runframe/contracts";
+import type { IntegrationOptions, IntegrationType } from "@runframe/contracts";
 
 /** A signing secret as stored: sealed, and when it stops verifying. */
 export interface StoredSecret {
@@ -23,6 +23,8 @@ export interface IntegrationRecord {
   /** Current secret first, then previous ones still in their grace period. */
   readonly signingSecrets: readonly StoredSecret[];
   readonly snsTopicArns: readonly string[];
+  /** Valid for its type and normalized (`normalizeOptions` of @runframe/util). */
+  readonly options: IntegrationOptions;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

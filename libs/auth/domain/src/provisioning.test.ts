@@ -76,6 +76,7 @@ describe("applyProvisioning", () => {
       type: IntegrationType.CUSTOM,
       enabled: true,
       routingKeyHash: hashSecret("r".repeat(40)),
+      options: expect.objectContaining({ redriveThrottled: false }),
     });
 
     // An admin rotates the leaked key, adds a secret and disables it.

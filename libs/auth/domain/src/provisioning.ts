@@ -57,6 +57,7 @@ export async function applyProvisioning(
         signingSecrets:
           spec.signingSecret === "" ? [] : [{ sealed: secrets.seal(spec.signingSecret, spec.id) }],
         snsTopicArns: spec.snsTopicArns,
+        options: spec.options,
         createdAt: now,
         updatedAt: now,
       };

@@ -328,6 +328,43 @@ export function describeIncidentStorageContract(
       expect(open.incidents.map((i) => i.id)).toContain(id);
     });
 
+    it("lets an alert acknowledge the open incident of its key, once, and ignores one with nothing open", async () => {
+      const acknowledgement = { dedupKey: "source-ack", action: AlertAction.ACKNOWLEDGE };
+      const [unmatched] = (await ingest([acknowledgement])).results;
+      expect(unmatched).toMatchObject({ action: IngestAction.IGNORED, incidentId: "" });
+      const [keyless] = (await ingest([{ action: AlertAction.ACKNOWLEDGE }])).results;
+      expect(keyless).toMatchObject({ action: IngestAction.IGNORED, incidentId: "" });
+
+      const [created] = (await ingest([{ dedupKey: "source-ack" }])).results;
+      const id = created!.incidentId;
+      const [acked] = (await ingest([acknowledgement], { deliveryKey: "ack-delivery" })).results;
+      expect(acked).toMatchObject({ action: IngestAction.ACKNOWLEDGED, incidentId: id });
+      const first = await view(id);
+      expect(first).toMatchObject({
+        acknowledgedBy: "integration:int-1",
+        status: IncidentStatus.NEW,
+        occurrenceCount: 1,
+      });
+      expect(first.acknowledgeTime).toBeDefined();
+
+      const [again] = (await other.ingest(request([acknowledgement]))).results;
+      expect(again).toMatchObject({ action: IngestAction.ACKNOWLEDGED, incidentId: id });
+      expect((await view(id)).acknowledgeTime).toEqual(first.acknowledgeTime);
+      expect(await ingest([acknowledgement], { deliveryKey: "ack-delivery" })).toMatchObject({
+        replayed: true,
+      });
+
+      await ingest([{ dedupKey: "source-ack", action: AlertAction.RESOLVE }]);
+      const [afterResolve] = (await ingest([acknowledgement])).results;
+      expect(afterResolve!.action).toBe(IngestAction.IGNORED);
+      const types = (await incidents.events(caller, id, 10, "")).events.map((e) => e.type);
+      expect(types).toEqual([
+        IncidentEventType.CREATED,
+        IncidentEventType.ACKNOWLEDGED,
+        IncidentEventType.RESOLVED,
+      ]);
+    });
+
     it("refuses to acknowledge a resolved incident", async () => {
       const [created] = (await ingest([{ dedupKey: "ack-resolved" }])).results;
       await incidents.resolve(caller, created!.incidentId, "");

@@ -760,7 +760,7 @@ class MongoUnit implements WriteUnit {
    */
   async findOpen(
     scope: DedupScope,
-    intent: "trigger" | "resolve",
+    intent: "trigger" | "resolve" | "acknowledge",
   ): Promise<IncidentRecord | undefined> {
     const key = openKeyOf(scope);
     if (this.#openKeys.has(key)) {

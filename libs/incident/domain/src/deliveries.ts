@@ -6,7 +6,6 @@ import {
   HeaderSchema,
   IngestRequestSchema,
   IntegrationSchema,
-  IntegrationType,
   type DeliveryEnvelope,
   type DeliveryReport,
   type Header,
@@ -17,6 +16,7 @@ import {
   FailedPreconditionError,
   NotFoundError,
   TOO_LARGE_KEPT_BYTES,
+  redrivesThrottledByDefault,
   ValidationError,
 } from "@runframe/util";
 import { randomUUID } from "node:crypto";
@@ -319,12 +319,10 @@ export function inboxRecordOf(
 }
 
 /**
- * Alertmanager and Datadog never retry a 429, so their throttled
- * deliveries are redriven by default; the others' senders retry.
- * (A per-integration setting overrides this once integrations carry options.)
+ * The integration's `redrive_throttled` option; an integration that carries
+ * none (one sent by an auth older than options) gets its provider's default:
+ * on for Alertmanager and Datadog, which never retry a 429.
  */
 function wantsRedrive(integration: Integration): boolean {
-  return (
-    integration.type === IntegrationType.DATADOG || integration.type === IntegrationType.PROMETHEUS
-  );
+  return integration.options?.redriveThrottled ?? redrivesThrottledByDefault(integration.type);
 }

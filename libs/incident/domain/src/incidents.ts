@@ -39,6 +39,11 @@ const MAX_NOTE_CHARS = 2000;
 const SERVICE_CACHE_MS = 10_000;
 /** Attempts at a team change another writer keeps overtaking. */
 const MAX_CHANGE_ATTEMPTS = 10;
+const INGESTED_ACTIONS: ReadonlySet<AlertAction> = new Set([
+  AlertAction.TRIGGER,
+  AlertAction.RESOLVE,
+  AlertAction.ACKNOWLEDGE,
+]);
 
 /**
  * The incident service's operations: ingestion (grouped into shared
@@ -226,8 +231,11 @@ export class Incidents {
       req.alerts.length === 1 ? field : `alerts[${i}].${field}`;
     const services = new Map<string, number[]>();
     req.alerts.forEach((alert, i) => {
-      if (alert.action !== AlertAction.TRIGGER && alert.action !== AlertAction.RESOLVE) {
-        violations.push({ field: name(i, "action"), description: "must be trigger or resolve" });
+      if (!INGESTED_ACTIONS.has(alert.action)) {
+        violations.push({
+          field: name(i, "action"),
+          description: "must be trigger, resolve or acknowledge",
+        });
       }
       if (alert.serviceId === "") {
         violations.push({

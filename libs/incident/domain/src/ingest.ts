@@ -1,6 +1,6 @@
 import { AlertAction, IncidentStatus, IngestAction } from "@runframe/contracts";
-import { open, occur, resolve } from "./lifecycle.js";
 import type { InboxRecord } from "./inbox.js";
+import { acknowledge, open, occur, resolve } from "./lifecycle.js";
 import type { AlertSnapshot, DedupScope, StoredResult } from "./model.js";
 import type { DeliveryClaim, DeliveryRecord, IncidentWriter, WriteUnit } from "./ports.js";
 
@@ -92,7 +92,7 @@ export class Ingestor {
         todo.flatMap(({ delivery, alert }) => {
           const input = batch[delivery]!.alerts[alert]!;
           const scope = scopeOf(batch[delivery]!, input);
-          return scope && input.action === AlertAction.RESOLVE ? [scope] : [];
+          return scope && input.action !== AlertAction.TRIGGER ? [scope] : [];
         }),
       );
       let pending = todo;
@@ -157,10 +157,20 @@ export class Ingestor {
     const { dedupKey } = alert;
     const scope = scopeOf(delivery, alert);
     const resolving = alert.action === AlertAction.RESOLVE;
-    const existing = scope
-      ? await unit.findOpen(scope, resolving ? "resolve" : "trigger")
-      : undefined;
+    const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
+    const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
 
+    if (acknowledging) {
+      // Without a key or an open incident there is nothing to acknowledge.
+      if (existing === undefined) {
+        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
+      }
+      const change = acknowledge(existing, at, actor, cause);
+      if (change !== undefined) {
+        unit.update(change, tag);
+      }
+      return { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey };
+    }
     if (resolving && scope) {
       const change =
         existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
@@ -204,8 +214,8 @@ function tagOf(task: Task): number {
 
 /**
  * The dedup scope of an alert that takes part in deduplication: a trigger
- * that opens in an open status, or a resolve, with a dedup key. Without a
- * key every alert creates its own incident.
+ * that opens in an open status, a resolve or an acknowledgement, with a
+ * dedup key. Without a key every trigger creates its own incident.
  */
 function scopeOf(delivery: DeliveryInput, alert: AlertInput): DedupScope | undefined {
   if (alert.dedupKey === "") {
@@ -219,6 +229,13 @@ function scopeOf(delivery: DeliveryInput, alert: AlertInput): DedupScope | undef
     integrationId: delivery.integrationId,
     dedupKey: alert.dedupKey,
   };
+}
+
+function intentOf(action: AlertAction): "trigger" | "resolve" | "acknowledge" {
+  if (action === AlertAction.RESOLVE) {
+    return "resolve";
+  }
+  return action === AlertAction.ACKNOWLEDGE ? "acknowledge" : "trigger";
 }
 
 function openingStatus(alert: AlertInput): IncidentStatus {

@@ -113,15 +113,29 @@ export function resolve(
   );
 }
 
-/** Records the first acknowledgement; undefined when it was acknowledged already. */
-export function acknowledge(incident: IncidentRecord, at: Date, actor: string): Change | undefined {
+/**
+ * Records the first acknowledgement; undefined when it was acknowledged
+ * already. `cause` is set when an alert of a delivery acknowledges.
+ */
+export function acknowledge(
+  incident: IncidentRecord,
+  at: Date,
+  actor: string,
+  cause?: EventCause,
+): Change | undefined {
   if (incident.acknowledgedAt !== undefined) {
     return undefined;
   }
   return step(
     incident,
     { acknowledgedAt: at, acknowledgedBy: actor },
-    { type: IncidentEventType.ACKNOWLEDGED, actor, summary: "acknowledged", at },
+    {
+      type: IncidentEventType.ACKNOWLEDGED,
+      actor,
+      summary: "acknowledged",
+      at,
+      ...(cause && { cause, action: IngestAction.ACKNOWLEDGED }),
+    },
   );
 }
 

@@ -150,15 +150,19 @@ export interface WriteUnit {
   claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]>;
   /** Records delivery outcomes (the delivery log) once their writes are in. */
   complete(records: readonly DeliveryRecord[]): void;
-  /** Reads ahead the open incidents of scopes about to be resolved, all at once. */
+  /** Reads ahead the open incidents of scopes about to be resolved or acknowledged, all at once. */
   prefetch(scopes: readonly DedupScope[]): Promise<void>;
   /**
    * The open incident of a scope. For a `trigger` the answer may be
    * optimistic: a store that cannot tell cheaply may answer none, and if an
    * incident was open after all, creating one is refused at `flush` and
-   * the alert is decided again, when the answer is exact.
+   * the alert is decided again, when the answer is exact. For a `resolve`
+   * or an `acknowledge`, which create nothing, it is always exact.
    */
-  findOpen(scope: DedupScope, intent: "trigger" | "resolve"): Promise<IncidentRecord | undefined>;
+  findOpen(
+    scope: DedupScope,
+    intent: "trigger" | "resolve" | "acknowledge",
+  ): Promise<IncidentRecord | undefined>;
   get(organizationId: string, id: string): Promise<IncidentRecord | undefined>;
   /** Adds a new incident with the organization's next number, and its first event. */
   create(draft: IncidentDraft, event: EventRecord, tag: number): Promise<IncidentRecord>;

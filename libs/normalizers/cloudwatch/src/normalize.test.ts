@@ -1,4 +1,10 @@
-import { AlertAction, IncidentStatus, Severity, type NormalizedAlert } from "@runframe/contracts";
+import {
+  AlertAction,
+  IncidentStatus,
+  InsufficientDataAction,
+  Severity,
+  type NormalizedAlert,
+} from "@runframe/contracts";
 import {
   DESCRIPTION_MAX_CHARS,
   METADATA_VALUE_MAX_CHARS,
@@ -21,6 +27,7 @@ import type { NormalizeInput } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import composite from "./fixtures/composite.json" with { type: "json" };
 import descriptionTokens from "./fixtures/description-tokens.json" with { type: "json" };
+import insufficientDataIntegrationResolves from "./fixtures/insufficient-data-integration-resolves.json" with { type: "json" };
 import insufficientData from "./fixtures/insufficient-data.json" with { type: "json" };
 import longReason from "./fixtures/long-reason.json" with { type: "json" };
 import metricAlarmOk from "./fixtures/metric-alarm-ok.json" with { type: "json" };
@@ -39,6 +46,7 @@ const FIXTURES: Record<string, AlertFixture> = {
   "metric-alarm": metricAlarm,
   "metric-alarm-ok": metricAlarmOk,
   "insufficient-data": insufficientData,
+  "insufficient-data-integration-resolves": insufficientDataIntegrationResolves,
   "metric-math": metricMath,
   composite,
   "no-subject": noSubject,
@@ -215,6 +223,24 @@ describe("normalizeCloudWatch: NewStateValue", () => {
     );
   });
 
+  it.each([
+    [InsufficientDataAction.TRIGGER, "resolve", AlertAction.TRIGGER],
+    [InsufficientDataAction.RESOLVE, "trigger", AlertAction.RESOLVE],
+    [InsufficientDataAction.IGNORE, "trigger", undefined],
+    [InsufficientDataAction.UNSPECIFIED, "resolve", AlertAction.RESOLVE],
+  ] as const)(
+    "takes the integration's option %s over the app's mode %s",
+    (option, insufficientData, action) => {
+      const normalize = createCloudWatchNormalizer({ insufficientData });
+      const alerts = normalize(
+        cloudwatch.input(envelope(alarmWith({ NewStateValue: "INSUFFICIENT_DATA" })), {
+          options: { cloudwatchInsufficientData: option },
+        }),
+      );
+      expect(alerts.map((a) => a.action)).toEqual(action === undefined ? [] : [action]);
+    },
+  );
+
   it("refuses an unknown mode when the normalizer is built", () => {
     expect(() =>
       createCloudWatchNormalizer({ insufficientData: "drop" as InsufficientDataMode }),
@@ -249,6 +275,18 @@ describe("normalizeCloudWatch: severity and service tokens", () => {
   it("applies the token to OK, so the resolve carries the alarm's severity", () => {
     const alarm = alarmWith({ NewStateValue: "OK", AlarmDescription: "severity=SEV1" });
     expect(accept(envelope(alarm)).severity).toBe(Severity.SEV1);
+  });
+
+  it("takes the integration's severity for a state, below the alarm's own token", () => {
+    const overrides = {
+      options: { severityOverrides: { alarm: Severity.SEV1, insufficient_data: Severity.SEV3 } },
+    };
+    const severity = (alarm: Record<string, unknown>) =>
+      onlyAlert(normalizeCloudWatch(cloudwatch.input(envelope(alarm), overrides))).severity;
+    expect(severity(baseAlarm)).toBe(Severity.SEV1);
+    expect(severity(alarmWith({ AlarmDescription: "severity=SEV0" }))).toBe(Severity.SEV0);
+    expect(severity(alarmWith({ NewStateValue: "OK" }))).toBe(Severity.SEV2);
+    expect(severity(alarmWith({ NewStateValue: "INSUFFICIENT_DATA" }))).toBe(Severity.SEV3);
   });
 
   it("keeps INSUFFICIENT_DATA at SEV4 whatever the token says", () => {

@@ -19,7 +19,12 @@
  * back to sensible defaults. Only what makes a message unreadable is refused.
  */
 
-import { AlertAction, Severity, type NormalizedAlert } from "@runframe/contracts";
+import {
+  AlertAction,
+  InsufficientDataAction,
+  Severity,
+  type NormalizedAlert,
+} from "@runframe/contracts";
 import {
   SEVERITY_BY_NAME,
   Violations,
@@ -28,6 +33,7 @@ import {
   nativeAlert,
   objectField,
   parseTime,
+  severityOverride,
   stringField,
   textField,
   type JsonObject,
@@ -79,9 +85,20 @@ export type InsufficientDataMode = "trigger" | "resolve" | "ignore";
 
 /** Options of {@link createCloudWatchNormalizer}. */
 export interface CloudWatchNormalizerOptions {
-  /** How `INSUFFICIENT_DATA` is handled; see {@link InsufficientDataMode}. */
+  /**
+   * How `INSUFFICIENT_DATA` is handled for integrations that do not say
+   * (their `options.cloudwatch_insufficient_data` is unspecified); see
+   * {@link InsufficientDataMode}.
+   */
   readonly insufficientData: InsufficientDataMode;
 }
+
+/** An integration's own `INSUFFICIENT_DATA` mode, if it names one. */
+const MODE_OF_OPTION: ReadonlyMap<InsufficientDataAction, InsufficientDataMode> = new Map([
+  [InsufficientDataAction.TRIGGER, "trigger"],
+  [InsufficientDataAction.RESOLVE, "resolve"],
+  [InsufficientDataAction.IGNORE, "ignore"],
+]);
 
 const INSUFFICIENT_DATA_MODES: readonly InsufficientDataMode[] = ["trigger", "resolve", "ignore"];
 
@@ -98,14 +115,18 @@ const STATES: ReadonlyMap<string, AlarmState> = new Map(
  *   UnsubscribeConfirmation) yields no alert: the auth service answers those
  *   before the normalizer is called, and one that slips through must not
  *   open an incident.
- * - `ALARM` triggers, `OK` resolves, `INSUFFICIENT_DATA` follows
- *   `options.insufficientData`.
+ * - `ALARM` triggers, `OK` resolves, `INSUFFICIENT_DATA` follows the
+ *   integration's `options.cloudwatch_insufficient_data`, else
+ *   `options.insufficientData` (the app's setting).
  * - Dedup key: `cloudwatch:<AlarmArn>`, else
  *   `cloudwatch:<AWSAccountId>:<Region>:<AlarmName>` (a missing part left
  *   empty), else none; a key over 255 characters becomes
  *   `cloudwatch:sha256:<hex of the whole key>`.
- * - Severity: {@link CLOUDWATCH_SEVERITY}; a token `severity=SEV0`…`SEV4`
- *   (any case, e.g. `severity=sev1`) in `AlarmDescription` overrides it.
+ * - Severity: {@link CLOUDWATCH_SEVERITY}; the integration's
+ *   `severity_overrides` for the state (`alarm`, `ok`, `insufficient_data`)
+ *   win over it, and a token `severity=SEV0`…`SEV4` (any case, e.g.
+ *   `severity=sev1`) in `AlarmDescription`, the alarm's own say, over both
+ *   (except for `INSUFFICIENT_DATA`, which ignores the token).
  * - Service: a token `service_id=<id>` in `AlarmDescription`, else the
  *   integration's default service.
  * - Title: the SNS `Subject`, else `<state>: "<AlarmName>" in <Region>`,
@@ -121,10 +142,10 @@ const STATES: ReadonlyMap<string, AlarmState> = new Map(
  * bad setting is a deployment bug to catch at start, not per request.
  */
 export function createCloudWatchNormalizer(options: CloudWatchNormalizerOptions): Normalize {
-  const mode = options.insufficientData;
-  if (!INSUFFICIENT_DATA_MODES.includes(mode)) {
+  const fallback = options.insufficientData;
+  if (!INSUFFICIENT_DATA_MODES.includes(fallback)) {
     throw new RangeError(
-      `insufficientData must be one of ${INSUFFICIENT_DATA_MODES.join(", ")}, got ${String(mode)}`,
+      `insufficientData must be one of ${INSUFFICIENT_DATA_MODES.join(", ")}, got ${String(fallback)}`,
     );
   }
   return (input) => {
@@ -133,6 +154,8 @@ export function createCloudWatchNormalizer(options: CloudWatchNormalizerOptions)
       return [];
     }
     const { envelope, alarm, state } = notification;
+    const option = input.integration.options?.cloudwatchInsufficientData;
+    const mode = (option === undefined ? undefined : MODE_OF_OPTION.get(option)) ?? fallback;
     if (state === "INSUFFICIENT_DATA" && mode === "ignore") {
       return [];
     }
@@ -238,10 +261,11 @@ function toAlert(
   const description = [stringField(alarm, "NewStateReason"), alarmDescription]
     .filter((part) => part !== undefined && part !== "")
     .join("\n");
+  const override = severityOverride(input.integration, state);
   const severity =
     state === "INSUFFICIENT_DATA"
-      ? CLOUDWATCH_SEVERITY.INSUFFICIENT_DATA
-      : (severityToken(alarmDescription) ?? CLOUDWATCH_SEVERITY[state]);
+      ? (override ?? CLOUDWATCH_SEVERITY.INSUFFICIENT_DATA)
+      : (severityToken(alarmDescription) ?? override ?? CLOUDWATCH_SEVERITY[state]);
   const occurTime =
     parseTime(field(alarm, "StateChangeTime"), "rfc3339") ??
     parseTime(field(envelope, "Timestamp"), "rfc3339") ??

@@ -227,6 +227,17 @@ describe("normalizeDatadog: severity", () => {
     );
   });
 
+  it("takes the integration's severity for the priority, else for the alert type", () => {
+    const options = { severityOverrides: { p1: Severity.SEV0, warning: Severity.SEV2 } };
+    const severity = (fields: Record<string, unknown>) =>
+      one(withFields(fields), { options }).severity;
+    expect(severity({ alert_priority: "P1", alert_type: "warning" })).toBe(Severity.SEV0);
+    expect(severity({ alert_priority: "P3", alert_type: "warning" })).toBe(Severity.SEV3);
+    expect(severity({ alert_priority: "$ALERT_PRIORITY", alert_type: "Warning" })).toBe(
+      Severity.SEV2,
+    );
+  });
+
   it("is UNSPECIFIED with neither field", () => {
     expect(one({ title: "t" }).severity).toBe(Severity.UNSPECIFIED);
   });

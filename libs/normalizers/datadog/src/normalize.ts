@@ -18,7 +18,7 @@
  * src/recommended-template.json.
  */
 
-import { AlertAction, Severity } from "@runframe/contracts";
+import { AlertAction, Severity, type Integration } from "@runframe/contracts";
 import {
   SERVICE_ID_MAX_CHARS,
   charLength,
@@ -26,6 +26,7 @@ import {
   nativeAlert,
   objectField,
   parseTime,
+  severityOverride,
   severityTable,
   type JsonObject,
 } from "@runframe/normalizers-kit";
@@ -51,7 +52,9 @@ export const DEFAULT_TITLE = "Datadog alert";
  * The monitor's priority is what its owner chose, so it wins over the alert
  * type, which only says which threshold was crossed. SEV0 is never derived:
  * Datadog has nothing above P1, and declaring a SEV0 is a human decision.
- * Both fields are matched ignoring case and surrounding spaces.
+ * Both fields are matched ignoring case and surrounding spaces. An
+ * integration's `severity_overrides` for a priority (`p1`) or an alert type
+ * (`warning`) win over this table, the priority's first.
  */
 export const DATADOG_SEVERITY_TABLE: {
   readonly alertPriority: ReadonlyMap<string, Severity>;
@@ -116,7 +119,7 @@ export const normalizeDatadog: Normalize = (input) => {
   return [
     nativeAlert({
       action: isResolve(fields) ? AlertAction.RESOLVE : AlertAction.TRIGGER,
-      severity: severityOf(fields),
+      severity: severityOf(fields, input.integration),
       title: title ?? DEFAULT_TITLE,
       description: stripMarkdownFences(fields.body ?? ""),
       serviceId:
@@ -219,10 +222,13 @@ function isResolve(fields: Fields): boolean {
   );
 }
 
-function severityOf(fields: Fields): Severity {
+/** The priority's severity, else the alert type's; an integration's override for either wins. */
+function severityOf(fields: Fields, integration: Integration): Severity {
   const { alertPriority, alertType } = DATADOG_SEVERITY_TABLE;
   return (
+    severityOverride(integration, fields.alertPriority) ??
     alertPriority.get(fields.alertPriority?.toLowerCase() ?? "") ??
+    severityOverride(integration, fields.alertType) ??
     alertType.get(fields.alertType?.toLowerCase() ?? "") ??
     Severity.UNSPECIFIED
   );

@@ -5,8 +5,10 @@ import {
   IncidentStatus,
   NormalizedAlertSchema,
   Severity,
+  type Integration,
   type NormalizedAlert,
 } from "@runframe/contracts";
+import { severityKey } from "@runframe/util";
 import { dedupKey } from "./keys.js";
 import { DESCRIPTION_MAX_CHARS, TITLE_MAX_CHARS } from "./limits.js";
 import { isHttpUrl } from "./links.js";
@@ -43,6 +45,22 @@ export function severityTable(
   return table;
 }
 
+/**
+ * The integration's own severity for a value of the provider's (its
+ * `options.severity_overrides`, matched ignoring case and surrounding
+ * spaces), or undefined when it has none for `value`. A normalizer asks this
+ * before its own table, for each value its table reads.
+ */
+export function severityOverride(
+  integration: Integration,
+  value: string | undefined,
+): Severity | undefined {
+  const overrides = integration.options?.severityOverrides;
+  const key = value === undefined ? "" : severityKey(value);
+  // Own keys only: a map is a plain object, and `constructor` is a value too.
+  return overrides !== undefined && Object.hasOwn(overrides, key) ? overrides[key] : undefined;
+}
+
 /** What a native normalizer read from a payload, before the shared rules apply. */
 export interface NativeAlertDraft {
   readonly action: AlertAction;
@@ -52,8 +70,13 @@ export interface NativeAlertDraft {
   readonly serviceId: string;
   /** Candidate links, preferred first; the first that {@link isHttpUrl} accepts is kept. */
   readonly links: readonly unknown[];
-  /** The provider's dedup-key namespace (`datadog`, `alertmanager`, …). */
-  readonly namespace: string;
+  /**
+   * The provider's dedup-key namespace (`datadog`, `alertmanager`, …), or
+   * undefined for a sender's own key, used as sent (the provider registry's
+   * `dedupNamespace`): its normalizer refuses one over the limit, as the
+   * sender's API publishes it.
+   */
+  readonly namespace: string | undefined;
   /** What identifies the alert within the namespace; see {@link dedupKey}. */
   readonly naturalKey: string | undefined;
   /** Candidate metadata pairs, most useful first; see {@link buildMetadata}. */
@@ -82,7 +105,10 @@ export function nativeAlert(draft: NativeAlertDraft): NormalizedAlert {
     status: resolve ? IncidentStatus.RESOLVED : IncidentStatus.NEW,
     serviceId: draft.serviceId,
     sourceUrl: draft.links.find(isHttpUrl) ?? "",
-    dedupKey: dedupKey(draft.namespace, draft.naturalKey),
+    dedupKey:
+      draft.namespace === undefined
+        ? (draft.naturalKey ?? "")
+        : dedupKey(draft.namespace, draft.naturalKey),
     metadata: buildMetadata(draft.metadata),
     occurTime: timestampFromDate(draft.occurTime),
     truncatedAlerts: draft.truncatedAlerts ?? 0,

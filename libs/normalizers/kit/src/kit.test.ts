@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { AlertAction, IncidentStatus, Severity } from "@runframe/contracts";
+import { create } from "@bufbuild/protobuf";
+import { AlertAction, IncidentStatus, IntegrationSchema, Severity } from "@runframe/contracts";
 import { ValidationError } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import {
@@ -15,6 +16,7 @@ import {
   isHttpUrl,
   nativeAlert,
   objectField,
+  severityOverride,
   severityTable,
   stringField,
   textField,
@@ -191,6 +193,17 @@ describe("severity tables", () => {
       ["info", Severity.SEV4],
       ["debug", Severity.SEV4],
     ]);
+  });
+
+  it("give way to an integration's override, matched ignoring case, own keys only", () => {
+    const integration = create(IntegrationSchema, {
+      options: { severityOverrides: { critical: Severity.SEV0 } },
+    });
+    expect(severityOverride(integration, " CRITICAL ")).toBe(Severity.SEV0);
+    expect(severityOverride(integration, "warning")).toBeUndefined();
+    expect(severityOverride(integration, "constructor")).toBeUndefined();
+    expect(severityOverride(integration, undefined)).toBeUndefined();
+    expect(severityOverride(create(IntegrationSchema), "critical")).toBeUndefined();
   });
 
   it("name the public severities in order", () => {

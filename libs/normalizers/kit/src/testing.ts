@@ -7,17 +7,26 @@
  * Only tests import this module: it asserts with vitest's `expect`.
  */
 
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  fromBinary,
+  fromJson,
+  toBinary,
+  type JsonValue,
+  type MessageInitShape,
+} from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import {
   AlertAction,
   HeaderSchema,
   IncidentStatus,
+  IntegrationOptionsSchema,
   IntegrationSchema,
   NormalizedAlertSchema,
   Severity,
   type Header,
   type Integration,
+  type IntegrationOptions,
   type NormalizedAlert,
 } from "@runframe/contracts";
 import {
@@ -35,8 +44,11 @@ import { TRUNCATION_MARKER, charLength } from "./text.js";
  */
 export interface AlertFixture {
   readonly description: string;
-  /** Defaults to `{ defaultServiceId: "SER-00001" }`. */
-  readonly integration?: { readonly defaultServiceId?: string };
+  /**
+   * Defaults to `{ defaultServiceId: "SER-00001" }` and no options;
+   * `options` is IntegrationOptions in proto JSON, as the API takes it.
+   */
+  readonly integration?: { readonly defaultServiceId?: string; readonly options?: JsonValue };
   readonly headers?: Readonly<Record<string, string>>;
   /** Defaults to {@link DEFAULT_FIXTURE_RECEIVE_TIME}. */
   readonly receiveTime?: string;
@@ -50,7 +62,10 @@ export const DEFAULT_FIXTURE_RECEIVE_TIME = "2026-11-27T12:00:00.000Z";
 /** What a normalizer receives for `fixture`. */
 export function fixtureInput(fixture: AlertFixture): NormalizeInput {
   return {
-    integration: testIntegration(fixture.integration?.defaultServiceId ?? "SER-00001"),
+    integration: testIntegration(
+      fixture.integration?.defaultServiceId ?? "SER-00001",
+      fromJson(IntegrationOptionsSchema, fixture.integration?.options ?? {}),
+    ),
     headers: headerList(fixture.headers),
     body: encodeBody(fixture.body),
     receiveTime: new Date(fixture.receiveTime ?? DEFAULT_FIXTURE_RECEIVE_TIME),
@@ -125,12 +140,16 @@ export interface TestDelivery {
   readonly headers?: Readonly<Record<string, string>>;
   /** The integration's default service, instead of the harness's. */
   readonly defaultServiceId?: string;
+  /** The integration's options, instead of the harness's. */
+  readonly options?: MessageInitShape<typeof IntegrationOptionsSchema>;
 }
 
 /** The integration and receive time every delivery of a harness shares. */
 export interface HarnessOptions {
   /** Defaults to `SER-00001`. */
   readonly defaultServiceId?: string;
+  /** The integration's options; none by default. */
+  readonly options?: MessageInitShape<typeof IntegrationOptionsSchema>;
   /** Defaults to {@link DEFAULT_FIXTURE_RECEIVE_TIME}. */
   readonly receiveTime?: Date;
 }
@@ -155,7 +174,10 @@ export function normalizerHarness(
   const defaultServiceId = options.defaultServiceId ?? "SER-00001";
   const receiveTime = options.receiveTime ?? new Date(DEFAULT_FIXTURE_RECEIVE_TIME);
   const input = (body: unknown, delivery: TestDelivery = {}): NormalizeInput => ({
-    integration: testIntegration(delivery.defaultServiceId ?? defaultServiceId),
+    integration: testIntegration(
+      delivery.defaultServiceId ?? defaultServiceId,
+      create(IntegrationOptionsSchema, delivery.options ?? options.options ?? {}),
+    ),
     headers: headerList(delivery.headers),
     body: encodeBody(body),
     receiveTime,
@@ -170,11 +192,11 @@ export function normalizerHarness(
 
 /**
  * The integration a test delivery goes to. Normalizers read only its
- * default service; authentication, limits and the rest are the auth
- * service's business and already done.
+ * default service and options; authentication, limits and the rest are the
+ * auth service's business and already done.
  */
-function testIntegration(defaultServiceId: string): Integration {
-  return create(IntegrationSchema, { defaultServiceId });
+function testIntegration(defaultServiceId: string, options: IntegrationOptions): Integration {
+  return create(IntegrationSchema, { defaultServiceId, options });
 }
 
 function headerList(headers: Readonly<Record<string, string>> = {}): Header[] {

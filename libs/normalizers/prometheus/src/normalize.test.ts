@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { create } from "@bufbuild/protobuf";
 import {
   AlertAction,
+  AlertGrouping,
   IncidentStatus,
   IntegrationSchema,
   Severity,
@@ -20,6 +21,8 @@ import {
 } from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
 import alertWithoutFingerprint from "./fixtures/alert-without-fingerprint.json" with { type: "json" };
+import groupModeFiring from "./fixtures/group-mode-firing.json" with { type: "json" };
+import groupModeResolved from "./fixtures/group-mode-resolved.json" with { type: "json" };
 import firingGroupWithResolvedAlert from "./fixtures/firing-group-with-resolved-alert.json" with { type: "json" };
 import longSummary from "./fixtures/long-summary.json" with { type: "json" };
 import nullAndMissingAnnotations from "./fixtures/null-and-missing-annotations.json" with { type: "json" };
@@ -42,6 +45,8 @@ const FIXTURES: readonly (readonly [string, AlertFixture])[] = [
   ["null-and-missing-annotations", nullAndMissingAnnotations],
   ["long-summary", longSummary],
   ["service-id-override", serviceIdOverride],
+  ["group-mode-firing", groupModeFiring],
+  ["group-mode-resolved", groupModeResolved],
 ];
 
 const RECEIVED = new Date("2026-11-27T12:00:00.000Z");
@@ -210,6 +215,69 @@ describe("normalizePrometheus: the group", () => {
   });
 });
 
+describe("normalizePrometheus: one incident per group", () => {
+  const grouped = (body: unknown) =>
+    prometheus.run(body, { options: { alertGrouping: AlertGrouping.GROUP } });
+  const storm = Array.from({ length: 10 }, (_, i) =>
+    firing({
+      labels: { alertname: "HighLatency", instance: `api-${i}:8080`, severity: "warning" },
+      fingerprint: `f${i}`,
+    }),
+  );
+
+  it("turns every firing alert of a group into a trigger of the group's one key", () => {
+    const alerts = grouped(notification(storm));
+    expect(alerts).toHaveLength(10);
+    expect(new Set(alerts.map((a) => a.dedupKey))).toEqual(
+      new Set(['alertmanager:group:{}:{alertname="HighLatency"}']),
+    );
+    expect(new Set(alerts.map((a) => a.title))).toEqual(new Set(["HighLatency"]));
+    expect(alerts.every((a) => a.action === AlertAction.TRIGGER)).toBe(true);
+    expect(alerts.map((a) => a.metadata["instance"])).toEqual(storm.map((_, i) => `api-${i}:8080`));
+  });
+
+  it("resolves once when the group resolves, and not while it still fires", () => {
+    const resolvedAlerts = storm.map((a) => ({ ...a, status: "resolved" }));
+    const resolve = grouped(notification(resolvedAlerts, { status: "resolved" }));
+    expect(resolve.map((a) => [a.action, a.dedupKey])).toEqual([
+      [AlertAction.RESOLVE, 'alertmanager:group:{}:{alertname="HighLatency"}'],
+    ]);
+    const partly = grouped(notification([storm[0], resolvedAlerts[1]], { status: "firing" }));
+    expect(partly.map((a) => a.action)).toEqual([AlertAction.TRIGGER]);
+  });
+
+  it("reads the group's status from its alerts when the top-level one is unusable", () => {
+    const resolvedAlert = firing({ status: "resolved" });
+    expect(grouped(notification([resolvedAlert], { status: null })).map((a) => a.action)).toEqual([
+      AlertAction.RESOLVE,
+    ]);
+    expect(grouped(notification([], { status: "odd" }))).toEqual([]);
+  });
+
+  it("keys a group without groupKey by its receiver and group labels", () => {
+    const [a] = grouped(notification([firing()], { groupKey: null }));
+    const [b] = grouped(notification([firing()], { groupKey: " " }));
+    const [other] = grouped(notification([firing()], { groupKey: null, receiver: "other" }));
+    expect(a!.dedupKey).toMatch(/^alertmanager:group:[0-9a-f]{16}$/);
+    expect(b!.dedupKey).toBe(a!.dedupKey);
+    expect(other!.dedupKey).not.toBe(a!.dedupKey);
+  });
+
+  it("routes the group by a common service_id, else the integration's default", () => {
+    const withService = notification([firing({ labels: { service_id: "SER-00042" } })], {
+      commonLabels: { service_id: "SER-00007" },
+    });
+    expect(grouped(withService)[0]!.serviceId).toBe("SER-00007");
+    expect(
+      grouped(notification([firing({ labels: { service_id: "SER-00042" } })]))[0]!.serviceId,
+    ).toBe(DEFAULT_SERVICE);
+  });
+
+  it("leaves one incident per alert without the option", () => {
+    expect(new Set(normalize(notification(storm)).map((a) => a.dedupKey)).size).toBe(10);
+  });
+});
+
 describe("normalizePrometheus: severity", () => {
   it("has the documented table", () => {
     expect(Object.fromEntries(PROMETHEUS_SEVERITIES)).toEqual({
@@ -260,6 +328,18 @@ describe("normalizePrometheus: severity", () => {
 
   it("gives UNSPECIFIED without labels", () => {
     expect(one(firing({ labels: undefined })).severity).toBe(Severity.UNSPECIFIED);
+  });
+
+  it("takes the integration's severity for a label value first, matched ignoring case", () => {
+    const options = { severityOverrides: { page: Severity.SEV1, warning: Severity.SEV2 } };
+    const severity = (label: string) =>
+      prometheus.accept(notification([firing({ labels: { alertname: "A", severity: label } })]), {
+        options,
+      }).severity;
+    expect(severity(" Warning")).toBe(Severity.SEV2);
+    expect(severity("page")).toBe(Severity.SEV1);
+    expect(severity("critical")).toBe(Severity.SEV1);
+    expect(severity("constructor")).toBe(Severity.UNSPECIFIED);
   });
 
   it("reads the label, not an annotation", () => {

@@ -4,22 +4,27 @@
  *
  * - Dedup:   `alertmanager:<fingerprint>`, one incident per alert of a
  *            group; without a fingerprint, a hash of the alert's labels.
+ *            With the integration's `alert_grouping` GROUP:
+ *            `alertmanager:group:<groupKey>`, one incident per group.
  * - Resolve: the alert's own `status` is `resolved` (the group's `status`
- *            stays `firing` while any alert fires, so it is ignored).
- * - Example: src/fixtures/firing-group-with-resolved-alert.json.
+ *            stays `firing` while any alert fires, so it is ignored); in
+ *            group mode, the group's `status` is `resolved`.
+ * - Example: src/fixtures/firing-group-with-resolved-alert.json, and
+ *            src/fixtures/group-mode-firing.json for group mode.
  *
  * Alertmanager payloads are not under the sender's control, so long fields
  * are truncated with a marker rather than refused. A link over the limit is
  * skipped (falling back to `externalURL`), never cut.
  */
 
-import { AlertAction, Severity, type NormalizedAlert } from "@runframe/contracts";
+import { AlertAction, AlertGrouping, Severity, type NormalizedAlert } from "@runframe/contracts";
 import {
   Violations,
   field,
   nativeAlert,
   objectField,
   parseTime,
+  severityOverride,
   severityTable,
   sha256Hex,
   stringField,
@@ -38,6 +43,7 @@ const UINT32_MAX = 0xffff_ffff;
  */
 const DEDUP_NAMESPACE = "alertmanager";
 const FALLBACK_TITLE = "Alertmanager alert";
+const FALLBACK_GROUP_TITLE = "Alertmanager group";
 /** Hex digits kept of a computed fingerprint: as long as Alertmanager's own. */
 const COMPUTED_FINGERPRINT_HEX_CHARS = 16;
 /**
@@ -50,7 +56,8 @@ const METADATA_FIRST = ["alertname", "instance", "job", "namespace", "severity",
  * Alertmanager has no severity field, only the `severity` label by
  * convention, whose values vary between rule sets. The label value is
  * matched case-insensitively and without surrounding spaces; a value not in
- * this table, or no label at all, gives UNSPECIFIED rather than a guess.
+ * this table, or no label at all, gives UNSPECIFIED rather than a guess. An
+ * integration's `severity_overrides` for a label value win over the table.
  *
  * - page, emergency, disaster → SEV0 (someone must be woken now)
  * - critical → SEV1
@@ -78,6 +85,12 @@ interface Group {
   /** As sent; used only when it is a usable link. */
   readonly externalUrl: unknown;
   readonly truncatedAlerts: number;
+  /** The top-level `status`, when it is `firing` or `resolved`. */
+  readonly action: AlertAction | undefined;
+  readonly groupKey: string | undefined;
+  readonly groupLabels: ReadonlyMap<string, string>;
+  readonly commonLabels: ReadonlyMap<string, string>;
+  readonly commonAnnotations: ReadonlyMap<string, string>;
 }
 
 /** One element of `alerts` whose status was understood. */
@@ -88,7 +101,9 @@ interface AlertEntry {
 
 /**
  * Normalizes one Alertmanager webhook notification (payload version 4) into
- * one alert per element of `alerts`, in payload order.
+ * one alert per element of `alerts`, in payload order; for an integration
+ * in group mode, into the triggers or the resolve of the group's one
+ * incident instead (see normalizeGroup).
  *
  * Rules, each a deliberate choice:
  * - Each alert's own `status` decides trigger or resolve; the group `status`
@@ -123,14 +138,21 @@ export const normalizePrometheus: Normalize = (input) => {
   // Alerts past the cap are dropped the way Alertmanager's own max_alerts
   // drops them: counted in truncatedAlerts, so one delivery stays bounded.
   const dropped = Math.max(0, entries.length - MAX_ALERTS_PER_DELIVERY);
+  const status = stringField(payload, "status");
   const group: Group = {
     receiver: stringField(payload, "receiver"),
     externalUrl: field(payload, "externalURL"),
     truncatedAlerts: Math.min(UINT32_MAX, count(field(payload, "truncatedAlerts")) + dropped),
+    action: status === undefined ? undefined : ACTIONS.get(status),
+    groupKey: stringField(payload, "groupKey"),
+    groupLabels: stringMap(objectField(payload, "groupLabels"), { dropEmpty: true }),
+    commonLabels: stringMap(objectField(payload, "commonLabels"), { dropEmpty: true }),
+    commonAnnotations: stringMap(objectField(payload, "commonAnnotations"), { dropEmpty: false }),
   };
-  return entries
-    .slice(0, MAX_ALERTS_PER_DELIVERY)
-    .map((entry) => normalizeAlert(entry, group, input));
+  const kept = entries.slice(0, MAX_ALERTS_PER_DELIVERY);
+  return input.integration.options?.alertGrouping === AlertGrouping.GROUP
+    ? normalizeGroup(kept, group, input)
+    : kept.map((entry) => normalizeAlert(entry, group, input));
 };
 
 /** The most alerts one delivery turns into incidents; the rest are counted as truncated. */
@@ -162,29 +184,156 @@ function readAlerts(payload: JsonObject): AlertEntry[] {
   return entries;
 }
 
-function normalizeAlert(entry: AlertEntry, group: Group, input: NormalizeInput): NormalizedAlert {
+/** What one alert says, read the one way both modes read it. */
+interface AlertReading {
+  readonly labels: ReadonlyMap<string, string>;
+  readonly annotations: ReadonlyMap<string, string>;
+  readonly title: string;
+  readonly description: string;
+  readonly severity: Severity;
+  /** `startsAt` of a firing alert, `endsAt` of a resolved one. */
+  readonly occurTime: Date | undefined;
+}
+
+function readAlert(entry: AlertEntry, input: NormalizeInput): AlertReading {
   const labels = stringMap(objectField(entry.fields, "labels"), { dropEmpty: true });
   const annotations = stringMap(objectField(entry.fields, "annotations"), { dropEmpty: false });
   const resolve = entry.action === AlertAction.RESOLVE;
-  const description =
-    trimmedValue(annotations, "description") ?? trimmedValue(annotations, "message") ?? "";
-  const occurTime = parseTime(field(entry.fields, resolve ? "endsAt" : "startsAt"), "rfc3339");
+  return {
+    labels,
+    annotations,
+    title: titleOf(labels, annotations),
+    description:
+      trimmedValue(annotations, "description") ?? trimmedValue(annotations, "message") ?? "",
+    severity: severityOf(labels.get("severity"), input),
+    occurTime: parseTime(field(entry.fields, resolve ? "endsAt" : "startsAt"), "rfc3339"),
+  };
+}
+
+function normalizeAlert(entry: AlertEntry, group: Group, input: NormalizeInput): NormalizedAlert {
+  const alert = readAlert(entry, input);
   return nativeAlert({
     action: entry.action,
-    title: titleOf(labels, annotations),
-    description,
-    severity: severityOf(labels.get("severity")),
+    title: alert.title,
+    description: alert.description,
+    severity: alert.severity,
     serviceId:
-      trimmedValue(labels, "service_id") ??
-      trimmedValue(annotations, "service_id") ??
+      trimmedValue(alert.labels, "service_id") ??
+      trimmedValue(alert.annotations, "service_id") ??
       input.integration.defaultServiceId,
     links: [field(entry.fields, "generatorURL"), group.externalUrl],
     namespace: DEDUP_NAMESPACE,
-    naturalKey: fingerprintOf(field(entry.fields, "fingerprint"), labels),
-    metadata: metadataOf(labels, group.receiver),
-    occurTime: occurTime ?? input.receiveTime,
+    naturalKey: fingerprintOf(field(entry.fields, "fingerprint"), alert.labels),
+    metadata: metadataOf(alert.labels, group.receiver),
+    occurTime: alert.occurTime ?? input.receiveTime,
     truncatedAlerts: group.truncatedAlerts,
   });
+}
+
+/**
+ * Group mode (`alert_grouping` GROUP): the whole notification is one
+ * incident, keyed `alertmanager:group:<groupKey>`.
+ *
+ * - While the group fires, each firing alert is one trigger, so the
+ *   incident gets one occurrence per firing alert of every notification;
+ *   resolved alerts of a still-firing group add nothing.
+ * - When the group resolves (top-level `status` `resolved`; without a usable
+ *   one, when every alert listed is resolved) one resolve closes it.
+ * - Title: `commonAnnotations.summary`, else the group's `alertname` and its
+ *   other group labels (`HighErrorRate (team=checkout)`), so every
+ *   occurrence keeps the incident's title; each trigger's description starts
+ *   with its own alert's title, and its metadata is the alert's labels.
+ * - Severity: the most severe of the notification's alerts, on every alert
+ *   of it, so the incident is as severe as its worst alert.
+ * - Service: `service_id` among the common labels (then common annotations),
+ *   else the integration's default: one incident has one service.
+ * - Without a `groupKey` the key hashes the receiver and group labels,
+ *   which is what Alertmanager's own key is made of.
+ */
+function normalizeGroup(
+  entries: readonly AlertEntry[],
+  group: Group,
+  input: NormalizeInput,
+): NormalizedAlert[] {
+  const alerts = entries.map((entry) => ({ entry, alert: readAlert(entry, input) }));
+  const resolved =
+    group.action === undefined
+      ? entries.length > 0 && entries.every((e) => e.action === AlertAction.RESOLVE)
+      : group.action === AlertAction.RESOLVE;
+  const shared = {
+    title: groupTitle(group),
+    severity: mostSevere(alerts.map(({ alert }) => alert.severity)),
+    serviceId:
+      trimmedValue(group.commonLabels, "service_id") ??
+      trimmedValue(group.commonAnnotations, "service_id") ??
+      input.integration.defaultServiceId,
+    namespace: DEDUP_NAMESPACE,
+    naturalKey: `group:${groupKeyOf(group)}`,
+    truncatedAlerts: group.truncatedAlerts,
+  };
+  if (resolved) {
+    const ended = alerts.flatMap(({ alert }) => (alert.occurTime ? [alert.occurTime] : []));
+    return [
+      nativeAlert({
+        ...shared,
+        action: AlertAction.RESOLVE,
+        description: "",
+        links: [group.externalUrl],
+        metadata: metadataOf(group.groupLabels, group.receiver),
+        occurTime: ended.length > 0 ? latest(ended) : input.receiveTime,
+      }),
+    ];
+  }
+  return alerts
+    .filter(({ entry }) => entry.action === AlertAction.TRIGGER)
+    .map(({ entry, alert }) =>
+      nativeAlert({
+        ...shared,
+        action: AlertAction.TRIGGER,
+        description: [alert.title, alert.description].filter((t) => t !== "").join("\n\n"),
+        links: [field(entry.fields, "generatorURL"), group.externalUrl],
+        metadata: metadataOf(alert.labels, group.receiver),
+        occurTime: alert.occurTime ?? input.receiveTime,
+      }),
+    );
+}
+
+function groupTitle(group: Group): string {
+  const summary = trimmedValue(group.commonAnnotations, "summary");
+  if (summary !== undefined) {
+    return summary;
+  }
+  const name =
+    trimmedValue(group.groupLabels, "alertname") ?? trimmedValue(group.commonLabels, "alertname");
+  const others = [...group.groupLabels]
+    .filter(([key]) => key !== "alertname")
+    .sort(byName)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(", ");
+  if (name === undefined) {
+    return others === "" ? FALLBACK_GROUP_TITLE : `${FALLBACK_GROUP_TITLE} (${others})`;
+  }
+  return others === "" ? name : `${name} (${others})`;
+}
+
+/** Alertmanager's `groupKey`, else what it is made of: the receiver and the group labels. */
+function groupKeyOf(group: Group): string {
+  if (group.groupKey !== undefined && group.groupKey.trim() !== "") {
+    return group.groupKey;
+  }
+  return sha256Hex(
+    JSON.stringify([group.receiver ?? "", [...group.groupLabels].sort(byName)]),
+  ).slice(0, COMPUTED_FINGERPRINT_HEX_CHARS);
+}
+
+/** SEV0 is the most severe; unspecified only when no alert says. */
+function mostSevere(severities: readonly Severity[]): Severity {
+  const known = severities.filter((s) => s !== Severity.UNSPECIFIED);
+  return known.length === 0 ? Severity.UNSPECIFIED : Math.min(...known);
+}
+
+function latest(times: readonly Date[]): Date {
+  return times.reduce((a, b) => (b > a ? b : a));
 }
 
 function titleOf(labels: ReadonlyMap<string, string>, annotations: ReadonlyMap<string, string>) {
@@ -200,8 +349,12 @@ function titleOf(labels: ReadonlyMap<string, string>, annotations: ReadonlyMap<s
   return instance === undefined ? alertname : `${alertname} on ${instance}`;
 }
 
-function severityOf(label: string | undefined): Severity {
-  return PROMETHEUS_SEVERITIES.get(label?.trim().toLowerCase() ?? "") ?? Severity.UNSPECIFIED;
+function severityOf(label: string | undefined, input: NormalizeInput): Severity {
+  return (
+    severityOverride(input.integration, label) ??
+    PROMETHEUS_SEVERITIES.get(label?.trim().toLowerCase() ?? "") ??
+    Severity.UNSPECIFIED
+  );
 }
 
 /**

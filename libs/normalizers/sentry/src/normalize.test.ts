@@ -208,6 +208,19 @@ describe("normalizeSentry: severity", () => {
     expect(one(issueBody({ level: 3 }), ISSUE).severity).toBe(Severity.UNSPECIFIED);
   });
 
+  it("takes the integration's severity for a level or a metric alert's action", () => {
+    const options = { severityOverrides: { fatal: Severity.SEV0, critical: Severity.SEV0 } };
+    expect(sentry.accept(issueBody({ level: "Fatal" }), { headers: ISSUE, options }).severity).toBe(
+      Severity.SEV0,
+    );
+    expect(sentry.accept(issueBody({ level: "error" }), { headers: ISSUE, options }).severity).toBe(
+      Severity.SEV2,
+    );
+    expect(sentry.accept(metricBody({}), { headers: METRIC_ALERT, options }).severity).toBe(
+      Severity.SEV0,
+    );
+  });
+
   it("reads an event's level from its tags when the field is missing", () => {
     const alert = one(eventBody({ level: null, tags: [["level", "warning"]] }), EVENT_ALERT);
     expect(alert.severity).toBe(Severity.SEV3);

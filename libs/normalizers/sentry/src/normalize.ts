@@ -29,6 +29,7 @@ import {
   nativeAlert,
   objectField,
   parseTime,
+  severityOverride,
   severityTable,
   textField,
   type JsonObject,
@@ -83,6 +84,11 @@ export const METRIC_ALERT_SEVERITIES: ReadonlyMap<string, Severity> = severityTa
 interface Draft extends Omit<NativeAlertDraft, "serviceId" | "namespace" | "occurTime"> {
   /** Sentry tags (`[[key, value], ...]` or `[{key, value}, ...]`), if any. */
   readonly tags: unknown;
+  /**
+   * What `severity` was read from (a level, or a metric alert's action),
+   * whose integration override, if any, wins.
+   */
+  readonly severityValue: string | undefined;
   readonly occurTime: Date | undefined;
 }
 
@@ -164,7 +170,8 @@ function resource(
  * - Ids sent as integers are read as their decimal strings, so `123` and
  *   `"123"` name the same issue.
  * - Severity comes from the level ({@link LEVEL_SEVERITIES}), or the metric
- *   alert's action ({@link METRIC_ALERT_SEVERITIES}).
+ *   alert's action ({@link METRIC_ALERT_SEVERITIES}); an integration's
+ *   `severity_overrides` for that level or action win.
  * - A tag `service_id` on the event routes the alert; otherwise the
  *   integration's default service. Issue and metric-alert payloads carry no
  *   tags, so they always use the default.
@@ -248,6 +255,7 @@ function issueDraft(envelope: Envelope): Draft {
     title: textField(issue, "title") ?? `Sentry issue ${shortId ?? id ?? ""}`.trim(),
     description: textField(issue, "culprit") ?? "",
     severity: levelSeverity(level),
+    severityValue: level,
     links: [field(issue, "web_url"), field(issue, "permalink")],
     naturalKey: id === undefined ? undefined : `issue:${id}`,
     tags: undefined,
@@ -280,6 +288,7 @@ function eventDraft(envelope: Envelope): Draft {
       `Sentry ${envelope.resource === "error" ? "error" : "event"} ${eventId ?? ""}`.trim(),
     description: textField(event, "culprit") ?? "",
     severity: levelSeverity(level),
+    severityValue: level,
     links: [field(event, "web_url"), field(event, "url")],
     naturalKey: eventKey(issueId, eventId),
     tags,
@@ -314,6 +323,7 @@ function metricAlertDraft(envelope: Envelope): Draft {
       "Sentry metric alert",
     description: textField(data, "description_text") ?? "",
     severity: METRIC_ALERT_SEVERITIES.get(envelope.actionName) ?? Severity.UNSPECIFIED,
+    severityValue: envelope.actionName,
     links: [field(data, "web_url")],
     naturalKey:
       incidentId !== undefined
@@ -366,6 +376,7 @@ function legacyDraft(payload: JsonObject): Draft {
     title,
     description: joinDistinct([textField(payload, "culprit"), message], title),
     severity: levelSeverity(level),
+    severityValue: level,
     links: [field(payload, "url")],
     naturalKey: `issue:${id}`,
     tags,
@@ -394,6 +405,7 @@ function legacyDraft(payload: JsonObject): Draft {
 function finish(draft: Draft, input: NormalizeInput): NormalizedAlert {
   return nativeAlert({
     ...draft,
+    severity: severityOverride(input.integration, draft.severityValue) ?? draft.severity,
     serviceId: tagValue(draft.tags, "service_id") ?? input.integration.defaultServiceId,
     namespace: "sentry",
     occurTime: draft.occurTime ?? input.receiveTime,

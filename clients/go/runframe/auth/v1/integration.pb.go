@@ -13,6 +13,7 @@ package authv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	v1 "runframe.io/ingest/clients/go/runframe/common/v1"
 	sync "sync"
@@ -42,7 +43,10 @@ type CreateIntegrationRequest struct {
 	SigningSecret string `protobuf:"bytes,5,opt,name=signing_secret,json=signingSecret,proto3" json:"signing_secret,omitempty"`
 	// sns_topic_arns is required for CloudWatch integrations: the only SNS
 	// topic ARNs accepted.
-	SnsTopicArns  []string `protobuf:"bytes,6,rep,name=sns_topic_arns,json=snsTopicArns,proto3" json:"sns_topic_arns,omitempty"`
+	SnsTopicArns []string `protobuf:"bytes,6,rep,name=sns_topic_arns,json=snsTopicArns,proto3" json:"sns_topic_arns,omitempty"`
+	// options are the integration's own settings; unset fields take their
+	// defaults (see runframe.common.v1.IntegrationOptions).
+	Options       *v1.IntegrationOptions `protobuf:"bytes,7,opt,name=options,proto3" json:"options,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -115,6 +119,13 @@ func (x *CreateIntegrationRequest) GetSigningSecret() string {
 func (x *CreateIntegrationRequest) GetSnsTopicArns() []string {
 	if x != nil {
 		return x.SnsTopicArns
+	}
+	return nil
+}
+
+func (x *CreateIntegrationRequest) GetOptions() *v1.IntegrationOptions {
+	if x != nil {
+		return x.Options
 	}
 	return nil
 }
@@ -685,18 +696,130 @@ func (x *DisableIntegrationResponse) GetIntegration() *v1.Integration {
 	return nil
 }
 
+// UpdateIntegrationRequest names an integration and the fields to change.
+type UpdateIntegrationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// integration carries, in `id` (required), which integration to change,
+	// and the new values of the fields `update_mask` names; every other field
+	// is ignored.
+	Integration *v1.Integration `protobuf:"bytes,1,opt,name=integration,proto3" json:"integration,omitempty"`
+	// update_mask names the fields to change: `name`, `default_service_id`,
+	// `rate_limit_per_minute`, `options` (every option at once) or one option
+	// as `options.<field>` (for example `options.severity_overrides`), or `*`
+	// for all of them. A named field left unset in `integration` is reset: an
+	// option to its default, `default_service_id` to none. When the mask is
+	// absent, the fields set in `integration` are changed. Any other path (the
+	// routing key, signing secret, enabled state and SNS topics have RPCs of
+	// their own; the rest is output only) is INVALID_ARGUMENT naming
+	// `update_mask`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateIntegrationRequest) Reset() {
+	*x = UpdateIntegrationRequest{}
+	mi := &file_runframe_auth_v1_integration_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateIntegrationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateIntegrationRequest) ProtoMessage() {}
+
+func (x *UpdateIntegrationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_integration_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateIntegrationRequest.ProtoReflect.Descriptor instead.
+func (*UpdateIntegrationRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_integration_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateIntegrationRequest) GetIntegration() *v1.Integration {
+	if x != nil {
+		return x.Integration
+	}
+	return nil
+}
+
+func (x *UpdateIntegrationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// UpdateIntegrationResponse returns the updated integration.
+type UpdateIntegrationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// integration is the integration after the change.
+	Integration   *v1.Integration `protobuf:"bytes,1,opt,name=integration,proto3" json:"integration,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateIntegrationResponse) Reset() {
+	*x = UpdateIntegrationResponse{}
+	mi := &file_runframe_auth_v1_integration_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateIntegrationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateIntegrationResponse) ProtoMessage() {}
+
+func (x *UpdateIntegrationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_auth_v1_integration_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateIntegrationResponse.ProtoReflect.Descriptor instead.
+func (*UpdateIntegrationResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_auth_v1_integration_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateIntegrationResponse) GetIntegration() *v1.Integration {
+	if x != nil {
+		return x.Integration
+	}
+	return nil
+}
+
 var File_runframe_auth_v1_integration_proto protoreflect.FileDescriptor
 
 const file_runframe_auth_v1_integration_proto_rawDesc = "" +
 	"\n" +
-	"\"runframe/auth/v1/integration.proto\x12\x10runframe.auth.v1\x1a\x1frunframe/common/v1/common.proto\"\xb4\x02\n" +
+	"\"runframe/auth/v1/integration.proto\x12\x10runframe.auth.v1\x1a google/protobuf/field_mask.proto\x1a\x1frunframe/common/v1/common.proto\"\xf6\x02\n" +
 	"\x18CreateIntegrationRequest\x127\n" +
 	"\x04type\x18\x01 \x01(\x0e2#.runframe.common.v1.IntegrationTypeR\x04type\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12,\n" +
 	"\x12default_service_id\x18\x03 \x01(\tR\x10defaultServiceId\x126\n" +
 	"\x15rate_limit_per_minute\x18\x04 \x01(\rH\x00R\x12rateLimitPerMinute\x88\x01\x01\x12%\n" +
 	"\x0esigning_secret\x18\x05 \x01(\tR\rsigningSecret\x12$\n" +
-	"\x0esns_topic_arns\x18\x06 \x03(\tR\fsnsTopicArnsB\x18\n" +
+	"\x0esns_topic_arns\x18\x06 \x03(\tR\fsnsTopicArns\x12@\n" +
+	"\aoptions\x18\a \x01(\v2&.runframe.common.v1.IntegrationOptionsR\aoptionsB\x18\n" +
 	"\x16_rate_limit_per_minute\"\x7f\n" +
 	"\x19CreateIntegrationResponse\x12A\n" +
 	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\x12\x1f\n" +
@@ -728,14 +851,21 @@ const file_runframe_auth_v1_integration_proto_rawDesc = "" +
 	"\x19DisableIntegrationRequest\x12%\n" +
 	"\x0eintegration_id\x18\x01 \x01(\tR\rintegrationId\"_\n" +
 	"\x1aDisableIntegrationResponse\x12A\n" +
-	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration2\xa3\x05\n" +
+	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\"\x9a\x01\n" +
+	"\x18UpdateIntegrationRequest\x12A\n" +
+	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"^\n" +
+	"\x19UpdateIntegrationResponse\x12A\n" +
+	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration2\x91\x06\n" +
 	"\x12IntegrationService\x12l\n" +
 	"\x11CreateIntegration\x12*.runframe.auth.v1.CreateIntegrationRequest\x1a+.runframe.auth.v1.CreateIntegrationResponse\x12h\n" +
 	"\x0eGetIntegration\x12'.runframe.auth.v1.GetIntegrationRequest\x1a(.runframe.auth.v1.GetIntegrationResponse\"\x03\x90\x02\x01\x12n\n" +
 	"\x10ListIntegrations\x12).runframe.auth.v1.ListIntegrationsRequest\x1a*.runframe.auth.v1.ListIntegrationsResponse\"\x03\x90\x02\x01\x12i\n" +
 	"\x10RotateRoutingKey\x12).runframe.auth.v1.RotateRoutingKeyRequest\x1a*.runframe.auth.v1.RotateRoutingKeyResponse\x12i\n" +
 	"\x10SetSigningSecret\x12).runframe.auth.v1.SetSigningSecretRequest\x1a*.runframe.auth.v1.SetSigningSecretResponse\x12o\n" +
-	"\x12DisableIntegration\x12+.runframe.auth.v1.DisableIntegrationRequest\x1a,.runframe.auth.v1.DisableIntegrationResponseB\xc1\x01\n" +
+	"\x12DisableIntegration\x12+.runframe.auth.v1.DisableIntegrationRequest\x1a,.runframe.auth.v1.DisableIntegrationResponse\x12l\n" +
+	"\x11UpdateIntegration\x12*.runframe.auth.v1.UpdateIntegrationRequest\x1a+.runframe.auth.v1.UpdateIntegrationResponseB\xc1\x01\n" +
 	"\x14com.runframe.auth.v1B\x10IntegrationProtoP\x01Z5runframe.io/ingest/clients/go/runframe/auth/v1;authv1\xa2\x02\x03RAX\xaa\x02\x10Runframe.Auth.V1\xca\x02\x10Runframe\\Auth\\V1\xe2\x02\x1cRunframe\\Auth\\V1\\GPBMetadata\xea\x02\x12Runframe::Auth::V1b\x06proto3"
 
 var (
@@ -750,7 +880,7 @@ func file_runframe_auth_v1_integration_proto_rawDescGZIP() []byte {
 	return file_runframe_auth_v1_integration_proto_rawDescData
 }
 
-var file_runframe_auth_v1_integration_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_runframe_auth_v1_integration_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_runframe_auth_v1_integration_proto_goTypes = []any{
 	(*CreateIntegrationRequest)(nil),   // 0: runframe.auth.v1.CreateIntegrationRequest
 	(*CreateIntegrationResponse)(nil),  // 1: runframe.auth.v1.CreateIntegrationResponse
@@ -764,34 +894,44 @@ var file_runframe_auth_v1_integration_proto_goTypes = []any{
 	(*SetSigningSecretResponse)(nil),   // 9: runframe.auth.v1.SetSigningSecretResponse
 	(*DisableIntegrationRequest)(nil),  // 10: runframe.auth.v1.DisableIntegrationRequest
 	(*DisableIntegrationResponse)(nil), // 11: runframe.auth.v1.DisableIntegrationResponse
-	(v1.IntegrationType)(0),            // 12: runframe.common.v1.IntegrationType
-	(*v1.Integration)(nil),             // 13: runframe.common.v1.Integration
+	(*UpdateIntegrationRequest)(nil),   // 12: runframe.auth.v1.UpdateIntegrationRequest
+	(*UpdateIntegrationResponse)(nil),  // 13: runframe.auth.v1.UpdateIntegrationResponse
+	(v1.IntegrationType)(0),            // 14: runframe.common.v1.IntegrationType
+	(*v1.IntegrationOptions)(nil),      // 15: runframe.common.v1.IntegrationOptions
+	(*v1.Integration)(nil),             // 16: runframe.common.v1.Integration
+	(*fieldmaskpb.FieldMask)(nil),      // 17: google.protobuf.FieldMask
 }
 var file_runframe_auth_v1_integration_proto_depIdxs = []int32{
-	12, // 0: runframe.auth.v1.CreateIntegrationRequest.type:type_name -> runframe.common.v1.IntegrationType
-	13, // 1: runframe.auth.v1.CreateIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
-	13, // 2: runframe.auth.v1.GetIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
-	13, // 3: runframe.auth.v1.ListIntegrationsResponse.integrations:type_name -> runframe.common.v1.Integration
-	13, // 4: runframe.auth.v1.RotateRoutingKeyResponse.integration:type_name -> runframe.common.v1.Integration
-	13, // 5: runframe.auth.v1.SetSigningSecretResponse.integration:type_name -> runframe.common.v1.Integration
-	13, // 6: runframe.auth.v1.DisableIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
-	0,  // 7: runframe.auth.v1.IntegrationService.CreateIntegration:input_type -> runframe.auth.v1.CreateIntegrationRequest
-	2,  // 8: runframe.auth.v1.IntegrationService.GetIntegration:input_type -> runframe.auth.v1.GetIntegrationRequest
-	4,  // 9: runframe.auth.v1.IntegrationService.ListIntegrations:input_type -> runframe.auth.v1.ListIntegrationsRequest
-	6,  // 10: runframe.auth.v1.IntegrationService.RotateRoutingKey:input_type -> runframe.auth.v1.RotateRoutingKeyRequest
-	8,  // 11: runframe.auth.v1.IntegrationService.SetSigningSecret:input_type -> runframe.auth.v1.SetSigningSecretRequest
-	10, // 12: runframe.auth.v1.IntegrationService.DisableIntegration:input_type -> runframe.auth.v1.DisableIntegrationRequest
-	1,  // 13: runframe.auth.v1.IntegrationService.CreateIntegration:output_type -> runframe.auth.v1.CreateIntegrationResponse
-	3,  // 14: runframe.auth.v1.IntegrationService.GetIntegration:output_type -> runframe.auth.v1.GetIntegrationResponse
-	5,  // 15: runframe.auth.v1.IntegrationService.ListIntegrations:output_type -> runframe.auth.v1.ListIntegrationsResponse
-	7,  // 16: runframe.auth.v1.IntegrationService.RotateRoutingKey:output_type -> runframe.auth.v1.RotateRoutingKeyResponse
-	9,  // 17: runframe.auth.v1.IntegrationService.SetSigningSecret:output_type -> runframe.auth.v1.SetSigningSecretResponse
-	11, // 18: runframe.auth.v1.IntegrationService.DisableIntegration:output_type -> runframe.auth.v1.DisableIntegrationResponse
-	13, // [13:19] is the sub-list for method output_type
-	7,  // [7:13] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	14, // 0: runframe.auth.v1.CreateIntegrationRequest.type:type_name -> runframe.common.v1.IntegrationType
+	15, // 1: runframe.auth.v1.CreateIntegrationRequest.options:type_name -> runframe.common.v1.IntegrationOptions
+	16, // 2: runframe.auth.v1.CreateIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
+	16, // 3: runframe.auth.v1.GetIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
+	16, // 4: runframe.auth.v1.ListIntegrationsResponse.integrations:type_name -> runframe.common.v1.Integration
+	16, // 5: runframe.auth.v1.RotateRoutingKeyResponse.integration:type_name -> runframe.common.v1.Integration
+	16, // 6: runframe.auth.v1.SetSigningSecretResponse.integration:type_name -> runframe.common.v1.Integration
+	16, // 7: runframe.auth.v1.DisableIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
+	16, // 8: runframe.auth.v1.UpdateIntegrationRequest.integration:type_name -> runframe.common.v1.Integration
+	17, // 9: runframe.auth.v1.UpdateIntegrationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 10: runframe.auth.v1.UpdateIntegrationResponse.integration:type_name -> runframe.common.v1.Integration
+	0,  // 11: runframe.auth.v1.IntegrationService.CreateIntegration:input_type -> runframe.auth.v1.CreateIntegrationRequest
+	2,  // 12: runframe.auth.v1.IntegrationService.GetIntegration:input_type -> runframe.auth.v1.GetIntegrationRequest
+	4,  // 13: runframe.auth.v1.IntegrationService.ListIntegrations:input_type -> runframe.auth.v1.ListIntegrationsRequest
+	6,  // 14: runframe.auth.v1.IntegrationService.RotateRoutingKey:input_type -> runframe.auth.v1.RotateRoutingKeyRequest
+	8,  // 15: runframe.auth.v1.IntegrationService.SetSigningSecret:input_type -> runframe.auth.v1.SetSigningSecretRequest
+	10, // 16: runframe.auth.v1.IntegrationService.DisableIntegration:input_type -> runframe.auth.v1.DisableIntegrationRequest
+	12, // 17: runframe.auth.v1.IntegrationService.UpdateIntegration:input_type -> runframe.auth.v1.UpdateIntegrationRequest
+	1,  // 18: runframe.auth.v1.IntegrationService.CreateIntegration:output_type -> runframe.auth.v1.CreateIntegrationResponse
+	3,  // 19: runframe.auth.v1.IntegrationService.GetIntegration:output_type -> runframe.auth.v1.GetIntegrationResponse
+	5,  // 20: runframe.auth.v1.IntegrationService.ListIntegrations:output_type -> runframe.auth.v1.ListIntegrationsResponse
+	7,  // 21: runframe.auth.v1.IntegrationService.RotateRoutingKey:output_type -> runframe.auth.v1.RotateRoutingKeyResponse
+	9,  // 22: runframe.auth.v1.IntegrationService.SetSigningSecret:output_type -> runframe.auth.v1.SetSigningSecretResponse
+	11, // 23: runframe.auth.v1.IntegrationService.DisableIntegration:output_type -> runframe.auth.v1.DisableIntegrationResponse
+	13, // 24: runframe.auth.v1.IntegrationService.UpdateIntegration:output_type -> runframe.auth.v1.UpdateIntegrationResponse
+	18, // [18:25] is the sub-list for method output_type
+	11, // [11:18] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_runframe_auth_v1_integration_proto_init() }
@@ -806,7 +946,7 @@ func file_runframe_auth_v1_integration_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_auth_v1_integration_proto_rawDesc), len(file_runframe_auth_v1_integration_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

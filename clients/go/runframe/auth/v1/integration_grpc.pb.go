@@ -29,6 +29,7 @@ const (
 	IntegrationService_RotateRoutingKey_FullMethodName   = "/runframe.auth.v1.IntegrationService/RotateRoutingKey"
 	IntegrationService_SetSigningSecret_FullMethodName   = "/runframe.auth.v1.IntegrationService/SetSigningSecret"
 	IntegrationService_DisableIntegration_FullMethodName = "/runframe.auth.v1.IntegrationService/DisableIntegration"
+	IntegrationService_UpdateIntegration_FullMethodName  = "/runframe.auth.v1.IntegrationService/UpdateIntegration"
 )
 
 // IntegrationServiceClient is the client API for IntegrationService service.
@@ -55,6 +56,15 @@ type IntegrationServiceClient interface {
 	// DisableIntegration stops accepting webhooks for the integration. Its
 	// incidents are kept. Disabling twice is not an error.
 	DisableIntegration(ctx context.Context, in *DisableIntegrationRequest, opts ...grpc.CallOption) (*DisableIntegrationResponse, error)
+	// UpdateIntegration changes the fields of an integration that
+	// `update_mask` names (AIP-134): its name, default service, rate limit and
+	// options. Like every change to an integration it is a compare-and-set on
+	// the stored record, so it never undoes a concurrent key rotation or
+	// secret change; it takes effect on the auth replica that made it at once
+	// and on the others within the routing-key cache TTL (a few seconds).
+	// Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+	// `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+	UpdateIntegration(ctx context.Context, in *UpdateIntegrationRequest, opts ...grpc.CallOption) (*UpdateIntegrationResponse, error)
 }
 
 type integrationServiceClient struct {
@@ -125,6 +135,16 @@ func (c *integrationServiceClient) DisableIntegration(ctx context.Context, in *D
 	return out, nil
 }
 
+func (c *integrationServiceClient) UpdateIntegration(ctx context.Context, in *UpdateIntegrationRequest, opts ...grpc.CallOption) (*UpdateIntegrationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateIntegrationResponse)
+	err := c.cc.Invoke(ctx, IntegrationService_UpdateIntegration_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // IntegrationServiceServer is the server API for IntegrationService service.
 // All implementations must embed UnimplementedIntegrationServiceServer
 // for forward compatibility.
@@ -149,6 +169,15 @@ type IntegrationServiceServer interface {
 	// DisableIntegration stops accepting webhooks for the integration. Its
 	// incidents are kept. Disabling twice is not an error.
 	DisableIntegration(context.Context, *DisableIntegrationRequest) (*DisableIntegrationResponse, error)
+	// UpdateIntegration changes the fields of an integration that
+	// `update_mask` names (AIP-134): its name, default service, rate limit and
+	// options. Like every change to an integration it is a compare-and-set on
+	// the stored record, so it never undoes a concurrent key rotation or
+	// secret change; it takes effect on the auth replica that made it at once
+	// and on the others within the routing-key cache TTL (a few seconds).
+	// Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+	// `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+	UpdateIntegration(context.Context, *UpdateIntegrationRequest) (*UpdateIntegrationResponse, error)
 	mustEmbedUnimplementedIntegrationServiceServer()
 }
 
@@ -176,6 +205,9 @@ func (UnimplementedIntegrationServiceServer) SetSigningSecret(context.Context, *
 }
 func (UnimplementedIntegrationServiceServer) DisableIntegration(context.Context, *DisableIntegrationRequest) (*DisableIntegrationResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DisableIntegration not implemented")
+}
+func (UnimplementedIntegrationServiceServer) UpdateIntegration(context.Context, *UpdateIntegrationRequest) (*UpdateIntegrationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateIntegration not implemented")
 }
 func (UnimplementedIntegrationServiceServer) mustEmbedUnimplementedIntegrationServiceServer() {}
 func (UnimplementedIntegrationServiceServer) testEmbeddedByValue()                            {}
@@ -306,6 +338,24 @@ func _IntegrationService_DisableIntegration_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _IntegrationService_UpdateIntegration_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateIntegrationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IntegrationServiceServer).UpdateIntegration(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IntegrationService_UpdateIntegration_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IntegrationServiceServer).UpdateIntegration(ctx, req.(*UpdateIntegrationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // IntegrationService_ServiceDesc is the grpc.ServiceDesc for IntegrationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -336,6 +386,10 @@ var IntegrationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DisableIntegration",
 			Handler:    _IntegrationService_DisableIntegration_Handler,
+		},
+		{
+			MethodName: "UpdateIntegration",
+			Handler:    _IntegrationService_UpdateIntegration_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

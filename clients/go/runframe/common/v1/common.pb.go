@@ -168,6 +168,11 @@ const (
 	// INTEGRATION_TYPE_CLOUDWATCH accepts AWS SNS messages carrying CloudWatch
 	// alarms, verified by the SNS certificate signature.
 	IntegrationType_INTEGRATION_TYPE_CLOUDWATCH IntegrationType = 5
+	// INTEGRATION_TYPE_PAGERDUTY accepts PagerDuty Events API v2 events
+	// (`trigger`, `acknowledge`, `resolve`), on `POST /v2/enqueue` with the
+	// routing key in the body and PagerDuty's answers, or on
+	// `/webhooks/{routingKey}`; the routing key alone authenticates.
+	IntegrationType_INTEGRATION_TYPE_PAGERDUTY IntegrationType = 6
 )
 
 // Enum value maps for IntegrationType.
@@ -179,6 +184,7 @@ var (
 		3: "INTEGRATION_TYPE_SENTRY",
 		4: "INTEGRATION_TYPE_PROMETHEUS",
 		5: "INTEGRATION_TYPE_CLOUDWATCH",
+		6: "INTEGRATION_TYPE_PAGERDUTY",
 	}
 	IntegrationType_value = map[string]int32{
 		"INTEGRATION_TYPE_UNSPECIFIED": 0,
@@ -187,6 +193,7 @@ var (
 		"INTEGRATION_TYPE_SENTRY":      3,
 		"INTEGRATION_TYPE_PROMETHEUS":  4,
 		"INTEGRATION_TYPE_CLOUDWATCH":  5,
+		"INTEGRATION_TYPE_PAGERDUTY":   6,
 	}
 )
 
@@ -215,6 +222,125 @@ func (x IntegrationType) Number() protoreflect.EnumNumber {
 // Deprecated: Use IntegrationType.Descriptor instead.
 func (IntegrationType) EnumDescriptor() ([]byte, []int) {
 	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{2}
+}
+
+// InsufficientDataAction is what a CloudWatch alarm entering
+// INSUFFICIENT_DATA becomes.
+type InsufficientDataAction int32
+
+const (
+	// INSUFFICIENT_DATA_ACTION_UNSPECIFIED defers to normalizer-cloudwatch's
+	// RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA.
+	InsufficientDataAction_INSUFFICIENT_DATA_ACTION_UNSPECIFIED InsufficientDataAction = 0
+	// INSUFFICIENT_DATA_ACTION_TRIGGER opens (or updates) the alarm's incident
+	// at SEV4; it resolves nothing.
+	InsufficientDataAction_INSUFFICIENT_DATA_ACTION_TRIGGER InsufficientDataAction = 1
+	// INSUFFICIENT_DATA_ACTION_RESOLVE resolves the alarm's open incident, as
+	// an OK would, for metrics that stop reporting when the problem is gone.
+	InsufficientDataAction_INSUFFICIENT_DATA_ACTION_RESOLVE InsufficientDataAction = 2
+	// INSUFFICIENT_DATA_ACTION_IGNORE makes no alert at all.
+	InsufficientDataAction_INSUFFICIENT_DATA_ACTION_IGNORE InsufficientDataAction = 3
+)
+
+// Enum value maps for InsufficientDataAction.
+var (
+	InsufficientDataAction_name = map[int32]string{
+		0: "INSUFFICIENT_DATA_ACTION_UNSPECIFIED",
+		1: "INSUFFICIENT_DATA_ACTION_TRIGGER",
+		2: "INSUFFICIENT_DATA_ACTION_RESOLVE",
+		3: "INSUFFICIENT_DATA_ACTION_IGNORE",
+	}
+	InsufficientDataAction_value = map[string]int32{
+		"INSUFFICIENT_DATA_ACTION_UNSPECIFIED": 0,
+		"INSUFFICIENT_DATA_ACTION_TRIGGER":     1,
+		"INSUFFICIENT_DATA_ACTION_RESOLVE":     2,
+		"INSUFFICIENT_DATA_ACTION_IGNORE":      3,
+	}
+)
+
+func (x InsufficientDataAction) Enum() *InsufficientDataAction {
+	p := new(InsufficientDataAction)
+	*p = x
+	return p
+}
+
+func (x InsufficientDataAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (InsufficientDataAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_runframe_common_v1_common_proto_enumTypes[3].Descriptor()
+}
+
+func (InsufficientDataAction) Type() protoreflect.EnumType {
+	return &file_runframe_common_v1_common_proto_enumTypes[3]
+}
+
+func (x InsufficientDataAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use InsufficientDataAction.Descriptor instead.
+func (InsufficientDataAction) EnumDescriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{3}
+}
+
+// AlertGrouping is how an Alertmanager notification, one group of alerts,
+// becomes incidents.
+type AlertGrouping int32
+
+const (
+	// ALERT_GROUPING_UNSPECIFIED means ALERT_GROUPING_ALERT.
+	AlertGrouping_ALERT_GROUPING_UNSPECIFIED AlertGrouping = 0
+	// ALERT_GROUPING_ALERT keeps one incident per alert (its fingerprint),
+	// resolved by the alert's own resolve.
+	AlertGrouping_ALERT_GROUPING_ALERT AlertGrouping = 1
+	// ALERT_GROUPING_GROUP keeps one incident per Alertmanager group (its
+	// `groupKey`): each firing alert of a notification is one occurrence, and
+	// the incident resolves when the group does (the notification's `status`
+	// is `resolved`), so an alert storm is one incident.
+	AlertGrouping_ALERT_GROUPING_GROUP AlertGrouping = 2
+)
+
+// Enum value maps for AlertGrouping.
+var (
+	AlertGrouping_name = map[int32]string{
+		0: "ALERT_GROUPING_UNSPECIFIED",
+		1: "ALERT_GROUPING_ALERT",
+		2: "ALERT_GROUPING_GROUP",
+	}
+	AlertGrouping_value = map[string]int32{
+		"ALERT_GROUPING_UNSPECIFIED": 0,
+		"ALERT_GROUPING_ALERT":       1,
+		"ALERT_GROUPING_GROUP":       2,
+	}
+)
+
+func (x AlertGrouping) Enum() *AlertGrouping {
+	p := new(AlertGrouping)
+	*p = x
+	return p
+}
+
+func (x AlertGrouping) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (AlertGrouping) Descriptor() protoreflect.EnumDescriptor {
+	return file_runframe_common_v1_common_proto_enumTypes[4].Descriptor()
+}
+
+func (AlertGrouping) Type() protoreflect.EnumType {
+	return &file_runframe_common_v1_common_proto_enumTypes[4]
+}
+
+func (x AlertGrouping) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use AlertGrouping.Descriptor instead.
+func (AlertGrouping) EnumDescriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{4}
 }
 
 // Header is one HTTP header as received. Names are lower-cased; a header sent
@@ -307,7 +433,10 @@ type Integration struct {
 	// create_time is when the integration was created.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// update_time is when the integration last changed.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// options are the integration's own settings (see IntegrationOptions).
+	// Always set in answers, with redrive_throttled resolved to its value.
+	Options       *IntegrationOptions `protobuf:"bytes,13,opt,name=options,proto3" json:"options,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -426,6 +555,325 @@ func (x *Integration) GetUpdateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Integration) GetOptions() *IntegrationOptions {
+	if x != nil {
+		return x.Options
+	}
+	return nil
+}
+
+// IntegrationOptions are the settings of one integration that change how its
+// deliveries become incidents, so that teams sharing a deployment need no
+// process-wide setting. Every field is optional; an unset field means the
+// documented default. IntegrationService validates them on CreateIntegration
+// and UpdateIntegration (INVALID_ARGUMENT naming `options.<field>`), and the
+// provisioning file takes the same message in its proto JSON form.
+//
+// The normalizers read cloudwatch_insufficient_data, severity_overrides and
+// alert_grouping, and the delivery inbox redrive_throttled. auto_resolve,
+// flapping and heartbeat are validated and stored now for the incident
+// service's scheduled work (DESIGN §14), which reads them once it is built:
+// until then they change nothing.
+type IntegrationOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// cloudwatch_insufficient_data is what a CloudWatch alarm entering
+	// INSUFFICIENT_DATA does on this integration. Unspecified: the process-wide
+	// default of normalizer-cloudwatch, RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA
+	// (itself `trigger` unless set). CloudWatch integrations only.
+	CloudwatchInsufficientData InsufficientDataAction `protobuf:"varint,1,opt,name=cloudwatch_insufficient_data,json=cloudwatchInsufficientData,proto3,enum=runframe.common.v1.InsufficientDataAction" json:"cloudwatch_insufficient_data,omitempty"`
+	// severity_overrides maps a severity value of the provider to a Runframe
+	// severity, taking precedence over the provider's table
+	// (docs/providers/<provider>.md names the values each one reads: a
+	// Prometheus `severity` label, a Datadog priority or alert type, a Sentry
+	// level or metric-alert action, a CloudWatch state, a PagerDuty
+	// `payload.severity`). Keys are matched ignoring case and surrounding
+	// spaces, and stored lower-cased; 1 to 100 characters, at most 50 entries,
+	// no two equal once lower-cased. Values are SEVERITY_SEV0 to SEVERITY_SEV4.
+	// Not for custom integrations, whose payloads name a SEVn themselves.
+	SeverityOverrides map[string]Severity `protobuf:"bytes,2,rep,name=severity_overrides,json=severityOverrides,proto3" json:"severity_overrides,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value,enum=runframe.common.v1.Severity"`
+	// alert_grouping decides how an Alertmanager notification becomes
+	// incidents. Unspecified means ALERT_GROUPING_ALERT. Prometheus
+	// integrations only.
+	AlertGrouping AlertGrouping `protobuf:"varint,3,opt,name=alert_grouping,json=alertGrouping,proto3,enum=runframe.common.v1.AlertGrouping" json:"alert_grouping,omitempty"`
+	// auto_resolve, when set, resolves an open incident of this integration
+	// once no trigger has arrived for `after_minutes`, for sources that never
+	// send a recovery. Unset: never. Stored for the incident service's
+	// scheduled work; not acted on yet.
+	AutoResolve *AutoResolveOptions `protobuf:"bytes,4,opt,name=auto_resolve,json=autoResolve,proto3" json:"auto_resolve,omitempty"`
+	// flapping, when set, keeps an incident that resolves and re-triggers
+	// often open and marks it flapping, instead of opening a new incident each
+	// time. Unset: every trigger after a resolve opens a new incident. Stored
+	// for the incident service; not acted on yet.
+	Flapping *FlappingOptions `protobuf:"bytes,5,opt,name=flapping,proto3" json:"flapping,omitempty"`
+	// heartbeat, when set, expects a delivery at least every
+	// `interval_seconds` and opens an incident when the source has been silent
+	// for the interval plus `grace_seconds`. Unset: silence means nothing.
+	// Stored for the incident service's scheduled work; not acted on yet.
+	Heartbeat *HeartbeatOptions `protobuf:"bytes,6,opt,name=heartbeat,proto3" json:"heartbeat,omitempty"`
+	// redrive_throttled says whether deliveries refused with 429 for this
+	// integration's rate limit are kept and applied automatically once the
+	// window frees up, for senders that never retry a 429 (DESIGN §12). Unset
+	// on input means the provider's default: on for Prometheus Alertmanager
+	// and Datadog, off for the others (provider registry,
+	// `redriveThrottledByDefault`); answers always carry the value in force.
+	// The delivery inbox reads it when it records a throttled delivery; it
+	// takes effect once the edge reports its refusals to the inbox, which is
+	// being built (DESIGN §12).
+	RedriveThrottled *bool `protobuf:"varint,7,opt,name=redrive_throttled,json=redriveThrottled,proto3,oneof" json:"redrive_throttled,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *IntegrationOptions) Reset() {
+	*x = IntegrationOptions{}
+	mi := &file_runframe_common_v1_common_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IntegrationOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IntegrationOptions) ProtoMessage() {}
+
+func (x *IntegrationOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_common_v1_common_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IntegrationOptions.ProtoReflect.Descriptor instead.
+func (*IntegrationOptions) Descriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *IntegrationOptions) GetCloudwatchInsufficientData() InsufficientDataAction {
+	if x != nil {
+		return x.CloudwatchInsufficientData
+	}
+	return InsufficientDataAction_INSUFFICIENT_DATA_ACTION_UNSPECIFIED
+}
+
+func (x *IntegrationOptions) GetSeverityOverrides() map[string]Severity {
+	if x != nil {
+		return x.SeverityOverrides
+	}
+	return nil
+}
+
+func (x *IntegrationOptions) GetAlertGrouping() AlertGrouping {
+	if x != nil {
+		return x.AlertGrouping
+	}
+	return AlertGrouping_ALERT_GROUPING_UNSPECIFIED
+}
+
+func (x *IntegrationOptions) GetAutoResolve() *AutoResolveOptions {
+	if x != nil {
+		return x.AutoResolve
+	}
+	return nil
+}
+
+func (x *IntegrationOptions) GetFlapping() *FlappingOptions {
+	if x != nil {
+		return x.Flapping
+	}
+	return nil
+}
+
+func (x *IntegrationOptions) GetHeartbeat() *HeartbeatOptions {
+	if x != nil {
+		return x.Heartbeat
+	}
+	return nil
+}
+
+func (x *IntegrationOptions) GetRedriveThrottled() bool {
+	if x != nil && x.RedriveThrottled != nil {
+		return *x.RedriveThrottled
+	}
+	return false
+}
+
+// AutoResolveOptions resolve an incident nobody resolves.
+type AutoResolveOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// after_minutes is how long an open incident may go without a trigger
+	// before it is resolved, from 1 to 43200 (30 days).
+	AfterMinutes  uint32 `protobuf:"varint,1,opt,name=after_minutes,json=afterMinutes,proto3" json:"after_minutes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AutoResolveOptions) Reset() {
+	*x = AutoResolveOptions{}
+	mi := &file_runframe_common_v1_common_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AutoResolveOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AutoResolveOptions) ProtoMessage() {}
+
+func (x *AutoResolveOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_common_v1_common_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AutoResolveOptions.ProtoReflect.Descriptor instead.
+func (*AutoResolveOptions) Descriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *AutoResolveOptions) GetAfterMinutes() uint32 {
+	if x != nil {
+		return x.AfterMinutes
+	}
+	return 0
+}
+
+// FlappingOptions decide when re-triggering counts as flapping: more than
+// `threshold` resolves followed by a trigger within `window_minutes`.
+type FlappingOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// threshold is K, how many resolve-and-trigger cycles the window may hold
+	// before the incident is kept open as flapping, from 2 to 100.
+	Threshold uint32 `protobuf:"varint,1,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	// window_minutes is M, the sliding window the cycles are counted in, from
+	// 1 to 1440 (a day).
+	WindowMinutes uint32 `protobuf:"varint,2,opt,name=window_minutes,json=windowMinutes,proto3" json:"window_minutes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FlappingOptions) Reset() {
+	*x = FlappingOptions{}
+	mi := &file_runframe_common_v1_common_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FlappingOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FlappingOptions) ProtoMessage() {}
+
+func (x *FlappingOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_common_v1_common_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FlappingOptions.ProtoReflect.Descriptor instead.
+func (*FlappingOptions) Descriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *FlappingOptions) GetThreshold() uint32 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *FlappingOptions) GetWindowMinutes() uint32 {
+	if x != nil {
+		return x.WindowMinutes
+	}
+	return 0
+}
+
+// HeartbeatOptions expect a source to deliver regularly.
+type HeartbeatOptions struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// interval_seconds is how often a delivery is expected, from 10 to 86400.
+	IntervalSeconds uint32 `protobuf:"varint,1,opt,name=interval_seconds,json=intervalSeconds,proto3" json:"interval_seconds,omitempty"`
+	// grace_seconds is how much later than the interval a delivery may come
+	// before the silence opens an incident, from 0 to 86400.
+	GraceSeconds uint32 `protobuf:"varint,2,opt,name=grace_seconds,json=graceSeconds,proto3" json:"grace_seconds,omitempty"`
+	// severity is the severity of the incident a silence opens; unspecified
+	// means SEV3, like any incident opened without one.
+	Severity      Severity `protobuf:"varint,3,opt,name=severity,proto3,enum=runframe.common.v1.Severity" json:"severity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeartbeatOptions) Reset() {
+	*x = HeartbeatOptions{}
+	mi := &file_runframe_common_v1_common_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeartbeatOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeartbeatOptions) ProtoMessage() {}
+
+func (x *HeartbeatOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_common_v1_common_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeartbeatOptions.ProtoReflect.Descriptor instead.
+func (*HeartbeatOptions) Descriptor() ([]byte, []int) {
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *HeartbeatOptions) GetIntervalSeconds() uint32 {
+	if x != nil {
+		return x.IntervalSeconds
+	}
+	return 0
+}
+
+func (x *HeartbeatOptions) GetGraceSeconds() uint32 {
+	if x != nil {
+		return x.GraceSeconds
+	}
+	return 0
+}
+
+func (x *HeartbeatOptions) GetSeverity() Severity {
+	if x != nil {
+		return x.Severity
+	}
+	return Severity_SEVERITY_UNSPECIFIED
+}
+
 // FieldViolation names one invalid field of a request or payload.
 // Deprecated: errors carry google.rpc.BadRequest (proto/google/rpc); this
 // copy is no longer attached to any error and stays only so that the
@@ -445,7 +893,7 @@ type FieldViolation struct {
 
 func (x *FieldViolation) Reset() {
 	*x = FieldViolation{}
-	mi := &file_runframe_common_v1_common_proto_msgTypes[2]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -457,7 +905,7 @@ func (x *FieldViolation) String() string {
 func (*FieldViolation) ProtoMessage() {}
 
 func (x *FieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_common_v1_common_proto_msgTypes[2]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -470,7 +918,7 @@ func (x *FieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
 func (*FieldViolation) Descriptor() ([]byte, []int) {
-	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{2}
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *FieldViolation) GetField() string {
@@ -503,7 +951,7 @@ type BadRequest struct {
 
 func (x *BadRequest) Reset() {
 	*x = BadRequest{}
-	mi := &file_runframe_common_v1_common_proto_msgTypes[3]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -515,7 +963,7 @@ func (x *BadRequest) String() string {
 func (*BadRequest) ProtoMessage() {}
 
 func (x *BadRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_common_v1_common_proto_msgTypes[3]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -528,7 +976,7 @@ func (x *BadRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BadRequest.ProtoReflect.Descriptor instead.
 func (*BadRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{3}
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BadRequest) GetFieldViolations() []*FieldViolation {
@@ -560,7 +1008,7 @@ type RateLimitState struct {
 
 func (x *RateLimitState) Reset() {
 	*x = RateLimitState{}
-	mi := &file_runframe_common_v1_common_proto_msgTypes[4]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -572,7 +1020,7 @@ func (x *RateLimitState) String() string {
 func (*RateLimitState) ProtoMessage() {}
 
 func (x *RateLimitState) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_common_v1_common_proto_msgTypes[4]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -585,7 +1033,7 @@ func (x *RateLimitState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RateLimitState.ProtoReflect.Descriptor instead.
 func (*RateLimitState) Descriptor() ([]byte, []int) {
-	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{4}
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *RateLimitState) GetLimit() uint32 {
@@ -633,7 +1081,7 @@ type ErrorInfo struct {
 
 func (x *ErrorInfo) Reset() {
 	*x = ErrorInfo{}
-	mi := &file_runframe_common_v1_common_proto_msgTypes[5]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +1093,7 @@ func (x *ErrorInfo) String() string {
 func (*ErrorInfo) ProtoMessage() {}
 
 func (x *ErrorInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_common_v1_common_proto_msgTypes[5]
+	mi := &file_runframe_common_v1_common_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +1106,7 @@ func (x *ErrorInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ErrorInfo.ProtoReflect.Descriptor instead.
 func (*ErrorInfo) Descriptor() ([]byte, []int) {
-	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{5}
+	return file_runframe_common_v1_common_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ErrorInfo) GetReason() string {
@@ -675,7 +1123,7 @@ const file_runframe_common_v1_common_proto_rawDesc = "" +
 	"\x1frunframe/common/v1/common.proto\x12\x12runframe.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"2\n" +
 	"\x06Header\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value\"\x94\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value\"\xd6\x04\n" +
 	"\vIntegration\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x127\n" +
@@ -691,7 +1139,29 @@ const file_runframe_common_v1_common_proto_rawDesc = "" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"L\n" +
+	"updateTime\x12@\n" +
+	"\aoptions\x18\r \x01(\v2&.runframe.common.v1.IntegrationOptionsR\aoptions\"\xb6\x05\n" +
+	"\x12IntegrationOptions\x12l\n" +
+	"\x1ccloudwatch_insufficient_data\x18\x01 \x01(\x0e2*.runframe.common.v1.InsufficientDataActionR\x1acloudwatchInsufficientData\x12l\n" +
+	"\x12severity_overrides\x18\x02 \x03(\v2=.runframe.common.v1.IntegrationOptions.SeverityOverridesEntryR\x11severityOverrides\x12H\n" +
+	"\x0ealert_grouping\x18\x03 \x01(\x0e2!.runframe.common.v1.AlertGroupingR\ralertGrouping\x12I\n" +
+	"\fauto_resolve\x18\x04 \x01(\v2&.runframe.common.v1.AutoResolveOptionsR\vautoResolve\x12?\n" +
+	"\bflapping\x18\x05 \x01(\v2#.runframe.common.v1.FlappingOptionsR\bflapping\x12B\n" +
+	"\theartbeat\x18\x06 \x01(\v2$.runframe.common.v1.HeartbeatOptionsR\theartbeat\x120\n" +
+	"\x11redrive_throttled\x18\a \x01(\bH\x00R\x10redriveThrottled\x88\x01\x01\x1ab\n" +
+	"\x16SeverityOverridesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x122\n" +
+	"\x05value\x18\x02 \x01(\x0e2\x1c.runframe.common.v1.SeverityR\x05value:\x028\x01B\x14\n" +
+	"\x12_redrive_throttled\"9\n" +
+	"\x12AutoResolveOptions\x12#\n" +
+	"\rafter_minutes\x18\x01 \x01(\rR\fafterMinutes\"V\n" +
+	"\x0fFlappingOptions\x12\x1c\n" +
+	"\tthreshold\x18\x01 \x01(\rR\tthreshold\x12%\n" +
+	"\x0ewindow_minutes\x18\x02 \x01(\rR\rwindowMinutes\"\x9c\x01\n" +
+	"\x10HeartbeatOptions\x12)\n" +
+	"\x10interval_seconds\x18\x01 \x01(\rR\x0fintervalSeconds\x12#\n" +
+	"\rgrace_seconds\x18\x02 \x01(\rR\fgraceSeconds\x128\n" +
+	"\bseverity\x18\x03 \x01(\x0e2\x1c.runframe.common.v1.SeverityR\bseverity\"L\n" +
 	"\x0eFieldViolation\x12\x14\n" +
 	"\x05field\x18\x01 \x01(\tR\x05field\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription:\x02\x18\x01\"_\n" +
@@ -717,14 +1187,24 @@ const file_runframe_common_v1_common_proto_rawDesc = "" +
 	"\x1bINCIDENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13INCIDENT_STATUS_NEW\x10\x01\x12!\n" +
 	"\x1dINCIDENT_STATUS_INVESTIGATING\x10\x02\x12\x1c\n" +
-	"\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xcd\x01\n" +
+	"\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xed\x01\n" +
 	"\x0fIntegrationType\x12 \n" +
 	"\x1cINTEGRATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17INTEGRATION_TYPE_CUSTOM\x10\x01\x12\x1c\n" +
 	"\x18INTEGRATION_TYPE_DATADOG\x10\x02\x12\x1b\n" +
 	"\x17INTEGRATION_TYPE_SENTRY\x10\x03\x12\x1f\n" +
 	"\x1bINTEGRATION_TYPE_PROMETHEUS\x10\x04\x12\x1f\n" +
-	"\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05B\xca\x01\n" +
+	"\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05\x12\x1e\n" +
+	"\x1aINTEGRATION_TYPE_PAGERDUTY\x10\x06*\xb3\x01\n" +
+	"\x16InsufficientDataAction\x12(\n" +
+	"$INSUFFICIENT_DATA_ACTION_UNSPECIFIED\x10\x00\x12$\n" +
+	" INSUFFICIENT_DATA_ACTION_TRIGGER\x10\x01\x12$\n" +
+	" INSUFFICIENT_DATA_ACTION_RESOLVE\x10\x02\x12#\n" +
+	"\x1fINSUFFICIENT_DATA_ACTION_IGNORE\x10\x03*c\n" +
+	"\rAlertGrouping\x12\x1e\n" +
+	"\x1aALERT_GROUPING_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14ALERT_GROUPING_ALERT\x10\x01\x12\x18\n" +
+	"\x14ALERT_GROUPING_GROUP\x10\x02B\xca\x01\n" +
 	"\x16com.runframe.common.v1B\vCommonProtoP\x01Z9runframe.io/ingest/clients/go/runframe/common/v1;commonv1\xa2\x02\x03RCX\xaa\x02\x12Runframe.Common.V1\xca\x02\x12Runframe\\Common\\V1\xe2\x02\x1eRunframe\\Common\\V1\\GPBMetadata\xea\x02\x14Runframe::Common::V1b\x06proto3"
 
 var (
@@ -739,31 +1219,47 @@ func file_runframe_common_v1_common_proto_rawDescGZIP() []byte {
 	return file_runframe_common_v1_common_proto_rawDescData
 }
 
-var file_runframe_common_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_runframe_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_runframe_common_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_runframe_common_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_runframe_common_v1_common_proto_goTypes = []any{
 	(Severity)(0),                 // 0: runframe.common.v1.Severity
 	(IncidentStatus)(0),           // 1: runframe.common.v1.IncidentStatus
 	(IntegrationType)(0),          // 2: runframe.common.v1.IntegrationType
-	(*Header)(nil),                // 3: runframe.common.v1.Header
-	(*Integration)(nil),           // 4: runframe.common.v1.Integration
-	(*FieldViolation)(nil),        // 5: runframe.common.v1.FieldViolation
-	(*BadRequest)(nil),            // 6: runframe.common.v1.BadRequest
-	(*RateLimitState)(nil),        // 7: runframe.common.v1.RateLimitState
-	(*ErrorInfo)(nil),             // 8: runframe.common.v1.ErrorInfo
-	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(InsufficientDataAction)(0),   // 3: runframe.common.v1.InsufficientDataAction
+	(AlertGrouping)(0),            // 4: runframe.common.v1.AlertGrouping
+	(*Header)(nil),                // 5: runframe.common.v1.Header
+	(*Integration)(nil),           // 6: runframe.common.v1.Integration
+	(*IntegrationOptions)(nil),    // 7: runframe.common.v1.IntegrationOptions
+	(*AutoResolveOptions)(nil),    // 8: runframe.common.v1.AutoResolveOptions
+	(*FlappingOptions)(nil),       // 9: runframe.common.v1.FlappingOptions
+	(*HeartbeatOptions)(nil),      // 10: runframe.common.v1.HeartbeatOptions
+	(*FieldViolation)(nil),        // 11: runframe.common.v1.FieldViolation
+	(*BadRequest)(nil),            // 12: runframe.common.v1.BadRequest
+	(*RateLimitState)(nil),        // 13: runframe.common.v1.RateLimitState
+	(*ErrorInfo)(nil),             // 14: runframe.common.v1.ErrorInfo
+	nil,                           // 15: runframe.common.v1.IntegrationOptions.SeverityOverridesEntry
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
 }
 var file_runframe_common_v1_common_proto_depIdxs = []int32{
-	2, // 0: runframe.common.v1.Integration.type:type_name -> runframe.common.v1.IntegrationType
-	9, // 1: runframe.common.v1.Integration.create_time:type_name -> google.protobuf.Timestamp
-	9, // 2: runframe.common.v1.Integration.update_time:type_name -> google.protobuf.Timestamp
-	5, // 3: runframe.common.v1.BadRequest.field_violations:type_name -> runframe.common.v1.FieldViolation
-	9, // 4: runframe.common.v1.RateLimitState.reset_time:type_name -> google.protobuf.Timestamp
-	5, // [5:5] is the sub-list for method output_type
-	5, // [5:5] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	2,  // 0: runframe.common.v1.Integration.type:type_name -> runframe.common.v1.IntegrationType
+	16, // 1: runframe.common.v1.Integration.create_time:type_name -> google.protobuf.Timestamp
+	16, // 2: runframe.common.v1.Integration.update_time:type_name -> google.protobuf.Timestamp
+	7,  // 3: runframe.common.v1.Integration.options:type_name -> runframe.common.v1.IntegrationOptions
+	3,  // 4: runframe.common.v1.IntegrationOptions.cloudwatch_insufficient_data:type_name -> runframe.common.v1.InsufficientDataAction
+	15, // 5: runframe.common.v1.IntegrationOptions.severity_overrides:type_name -> runframe.common.v1.IntegrationOptions.SeverityOverridesEntry
+	4,  // 6: runframe.common.v1.IntegrationOptions.alert_grouping:type_name -> runframe.common.v1.AlertGrouping
+	8,  // 7: runframe.common.v1.IntegrationOptions.auto_resolve:type_name -> runframe.common.v1.AutoResolveOptions
+	9,  // 8: runframe.common.v1.IntegrationOptions.flapping:type_name -> runframe.common.v1.FlappingOptions
+	10, // 9: runframe.common.v1.IntegrationOptions.heartbeat:type_name -> runframe.common.v1.HeartbeatOptions
+	0,  // 10: runframe.common.v1.HeartbeatOptions.severity:type_name -> runframe.common.v1.Severity
+	11, // 11: runframe.common.v1.BadRequest.field_violations:type_name -> runframe.common.v1.FieldViolation
+	16, // 12: runframe.common.v1.RateLimitState.reset_time:type_name -> google.protobuf.Timestamp
+	0,  // 13: runframe.common.v1.IntegrationOptions.SeverityOverridesEntry.value:type_name -> runframe.common.v1.Severity
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_runframe_common_v1_common_proto_init() }
@@ -771,13 +1267,14 @@ func file_runframe_common_v1_common_proto_init() {
 	if File_runframe_common_v1_common_proto != nil {
 		return
 	}
+	file_runframe_common_v1_common_proto_msgTypes[2].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_common_v1_common_proto_rawDesc), len(file_runframe_common_v1_common_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   6,
+			NumEnums:      5,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -42,8 +42,12 @@ const (
 	IngestAction_INGEST_ACTION_UPDATED IngestAction = 2
 	// INGEST_ACTION_RESOLVED resolved the open incident.
 	IngestAction_INGEST_ACTION_RESOLVED IngestAction = 3
-	// INGEST_ACTION_IGNORED recorded a resolve that matched no open incident.
+	// INGEST_ACTION_IGNORED recorded a resolve or an acknowledgement that
+	// matched no open incident.
 	IngestAction_INGEST_ACTION_IGNORED IngestAction = 4
+	// INGEST_ACTION_ACKNOWLEDGED recorded an acknowledgement on the open
+	// incident (or found it acknowledged already, which keeps the first).
+	IngestAction_INGEST_ACTION_ACKNOWLEDGED IngestAction = 5
 )
 
 // Enum value maps for IngestAction.
@@ -54,13 +58,15 @@ var (
 		2: "INGEST_ACTION_UPDATED",
 		3: "INGEST_ACTION_RESOLVED",
 		4: "INGEST_ACTION_IGNORED",
+		5: "INGEST_ACTION_ACKNOWLEDGED",
 	}
 	IngestAction_value = map[string]int32{
-		"INGEST_ACTION_UNSPECIFIED": 0,
-		"INGEST_ACTION_CREATED":     1,
-		"INGEST_ACTION_UPDATED":     2,
-		"INGEST_ACTION_RESOLVED":    3,
-		"INGEST_ACTION_IGNORED":     4,
+		"INGEST_ACTION_UNSPECIFIED":  0,
+		"INGEST_ACTION_CREATED":      1,
+		"INGEST_ACTION_UPDATED":      2,
+		"INGEST_ACTION_RESOLVED":     3,
+		"INGEST_ACTION_IGNORED":      4,
+		"INGEST_ACTION_ACKNOWLEDGED": 5,
 	}
 )
 
@@ -101,7 +107,9 @@ const (
 	IncidentEventType_INCIDENT_EVENT_TYPE_CREATED IncidentEventType = 1
 	// INCIDENT_EVENT_TYPE_TRIGGERED: a further alert with the same key arrived.
 	IncidentEventType_INCIDENT_EVENT_TYPE_TRIGGERED IncidentEventType = 2
-	// INCIDENT_EVENT_TYPE_ACKNOWLEDGED: a person acknowledged the incident.
+	// INCIDENT_EVENT_TYPE_ACKNOWLEDGED: a person (actor `api-key:<id>`) or the
+	// source itself (actor `integration:<id>`, an ALERT_ACTION_ACKNOWLEDGE)
+	// acknowledged the incident.
 	IncidentEventType_INCIDENT_EVENT_TYPE_ACKNOWLEDGED IncidentEventType = 3
 	// INCIDENT_EVENT_TYPE_RESOLVED: an alert or a person resolved it.
 	IncidentEventType_INCIDENT_EVENT_TYPE_RESOLVED IncidentEventType = 4
@@ -192,7 +200,9 @@ type Incident struct {
 	ResolveTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=resolve_time,json=resolveTime,proto3" json:"resolve_time,omitempty"`
 	// acknowledge_time is when it was first acknowledged; unset otherwise.
 	AcknowledgeTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=acknowledge_time,json=acknowledgeTime,proto3" json:"acknowledge_time,omitempty"`
-	// acknowledged_by names who acknowledged it (an API key id).
+	// acknowledged_by names who acknowledged it: `api-key:<id>`, or
+	// `integration:<id>` when the source acknowledged it (an alert with
+	// ALERT_ACTION_ACKNOWLEDGE, such as a PagerDuty `acknowledge` event).
 	AcknowledgedBy string `protobuf:"bytes,18,opt,name=acknowledged_by,json=acknowledgedBy,proto3" json:"acknowledged_by,omitempty"`
 	// truncated_alerts is the most further alerts a source reported dropping
 	// from a payload that touched this incident.
@@ -2334,13 +2344,14 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\bincident\x18\x01 \x01(\v2\x1e.runframe.incident.v1.IncidentR\bincident\x12F\n" +
 	"\flatest_event\x18\x02 \x01(\v2#.runframe.incident.v1.IncidentEventR\vlatestEvent\x12\x1a\n" +
 	"\brevision\x18\x03 \x01(\rR\brevision\x12\x16\n" +
-	"\x06cursor\x18\x04 \x01(\tR\x06cursor*\x9a\x01\n" +
+	"\x06cursor\x18\x04 \x01(\tR\x06cursor*\xba\x01\n" +
 	"\fIngestAction\x12\x1d\n" +
 	"\x19INGEST_ACTION_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15INGEST_ACTION_CREATED\x10\x01\x12\x19\n" +
 	"\x15INGEST_ACTION_UPDATED\x10\x02\x12\x1a\n" +
 	"\x16INGEST_ACTION_RESOLVED\x10\x03\x12\x19\n" +
-	"\x15INGEST_ACTION_IGNORED\x10\x04*\xc4\x01\n" +
+	"\x15INGEST_ACTION_IGNORED\x10\x04\x12\x1e\n" +
+	"\x1aINGEST_ACTION_ACKNOWLEDGED\x10\x05*\xc4\x01\n" +
 	"\x11IncidentEventType\x12#\n" +
 	"\x1fINCIDENT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bINCIDENT_EVENT_TYPE_CREATED\x10\x01\x12!\n" +

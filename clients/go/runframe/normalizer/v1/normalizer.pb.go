@@ -40,6 +40,13 @@ const (
 	// ALERT_ACTION_RESOLVE resolves the open incident with the same dedup key;
 	// with no such incident it is recorded and ignored.
 	AlertAction_ALERT_ACTION_RESOLVE AlertAction = 2
+	// ALERT_ACTION_ACKNOWLEDGE records an acknowledgement (time, and the
+	// integration as the actor) on the open incident with the same dedup key,
+	// as the team API's AcknowledgeIncident does; its status does not change
+	// and a second acknowledgement keeps the first. With no such incident, or
+	// no dedup key, it is recorded and ignored. Sources that acknowledge on
+	// their own send it (a PagerDuty Events API v2 `acknowledge`).
+	AlertAction_ALERT_ACTION_ACKNOWLEDGE AlertAction = 3
 )
 
 // Enum value maps for AlertAction.
@@ -48,11 +55,13 @@ var (
 		0: "ALERT_ACTION_UNSPECIFIED",
 		1: "ALERT_ACTION_TRIGGER",
 		2: "ALERT_ACTION_RESOLVE",
+		3: "ALERT_ACTION_ACKNOWLEDGE",
 	}
 	AlertAction_value = map[string]int32{
 		"ALERT_ACTION_UNSPECIFIED": 0,
 		"ALERT_ACTION_TRIGGER":     1,
 		"ALERT_ACTION_RESOLVE":     2,
+		"ALERT_ACTION_ACKNOWLEDGE": 3,
 	}
 )
 
@@ -208,7 +217,7 @@ func (x *NormalizeResponse) GetAlerts() []*NormalizedAlert {
 // NormalizedAlert is one alert in provider-independent form.
 type NormalizedAlert struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// action is trigger or resolve.
+	// action is trigger, resolve or acknowledge.
 	Action AlertAction `protobuf:"varint,1,opt,name=action,proto3,enum=runframe.normalizer.v1.AlertAction" json:"action,omitempty"`
 	// title is a one-line summary, at most 500 characters.
 	Title string `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
@@ -584,11 +593,12 @@ const file_runframe_normalizer_v1_normalizer_proto_rawDesc = "" +
 	"\x0fNormalizeResult\x12G\n" +
 	"\bresponse\x18\x01 \x01(\v2).runframe.normalizer.v1.NormalizeResponseH\x00R\bresponse\x12*\n" +
 	"\x05error\x18\x02 \x01(\v2\x12.google.rpc.StatusH\x00R\x05errorB\t\n" +
-	"\aoutcome*_\n" +
+	"\aoutcome*}\n" +
 	"\vAlertAction\x12\x1c\n" +
 	"\x18ALERT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14ALERT_ACTION_TRIGGER\x10\x01\x12\x18\n" +
-	"\x14ALERT_ACTION_RESOLVE\x10\x022\xe6\x01\n" +
+	"\x14ALERT_ACTION_RESOLVE\x10\x02\x12\x1c\n" +
+	"\x18ALERT_ACTION_ACKNOWLEDGE\x10\x032\xe6\x01\n" +
 	"\x11NormalizerService\x12`\n" +
 	"\tNormalize\x12(.runframe.normalizer.v1.NormalizeRequest\x1a).runframe.normalizer.v1.NormalizeResponse\x12o\n" +
 	"\x0eNormalizeBatch\x12-.runframe.normalizer.v1.NormalizeBatchRequest\x1a..runframe.normalizer.v1.NormalizeBatchResponseB\xea\x01\n" +

@@ -55,6 +55,9 @@ const (
 	// IntegrationServiceDisableIntegrationProcedure is the fully-qualified name of the
 	// IntegrationService's DisableIntegration RPC.
 	IntegrationServiceDisableIntegrationProcedure = "/runframe.auth.v1.IntegrationService/DisableIntegration"
+	// IntegrationServiceUpdateIntegrationProcedure is the fully-qualified name of the
+	// IntegrationService's UpdateIntegration RPC.
+	IntegrationServiceUpdateIntegrationProcedure = "/runframe.auth.v1.IntegrationService/UpdateIntegration"
 )
 
 // IntegrationServiceClient is a client for the runframe.auth.v1.IntegrationService service.
@@ -77,6 +80,15 @@ type IntegrationServiceClient interface {
 	// DisableIntegration stops accepting webhooks for the integration. Its
 	// incidents are kept. Disabling twice is not an error.
 	DisableIntegration(context.Context, *connect.Request[v1.DisableIntegrationRequest]) (*connect.Response[v1.DisableIntegrationResponse], error)
+	// UpdateIntegration changes the fields of an integration that
+	// `update_mask` names (AIP-134): its name, default service, rate limit and
+	// options. Like every change to an integration it is a compare-and-set on
+	// the stored record, so it never undoes a concurrent key rotation or
+	// secret change; it takes effect on the auth replica that made it at once
+	// and on the others within the routing-key cache TTL (a few seconds).
+	// Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+	// `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+	UpdateIntegration(context.Context, *connect.Request[v1.UpdateIntegrationRequest]) (*connect.Response[v1.UpdateIntegrationResponse], error)
 }
 
 // NewIntegrationServiceClient constructs a client for the runframe.auth.v1.IntegrationService
@@ -128,6 +140,12 @@ func NewIntegrationServiceClient(httpClient connect.HTTPClient, baseURL string, 
 			connect.WithSchema(integrationServiceMethods.ByName("DisableIntegration")),
 			connect.WithClientOptions(opts...),
 		),
+		updateIntegration: connect.NewClient[v1.UpdateIntegrationRequest, v1.UpdateIntegrationResponse](
+			httpClient,
+			baseURL+IntegrationServiceUpdateIntegrationProcedure,
+			connect.WithSchema(integrationServiceMethods.ByName("UpdateIntegration")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -139,6 +157,7 @@ type integrationServiceClient struct {
 	rotateRoutingKey   *connect.Client[v1.RotateRoutingKeyRequest, v1.RotateRoutingKeyResponse]
 	setSigningSecret   *connect.Client[v1.SetSigningSecretRequest, v1.SetSigningSecretResponse]
 	disableIntegration *connect.Client[v1.DisableIntegrationRequest, v1.DisableIntegrationResponse]
+	updateIntegration  *connect.Client[v1.UpdateIntegrationRequest, v1.UpdateIntegrationResponse]
 }
 
 // CreateIntegration calls runframe.auth.v1.IntegrationService.CreateIntegration.
@@ -171,6 +190,11 @@ func (c *integrationServiceClient) DisableIntegration(ctx context.Context, req *
 	return c.disableIntegration.CallUnary(ctx, req)
 }
 
+// UpdateIntegration calls runframe.auth.v1.IntegrationService.UpdateIntegration.
+func (c *integrationServiceClient) UpdateIntegration(ctx context.Context, req *connect.Request[v1.UpdateIntegrationRequest]) (*connect.Response[v1.UpdateIntegrationResponse], error) {
+	return c.updateIntegration.CallUnary(ctx, req)
+}
+
 // IntegrationServiceHandler is an implementation of the runframe.auth.v1.IntegrationService
 // service.
 type IntegrationServiceHandler interface {
@@ -192,6 +216,15 @@ type IntegrationServiceHandler interface {
 	// DisableIntegration stops accepting webhooks for the integration. Its
 	// incidents are kept. Disabling twice is not an error.
 	DisableIntegration(context.Context, *connect.Request[v1.DisableIntegrationRequest]) (*connect.Response[v1.DisableIntegrationResponse], error)
+	// UpdateIntegration changes the fields of an integration that
+	// `update_mask` names (AIP-134): its name, default service, rate limit and
+	// options. Like every change to an integration it is a compare-and-set on
+	// the stored record, so it never undoes a concurrent key rotation or
+	// secret change; it takes effect on the auth replica that made it at once
+	// and on the others within the routing-key cache TTL (a few seconds).
+	// Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+	// `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+	UpdateIntegration(context.Context, *connect.Request[v1.UpdateIntegrationRequest]) (*connect.Response[v1.UpdateIntegrationResponse], error)
 }
 
 // NewIntegrationServiceHandler builds an HTTP handler from the service implementation. It returns
@@ -239,6 +272,12 @@ func NewIntegrationServiceHandler(svc IntegrationServiceHandler, opts ...connect
 		connect.WithSchema(integrationServiceMethods.ByName("DisableIntegration")),
 		connect.WithHandlerOptions(opts...),
 	)
+	integrationServiceUpdateIntegrationHandler := connect.NewUnaryHandler(
+		IntegrationServiceUpdateIntegrationProcedure,
+		svc.UpdateIntegration,
+		connect.WithSchema(integrationServiceMethods.ByName("UpdateIntegration")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/runframe.auth.v1.IntegrationService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case IntegrationServiceCreateIntegrationProcedure:
@@ -253,6 +292,8 @@ func NewIntegrationServiceHandler(svc IntegrationServiceHandler, opts ...connect
 			integrationServiceSetSigningSecretHandler.ServeHTTP(w, r)
 		case IntegrationServiceDisableIntegrationProcedure:
 			integrationServiceDisableIntegrationHandler.ServeHTTP(w, r)
+		case IntegrationServiceUpdateIntegrationProcedure:
+			integrationServiceUpdateIntegrationHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -284,4 +325,8 @@ func (UnimplementedIntegrationServiceHandler) SetSigningSecret(context.Context, 
 
 func (UnimplementedIntegrationServiceHandler) DisableIntegration(context.Context, *connect.Request[v1.DisableIntegrationRequest]) (*connect.Response[v1.DisableIntegrationResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.IntegrationService.DisableIntegration is not implemented"))
+}
+
+func (UnimplementedIntegrationServiceHandler) UpdateIntegration(context.Context, *connect.Request[v1.UpdateIntegrationRequest]) (*connect.Response[v1.UpdateIntegrationResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.auth.v1.IntegrationService.UpdateIntegration is not implemented"))
 }

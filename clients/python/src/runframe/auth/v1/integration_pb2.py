@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from runframe.common.v1 import common_pb2 as runframe_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"runframe/auth/v1/integration.proto\x12\x10runframe.auth.v1\x1a\x1frunframe/common/v1/common.proto\"\xe5\x01\n\x18\x43reateIntegrationRequest\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12\x64\x65\x66\x61ult_service_id\x18\x03 \x01(\t\x12\"\n\x15rate_limit_per_minute\x18\x04 \x01(\rH\x00\x88\x01\x01\x12\x16\n\x0esigning_secret\x18\x05 \x01(\t\x12\x16\n\x0esns_topic_arns\x18\x06 \x03(\tB\x18\n\x16_rate_limit_per_minute\"f\n\x19\x43reateIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x13\n\x0brouting_key\x18\x02 \x01(\t\"/\n\x15GetIntegrationRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"N\n\x16GetIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"@\n\x17ListIntegrationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"j\n\x18ListIntegrationsResponse\x12\x35\n\x0cintegrations\x18\x01 \x03(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"1\n\x17RotateRoutingKeyRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"e\n\x18RotateRoutingKeyResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x13\n\x0brouting_key\x18\x02 \x01(\t\"g\n\x17SetSigningSecretRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\x12\x16\n\x0esigning_secret\x18\x02 \x01(\t\x12\x1c\n\x14grace_period_seconds\x18\x03 \x01(\r\"P\n\x18SetSigningSecretResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"3\n\x19\x44isableIntegrationRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"R\n\x1a\x44isableIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration2\xa3\x05\n\x12IntegrationService\x12l\n\x11\x43reateIntegration\x12*.runframe.auth.v1.CreateIntegrationRequest\x1a+.runframe.auth.v1.CreateIntegrationResponse\x12h\n\x0eGetIntegration\x12\'.runframe.auth.v1.GetIntegrationRequest\x1a(.runframe.auth.v1.GetIntegrationResponse\"\x03\x90\x02\x01\x12n\n\x10ListIntegrations\x12).runframe.auth.v1.ListIntegrationsRequest\x1a*.runframe.auth.v1.ListIntegrationsResponse\"\x03\x90\x02\x01\x12i\n\x10RotateRoutingKey\x12).runframe.auth.v1.RotateRoutingKeyRequest\x1a*.runframe.auth.v1.RotateRoutingKeyResponse\x12i\n\x10SetSigningSecret\x12).runframe.auth.v1.SetSigningSecretRequest\x1a*.runframe.auth.v1.SetSigningSecretResponse\x12o\n\x12\x44isableIntegration\x12+.runframe.auth.v1.DisableIntegrationRequest\x1a,.runframe.auth.v1.DisableIntegrationResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"runframe/auth/v1/integration.proto\x12\x10runframe.auth.v1\x1a google/protobuf/field_mask.proto\x1a\x1frunframe/common/v1/common.proto\"\x9e\x02\n\x18\x43reateIntegrationRequest\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x1a\n\x12\x64\x65\x66\x61ult_service_id\x18\x03 \x01(\t\x12\"\n\x15rate_limit_per_minute\x18\x04 \x01(\rH\x00\x88\x01\x01\x12\x16\n\x0esigning_secret\x18\x05 \x01(\t\x12\x16\n\x0esns_topic_arns\x18\x06 \x03(\t\x12\x37\n\x07options\x18\x07 \x01(\x0b\x32&.runframe.common.v1.IntegrationOptionsB\x18\n\x16_rate_limit_per_minute\"f\n\x19\x43reateIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x13\n\x0brouting_key\x18\x02 \x01(\t\"/\n\x15GetIntegrationRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"N\n\x16GetIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"@\n\x17ListIntegrationsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"j\n\x18ListIntegrationsResponse\x12\x35\n\x0cintegrations\x18\x01 \x03(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"1\n\x17RotateRoutingKeyRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"e\n\x18RotateRoutingKeyResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x13\n\x0brouting_key\x18\x02 \x01(\t\"g\n\x17SetSigningSecretRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\x12\x16\n\x0esigning_secret\x18\x02 \x01(\t\x12\x1c\n\x14grace_period_seconds\x18\x03 \x01(\r\"P\n\x18SetSigningSecretResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"3\n\x19\x44isableIntegrationRequest\x12\x16\n\x0eintegration_id\x18\x01 \x01(\t\"R\n\x1a\x44isableIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"\x81\x01\n\x18UpdateIntegrationRequest\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"Q\n\x19UpdateIntegrationResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration2\x91\x06\n\x12IntegrationService\x12l\n\x11\x43reateIntegration\x12*.runframe.auth.v1.CreateIntegrationRequest\x1a+.runframe.auth.v1.CreateIntegrationResponse\x12h\n\x0eGetIntegration\x12\'.runframe.auth.v1.GetIntegrationRequest\x1a(.runframe.auth.v1.GetIntegrationResponse\"\x03\x90\x02\x01\x12n\n\x10ListIntegrations\x12).runframe.auth.v1.ListIntegrationsRequest\x1a*.runframe.auth.v1.ListIntegrationsResponse\"\x03\x90\x02\x01\x12i\n\x10RotateRoutingKey\x12).runframe.auth.v1.RotateRoutingKeyRequest\x1a*.runframe.auth.v1.RotateRoutingKeyResponse\x12i\n\x10SetSigningSecret\x12).runframe.auth.v1.SetSigningSecretRequest\x1a*.runframe.auth.v1.SetSigningSecretResponse\x12o\n\x12\x44isableIntegration\x12+.runframe.auth.v1.DisableIntegrationRequest\x1a,.runframe.auth.v1.DisableIntegrationResponse\x12l\n\x11UpdateIntegration\x12*.runframe.auth.v1.UpdateIntegrationRequest\x1a+.runframe.auth.v1.UpdateIntegrationResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,30 +37,34 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INTEGRATIONSERVICE'].methods_by_name['GetIntegration']._serialized_options = b'\220\002\001'
   _globals['_INTEGRATIONSERVICE'].methods_by_name['ListIntegrations']._loaded_options = None
   _globals['_INTEGRATIONSERVICE'].methods_by_name['ListIntegrations']._serialized_options = b'\220\002\001'
-  _globals['_CREATEINTEGRATIONREQUEST']._serialized_start=90
-  _globals['_CREATEINTEGRATIONREQUEST']._serialized_end=319
-  _globals['_CREATEINTEGRATIONRESPONSE']._serialized_start=321
-  _globals['_CREATEINTEGRATIONRESPONSE']._serialized_end=423
-  _globals['_GETINTEGRATIONREQUEST']._serialized_start=425
-  _globals['_GETINTEGRATIONREQUEST']._serialized_end=472
-  _globals['_GETINTEGRATIONRESPONSE']._serialized_start=474
-  _globals['_GETINTEGRATIONRESPONSE']._serialized_end=552
-  _globals['_LISTINTEGRATIONSREQUEST']._serialized_start=554
-  _globals['_LISTINTEGRATIONSREQUEST']._serialized_end=618
-  _globals['_LISTINTEGRATIONSRESPONSE']._serialized_start=620
-  _globals['_LISTINTEGRATIONSRESPONSE']._serialized_end=726
-  _globals['_ROTATEROUTINGKEYREQUEST']._serialized_start=728
-  _globals['_ROTATEROUTINGKEYREQUEST']._serialized_end=777
-  _globals['_ROTATEROUTINGKEYRESPONSE']._serialized_start=779
-  _globals['_ROTATEROUTINGKEYRESPONSE']._serialized_end=880
-  _globals['_SETSIGNINGSECRETREQUEST']._serialized_start=882
-  _globals['_SETSIGNINGSECRETREQUEST']._serialized_end=985
-  _globals['_SETSIGNINGSECRETRESPONSE']._serialized_start=987
-  _globals['_SETSIGNINGSECRETRESPONSE']._serialized_end=1067
-  _globals['_DISABLEINTEGRATIONREQUEST']._serialized_start=1069
-  _globals['_DISABLEINTEGRATIONREQUEST']._serialized_end=1120
-  _globals['_DISABLEINTEGRATIONRESPONSE']._serialized_start=1122
-  _globals['_DISABLEINTEGRATIONRESPONSE']._serialized_end=1204
-  _globals['_INTEGRATIONSERVICE']._serialized_start=1207
-  _globals['_INTEGRATIONSERVICE']._serialized_end=1882
+  _globals['_CREATEINTEGRATIONREQUEST']._serialized_start=124
+  _globals['_CREATEINTEGRATIONREQUEST']._serialized_end=410
+  _globals['_CREATEINTEGRATIONRESPONSE']._serialized_start=412
+  _globals['_CREATEINTEGRATIONRESPONSE']._serialized_end=514
+  _globals['_GETINTEGRATIONREQUEST']._serialized_start=516
+  _globals['_GETINTEGRATIONREQUEST']._serialized_end=563
+  _globals['_GETINTEGRATIONRESPONSE']._serialized_start=565
+  _globals['_GETINTEGRATIONRESPONSE']._serialized_end=643
+  _globals['_LISTINTEGRATIONSREQUEST']._serialized_start=645
+  _globals['_LISTINTEGRATIONSREQUEST']._serialized_end=709
+  _globals['_LISTINTEGRATIONSRESPONSE']._serialized_start=711
+  _globals['_LISTINTEGRATIONSRESPONSE']._serialized_end=817
+  _globals['_ROTATEROUTINGKEYREQUEST']._serialized_start=819
+  _globals['_ROTATEROUTINGKEYREQUEST']._serialized_end=868
+  _globals['_ROTATEROUTINGKEYRESPONSE']._serialized_start=870
+  _globals['_ROTATEROUTINGKEYRESPONSE']._serialized_end=971
+  _globals['_SETSIGNINGSECRETREQUEST']._serialized_start=973
+  _globals['_SETSIGNINGSECRETREQUEST']._serialized_end=1076
+  _globals['_SETSIGNINGSECRETRESPONSE']._serialized_start=1078
+  _globals['_SETSIGNINGSECRETRESPONSE']._serialized_end=1158
+  _globals['_DISABLEINTEGRATIONREQUEST']._serialized_start=1160
+  _globals['_DISABLEINTEGRATIONREQUEST']._serialized_end=1211
+  _globals['_DISABLEINTEGRATIONRESPONSE']._serialized_start=1213
+  _globals['_DISABLEINTEGRATIONRESPONSE']._serialized_end=1295
+  _globals['_UPDATEINTEGRATIONREQUEST']._serialized_start=1298
+  _globals['_UPDATEINTEGRATIONREQUEST']._serialized_end=1427
+  _globals['_UPDATEINTEGRATIONRESPONSE']._serialized_start=1429
+  _globals['_UPDATEINTEGRATIONRESPONSE']._serialized_end=1510
+  _globals['_INTEGRATIONSERVICE']._serialized_start=1513
+  _globals['_INTEGRATIONSERVICE']._serialized_end=2298
 # @@protoc_insertion_point(module_scope)

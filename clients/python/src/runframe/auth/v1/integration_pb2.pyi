@@ -1,3 +1,4 @@
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from runframe.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
@@ -8,20 +9,22 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateIntegrationRequest(_message.Message):
-    __slots__ = ("type", "name", "default_service_id", "rate_limit_per_minute", "signing_secret", "sns_topic_arns")
+    __slots__ = ("type", "name", "default_service_id", "rate_limit_per_minute", "signing_secret", "sns_topic_arns", "options")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_SERVICE_ID_FIELD_NUMBER: _ClassVar[int]
     RATE_LIMIT_PER_MINUTE_FIELD_NUMBER: _ClassVar[int]
     SIGNING_SECRET_FIELD_NUMBER: _ClassVar[int]
     SNS_TOPIC_ARNS_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
     type: _common_pb2.IntegrationType
     name: str
     default_service_id: str
     rate_limit_per_minute: int
     signing_secret: str
     sns_topic_arns: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, type: _Optional[_Union[_common_pb2.IntegrationType, str]] = ..., name: _Optional[str] = ..., default_service_id: _Optional[str] = ..., rate_limit_per_minute: _Optional[int] = ..., signing_secret: _Optional[str] = ..., sns_topic_arns: _Optional[_Iterable[str]] = ...) -> None: ...
+    options: _common_pb2.IntegrationOptions
+    def __init__(self, type: _Optional[_Union[_common_pb2.IntegrationType, str]] = ..., name: _Optional[str] = ..., default_service_id: _Optional[str] = ..., rate_limit_per_minute: _Optional[int] = ..., signing_secret: _Optional[str] = ..., sns_topic_arns: _Optional[_Iterable[str]] = ..., options: _Optional[_Union[_common_pb2.IntegrationOptions, _Mapping]] = ...) -> None: ...
 
 class CreateIntegrationResponse(_message.Message):
     __slots__ = ("integration", "routing_key")
@@ -96,6 +99,20 @@ class DisableIntegrationRequest(_message.Message):
     def __init__(self, integration_id: _Optional[str] = ...) -> None: ...
 
 class DisableIntegrationResponse(_message.Message):
+    __slots__ = ("integration",)
+    INTEGRATION_FIELD_NUMBER: _ClassVar[int]
+    integration: _common_pb2.Integration
+    def __init__(self, integration: _Optional[_Union[_common_pb2.Integration, _Mapping]] = ...) -> None: ...
+
+class UpdateIntegrationRequest(_message.Message):
+    __slots__ = ("integration", "update_mask")
+    INTEGRATION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    integration: _common_pb2.Integration
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, integration: _Optional[_Union[_common_pb2.Integration, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
+
+class UpdateIntegrationResponse(_message.Message):
     __slots__ = ("integration",)
     INTEGRATION_FIELD_NUMBER: _ClassVar[int]
     integration: _common_pb2.Integration

@@ -65,6 +65,11 @@ class IntegrationServiceStub:
                 request_serializer=runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationRequest.SerializeToString,
                 response_deserializer=runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationResponse.FromString,
                 _registered_method=True)
+        self.UpdateIntegration = channel.unary_unary(
+                '/runframe.auth.v1.IntegrationService/UpdateIntegration',
+                request_serializer=runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationRequest.SerializeToString,
+                response_deserializer=runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationResponse.FromString,
+                _registered_method=True)
 
 
 class IntegrationServiceServicer:
@@ -119,6 +124,20 @@ class IntegrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateIntegration(self, request, context):
+        """UpdateIntegration changes the fields of an integration that
+        `update_mask` names (AIP-134): its name, default service, rate limit and
+        options. Like every change to an integration it is a compare-and-set on
+        the stored record, so it never undoes a concurrent key rotation or
+        secret change; it takes effect on the auth replica that made it at once
+        and on the others within the routing-key cache TTL (a few seconds).
+        Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+        `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_IntegrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -151,6 +170,11 @@ def add_IntegrationServiceServicer_to_server(servicer, server):
                     servicer.DisableIntegration,
                     request_deserializer=runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationRequest.FromString,
                     response_serializer=runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationResponse.SerializeToString,
+            ),
+            'UpdateIntegration': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateIntegration,
+                    request_deserializer=runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationRequest.FromString,
+                    response_serializer=runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -316,6 +340,33 @@ class IntegrationService:
             '/runframe.auth.v1.IntegrationService/DisableIntegration',
             runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationRequest.SerializeToString,
             runframe_dot_auth_dot_v1_dot_integration__pb2.DisableIntegrationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateIntegration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.auth.v1.IntegrationService/UpdateIntegration',
+            runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationRequest.SerializeToString,
+            runframe_dot_auth_dot_v1_dot_integration__pb2.UpdateIntegrationResponse.FromString,
             options,
             channel_credentials,
             insecure,

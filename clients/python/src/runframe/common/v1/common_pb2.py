@@ -25,35 +25,51 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1frunframe/common/v1/common.proto\x12\x12runframe.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xf6\x02\n\x0bIntegration\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x31\n\x04type\x18\x03 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x1a\n\x12\x64\x65\x66\x61ult_service_id\x18\x05 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x06 \x01(\x08\x12\x1d\n\x15rate_limit_per_minute\x18\x07 \x01(\r\x12!\n\x19signing_secret_configured\x18\x08 \x01(\x08\x12\x16\n\x0esns_topic_arns\x18\t \x03(\t\x12\x18\n\x10routing_key_hint\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"8\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t:\x02\x18\x01\"N\n\nBadRequest\x12<\n\x10\x66ield_violations\x18\x01 \x03(\x0b\x32\".runframe.common.v1.FieldViolation:\x02\x18\x01\"\x7f\n\x0eRateLimitState\x12\r\n\x05limit\x18\x01 \x01(\r\x12\x11\n\tremaining\x18\x02 \x01(\r\x12.\n\nreset_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13retry_after_seconds\x18\x04 \x01(\r\"\x1f\n\tErrorInfo\x12\x0e\n\x06reason\x18\x01 \x01(\t:\x02\x18\x01*\x83\x01\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_SEV0\x10\x01\x12\x11\n\rSEVERITY_SEV1\x10\x02\x12\x11\n\rSEVERITY_SEV2\x10\x03\x12\x11\n\rSEVERITY_SEV3\x10\x04\x12\x11\n\rSEVERITY_SEV4\x10\x05*\x8b\x01\n\x0eIncidentStatus\x12\x1f\n\x1bINCIDENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13INCIDENT_STATUS_NEW\x10\x01\x12!\n\x1dINCIDENT_STATUS_INVESTIGATING\x10\x02\x12\x1c\n\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xcd\x01\n\x0fIntegrationType\x12 \n\x1cINTEGRATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17INTEGRATION_TYPE_CUSTOM\x10\x01\x12\x1c\n\x18INTEGRATION_TYPE_DATADOG\x10\x02\x12\x1b\n\x17INTEGRATION_TYPE_SENTRY\x10\x03\x12\x1f\n\x1bINTEGRATION_TYPE_PROMETHEUS\x10\x04\x12\x1f\n\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1frunframe/common/v1/common.proto\x12\x12runframe.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"%\n\x06Header\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t\"\xaf\x03\n\x0bIntegration\x12\n\n\x02id\x18\x01 \x01(\t\x12\x17\n\x0forganization_id\x18\x02 \x01(\t\x12\x31\n\x04type\x18\x03 \x01(\x0e\x32#.runframe.common.v1.IntegrationType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x1a\n\x12\x64\x65\x66\x61ult_service_id\x18\x05 \x01(\t\x12\x0f\n\x07\x65nabled\x18\x06 \x01(\x08\x12\x1d\n\x15rate_limit_per_minute\x18\x07 \x01(\r\x12!\n\x19signing_secret_configured\x18\x08 \x01(\x08\x12\x16\n\x0esns_topic_arns\x18\t \x03(\t\x12\x18\n\x10routing_key_hint\x18\n \x01(\t\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x37\n\x07options\x18\r \x01(\x0b\x32&.runframe.common.v1.IntegrationOptions\"\xb8\x04\n\x12IntegrationOptions\x12P\n\x1c\x63loudwatch_insufficient_data\x18\x01 \x01(\x0e\x32*.runframe.common.v1.InsufficientDataAction\x12Y\n\x12severity_overrides\x18\x02 \x03(\x0b\x32=.runframe.common.v1.IntegrationOptions.SeverityOverridesEntry\x12\x39\n\x0e\x61lert_grouping\x18\x03 \x01(\x0e\x32!.runframe.common.v1.AlertGrouping\x12<\n\x0c\x61uto_resolve\x18\x04 \x01(\x0b\x32&.runframe.common.v1.AutoResolveOptions\x12\x35\n\x08\x66lapping\x18\x05 \x01(\x0b\x32#.runframe.common.v1.FlappingOptions\x12\x37\n\theartbeat\x18\x06 \x01(\x0b\x32$.runframe.common.v1.HeartbeatOptions\x12\x1e\n\x11redrive_throttled\x18\x07 \x01(\x08H\x00\x88\x01\x01\x1aV\n\x16SeverityOverridesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12+\n\x05value\x18\x02 \x01(\x0e\x32\x1c.runframe.common.v1.Severity:\x02\x38\x01\x42\x14\n\x12_redrive_throttled\"+\n\x12\x41utoResolveOptions\x12\x15\n\rafter_minutes\x18\x01 \x01(\r\"<\n\x0f\x46lappingOptions\x12\x11\n\tthreshold\x18\x01 \x01(\r\x12\x16\n\x0ewindow_minutes\x18\x02 \x01(\r\"s\n\x10HeartbeatOptions\x12\x18\n\x10interval_seconds\x18\x01 \x01(\r\x12\x15\n\rgrace_seconds\x18\x02 \x01(\r\x12.\n\x08severity\x18\x03 \x01(\x0e\x32\x1c.runframe.common.v1.Severity\"8\n\x0e\x46ieldViolation\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t:\x02\x18\x01\"N\n\nBadRequest\x12<\n\x10\x66ield_violations\x18\x01 \x03(\x0b\x32\".runframe.common.v1.FieldViolation:\x02\x18\x01\"\x7f\n\x0eRateLimitState\x12\r\n\x05limit\x18\x01 \x01(\r\x12\x11\n\tremaining\x18\x02 \x01(\r\x12.\n\nreset_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13retry_after_seconds\x18\x04 \x01(\r\"\x1f\n\tErrorInfo\x12\x0e\n\x06reason\x18\x01 \x01(\t:\x02\x18\x01*\x83\x01\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_SEV0\x10\x01\x12\x11\n\rSEVERITY_SEV1\x10\x02\x12\x11\n\rSEVERITY_SEV2\x10\x03\x12\x11\n\rSEVERITY_SEV3\x10\x04\x12\x11\n\rSEVERITY_SEV4\x10\x05*\x8b\x01\n\x0eIncidentStatus\x12\x1f\n\x1bINCIDENT_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13INCIDENT_STATUS_NEW\x10\x01\x12!\n\x1dINCIDENT_STATUS_INVESTIGATING\x10\x02\x12\x1c\n\x18INCIDENT_STATUS_RESOLVED\x10\x03*\xed\x01\n\x0fIntegrationType\x12 \n\x1cINTEGRATION_TYPE_UNSPECIFIED\x10\x00\x12\x1b\n\x17INTEGRATION_TYPE_CUSTOM\x10\x01\x12\x1c\n\x18INTEGRATION_TYPE_DATADOG\x10\x02\x12\x1b\n\x17INTEGRATION_TYPE_SENTRY\x10\x03\x12\x1f\n\x1bINTEGRATION_TYPE_PROMETHEUS\x10\x04\x12\x1f\n\x1bINTEGRATION_TYPE_CLOUDWATCH\x10\x05\x12\x1e\n\x1aINTEGRATION_TYPE_PAGERDUTY\x10\x06*\xb3\x01\n\x16InsufficientDataAction\x12(\n$INSUFFICIENT_DATA_ACTION_UNSPECIFIED\x10\x00\x12$\n INSUFFICIENT_DATA_ACTION_TRIGGER\x10\x01\x12$\n INSUFFICIENT_DATA_ACTION_RESOLVE\x10\x02\x12#\n\x1fINSUFFICIENT_DATA_ACTION_IGNORE\x10\x03*c\n\rAlertGrouping\x12\x1e\n\x1a\x41LERT_GROUPING_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41LERT_GROUPING_ALERT\x10\x01\x12\x18\n\x14\x41LERT_GROUPING_GROUP\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'runframe.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_INTEGRATIONOPTIONS_SEVERITYOVERRIDESENTRY']._loaded_options = None
+  _globals['_INTEGRATIONOPTIONS_SEVERITYOVERRIDESENTRY']._serialized_options = b'8\001'
   _globals['_FIELDVIOLATION']._loaded_options = None
   _globals['_FIELDVIOLATION']._serialized_options = b'\030\001'
   _globals['_BADREQUEST']._loaded_options = None
   _globals['_BADREQUEST']._serialized_options = b'\030\001'
   _globals['_ERRORINFO']._loaded_options = None
   _globals['_ERRORINFO']._serialized_options = b'\030\001'
-  _globals['_SEVERITY']._serialized_start=805
-  _globals['_SEVERITY']._serialized_end=936
-  _globals['_INCIDENTSTATUS']._serialized_start=939
-  _globals['_INCIDENTSTATUS']._serialized_end=1078
-  _globals['_INTEGRATIONTYPE']._serialized_start=1081
-  _globals['_INTEGRATIONTYPE']._serialized_end=1286
+  _globals['_SEVERITY']._serialized_start=1657
+  _globals['_SEVERITY']._serialized_end=1788
+  _globals['_INCIDENTSTATUS']._serialized_start=1791
+  _globals['_INCIDENTSTATUS']._serialized_end=1930
+  _globals['_INTEGRATIONTYPE']._serialized_start=1933
+  _globals['_INTEGRATIONTYPE']._serialized_end=2170
+  _globals['_INSUFFICIENTDATAACTION']._serialized_start=2173
+  _globals['_INSUFFICIENTDATAACTION']._serialized_end=2352
+  _globals['_ALERTGROUPING']._serialized_start=2354
+  _globals['_ALERTGROUPING']._serialized_end=2453
   _globals['_HEADER']._serialized_start=88
   _globals['_HEADER']._serialized_end=125
   _globals['_INTEGRATION']._serialized_start=128
-  _globals['_INTEGRATION']._serialized_end=502
-  _globals['_FIELDVIOLATION']._serialized_start=504
-  _globals['_FIELDVIOLATION']._serialized_end=560
-  _globals['_BADREQUEST']._serialized_start=562
-  _globals['_BADREQUEST']._serialized_end=640
-  _globals['_RATELIMITSTATE']._serialized_start=642
-  _globals['_RATELIMITSTATE']._serialized_end=769
-  _globals['_ERRORINFO']._serialized_start=771
-  _globals['_ERRORINFO']._serialized_end=802
+  _globals['_INTEGRATION']._serialized_end=559
+  _globals['_INTEGRATIONOPTIONS']._serialized_start=562
+  _globals['_INTEGRATIONOPTIONS']._serialized_end=1130
+  _globals['_INTEGRATIONOPTIONS_SEVERITYOVERRIDESENTRY']._serialized_start=1022
+  _globals['_INTEGRATIONOPTIONS_SEVERITYOVERRIDESENTRY']._serialized_end=1108
+  _globals['_AUTORESOLVEOPTIONS']._serialized_start=1132
+  _globals['_AUTORESOLVEOPTIONS']._serialized_end=1175
+  _globals['_FLAPPINGOPTIONS']._serialized_start=1177
+  _globals['_FLAPPINGOPTIONS']._serialized_end=1237
+  _globals['_HEARTBEATOPTIONS']._serialized_start=1239
+  _globals['_HEARTBEATOPTIONS']._serialized_end=1354
+  _globals['_FIELDVIOLATION']._serialized_start=1356
+  _globals['_FIELDVIOLATION']._serialized_end=1412
+  _globals['_BADREQUEST']._serialized_start=1414
+  _globals['_BADREQUEST']._serialized_end=1492
+  _globals['_RATELIMITSTATE']._serialized_start=1494
+  _globals['_RATELIMITSTATE']._serialized_end=1621
+  _globals['_ERRORINFO']._serialized_start=1623
+  _globals['_ERRORINFO']._serialized_end=1654
 # @@protoc_insertion_point(module_scope)

@@ -34,6 +34,20 @@ class IntegrationType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INTEGRATION_TYPE_SENTRY: _ClassVar[IntegrationType]
     INTEGRATION_TYPE_PROMETHEUS: _ClassVar[IntegrationType]
     INTEGRATION_TYPE_CLOUDWATCH: _ClassVar[IntegrationType]
+    INTEGRATION_TYPE_PAGERDUTY: _ClassVar[IntegrationType]
+
+class InsufficientDataAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    INSUFFICIENT_DATA_ACTION_UNSPECIFIED: _ClassVar[InsufficientDataAction]
+    INSUFFICIENT_DATA_ACTION_TRIGGER: _ClassVar[InsufficientDataAction]
+    INSUFFICIENT_DATA_ACTION_RESOLVE: _ClassVar[InsufficientDataAction]
+    INSUFFICIENT_DATA_ACTION_IGNORE: _ClassVar[InsufficientDataAction]
+
+class AlertGrouping(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    ALERT_GROUPING_UNSPECIFIED: _ClassVar[AlertGrouping]
+    ALERT_GROUPING_ALERT: _ClassVar[AlertGrouping]
+    ALERT_GROUPING_GROUP: _ClassVar[AlertGrouping]
 SEVERITY_UNSPECIFIED: Severity
 SEVERITY_SEV0: Severity
 SEVERITY_SEV1: Severity
@@ -50,6 +64,14 @@ INTEGRATION_TYPE_DATADOG: IntegrationType
 INTEGRATION_TYPE_SENTRY: IntegrationType
 INTEGRATION_TYPE_PROMETHEUS: IntegrationType
 INTEGRATION_TYPE_CLOUDWATCH: IntegrationType
+INTEGRATION_TYPE_PAGERDUTY: IntegrationType
+INSUFFICIENT_DATA_ACTION_UNSPECIFIED: InsufficientDataAction
+INSUFFICIENT_DATA_ACTION_TRIGGER: InsufficientDataAction
+INSUFFICIENT_DATA_ACTION_RESOLVE: InsufficientDataAction
+INSUFFICIENT_DATA_ACTION_IGNORE: InsufficientDataAction
+ALERT_GROUPING_UNSPECIFIED: AlertGrouping
+ALERT_GROUPING_ALERT: AlertGrouping
+ALERT_GROUPING_GROUP: AlertGrouping
 
 class Header(_message.Message):
     __slots__ = ("name", "value")
@@ -60,7 +82,7 @@ class Header(_message.Message):
     def __init__(self, name: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
 
 class Integration(_message.Message):
-    __slots__ = ("id", "organization_id", "type", "name", "default_service_id", "enabled", "rate_limit_per_minute", "signing_secret_configured", "sns_topic_arns", "routing_key_hint", "create_time", "update_time")
+    __slots__ = ("id", "organization_id", "type", "name", "default_service_id", "enabled", "rate_limit_per_minute", "signing_secret_configured", "sns_topic_arns", "routing_key_hint", "create_time", "update_time", "options")
     ID_FIELD_NUMBER: _ClassVar[int]
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +95,7 @@ class Integration(_message.Message):
     ROUTING_KEY_HINT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    OPTIONS_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
     type: IntegrationType
@@ -85,7 +108,57 @@ class Integration(_message.Message):
     routing_key_hint: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., type: _Optional[_Union[IntegrationType, str]] = ..., name: _Optional[str] = ..., default_service_id: _Optional[str] = ..., enabled: _Optional[bool] = ..., rate_limit_per_minute: _Optional[int] = ..., signing_secret_configured: _Optional[bool] = ..., sns_topic_arns: _Optional[_Iterable[str]] = ..., routing_key_hint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    options: IntegrationOptions
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., type: _Optional[_Union[IntegrationType, str]] = ..., name: _Optional[str] = ..., default_service_id: _Optional[str] = ..., enabled: _Optional[bool] = ..., rate_limit_per_minute: _Optional[int] = ..., signing_secret_configured: _Optional[bool] = ..., sns_topic_arns: _Optional[_Iterable[str]] = ..., routing_key_hint: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., options: _Optional[_Union[IntegrationOptions, _Mapping]] = ...) -> None: ...
+
+class IntegrationOptions(_message.Message):
+    __slots__ = ("cloudwatch_insufficient_data", "severity_overrides", "alert_grouping", "auto_resolve", "flapping", "heartbeat", "redrive_throttled")
+    class SeverityOverridesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: Severity
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[_Union[Severity, str]] = ...) -> None: ...
+    CLOUDWATCH_INSUFFICIENT_DATA_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_OVERRIDES_FIELD_NUMBER: _ClassVar[int]
+    ALERT_GROUPING_FIELD_NUMBER: _ClassVar[int]
+    AUTO_RESOLVE_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_FIELD_NUMBER: _ClassVar[int]
+    HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    REDRIVE_THROTTLED_FIELD_NUMBER: _ClassVar[int]
+    cloudwatch_insufficient_data: InsufficientDataAction
+    severity_overrides: _containers.ScalarMap[str, Severity]
+    alert_grouping: AlertGrouping
+    auto_resolve: AutoResolveOptions
+    flapping: FlappingOptions
+    heartbeat: HeartbeatOptions
+    redrive_throttled: bool
+    def __init__(self, cloudwatch_insufficient_data: _Optional[_Union[InsufficientDataAction, str]] = ..., severity_overrides: _Optional[_Mapping[str, Severity]] = ..., alert_grouping: _Optional[_Union[AlertGrouping, str]] = ..., auto_resolve: _Optional[_Union[AutoResolveOptions, _Mapping]] = ..., flapping: _Optional[_Union[FlappingOptions, _Mapping]] = ..., heartbeat: _Optional[_Union[HeartbeatOptions, _Mapping]] = ..., redrive_throttled: _Optional[bool] = ...) -> None: ...
+
+class AutoResolveOptions(_message.Message):
+    __slots__ = ("after_minutes",)
+    AFTER_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    after_minutes: int
+    def __init__(self, after_minutes: _Optional[int] = ...) -> None: ...
+
+class FlappingOptions(_message.Message):
+    __slots__ = ("threshold", "window_minutes")
+    THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    WINDOW_MINUTES_FIELD_NUMBER: _ClassVar[int]
+    threshold: int
+    window_minutes: int
+    def __init__(self, threshold: _Optional[int] = ..., window_minutes: _Optional[int] = ...) -> None: ...
+
+class HeartbeatOptions(_message.Message):
+    __slots__ = ("interval_seconds", "grace_seconds", "severity")
+    INTERVAL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    GRACE_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    interval_seconds: int
+    grace_seconds: int
+    severity: Severity
+    def __init__(self, interval_seconds: _Optional[int] = ..., grace_seconds: _Optional[int] = ..., severity: _Optional[_Union[Severity, str]] = ...) -> None: ...
 
 class FieldViolation(_message.Message):
     __slots__ = ("field", "description")

@@ -21,6 +21,7 @@ class IngestAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INGEST_ACTION_UPDATED: _ClassVar[IngestAction]
     INGEST_ACTION_RESOLVED: _ClassVar[IngestAction]
     INGEST_ACTION_IGNORED: _ClassVar[IngestAction]
+    INGEST_ACTION_ACKNOWLEDGED: _ClassVar[IngestAction]
 
 class IncidentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -34,6 +35,7 @@ INGEST_ACTION_CREATED: IngestAction
 INGEST_ACTION_UPDATED: IngestAction
 INGEST_ACTION_RESOLVED: IngestAction
 INGEST_ACTION_IGNORED: IngestAction
+INGEST_ACTION_ACKNOWLEDGED: IngestAction
 INCIDENT_EVENT_TYPE_UNSPECIFIED: IncidentEventType
 INCIDENT_EVENT_TYPE_CREATED: IncidentEventType
 INCIDENT_EVENT_TYPE_TRIGGERED: IncidentEventType

@@ -17,9 +17,11 @@ class AlertAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ALERT_ACTION_UNSPECIFIED: _ClassVar[AlertAction]
     ALERT_ACTION_TRIGGER: _ClassVar[AlertAction]
     ALERT_ACTION_RESOLVE: _ClassVar[AlertAction]
+    ALERT_ACTION_ACKNOWLEDGE: _ClassVar[AlertAction]
 ALERT_ACTION_UNSPECIFIED: AlertAction
 ALERT_ACTION_TRIGGER: AlertAction
 ALERT_ACTION_RESOLVE: AlertAction
+ALERT_ACTION_ACKNOWLEDGE: AlertAction
 
 class NormalizeRequest(_message.Message):
     __slots__ = ("integration", "headers", "body", "receive_time")

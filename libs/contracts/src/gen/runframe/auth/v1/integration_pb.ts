@@ -8,7 +8,9 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Integration, IntegrationType } from "../../common/v1/common_pb.js";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { Integration, IntegrationOptions, IntegrationType } from "../../common/v1/common_pb.js";
 import { file_runframe_common_v1_common } from "../../common/v1/common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/auth/v1/integration.proto.
  */
 export const file_runframe_auth_v1_integration: GenFile = /*@__PURE__*/
-  fileDesc("CiJydW5mcmFtZS9hdXRoL3YxL2ludGVncmF0aW9uLnByb3RvEhBydW5mcmFtZS5hdXRoLnYxIuUBChhDcmVhdGVJbnRlZ3JhdGlvblJlcXVlc3QSMQoEdHlwZRgBIAEoDjIjLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvblR5cGUSDAoEbmFtZRgCIAEoCRIaChJkZWZhdWx0X3NlcnZpY2VfaWQYAyABKAkSIgoVcmF0ZV9saW1pdF9wZXJfbWludXRlGAQgASgNSACIAQESFgoOc2lnbmluZ19zZWNyZXQYBSABKAkSFgoOc25zX3RvcGljX2FybnMYBiADKAlCGAoWX3JhdGVfbGltaXRfcGVyX21pbnV0ZSJmChlDcmVhdGVJbnRlZ3JhdGlvblJlc3BvbnNlEjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uEhMKC3JvdXRpbmdfa2V5GAIgASgJIi8KFUdldEludGVncmF0aW9uUmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCSJOChZHZXRJbnRlZ3JhdGlvblJlc3BvbnNlEjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uIkAKF0xpc3RJbnRlZ3JhdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImoKGExpc3RJbnRlZ3JhdGlvbnNSZXNwb25zZRI1CgxpbnRlZ3JhdGlvbnMYASADKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjEKF1JvdGF0ZVJvdXRpbmdLZXlSZXF1ZXN0EhYKDmludGVncmF0aW9uX2lkGAEgASgJImUKGFJvdGF0ZVJvdXRpbmdLZXlSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhITCgtyb3V0aW5nX2tleRgCIAEoCSJnChdTZXRTaWduaW5nU2VjcmV0UmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCRIWCg5zaWduaW5nX3NlY3JldBgCIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgDIAEoDSJQChhTZXRTaWduaW5nU2VjcmV0UmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24iMwoZRGlzYWJsZUludGVncmF0aW9uUmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCSJSChpEaXNhYmxlSW50ZWdyYXRpb25SZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbjKjBQoSSW50ZWdyYXRpb25TZXJ2aWNlEmwKEUNyZWF0ZUludGVncmF0aW9uEioucnVuZnJhbWUuYXV0aC52MS5DcmVhdGVJbnRlZ3JhdGlvblJlcXVlc3QaKy5ydW5mcmFtZS5hdXRoLnYxLkNyZWF0ZUludGVncmF0aW9uUmVzcG9uc2USaAoOR2V0SW50ZWdyYXRpb24SJy5ydW5mcmFtZS5hdXRoLnYxLkdldEludGVncmF0aW9uUmVxdWVzdBooLnJ1bmZyYW1lLmF1dGgudjEuR2V0SW50ZWdyYXRpb25SZXNwb25zZSIDkAIBEm4KEExpc3RJbnRlZ3JhdGlvbnMSKS5ydW5mcmFtZS5hdXRoLnYxLkxpc3RJbnRlZ3JhdGlvbnNSZXF1ZXN0GioucnVuZnJhbWUuYXV0aC52MS5MaXN0SW50ZWdyYXRpb25zUmVzcG9uc2UiA5ACARJpChBSb3RhdGVSb3V0aW5nS2V5EikucnVuZnJhbWUuYXV0aC52MS5Sb3RhdGVSb3V0aW5nS2V5UmVxdWVzdBoqLnJ1bmZyYW1lLmF1dGgudjEuUm90YXRlUm91dGluZ0tleVJlc3BvbnNlEmkKEFNldFNpZ25pbmdTZWNyZXQSKS5ydW5mcmFtZS5hdXRoLnYxLlNldFNpZ25pbmdTZWNyZXRSZXF1ZXN0GioucnVuZnJhbWUuYXV0aC52MS5TZXRTaWduaW5nU2VjcmV0UmVzcG9uc2USbwoSRGlzYWJsZUludGVncmF0aW9uEisucnVuZnJhbWUuYXV0aC52MS5EaXNhYmxlSW50ZWdyYXRpb25SZXF1ZXN0GiwucnVuZnJhbWUuYXV0aC52MS5EaXNhYmxlSW50ZWdyYXRpb25SZXNwb25zZWIGcHJvdG8z", [file_runframe_common_v1_common]);
+  fileDesc("CiJydW5mcmFtZS9hdXRoL3YxL2ludGVncmF0aW9uLnByb3RvEhBydW5mcmFtZS5hdXRoLnYxIp4CChhDcmVhdGVJbnRlZ3JhdGlvblJlcXVlc3QSMQoEdHlwZRgBIAEoDjIjLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvblR5cGUSDAoEbmFtZRgCIAEoCRIaChJkZWZhdWx0X3NlcnZpY2VfaWQYAyABKAkSIgoVcmF0ZV9saW1pdF9wZXJfbWludXRlGAQgASgNSACIAQESFgoOc2lnbmluZ19zZWNyZXQYBSABKAkSFgoOc25zX3RvcGljX2FybnMYBiADKAkSNwoHb3B0aW9ucxgHIAEoCzImLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbk9wdGlvbnNCGAoWX3JhdGVfbGltaXRfcGVyX21pbnV0ZSJmChlDcmVhdGVJbnRlZ3JhdGlvblJlc3BvbnNlEjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uEhMKC3JvdXRpbmdfa2V5GAIgASgJIi8KFUdldEludGVncmF0aW9uUmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCSJOChZHZXRJbnRlZ3JhdGlvblJlc3BvbnNlEjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uIkAKF0xpc3RJbnRlZ3JhdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJImoKGExpc3RJbnRlZ3JhdGlvbnNSZXNwb25zZRI1CgxpbnRlZ3JhdGlvbnMYASADKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjEKF1JvdGF0ZVJvdXRpbmdLZXlSZXF1ZXN0EhYKDmludGVncmF0aW9uX2lkGAEgASgJImUKGFJvdGF0ZVJvdXRpbmdLZXlSZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbhITCgtyb3V0aW5nX2tleRgCIAEoCSJnChdTZXRTaWduaW5nU2VjcmV0UmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCRIWCg5zaWduaW5nX3NlY3JldBgCIAEoCRIcChRncmFjZV9wZXJpb2Rfc2Vjb25kcxgDIAEoDSJQChhTZXRTaWduaW5nU2VjcmV0UmVzcG9uc2USNAoLaW50ZWdyYXRpb24YASABKAsyHy5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb24iMwoZRGlzYWJsZUludGVncmF0aW9uUmVxdWVzdBIWCg5pbnRlZ3JhdGlvbl9pZBgBIAEoCSJSChpEaXNhYmxlSW50ZWdyYXRpb25SZXNwb25zZRI0CgtpbnRlZ3JhdGlvbhgBIAEoCzIfLnJ1bmZyYW1lLmNvbW1vbi52MS5JbnRlZ3JhdGlvbiKBAQoYVXBkYXRlSW50ZWdyYXRpb25SZXF1ZXN0EjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJRChlVcGRhdGVJbnRlZ3JhdGlvblJlc3BvbnNlEjQKC2ludGVncmF0aW9uGAEgASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uMpEGChJJbnRlZ3JhdGlvblNlcnZpY2USbAoRQ3JlYXRlSW50ZWdyYXRpb24SKi5ydW5mcmFtZS5hdXRoLnYxLkNyZWF0ZUludGVncmF0aW9uUmVxdWVzdBorLnJ1bmZyYW1lLmF1dGgudjEuQ3JlYXRlSW50ZWdyYXRpb25SZXNwb25zZRJoCg5HZXRJbnRlZ3JhdGlvbhInLnJ1bmZyYW1lLmF1dGgudjEuR2V0SW50ZWdyYXRpb25SZXF1ZXN0GigucnVuZnJhbWUuYXV0aC52MS5HZXRJbnRlZ3JhdGlvblJlc3BvbnNlIgOQAgESbgoQTGlzdEludGVncmF0aW9ucxIpLnJ1bmZyYW1lLmF1dGgudjEuTGlzdEludGVncmF0aW9uc1JlcXVlc3QaKi5ydW5mcmFtZS5hdXRoLnYxLkxpc3RJbnRlZ3JhdGlvbnNSZXNwb25zZSIDkAIBEmkKEFJvdGF0ZVJvdXRpbmdLZXkSKS5ydW5mcmFtZS5hdXRoLnYxLlJvdGF0ZVJvdXRpbmdLZXlSZXF1ZXN0GioucnVuZnJhbWUuYXV0aC52MS5Sb3RhdGVSb3V0aW5nS2V5UmVzcG9uc2USaQoQU2V0U2lnbmluZ1NlY3JldBIpLnJ1bmZyYW1lLmF1dGgudjEuU2V0U2lnbmluZ1NlY3JldFJlcXVlc3QaKi5ydW5mcmFtZS5hdXRoLnYxLlNldFNpZ25pbmdTZWNyZXRSZXNwb25zZRJvChJEaXNhYmxlSW50ZWdyYXRpb24SKy5ydW5mcmFtZS5hdXRoLnYxLkRpc2FibGVJbnRlZ3JhdGlvblJlcXVlc3QaLC5ydW5mcmFtZS5hdXRoLnYxLkRpc2FibGVJbnRlZ3JhdGlvblJlc3BvbnNlEmwKEVVwZGF0ZUludGVncmF0aW9uEioucnVuZnJhbWUuYXV0aC52MS5VcGRhdGVJbnRlZ3JhdGlvblJlcXVlc3QaKy5ydW5mcmFtZS5hdXRoLnYxLlVwZGF0ZUludGVncmF0aW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_runframe_common_v1_common]);
 
 /**
  * CreateIntegrationRequest describes the integration to create.
@@ -67,6 +69,14 @@ export type CreateIntegrationRequest = Message<"runframe.auth.v1.CreateIntegrati
    * @generated from field: repeated string sns_topic_arns = 6;
    */
   snsTopicArns: string[];
+
+  /**
+   * options are the integration's own settings; unset fields take their
+   * defaults (see runframe.common.v1.IntegrationOptions).
+   *
+   * @generated from field: runframe.common.v1.IntegrationOptions options = 7;
+   */
+  options?: IntegrationOptions | undefined;
 };
 
 /**
@@ -356,6 +366,65 @@ export const DisableIntegrationResponseSchema: GenMessage<DisableIntegrationResp
   messageDesc(file_runframe_auth_v1_integration, 11);
 
 /**
+ * UpdateIntegrationRequest names an integration and the fields to change.
+ *
+ * @generated from message runframe.auth.v1.UpdateIntegrationRequest
+ */
+export type UpdateIntegrationRequest = Message<"runframe.auth.v1.UpdateIntegrationRequest"> & {
+  /**
+   * integration carries, in `id` (required), which integration to change,
+   * and the new values of the fields `update_mask` names; every other field
+   * is ignored.
+   *
+   * @generated from field: runframe.common.v1.Integration integration = 1;
+   */
+  integration?: Integration | undefined;
+
+  /**
+   * update_mask names the fields to change: `name`, `default_service_id`,
+   * `rate_limit_per_minute`, `options` (every option at once) or one option
+   * as `options.<field>` (for example `options.severity_overrides`), or `*`
+   * for all of them. A named field left unset in `integration` is reset: an
+   * option to its default, `default_service_id` to none. When the mask is
+   * absent, the fields set in `integration` are changed. Any other path (the
+   * routing key, signing secret, enabled state and SNS topics have RPCs of
+   * their own; the rest is output only) is INVALID_ARGUMENT naming
+   * `update_mask`.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message runframe.auth.v1.UpdateIntegrationRequest.
+ * Use `create(UpdateIntegrationRequestSchema)` to create a new message.
+ */
+export const UpdateIntegrationRequestSchema: GenMessage<UpdateIntegrationRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_integration, 12);
+
+/**
+ * UpdateIntegrationResponse returns the updated integration.
+ *
+ * @generated from message runframe.auth.v1.UpdateIntegrationResponse
+ */
+export type UpdateIntegrationResponse = Message<"runframe.auth.v1.UpdateIntegrationResponse"> & {
+  /**
+   * integration is the integration after the change.
+   *
+   * @generated from field: runframe.common.v1.Integration integration = 1;
+   */
+  integration?: Integration | undefined;
+};
+
+/**
+ * Describes the message runframe.auth.v1.UpdateIntegrationResponse.
+ * Use `create(UpdateIntegrationResponseSchema)` to create a new message.
+ */
+export const UpdateIntegrationResponseSchema: GenMessage<UpdateIntegrationResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_auth_v1_integration, 13);
+
+/**
  * IntegrationService creates and manages integrations and their secrets.
  *
  * @generated from service runframe.auth.v1.IntegrationService
@@ -426,6 +495,23 @@ export const IntegrationService: GenService<{
     methodKind: "unary";
     input: typeof DisableIntegrationRequestSchema;
     output: typeof DisableIntegrationResponseSchema;
+  },
+  /**
+   * UpdateIntegration changes the fields of an integration that
+   * `update_mask` names (AIP-134): its name, default service, rate limit and
+   * options. Like every change to an integration it is a compare-and-set on
+   * the stored record, so it never undoes a concurrent key rotation or
+   * secret change; it takes effect on the auth replica that made it at once
+   * and on the others within the routing-key cache TTL (a few seconds).
+   * Errors: INVALID_ARGUMENT naming each refused field (`options.<field>`,
+   * `update_mask`), NOT_FOUND, PERMISSION_DENIED for a viewer key.
+   *
+   * @generated from rpc runframe.auth.v1.IntegrationService.UpdateIntegration
+   */
+  updateIntegration: {
+    methodKind: "unary";
+    input: typeof UpdateIntegrationRequestSchema;
+    output: typeof UpdateIntegrationResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_runframe_auth_v1_integration, 0);

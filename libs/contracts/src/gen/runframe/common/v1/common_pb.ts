@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/common/v1/common.proto.
  */
 export const file_runframe_common_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("Ch9ydW5mcmFtZS9jb21tb24vdjEvY29tbW9uLnByb3RvEhJydW5mcmFtZS5jb21tb24udjEiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAki9gIKC0ludGVncmF0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIxCgR0eXBlGAMgASgOMiMucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uVHlwZRIMCgRuYW1lGAQgASgJEhoKEmRlZmF1bHRfc2VydmljZV9pZBgFIAEoCRIPCgdlbmFibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIhChlzaWduaW5nX3NlY3JldF9jb25maWd1cmVkGAggASgIEhYKDnNuc190b3BpY19hcm5zGAkgAygJEhgKEHJvdXRpbmdfa2V5X2hpbnQYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI4Cg5GaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCToCGAEiTgoKQmFkUmVxdWVzdBI8ChBmaWVsZF92aW9sYXRpb25zGAEgAygLMiIucnVuZnJhbWUuY29tbW9uLnYxLkZpZWxkVmlvbGF0aW9uOgIYASJ/Cg5SYXRlTGltaXRTdGF0ZRINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SLgoKcmVzZXRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoDSIfCglFcnJvckluZm8SDgoGcmVhc29uGAEgASgJOgIYASqDAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIRCg1TRVZFUklUWV9TRVYwEAESEQoNU0VWRVJJVFlfU0VWMRACEhEKDVNFVkVSSVRZX1NFVjIQAxIRCg1TRVZFUklUWV9TRVYzEAQSEQoNU0VWRVJJVFlfU0VWNBAFKosBCg5JbmNpZGVudFN0YXR1cxIfChtJTkNJREVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJTkNJREVOVF9TVEFUVVNfTkVXEAESIQodSU5DSURFTlRfU1RBVFVTX0lOVkVTVElHQVRJTkcQAhIcChhJTkNJREVOVF9TVEFUVVNfUkVTT0xWRUQQAyrNAQoPSW50ZWdyYXRpb25UeXBlEiAKHElOVEVHUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIbChdJTlRFR1JBVElPTl9UWVBFX0NVU1RPTRABEhwKGElOVEVHUkFUSU9OX1RZUEVfREFUQURPRxACEhsKF0lOVEVHUkFUSU9OX1RZUEVfU0VOVFJZEAMSHwobSU5URUdSQVRJT05fVFlQRV9QUk9NRVRIRVVTEAQSHwobSU5URUdSQVRJT05fVFlQRV9DTE9VRFdBVENIEAViBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch9ydW5mcmFtZS9jb21tb24vdjEvY29tbW9uLnByb3RvEhJydW5mcmFtZS5jb21tb24udjEiJQoGSGVhZGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkirwMKC0ludGVncmF0aW9uEgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIxCgR0eXBlGAMgASgOMiMucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uVHlwZRIMCgRuYW1lGAQgASgJEhoKEmRlZmF1bHRfc2VydmljZV9pZBgFIAEoCRIPCgdlbmFibGVkGAYgASgIEh0KFXJhdGVfbGltaXRfcGVyX21pbnV0ZRgHIAEoDRIhChlzaWduaW5nX3NlY3JldF9jb25maWd1cmVkGAggASgIEhYKDnNuc190b3BpY19hcm5zGAkgAygJEhgKEHJvdXRpbmdfa2V5X2hpbnQYCiABKAkSLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI3CgdvcHRpb25zGA0gASgLMiYucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uT3B0aW9ucyK4BAoSSW50ZWdyYXRpb25PcHRpb25zElAKHGNsb3Vkd2F0Y2hfaW5zdWZmaWNpZW50X2RhdGEYASABKA4yKi5ydW5mcmFtZS5jb21tb24udjEuSW5zdWZmaWNpZW50RGF0YUFjdGlvbhJZChJzZXZlcml0eV9vdmVycmlkZXMYAiADKAsyPS5ydW5mcmFtZS5jb21tb24udjEuSW50ZWdyYXRpb25PcHRpb25zLlNldmVyaXR5T3ZlcnJpZGVzRW50cnkSOQoOYWxlcnRfZ3JvdXBpbmcYAyABKA4yIS5ydW5mcmFtZS5jb21tb24udjEuQWxlcnRHcm91cGluZxI8CgxhdXRvX3Jlc29sdmUYBCABKAsyJi5ydW5mcmFtZS5jb21tb24udjEuQXV0b1Jlc29sdmVPcHRpb25zEjUKCGZsYXBwaW5nGAUgASgLMiMucnVuZnJhbWUuY29tbW9uLnYxLkZsYXBwaW5nT3B0aW9ucxI3CgloZWFydGJlYXQYBiABKAsyJC5ydW5mcmFtZS5jb21tb24udjEuSGVhcnRiZWF0T3B0aW9ucxIeChFyZWRyaXZlX3Rocm90dGxlZBgHIAEoCEgAiAEBGlYKFlNldmVyaXR5T3ZlcnJpZGVzRW50cnkSCwoDa2V5GAEgASgJEisKBXZhbHVlGAIgASgOMhwucnVuZnJhbWUuY29tbW9uLnYxLlNldmVyaXR5OgI4AUIUChJfcmVkcml2ZV90aHJvdHRsZWQiKwoSQXV0b1Jlc29sdmVPcHRpb25zEhUKDWFmdGVyX21pbnV0ZXMYASABKA0iPAoPRmxhcHBpbmdPcHRpb25zEhEKCXRocmVzaG9sZBgBIAEoDRIWCg53aW5kb3dfbWludXRlcxgCIAEoDSJzChBIZWFydGJlYXRPcHRpb25zEhgKEGludGVydmFsX3NlY29uZHMYASABKA0SFQoNZ3JhY2Vfc2Vjb25kcxgCIAEoDRIuCghzZXZlcml0eRgDIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eSI4Cg5GaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCToCGAEiTgoKQmFkUmVxdWVzdBI8ChBmaWVsZF92aW9sYXRpb25zGAEgAygLMiIucnVuZnJhbWUuY29tbW9uLnYxLkZpZWxkVmlvbGF0aW9uOgIYASJ/Cg5SYXRlTGltaXRTdGF0ZRINCgVsaW1pdBgBIAEoDRIRCglyZW1haW5pbmcYAiABKA0SLgoKcmVzZXRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGwoTcmV0cnlfYWZ0ZXJfc2Vjb25kcxgEIAEoDSIfCglFcnJvckluZm8SDgoGcmVhc29uGAEgASgJOgIYASqDAQoIU2V2ZXJpdHkSGAoUU0VWRVJJVFlfVU5TUEVDSUZJRUQQABIRCg1TRVZFUklUWV9TRVYwEAESEQoNU0VWRVJJVFlfU0VWMRACEhEKDVNFVkVSSVRZX1NFVjIQAxIRCg1TRVZFUklUWV9TRVYzEAQSEQoNU0VWRVJJVFlfU0VWNBAFKosBCg5JbmNpZGVudFN0YXR1cxIfChtJTkNJREVOVF9TVEFUVVNfVU5TUEVDSUZJRUQQABIXChNJTkNJREVOVF9TVEFUVVNfTkVXEAESIQodSU5DSURFTlRfU1RBVFVTX0lOVkVTVElHQVRJTkcQAhIcChhJTkNJREVOVF9TVEFUVVNfUkVTT0xWRUQQAyrtAQoPSW50ZWdyYXRpb25UeXBlEiAKHElOVEVHUkFUSU9OX1RZUEVfVU5TUEVDSUZJRUQQABIbChdJTlRFR1JBVElPTl9UWVBFX0NVU1RPTRABEhwKGElOVEVHUkFUSU9OX1RZUEVfREFUQURPRxACEhsKF0lOVEVHUkFUSU9OX1RZUEVfU0VOVFJZEAMSHwobSU5URUdSQVRJT05fVFlQRV9QUk9NRVRIRVVTEAQSHwobSU5URUdSQVRJT05fVFlQRV9DTE9VRFdBVENIEAUSHgoaSU5URUdSQVRJT05fVFlQRV9QQUdFUkRVVFkQBiqzAQoWSW5zdWZmaWNpZW50RGF0YUFjdGlvbhIoCiRJTlNVRkZJQ0lFTlRfREFUQV9BQ1RJT05fVU5TUEVDSUZJRUQQABIkCiBJTlNVRkZJQ0lFTlRfREFUQV9BQ1RJT05fVFJJR0dFUhABEiQKIElOU1VGRklDSUVOVF9EQVRBX0FDVElPTl9SRVNPTFZFEAISIwofSU5TVUZGSUNJRU5UX0RBVEFfQUNUSU9OX0lHTk9SRRADKmMKDUFsZXJ0R3JvdXBpbmcSHgoaQUxFUlRfR1JPVVBJTkdfVU5TUEVDSUZJRUQQABIYChRBTEVSVF9HUk9VUElOR19BTEVSVBABEhgKFEFMRVJUX0dST1VQSU5HX0dST1VQEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * Header is one HTTP header as received. Names are lower-cased; a header sent
@@ -142,6 +142,14 @@ export type Integration = Message<"runframe.common.v1.Integration"> & {
    * @generated from field: google.protobuf.Timestamp update_time = 12;
    */
   updateTime?: Timestamp | undefined;
+
+  /**
+   * options are the integration's own settings (see IntegrationOptions).
+   * Always set in answers, with redrive_throttled resolved to its value.
+   *
+   * @generated from field: runframe.common.v1.IntegrationOptions options = 13;
+   */
+  options?: IntegrationOptions | undefined;
 };
 
 /**
@@ -150,6 +158,200 @@ export type Integration = Message<"runframe.common.v1.Integration"> & {
  */
 export const IntegrationSchema: GenMessage<Integration> = /*@__PURE__*/
   messageDesc(file_runframe_common_v1_common, 1);
+
+/**
+ * IntegrationOptions are the settings of one integration that change how its
+ * deliveries become incidents, so that teams sharing a deployment need no
+ * process-wide setting. Every field is optional; an unset field means the
+ * documented default. IntegrationService validates them on CreateIntegration
+ * and UpdateIntegration (INVALID_ARGUMENT naming `options.<field>`), and the
+ * provisioning file takes the same message in its proto JSON form.
+ *
+ * The normalizers read cloudwatch_insufficient_data, severity_overrides and
+ * alert_grouping, and the delivery inbox redrive_throttled. auto_resolve,
+ * flapping and heartbeat are validated and stored now for the incident
+ * service's scheduled work (DESIGN §14), which reads them once it is built:
+ * until then they change nothing.
+ *
+ * @generated from message runframe.common.v1.IntegrationOptions
+ */
+export type IntegrationOptions = Message<"runframe.common.v1.IntegrationOptions"> & {
+  /**
+   * cloudwatch_insufficient_data is what a CloudWatch alarm entering
+   * INSUFFICIENT_DATA does on this integration. Unspecified: the process-wide
+   * default of normalizer-cloudwatch, RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA
+   * (itself `trigger` unless set). CloudWatch integrations only.
+   *
+   * @generated from field: runframe.common.v1.InsufficientDataAction cloudwatch_insufficient_data = 1;
+   */
+  cloudwatchInsufficientData: InsufficientDataAction;
+
+  /**
+   * severity_overrides maps a severity value of the provider to a Runframe
+   * severity, taking precedence over the provider's table
+   * (docs/providers/<provider>.md names the values each one reads: a
+   * Prometheus `severity` label, a Datadog priority or alert type, a Sentry
+   * level or metric-alert action, a CloudWatch state, a PagerDuty
+   * `payload.severity`). Keys are matched ignoring case and surrounding
+   * spaces, and stored lower-cased; 1 to 100 characters, at most 50 entries,
+   * no two equal once lower-cased. Values are SEVERITY_SEV0 to SEVERITY_SEV4.
+   * Not for custom integrations, whose payloads name a SEVn themselves.
+   *
+   * @generated from field: map<string, runframe.common.v1.Severity> severity_overrides = 2;
+   */
+  severityOverrides: { [key: string]: Severity };
+
+  /**
+   * alert_grouping decides how an Alertmanager notification becomes
+   * incidents. Unspecified means ALERT_GROUPING_ALERT. Prometheus
+   * integrations only.
+   *
+   * @generated from field: runframe.common.v1.AlertGrouping alert_grouping = 3;
+   */
+  alertGrouping: AlertGrouping;
+
+  /**
+   * auto_resolve, when set, resolves an open incident of this integration
+   * once no trigger has arrived for `after_minutes`, for sources that never
+   * send a recovery. Unset: never. Stored for the incident service's
+   * scheduled work; not acted on yet.
+   *
+   * @generated from field: runframe.common.v1.AutoResolveOptions auto_resolve = 4;
+   */
+  autoResolve?: AutoResolveOptions | undefined;
+
+  /**
+   * flapping, when set, keeps an incident that resolves and re-triggers
+   * often open and marks it flapping, instead of opening a new incident each
+   * time. Unset: every trigger after a resolve opens a new incident. Stored
+   * for the incident service; not acted on yet.
+   *
+   * @generated from field: runframe.common.v1.FlappingOptions flapping = 5;
+   */
+  flapping?: FlappingOptions | undefined;
+
+  /**
+   * heartbeat, when set, expects a delivery at least every
+   * `interval_seconds` and opens an incident when the source has been silent
+   * for the interval plus `grace_seconds`. Unset: silence means nothing.
+   * Stored for the incident service's scheduled work; not acted on yet.
+   *
+   * @generated from field: runframe.common.v1.HeartbeatOptions heartbeat = 6;
+   */
+  heartbeat?: HeartbeatOptions | undefined;
+
+  /**
+   * redrive_throttled says whether deliveries refused with 429 for this
+   * integration's rate limit are kept and applied automatically once the
+   * window frees up, for senders that never retry a 429 (DESIGN §12). Unset
+   * on input means the provider's default: on for Prometheus Alertmanager
+   * and Datadog, off for the others (provider registry,
+   * `redriveThrottledByDefault`); answers always carry the value in force.
+   * The delivery inbox reads it when it records a throttled delivery; it
+   * takes effect once the edge reports its refusals to the inbox, which is
+   * being built (DESIGN §12).
+   *
+   * @generated from field: optional bool redrive_throttled = 7;
+   */
+  redriveThrottled?: boolean | undefined;
+};
+
+/**
+ * Describes the message runframe.common.v1.IntegrationOptions.
+ * Use `create(IntegrationOptionsSchema)` to create a new message.
+ */
+export const IntegrationOptionsSchema: GenMessage<IntegrationOptions> = /*@__PURE__*/
+  messageDesc(file_runframe_common_v1_common, 2);
+
+/**
+ * AutoResolveOptions resolve an incident nobody resolves.
+ *
+ * @generated from message runframe.common.v1.AutoResolveOptions
+ */
+export type AutoResolveOptions = Message<"runframe.common.v1.AutoResolveOptions"> & {
+  /**
+   * after_minutes is how long an open incident may go without a trigger
+   * before it is resolved, from 1 to 43200 (30 days).
+   *
+   * @generated from field: uint32 after_minutes = 1;
+   */
+  afterMinutes: number;
+};
+
+/**
+ * Describes the message runframe.common.v1.AutoResolveOptions.
+ * Use `create(AutoResolveOptionsSchema)` to create a new message.
+ */
+export const AutoResolveOptionsSchema: GenMessage<AutoResolveOptions> = /*@__PURE__*/
+  messageDesc(file_runframe_common_v1_common, 3);
+
+/**
+ * FlappingOptions decide when re-triggering counts as flapping: more than
+ * `threshold` resolves followed by a trigger within `window_minutes`.
+ *
+ * @generated from message runframe.common.v1.FlappingOptions
+ */
+export type FlappingOptions = Message<"runframe.common.v1.FlappingOptions"> & {
+  /**
+   * threshold is K, how many resolve-and-trigger cycles the window may hold
+   * before the incident is kept open as flapping, from 2 to 100.
+   *
+   * @generated from field: uint32 threshold = 1;
+   */
+  threshold: number;
+
+  /**
+   * window_minutes is M, the sliding window the cycles are counted in, from
+   * 1 to 1440 (a day).
+   *
+   * @generated from field: uint32 window_minutes = 2;
+   */
+  windowMinutes: number;
+};
+
+/**
+ * Describes the message runframe.common.v1.FlappingOptions.
+ * Use `create(FlappingOptionsSchema)` to create a new message.
+ */
+export const FlappingOptionsSchema: GenMessage<FlappingOptions> = /*@__PURE__*/
+  messageDesc(file_runframe_common_v1_common, 4);
+
+/**
+ * HeartbeatOptions expect a source to deliver regularly.
+ *
+ * @generated from message runframe.common.v1.HeartbeatOptions
+ */
+export type HeartbeatOptions = Message<"runframe.common.v1.HeartbeatOptions"> & {
+  /**
+   * interval_seconds is how often a delivery is expected, from 10 to 86400.
+   *
+   * @generated from field: uint32 interval_seconds = 1;
+   */
+  intervalSeconds: number;
+
+  /**
+   * grace_seconds is how much later than the interval a delivery may come
+   * before the silence opens an incident, from 0 to 86400.
+   *
+   * @generated from field: uint32 grace_seconds = 2;
+   */
+  graceSeconds: number;
+
+  /**
+   * severity is the severity of the incident a silence opens; unspecified
+   * means SEV3, like any incident opened without one.
+   *
+   * @generated from field: runframe.common.v1.Severity severity = 3;
+   */
+  severity: Severity;
+};
+
+/**
+ * Describes the message runframe.common.v1.HeartbeatOptions.
+ * Use `create(HeartbeatOptionsSchema)` to create a new message.
+ */
+export const HeartbeatOptionsSchema: GenMessage<HeartbeatOptions> = /*@__PURE__*/
+  messageDesc(file_runframe_common_v1_common, 5);
 
 /**
  * FieldViolation names one invalid field of a request or payload.
@@ -183,7 +385,7 @@ export type FieldViolation = Message<"runframe.common.v1.FieldViolation"> & {
  * @deprecated
  */
 export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
-  messageDesc(file_runframe_common_v1_common, 2);
+  messageDesc(file_runframe_common_v1_common, 6);
 
 /**
  * BadRequest listed every invalid field of an INVALID_ARGUMENT error.
@@ -209,7 +411,7 @@ export type BadRequest = Message<"runframe.common.v1.BadRequest"> & {
  * @deprecated
  */
 export const BadRequestSchema: GenMessage<BadRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_common_v1_common, 3);
+  messageDesc(file_runframe_common_v1_common, 7);
 
 /**
  * RateLimitState describes the routing key's rate-limit window, returned on
@@ -256,7 +458,7 @@ export type RateLimitState = Message<"runframe.common.v1.RateLimitState"> & {
  * Use `create(RateLimitStateSchema)` to create a new message.
  */
 export const RateLimitStateSchema: GenMessage<RateLimitState> = /*@__PURE__*/
-  messageDesc(file_runframe_common_v1_common, 4);
+  messageDesc(file_runframe_common_v1_common, 8);
 
 /**
  * ErrorInfo carried a machine-readable reason.
@@ -283,7 +485,7 @@ export type ErrorInfo = Message<"runframe.common.v1.ErrorInfo"> & {
  * @deprecated
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
-  messageDesc(file_runframe_common_v1_common, 5);
+  messageDesc(file_runframe_common_v1_common, 9);
 
 /**
  * Severity is the published SEV0 (most severe) to SEV4 (least) scale.
@@ -434,6 +636,16 @@ export enum IntegrationType {
    * @generated from enum value: INTEGRATION_TYPE_CLOUDWATCH = 5;
    */
   CLOUDWATCH = 5,
+
+  /**
+   * INTEGRATION_TYPE_PAGERDUTY accepts PagerDuty Events API v2 events
+   * (`trigger`, `acknowledge`, `resolve`), on `POST /v2/enqueue` with the
+   * routing key in the body and PagerDuty's answers, or on
+   * `/webhooks/{routingKey}`; the routing key alone authenticates.
+   *
+   * @generated from enum value: INTEGRATION_TYPE_PAGERDUTY = 6;
+   */
+  PAGERDUTY = 6,
 }
 
 /**
@@ -441,4 +653,88 @@ export enum IntegrationType {
  */
 export const IntegrationTypeSchema: GenEnum<IntegrationType> = /*@__PURE__*/
   enumDesc(file_runframe_common_v1_common, 2);
+
+/**
+ * InsufficientDataAction is what a CloudWatch alarm entering
+ * INSUFFICIENT_DATA becomes.
+ *
+ * @generated from enum runframe.common.v1.InsufficientDataAction
+ */
+export enum InsufficientDataAction {
+  /**
+   * INSUFFICIENT_DATA_ACTION_UNSPECIFIED defers to normalizer-cloudwatch's
+   * RUNFRAME_CLOUDWATCH_INSUFFICIENT_DATA.
+   *
+   * @generated from enum value: INSUFFICIENT_DATA_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * INSUFFICIENT_DATA_ACTION_TRIGGER opens (or updates) the alarm's incident
+   * at SEV4; it resolves nothing.
+   *
+   * @generated from enum value: INSUFFICIENT_DATA_ACTION_TRIGGER = 1;
+   */
+  TRIGGER = 1,
+
+  /**
+   * INSUFFICIENT_DATA_ACTION_RESOLVE resolves the alarm's open incident, as
+   * an OK would, for metrics that stop reporting when the problem is gone.
+   *
+   * @generated from enum value: INSUFFICIENT_DATA_ACTION_RESOLVE = 2;
+   */
+  RESOLVE = 2,
+
+  /**
+   * INSUFFICIENT_DATA_ACTION_IGNORE makes no alert at all.
+   *
+   * @generated from enum value: INSUFFICIENT_DATA_ACTION_IGNORE = 3;
+   */
+  IGNORE = 3,
+}
+
+/**
+ * Describes the enum runframe.common.v1.InsufficientDataAction.
+ */
+export const InsufficientDataActionSchema: GenEnum<InsufficientDataAction> = /*@__PURE__*/
+  enumDesc(file_runframe_common_v1_common, 3);
+
+/**
+ * AlertGrouping is how an Alertmanager notification, one group of alerts,
+ * becomes incidents.
+ *
+ * @generated from enum runframe.common.v1.AlertGrouping
+ */
+export enum AlertGrouping {
+  /**
+   * ALERT_GROUPING_UNSPECIFIED means ALERT_GROUPING_ALERT.
+   *
+   * @generated from enum value: ALERT_GROUPING_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * ALERT_GROUPING_ALERT keeps one incident per alert (its fingerprint),
+   * resolved by the alert's own resolve.
+   *
+   * @generated from enum value: ALERT_GROUPING_ALERT = 1;
+   */
+  ALERT = 1,
+
+  /**
+   * ALERT_GROUPING_GROUP keeps one incident per Alertmanager group (its
+   * `groupKey`): each firing alert of a notification is one occurrence, and
+   * the incident resolves when the group does (the notification's `status`
+   * is `resolved`), so an alert storm is one incident.
+   *
+   * @generated from enum value: ALERT_GROUPING_GROUP = 2;
+   */
+  GROUP = 2,
+}
+
+/**
+ * Describes the enum runframe.common.v1.AlertGrouping.
+ */
+export const AlertGroupingSchema: GenEnum<AlertGrouping> = /*@__PURE__*/
+  enumDesc(file_runframe_common_v1_common, 4);
 
