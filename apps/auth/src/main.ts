@@ -19,7 +19,7 @@ import { remoteServiceCatalog } from "./services.js";
 import { openLimiter, openStorage } from "./storage.js";
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("auth", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("auth", config);
   const secrets = new SecretBox(config.RUNFRAME_SECRET_KEY);
 
   const storage = await openStorage(config, logger);

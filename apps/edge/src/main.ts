@@ -30,7 +30,7 @@ type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
 type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("edge", config);
   const transport = serviceTransports(config, logger);
   const authTransport = transport("auth", config.RUNFRAME_AUTH_URL);
   const incidentTransport = transport("incident", config.RUNFRAME_INCIDENT_URL);
@@ -42,10 +42,12 @@ runMain(settings, async (config) => {
     authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
       (batch, options) => auth.authenticateBatch(batch, options),
       (request, options) => auth.authenticate(request, options),
+      { method: AuthService.method.authenticate },
     ),
     ingest: batchedCall<IngestInit, IngestResponse>(
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
+      { method: IncidentService.method.ingest },
     ),
     normalizers: new Map(normalizers.map((n) => [n.provider.type, n.normalize])),
     logger,

@@ -33,7 +33,7 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const TRIM_INTERVAL_MS = 5 * 60 * 1000;
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("incident", config);
 
   const opened = await openStorage(config, logger);
   const { storage } = opened;

@@ -15,6 +15,7 @@ import { serverSpecs } from "./config.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
 import type { RunningServer } from "./server.js";
+import type { TracingSettings } from "./tracing.js";
 
 /**
  * The NormalizerService of one provider around its pure `normalize`. Every
@@ -57,12 +58,12 @@ export function normalizerSpecs(name: ProviderName) {
  * The whole composition root of a normalizer app, once its settings are
  * loaded: every provider's app is this with its own name and `normalize`.
  */
-export function serveNormalizer(
+export async function serveNormalizer(
   name: ProviderName,
-  config: ServeOptions["config"] & { readonly LOG_LEVEL: string },
+  config: ServeOptions["config"] & TracingSettings & { readonly LOG_LEVEL: string },
   normalize: Normalize,
 ): Promise<RunningServer> {
-  const { logger, metrics } = createObservability(provider(name).app, config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability(provider(name).app, config);
   return serve({
     config,
     logger,

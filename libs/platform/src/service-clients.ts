@@ -64,6 +64,7 @@ export function normalizerClients(
       normalize: batchedCall<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>(
         (batch, options) => client.normalizeBatch(batch, options),
         (request, options) => client.normalize(request, options),
+        { method: NormalizerService.method.normalize },
       ),
     };
   });
