@@ -6,6 +6,8 @@ import type {
   AuthenticateResponse,
   IngestRequestSchema,
   IngestResponse,
+  IngestResult,
+  Integration,
   IntegrationType,
   NormalizeRequestSchema,
   NormalizeResponse,
@@ -53,6 +55,14 @@ export interface WebhookAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: unknown;
+  /**
+   * What the access log and metrics say beside the status: the integration
+   * auth found, how many alerts the normalizer made of the payload and what
+   * became of each. Absent where the webhook did not get that far.
+   */
+  readonly integration?: Integration | undefined;
+  readonly alerts?: number | undefined;
+  readonly results?: readonly IngestResult[];
 }
 
 /**
@@ -64,7 +74,8 @@ const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
 const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
-const actionNames: Record<IngestAction, string> = {
+/** What the webhook answer (and the access log) calls each ingest action. */
+export const actionNames: Record<IngestAction, string> = {
   [IngestAction.UNSPECIFIED]: "ignored",
   [IngestAction.CREATED]: "created",
   [IngestAction.UPDATED]: "updated",
@@ -76,11 +87,14 @@ const actionNames: Record<IngestAction, string> = {
  * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
  * limit, then authenticates, normalizes and ingests through the internal
  * services, answering only once the incident writes are durable.
+ * `sourceAddress` is the sender's (see clientAddress), when the caller has
+ * worked it out already.
  */
 export async function handleWebhook(
   deps: WebhookDeps,
   req: IncomingMessage,
   routingKey: string,
+  sourceAddress?: string,
 ): Promise<WebhookAnswer> {
   const receivedAt = new Date();
   if (req.method !== "POST") {
@@ -134,6 +148,8 @@ export async function handleWebhook(
   // its deadline, which Connect sends downstream and turns into a 504 here.
   const deadline = Date.now() + deps.timeoutMs;
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
+  let integration: Integration | undefined;
+  let alertCount: number | undefined;
   try {
     const auth = await deps.authenticate(
       {
@@ -141,11 +157,13 @@ export async function handleWebhook(
         headers,
         body,
         receiveTime,
-        sourceAddress: clientAddress(
-          req.socket.remoteAddress ?? "",
-          headerText(req.headers["x-forwarded-for"]),
-          deps.trustedProxies,
-        ),
+        sourceAddress:
+          sourceAddress ??
+          clientAddress(
+            req.socket.remoteAddress ?? "",
+            headerText(req.headers["x-forwarded-for"]),
+            deps.trustedProxies,
+          ),
       },
       budget(),
     );
@@ -153,19 +171,24 @@ export async function handleWebhook(
     const limitHeaders = limit
       ? rateLimitHeaders(limit.limit, limit.remaining, limit.resetTime?.seconds)
       : {};
-    const integration = auth.integration;
+    integration = auth.integration;
     if (auth.disposition === Disposition.HANDLED || integration === undefined) {
       return {
         status: 200,
         headers: limitHeaders,
         body: { status: "accepted", message: auth.message, incidents: [] },
+        integration,
       };
     }
     const normalizer = deps.normalizers.get(integration.type);
     if (normalizer === undefined) {
-      return httpError(501, "not_implemented", "this integration type is not available");
+      return {
+        ...httpError(501, "not_implemented", "this integration type is not available"),
+        integration,
+      };
     }
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
+    alertCount = alerts.length;
     const { results } = await deps.ingest(
       {
         organizationId: integration.organizationId,
@@ -188,13 +211,16 @@ export async function handleWebhook(
           dedupKey: r.dedupKey || null,
         })),
       },
+      integration,
+      alerts: alertCount,
+      results,
     };
   } catch (error) {
     const answer = httpErrorFromRpc(error);
     if (answer.status >= 500) {
       deps.logger.error({ err: error }, "webhook failed");
     }
-    return answer;
+    return integration === undefined ? answer : { ...answer, integration, alerts: alertCount };
   }
 }
 
