@@ -91,13 +91,15 @@ describe("the edge's access log, metrics and spans", () => {
   let url: string;
 
   beforeAll(async () => {
-    const logger = createLogger("edge", "info", {
+    const destination = {
       write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
-    });
+    };
+    const logger = createLogger("edge", "info", { destination });
     metrics = createMetrics("edge");
     server = createEdgeServer({
       deps: deps(logger, ["127.0.0.0/8", "::1/128"]),
       logger,
+      accessLog: createLogger("edge", "info", { destination, redact: false }),
       metrics,
       readiness: [],
       serving: () => true,

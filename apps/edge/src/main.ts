@@ -15,6 +15,7 @@ import {
 import {
   batchedCall,
   closeHttp,
+  createLogger,
   createObservability,
   normalizerClients,
   runMain,
@@ -72,7 +73,14 @@ runMain(settings, async (config) => {
   ];
 
   let serving = true;
-  const server = createEdgeServer({ deps, logger, metrics, readiness, serving: () => serving });
+  const server = createEdgeServer({
+    deps,
+    logger,
+    accessLog: createLogger("edge", config.LOG_LEVEL, { redact: false }),
+    metrics,
+    readiness,
+    serving: () => serving,
+  });
   // Slowloris: headers must arrive within 10 s and the whole request within
   // that plus the body allowance (Node answers 408 and closes the socket).
   server.headersTimeout = 10_000;

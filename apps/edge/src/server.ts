@@ -20,6 +20,12 @@ import { handleWebhook, type WebhookAnswer, type WebhookDeps } from "./webhook.j
 export interface EdgeServerOptions {
   readonly deps: WebhookDeps;
   readonly logger: Logger;
+  /**
+   * Where the access log goes: a logger without the redaction pass, as its
+   * lines hold no secret by construction (see createLogger); `logger` when
+   * unset.
+   */
+  readonly accessLog?: Logger;
   readonly metrics: Metrics;
   readonly readiness: readonly ReadinessCheck[];
   /** Called once shutdown starts, so /readyz can turn 503 at once. */
@@ -46,7 +52,7 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     registers: [metrics.registry],
   });
   const durationOf = new LabelCache((status) => duration.labels("/webhooks/{routingKey}", status));
-  const record = createWebhookRecorder(logger, metrics.registry);
+  const record = createWebhookRecorder(options.accessLog ?? logger, metrics.registry);
   const admin = createAdminHandler({
     registry: metrics.registry,
     logger,
