@@ -26,6 +26,9 @@ type Sdk = typeof OtelSdk;
 /** How long shutdown waits for the last export. */
 const SHUTDOWN_TIMEOUT_MS = 5_000;
 
+/** At most one warning from the SDK (export failed, spans dropped) in this long. */
+const DIAG_INTERVAL_MS = 10_000;
+
 /** The tracer of the OpenTelemetry SDK, exporting over OTLP as `settings` say. */
 export async function createOtelTracer(
   settings: TracingSettings,
@@ -40,11 +43,28 @@ export async function createOtelTracer(
     import("@opentelemetry/resources"),
     createExporter(protocol, tracesEndpoint(settings, protocol)),
   ]);
-  // The SDK reports failed exports through its diagnostic logger, silent by default.
+  // The SDK reports failed exports and dropped spans through its diagnostic
+  // logger, silent by default: one warning per interval at most, as a
+  // collector that is down would otherwise be reported on every export.
+  let quietUntil = 0;
+  let suppressed = 0;
+  const warn = (message: string, ...args: unknown[]) => {
+    const now = Date.now();
+    if (now < quietUntil) {
+      suppressed++;
+      return;
+    }
+    quietUntil = now + DIAG_INTERVAL_MS;
+    logger.warn(
+      { detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))), suppressed },
+      `OpenTelemetry: ${message}`,
+    );
+    suppressed = 0;
+  };
   api.diag.setLogger(
     {
-      error: (message, ...args) => logger.warn({ otel: args }, `OpenTelemetry: ${message}`),
-      warn: (message, ...args) => logger.warn({ otel: args }, `OpenTelemetry: ${message}`),
+      error: warn,
+      warn,
       info: () => undefined,
       debug: () => undefined,
       verbose: () => undefined,
