@@ -3,8 +3,9 @@ import { decodeJsonObject, ValidationError } from "@runframe/util";
 import type { IncomingMessage } from "node:http";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import type { HttpError } from "./http-errors.js";
+import { reasonOf } from "./access.js";
 import { REDACTED } from "./inbox.js";
-import { deliver, receiver, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
+import { deliver, receiver, sourceOf, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
 
 /**
  * `POST /v2/enqueue`: PagerDuty's Events API v2 endpoint, for `pagerduty`
@@ -35,6 +36,7 @@ import { deliver, receiver, type WebhookAnswer, type WebhookDeps } from "./webho
 export async function handleEnqueue(
   deps: WebhookDeps,
   req: IncomingMessage,
+  sourceAddress = sourceOf(deps, req),
 ): Promise<WebhookAnswer> {
   const receivedAt = new Date();
   if (req.method !== "POST") {
@@ -70,14 +72,28 @@ export async function handleEnqueue(
   const answer = await deliver(deps, req, {
     routingKey,
     body,
-    received: receiver(deps, req, receivedAt)(Buffer.from(kept)),
+    received: receiver(req, receivedAt, sourceAddress)(Buffer.from(kept)),
     only: IntegrationType.PAGERDUTY,
   });
   return pagerDutyAnswer(answer);
 }
 
-/** The webhook API's answer as PagerDuty's, with the same headers. */
+/**
+ * The webhook API's answer as PagerDuty's, with the same headers and what
+ * the access log says of it (integration, alerts, results, the error code).
+ */
 function pagerDutyAnswer(answer: WebhookAnswer): WebhookAnswer {
+  const { integration, alerts, results } = answer;
+  return {
+    ...pagerDutyShape(answer),
+    integration,
+    alerts,
+    ...(results !== undefined && { results }),
+    reason: reasonOf(answer),
+  };
+}
+
+function pagerDutyShape(answer: WebhookAnswer): WebhookAnswer {
   if (answer.status < 300) {
     const { incidents } = answer.body as { incidents: { dedupKey: string | null }[] };
     return {

@@ -8,6 +8,8 @@ import type {
   IdentifyRoutingKeyResponse,
   IngestRequestSchema,
   IngestResponse,
+  IngestResult,
+  Integration,
   IntegrationType,
   NormalizeRequestSchema,
   NormalizeResponse,
@@ -25,7 +27,7 @@ import { FORWARDED_HEADERS } from "@runframe/providers";
 import { TOO_LARGE_KEPT_BYTES } from "@runframe/util";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
-import { clientAddress } from "./client-address.js";
+import { clientAddress, headerText } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders, type HttpError } from "./http-errors.js";
 import {
@@ -74,6 +76,16 @@ export interface WebhookAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: unknown;
+  /**
+   * What the access log and metrics say beside the status: the integration
+   * auth found, how many alerts the normalizer made of the payload and what
+   * became of each. Absent where the webhook did not get that far.
+   */
+  readonly integration?: Integration | undefined;
+  readonly alerts?: number | undefined;
+  readonly results?: readonly IngestResult[];
+  /** The error code, where the body does not carry it as `error.code` (PagerDuty's shape). */
+  readonly reason?: string | undefined;
 }
 
 /**
@@ -85,7 +97,8 @@ const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
 const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
-const actionNames: Record<IngestAction, string> = {
+/** What the webhook answer (and the access log) calls each ingest action. */
+export const actionNames: Record<IngestAction, string> = {
   [IngestAction.UNSPECIFIED]: "ignored",
   [IngestAction.CREATED]: "created",
   [IngestAction.UPDATED]: "updated",
@@ -98,11 +111,14 @@ const actionNames: Record<IngestAction, string> = {
  * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
  * limit, then authenticates, normalizes and ingests through the internal
  * services, answering only once the incident writes are durable.
+ * `sourceAddress` is the sender's (see clientAddress), when the caller has
+ * worked it out already.
  */
 export async function handleWebhook(
   deps: WebhookDeps,
   req: IncomingMessage,
   routingKey: string,
+  sourceAddress = sourceOf(deps, req),
 ): Promise<WebhookAnswer> {
   const receivedAt = new Date();
   if (req.method !== "POST") {
@@ -121,7 +137,7 @@ export async function handleWebhook(
   if (!routingKeyPattern.test(routingKey)) {
     return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
   }
-  const received = receiver(deps, req, receivedAt);
+  const received = receiver(req, receivedAt, sourceAddress);
   let body: Buffer;
   try {
     body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
@@ -152,20 +168,24 @@ export async function handleWebhook(
   return deliver(deps, req, { routingKey, body, received: received(body) });
 }
 
+/** The sender's address: the socket's, or a trusted proxy's X-Forwarded-For client. */
+export function sourceOf(deps: Pick<WebhookDeps, "trustedProxies">, req: IncomingMessage): string {
+  return clientAddress(
+    req.socket.remoteAddress ?? "",
+    headerText(req.headers["x-forwarded-for"]),
+    deps.trustedProxies,
+  );
+}
+
 /**
  * The delivery of a request as the inbox keeps it, once its body (or, of a
  * body too large, its first bytes) is in.
  */
 export function receiver(
-  deps: Pick<WebhookDeps, "trustedProxies">,
   req: IncomingMessage,
   receivedAt: Date,
+  sourceAddress: string,
 ): (body: Uint8Array, bodySize?: number) => Received {
-  const sourceAddress = clientAddress(
-    req.socket.remoteAddress ?? "",
-    headerText(req.headers["x-forwarded-for"]),
-    deps.trustedProxies,
-  );
   const headers = inboxHeaders(req.headers);
   const receiveTime = timestampFromDate(receivedAt);
   return (body, bodySize = body.length) => ({
@@ -207,6 +227,7 @@ export async function deliver(
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
   let stage: Stage = "auth";
   let auth: AuthenticateResponse | undefined;
+  let alertCount: number | undefined;
   try {
     auth = await deps.authenticate(
       { routingKey, headers, body, receiveTime, sourceAddress },
@@ -225,6 +246,7 @@ export async function deliver(
         status: 200,
         headers: limitHeaders,
         body: { status: "accepted", message: auth.message, incidents: [] },
+        integration,
       };
     }
     const normalizer = deps.normalizers.get(integration.type);
@@ -238,10 +260,11 @@ export async function deliver(
           answer,
         ),
       );
-      return answer;
+      return { ...answer, integration };
     }
     stage = "normalize";
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
+    alertCount = alerts.length;
     stage = "ingest";
     const { results } = await deps.ingest(
       {
@@ -267,6 +290,9 @@ export async function deliver(
           dedupKey: r.dedupKey || null,
         })),
       },
+      integration,
+      alerts: alertCount,
+      results,
     };
   } catch (error) {
     const answer = httpErrorFromRpc(error);
@@ -278,6 +304,7 @@ export async function deliver(
       // An unknown routing key, or auth could not tell: nothing is stored.
       return answer;
     }
+    const told = { integration, alerts: alertCount };
     const { outcome, verified } = outcomeOf(stage, answer, error);
     const report = reportOf(
       envelopeOf(delivery, integration, verified, auth?.deliveryKey),
@@ -286,18 +313,21 @@ export async function deliver(
     );
     if (outcome !== DeliveryOutcome.THROTTLED) {
       deps.inbox.later(report);
-      return answer;
+      return { ...answer, ...told };
     }
     // The sender will not retry a 429 (Alertmanager, Datadog): answer it
     // only once the delivery is kept, else ask for a retry.
     try {
       await deps.inbox.now(report);
-      return answer;
+      return { ...answer, ...told };
     } catch (recordError) {
       deps.logger.error({ err: recordError }, "could not record a throttled delivery");
-      return httpError(503, "unavailable", "temporarily unavailable; retry later", {
-        "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
-      });
+      return {
+        ...httpError(503, "unavailable", "temporarily unavailable; retry later", {
+          "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
+        }),
+        ...told,
+      };
     }
   }
 }
@@ -321,11 +351,6 @@ function recordTooLarge(
     .catch(() => {
       // An unknown routing key (or auth away): nothing to record it under.
     });
-}
-
-/** A header's value, its occurrences joined as HTTP allows for lists. */
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(",") : value;
 }
 
 function mediaType(header: string | undefined): string | undefined {
