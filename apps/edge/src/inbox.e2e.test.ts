@@ -72,13 +72,19 @@ async function allDeliveries(
 
 interface Setup {
   readonly stack: Stack;
-  readonly keys: Record<"am" | "custom" | "signed" | "crash", string>;
+  readonly keys: Record<"am" | "amManual" | "custom" | "signed" | "crash", string>;
   readonly deliveries: Client<typeof DeliveryService>;
   readonly incidents: Client<typeof IncidentService>;
 }
 
 async function setUp(embedded: boolean): Promise<Setup> {
-  const keys = { am: key("am"), custom: key("custom"), signed: key("signed"), crash: key("crash") };
+  const keys = {
+    am: key("am"),
+    amManual: key("amManual"),
+    custom: key("custom"),
+    signed: key("signed"),
+    crash: key("crash"),
+  };
   const stack = await startStack({
     embedded,
     normalizers: ["prometheus", "custom"],
@@ -97,6 +103,14 @@ async function setUp(embedded: boolean): Promise<Setup> {
               name: "AM",
               routingKey: keys.am,
               defaultServiceId: "SER-00001",
+            },
+            {
+              id: "int-am-manual",
+              type: "prometheus",
+              name: "AM without redrive",
+              routingKey: keys.amManual,
+              defaultServiceId: "SER-00001",
+              options: { redriveThrottled: false },
             },
             {
               id: "int-custom",
@@ -193,44 +207,41 @@ describe.each([
     expect(stats).toMatchObject({ accepted: 100n, throttled: 50n, created: 150n });
   }, 150_000);
 
-  it("replays a throttled delivery by hand where nothing redrives it, once", async () => {
+  it("with redrive off, keeps throttled Alertmanager webhooks for replays by hand, each applied once", async () => {
     const { stack, keys, deliveries, incidents } = setup;
-    // Custom webhooks' senders retry a 429: their deliveries wait for a replay.
     const run = randomBytes(4).toString("hex");
-    let throttled: Delivery | undefined;
-    for (let i = 0; i < 110 && throttled === undefined; i++) {
-      const res = await stack.webhook(
-        keys.custom,
-        JSON.stringify({
-          title: `Burst ${run} ${i}`,
-          service_id: "SER-00001",
-          dedup_key: `${run}-${i}`,
-        }),
-      );
-      if (res.status === 429) {
-        throttled = (
-          await allDeliveries(deliveries, {
-            integrationId: "int-custom",
-            outcome: DeliveryOutcome.THROTTLED,
-          })
-        )[0];
-      }
+    const bodies = Array.from({ length: 110 }, (_, i) => alertmanager(run, i));
+    const statuses: number[] = [];
+    for (const body of bodies) {
+      statuses.push((await stack.webhook(keys.amManual, body)).status);
     }
-    expect(throttled).toMatchObject({ replayable: true });
-    await sleep(1_500);
-    expect((await deliveries.getDelivery({ deliveryId: throttled!.id })).delivery).toMatchObject({
-      replayedBy: "",
+    expect(statuses.filter((s) => s === 429)).toHaveLength(10);
+    const throttled = await allDeliveries(deliveries, {
+      integrationId: "int-am-manual",
+      outcome: DeliveryOutcome.THROTTLED,
     });
+    expect(throttled).toHaveLength(10);
+    expect(throttled.every((d) => d.replayable)).toBe(true);
+    // Several redrive rounds pass (every 500 ms here): none touches them.
+    await sleep(1_500);
+    for (const d of throttled) {
+      expect((await deliveries.getDelivery({ deliveryId: d.id })).delivery?.replayedBy).toBe("");
+    }
+    // One by one, the first twice at once: each applies exactly once.
     const [first, second] = await Promise.allSettled([
-      deliveries.replayDelivery({ deliveryId: throttled!.id }),
-      deliveries.replayDelivery({ deliveryId: throttled!.id }),
+      deliveries.replayDelivery({ deliveryId: throttled[0]!.id }),
+      deliveries.replayDelivery({ deliveryId: throttled[0]!.id }),
     ]);
-    const replays = [first, second].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
-    expect(replays.filter((r) => r.replayed)).toHaveLength(1);
-    const [result] = replays[0]!.results;
-    expect(result?.action).toBe(IngestAction.CREATED);
-    const { incident } = await incidents.getIncident({ incidentId: result!.incidentId });
-    expect(incident?.occurrenceCount).toBe(1);
+    const twice = [first, second].flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+    expect(twice.filter((r) => r.replayed)).toHaveLength(1);
+    for (const d of throttled.slice(1)) {
+      const replay = await deliveries.replayDelivery({ deliveryId: d.id });
+      expect(replay.replayed).toBe(true);
+      expect(replay.results.map((r) => r.action)).toEqual([IngestAction.CREATED]);
+    }
+    const created = await allIncidents(incidents, run);
+    expect(created).toHaveLength(110);
+    expect(created.every((i) => i.occurrenceCount === 1)).toBe(true);
   });
 
   it("keeps refusals with their reasons, never replays them, and stores nothing for unknown keys", async () => {
