@@ -83,7 +83,7 @@ export interface WebhookAnswer {
 const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
-const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
+export const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
 const actionNames: Record<IngestAction, string> = {
   [IngestAction.UNSPECIFIED]: "ignored",
@@ -253,6 +253,8 @@ export async function deliver(
         receiveTime,
         // Recorded in the inbox in the same commit as the incidents.
         envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
+        // Its options (heartbeat, auto-resolve, flapping) apply.
+        integration,
       },
       budget(),
     );
@@ -339,7 +341,7 @@ function mediaType(header: string | undefined): string | undefined {
  * The headers that can matter to verification or normalization: those the
  * provider registry lists (libs/providers). Every other header is dropped.
  */
-function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
+export function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
   const headers: Header[] = [];
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || !FORWARDED_HEADERS.has(name)) {
