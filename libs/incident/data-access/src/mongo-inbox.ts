@@ -56,9 +56,8 @@ function fromDoc(doc: InboxDoc, withBody = true): InboxRecord {
 
 /**
  * The delivery inbox on MongoDB. Listings use the indexes MongoDB has
- * (FerretDB scans them); claims on deliveries to redrive are inserts under
- * the unique `_id` of `inbox_claims`, since FerretDB's updates are not
- * atomic.
+ * (FerretDB scans them); claims on deliveries to redrive are MongoLeases
+ * in `inbox_claims`, since FerretDB's updates are not atomic.
  */
 export class MongoInbox implements DeliveryInbox {
   readonly #inbox: Collection<InboxDoc>;
@@ -83,6 +82,7 @@ export class MongoInbox implements DeliveryInbox {
       { redrivePending: 1, receivedAt: 1 },
       { name: "redrive", sparse: true },
     );
+    await this.#claims.init();
     try {
       await this.#inbox.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiry" });
     } catch (error) {

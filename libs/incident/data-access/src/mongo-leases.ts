@@ -1,60 +1,69 @@
 import { MongoServerError, type Collection } from "mongodb";
 
-/** A hold on something for a while: `_id` names it. */
+/**
+ * One hold on something: the `generation`-th of `name`, with `_id`
+ * `name#generation`, so that each generation can be inserted once.
+ */
 export interface LeaseDoc {
   _id: string;
+  name: string;
+  generation: number;
   until: Date;
   /** Who holds it, when a holder may renew its own hold. */
   holder?: string;
 }
 
 /**
- * Leases on MongoDB, for servers whose updates are not atomic (FerretDB):
- * taking a lease is an insert under its unique `_id`, and taking over an
- * expired (or one's own) hold is a delete of exactly that hold followed by
- * an insert, so of several takers one wins. The delivery inbox claims
- * deliveries to redrive with it; the scheduled work takes its lease with it.
+ * Leases on MongoDB, for servers whose updates and filtered deletes are not
+ * atomic (FerretDB reads, then writes): a lease is never changed or taken
+ * back, only followed. Taking one is inserting the next generation of its
+ * name, allowed when the latest has run out (or is the taker's own, to
+ * renew); the unique `_id` of that generation makes one of several takers
+ * win. The delivery inbox claims deliveries to redrive with it; the
+ * scheduled work takes its lease with it.
  */
 export class MongoLeases {
   constructor(private readonly leases: Collection<LeaseDoc>) {}
 
+  async init(): Promise<void> {
+    await this.leases.createIndex({ name: 1, generation: -1 }, { name: "latest" });
+  }
+
   /**
-   * Takes `_id` until `now + ms`: true when free, expired, or held by
+   * Takes `name` until `now + ms`: true when free, run out, or held by
    * `holder` (renewed). Without a holder a hold is never renewed, only
-   * taken once expired.
+   * taken once it has run out.
    */
-  async take(_id: string, now: Date, ms: number, holder?: string): Promise<boolean> {
-    const until = new Date(now.getTime() + ms);
-    const doc: LeaseDoc = { _id, until, ...(holder !== undefined && { holder }) };
-    if (await this.#insert(doc)) {
-      return true;
-    }
-    const held = await this.leases.findOne({ _id });
-    const mine = holder !== undefined && held?.holder === holder;
-    if (held === null || (held.until > now && !mine)) {
+  async take(name: string, now: Date, ms: number, holder?: string): Promise<boolean> {
+    const latest = await this.leases.findOne({ name }, { sort: { generation: -1 } });
+    const mine = holder !== undefined && latest?.holder === holder;
+    if (latest !== null && latest.until > now && !mine) {
       return false;
     }
-    // Of several takers, the one whose delete removed it wins.
-    if ((await this.leases.deleteOne({ _id, until: held.until })).deletedCount !== 1) {
-      return false;
-    }
-    return this.#insert(doc);
-  }
-
-  /** Deletes holds that ran out before `before`. */
-  async purge(before: Date): Promise<void> {
-    await this.leases.deleteMany({ until: { $lt: before } });
-  }
-
-  async #insert(doc: LeaseDoc): Promise<boolean> {
+    const generation = (latest?.generation ?? 0) + 1;
     try {
-      await this.leases.insertOne(doc);
-      return true;
+      await this.leases.insertOne({
+        _id: `${name}#${generation}`,
+        name,
+        generation,
+        until: new Date(now.getTime() + ms),
+        ...(holder !== undefined && { holder }),
+      });
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000) {
         return false;
       }
       throw error;
     }
+    if (latest !== null) {
+      // Earlier generations decide nothing any more.
+      await this.leases.deleteMany({ name, generation: { $lt: latest.generation } });
+    }
+    return true;
+  }
+
+  /** Deletes holds that ran out before `before`. */
+  async purge(before: Date): Promise<void> {
+    await this.leases.deleteMany({ until: { $lt: before } });
   }
 }

@@ -71,6 +71,7 @@ export class MongoSchedules implements Schedules {
   async init(): Promise<void> {
     await this.#monitors.createIndex({ dueAt: 1 }, { name: "due" });
     await this.#timers.createIndex({ dueAt: 1 }, { name: "due" });
+    await this.#leases.init();
   }
 
   async beat(monitor: HeartbeatMonitor): Promise<HeartbeatMonitor | undefined> {
