@@ -75,9 +75,9 @@ export class MongoSchedules implements Schedules {
   }
 
   async beat(monitor: HeartbeatMonitor): Promise<HeartbeatMonitor | undefined> {
-    const { lastBeatAt, dueAt, ...rest } = monitorDoc(monitor);
+    const { _id, lastBeatAt, dueAt, ...rest } = monitorDoc(monitor);
     const before = await this.#monitors.findOneAndUpdate(
-      { _id: rest._id },
+      { _id },
       { $set: rest, $max: { lastBeatAt, dueAt } },
       { upsert: true, returnDocument: "before" },
     );

@@ -54,7 +54,7 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
     afterAll(() => fixture.dispose());
 
     /** A fresh organization with one service, and an integration of it with `options`. */
-    const setUp = async (options: Options) => {
+    const setUp = async (options: Options, store: () => IncidentStorage = () => storage) => {
       const org = `org-sched-${++organization}`;
       await storage.services.put(org, { id: "SER-00001", name: "Checkout" });
       const integration = create(IntegrationSchema, {
@@ -65,7 +65,7 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
         options,
       });
       const caller: Caller = { organizationId: org, keyId: "key-1" };
-      const incidents = new Incidents(storage, now);
+      const incidents = new Incidents(store(), now);
       const send = (alerts: { dedupKey: string; action?: AlertAction }[] = []) =>
         incidents.ingest(
           create(IngestRequestSchema, {
@@ -254,6 +254,24 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
         );
         expect(open).toHaveLength(1);
         expect(open[0]!.id).not.toBe(silence!.id);
+      });
+
+      it("opens the next silence on a replica that saw the last one resolved by another's beat", async () => {
+        const { send, list } = await setUp(
+          { heartbeat: { intervalSeconds: 10, graceSeconds: 0 } },
+          () => replica,
+        );
+        const scheduled = work(storage, "replica-1");
+        for (let silence = 0; silence < 2; silence++) {
+          await send();
+          advance(11 * SECOND);
+          await scheduled.round();
+          const open = (await list()).filter((i) => i.status !== IncidentStatus.RESOLVED);
+          expect(open).toHaveLength(1);
+          await send();
+          expect((await list()).filter((i) => i.status !== IncidentStatus.RESOLVED)).toEqual([]);
+        }
+        expect(await list()).toHaveLength(2);
       });
 
       it("opens an incident once per silence, even after a person resolved it", async () => {

@@ -206,13 +206,10 @@ export class ScheduledWork {
       // Opened already, and maybe resolved by a person since: once per silence.
       return false;
     }
+    // No read first: a store may answer from what it last saw, and a
+    // silence incident another replica's beat resolved would look open.
+    // If one is open, the unique open key refuses this one.
     const opened = await this.storage.writer.unit(async (unit) => {
-      if (
-        (await unit.findOpen(heartbeatScope(organizationId, integrationId), "resolve")) !==
-        undefined
-      ) {
-        return false;
-      }
       const at = this.#now();
       const since = lastBeatAt.toISOString();
       const { draft, event } = open({
