@@ -1,11 +1,6 @@
 import { createClient, type Transport } from "@connectrpc/connect";
-import type {
-  IntegrationType} from "@runframe/contracts";
-import {
-  AuthService,
-  IncidentService,
-  NormalizerService,
-} from "@runframe/contracts";
+import type { IntegrationType } from "@runframe/contracts";
+import { AuthService, IncidentService, NormalizerService } from "@runframe/contracts";
 import { pino } from "pino";
 import type { WebhookDeps } from "./webhook.js";
 

@@ -15,6 +15,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { Histogram } from "prom-client";
 import { createWebhookRecorder } from "./access.js";
 import { fromTrustedProxy, headerText } from "./client-address.js";
+import { handleHeartbeat } from "./heartbeat.js";
 import { handleEnqueue } from "./pagerduty.js";
 import { handleWebhook, sourceOf, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
 
@@ -34,12 +35,15 @@ export interface EdgeServerOptions {
 }
 
 const webhookPath = /^\/webhooks\/([^/?#]*)\/?(?:\?.*)?$/;
+/** A bare beat of an integration with the heartbeat option. */
+const heartbeatPath = /^\/webhooks\/([^/?#]*)\/heartbeat\/?(?:\?.*)?$/;
 /** PagerDuty's Events API v2 path, where the routing key is in the body. */
 const enqueuePath = /^\/v2\/enqueue\/?(?:\?.*)?$/;
 
 /**
- * The edge's one HTTP/1.1 listener: `POST /webhooks/{routingKey}` and
- * PagerDuty's `POST /v2/enqueue`, plus the operator endpoints /healthz,
+ * The edge's one HTTP/1.1 listener: `POST /webhooks/{routingKey}`, its
+ * bare heartbeat `POST /webhooks/{routingKey}/heartbeat`, and PagerDuty's
+ * `POST /v2/enqueue`, plus the operator endpoints /healthz,
  * /readyz and /metrics. Every answer carries an `X-Request-Id`; an
  * unexpected failure is logged and answered with a generic 500, never a
  * stack trace. Every webhook gets one access-log line and is counted
@@ -69,19 +73,27 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "";
     const match = webhookPath.exec(url);
-    if (match === null && !enqueuePath.test(url)) {
+    const beat = heartbeatPath.exec(url);
+    if (match === null && beat === null && !enqueuePath.test(url)) {
       if (!admin(req, res)) {
         sendJson(res, 404, { error: { code: "not_found", message: "no such endpoint" } });
       }
       return;
     }
     const started = process.hrtime.bigint();
-    const route = match ? "/webhooks/{routingKey}" : "/v2/enqueue";
     const socketAddress = req.socket.remoteAddress ?? "";
     const source = sourceOf(deps, req);
-    const handle = match
-      ? () => handleWebhook(deps, req, safeDecode(match[1] ?? ""), source)
-      : () => handleEnqueue(deps, req, source);
+    const [route, handle] = match
+      ? [
+          "/webhooks/{routingKey}",
+          () => handleWebhook(deps, req, safeDecode(match[1] ?? ""), source),
+        ]
+      : beat
+        ? [
+            "/webhooks/{routingKey}/heartbeat",
+            () => handleHeartbeat(deps, req, safeDecode(beat[1] ?? ""), source),
+          ]
+        : ["/v2/enqueue", () => handleEnqueue(deps, req, source)];
     const span = activeTracer()?.start(
       `POST ${route}`,
       "server",

@@ -95,7 +95,7 @@ export interface WebhookAnswer {
 const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
-const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
+export const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
 /** What the webhook answer (and the access log) calls each ingest action. */
 export const actionNames: Record<IngestAction, string> = {
@@ -142,30 +142,37 @@ export async function handleWebhook(
   try {
     body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
   } catch (error) {
+    const answer = bodyRefusal(error);
     if (error instanceof BodyTooLargeError) {
-      const answer = httpError(
-        413,
-        "payload_too_large",
-        `request body must be at most ${error.limit} bytes`,
-        { connection: "close" },
-      );
       recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
-      return answer;
     }
-    if (error instanceof BodyTimeoutError) {
-      return httpError(
-        408,
-        "request_timeout",
-        `the request body must arrive within ${error.timeoutMs / 1000} s`,
-        { connection: "close" },
-      );
-    }
-    if (error instanceof BodyIncompleteError) {
-      return httpError(400, "incomplete_body", error.message);
-    }
-    throw error;
+    return answer;
   }
   return deliver(deps, req, { routingKey, body, received: received(body) });
+}
+
+/** The answer to a request body that could not be read; anything else is rethrown. */
+export function bodyRefusal(error: unknown): HttpError {
+  if (error instanceof BodyTooLargeError) {
+    return httpError(
+      413,
+      "payload_too_large",
+      `request body must be at most ${error.limit} bytes`,
+      { connection: "close" },
+    );
+  }
+  if (error instanceof BodyTimeoutError) {
+    return httpError(
+      408,
+      "request_timeout",
+      `the request body must arrive within ${error.timeoutMs / 1000} s`,
+      { connection: "close" },
+    );
+  }
+  if (error instanceof BodyIncompleteError) {
+    return httpError(400, "incomplete_body", error.message);
+  }
+  throw error;
 }
 
 /** The sender's address: the socket's, or a trusted proxy's X-Forwarded-For client. */
@@ -276,6 +283,8 @@ export async function deliver(
         receiveTime,
         // Recorded in the inbox in the same commit as the incidents.
         envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
+        // Its options (heartbeat, auto-resolve, flapping) apply.
+        integration,
       },
       budget(),
     );
@@ -364,7 +373,7 @@ function mediaType(header: string | undefined): string | undefined {
  * The headers that can matter to verification or normalization: those the
  * provider registry lists (libs/providers). Every other header is dropped.
  */
-function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
+export function collectHeaders(incoming: IncomingHttpHeaders): Header[] {
   const headers: Header[] = [];
   for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || !FORWARDED_HEADERS.has(name)) {

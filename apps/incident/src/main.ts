@@ -8,6 +8,7 @@ import {
   Deliveries,
   Incidents,
   IncidentWatcher,
+  ScheduledWork,
   ServiceAdmin,
   type IncidentStorage,
 } from "@runframe/incident-domain";
@@ -20,7 +21,9 @@ import {
   serviceTransports,
 } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
+import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { cachedApiKeyVerifier } from "./api-keys.js";
 import { incidentMetrics, timedWriter } from "./observability.js";
 import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
@@ -55,7 +58,17 @@ runMain(settings, async (config) => {
   const auth = createClient(AuthService, authTransport);
   const normalizers = normalizerClients(config, transport);
   const limits = inboxLimits(config);
-  const incidents = new Incidents(storage, undefined, limits.retentionMs);
+  const incidents = new Incidents(
+    storage,
+    undefined,
+    limits.retentionMs,
+    config.RUNFRAME_OPTION_MINUTE_MS,
+  );
+  const scheduled = new ScheduledWork(storage, {
+    holder: `${hostname()}/${process.pid}/${randomUUID()}`,
+    leaseMs: Math.max(10_000, 5 * config.RUNFRAME_SCHEDULE_INTERVAL_MS),
+    minuteMs: config.RUNFRAME_OPTION_MINUTE_MS,
+  });
   const deliveries = new Deliveries(
     storage.inbox,
     incidents,
@@ -117,6 +130,18 @@ runMain(settings, async (config) => {
         counters.replays.get("redrive", "refused").inc(round.refused);
         if (round.applied + round.refused > 0) {
           logger.info(round, "throttled deliveries redriven");
+        }
+      },
+    ),
+    // Every replica tries; the one holding the lease in the store acts.
+    periodic(
+      logger,
+      "checking heartbeats and incident timers",
+      config.RUNFRAME_SCHEDULE_INTERVAL_MS,
+      async () => {
+        const round = await scheduled.round();
+        if (round && round.silences + round.resolved > 0) {
+          logger.info(round, "scheduled work done");
         }
       },
     ),

@@ -40,6 +40,14 @@ export const settings = {
     default: 5_000,
     desc: "how often throttled deliveries are redriven as their routing key's quota allows",
   }),
+  RUNFRAME_SCHEDULE_INTERVAL_MS: positiveInt({
+    default: 2_000,
+    desc: "how often the replica holding the scheduled-work lease checks heartbeats, auto-resolve and flapping timers (the lease runs 5 intervals, at least 10 s)",
+  }),
+  RUNFRAME_OPTION_MINUTE_MS: positiveInt({
+    default: 60_000,
+    desc: "the length of a minute in the auto_resolve and flapping options; only tests shorten it",
+  }),
 };
 
 /** The inbox's limits, from the settings. */

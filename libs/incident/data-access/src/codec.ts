@@ -56,6 +56,9 @@ export interface StoredIncident {
   readonly acknowledgedBy?: string;
   readonly updatedAt: Date;
   readonly seq: number;
+  readonly flapping?: true;
+  /** Null once cleared: MongoDB's `$set` of a document hint must overwrite it. */
+  readonly resolveHeldAt?: Date | null;
 }
 
 export interface StoredEvent {
@@ -120,6 +123,8 @@ export function encodeIncident(r: IncidentRecord): StoredIncident {
     ...(r.acknowledgedBy && { acknowledgedBy: r.acknowledgedBy }),
     updatedAt: r.updatedAt,
     seq: r.seq,
+    ...(r.flapping && { flapping: true as const }),
+    ...(r.flapping && { resolveHeldAt: r.resolveHeldAt ?? null }),
   };
 }
 
@@ -144,6 +149,8 @@ export function decodeIncident(s: Revived<StoredIncident>): IncidentRecord {
     ...(s.acknowledgedBy !== undefined && { acknowledgedBy: s.acknowledgedBy }),
     updatedAt: new Date(s.updatedAt),
     seq: s.seq,
+    ...(s.flapping && { flapping: true as const }),
+    ...(s.resolveHeldAt != null && { resolveHeldAt: new Date(s.resolveHeldAt) }),
   };
 }
 
@@ -201,7 +208,7 @@ export function decodeResults(
   }));
 }
 
-function enumValue<E extends Record<string, string | number>>(
+export function enumValue<E extends Record<string, string | number>>(
   e: E,
   name: string,
   fallback: E[keyof E],

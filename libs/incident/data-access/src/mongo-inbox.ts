@@ -24,6 +24,7 @@ import {
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
+import { MongoLeases } from "./mongo-leases.js";
 
 /** An inbox record: `_id` is organization/id; bytes as BSON binary. */
 interface InboxDoc extends StoredInboxRecord {
@@ -32,12 +33,6 @@ interface InboxDoc extends StoredInboxRecord {
   integration: Binary;
   /** Set (true) only while a throttled delivery waits to be redriven. */
   redrivePending?: true;
-}
-
-/** A replica's hold on a delivery it redrives: `_id` is the inbox record's. */
-interface ClaimDoc {
-  _id: string;
-  until: Date;
 }
 
 export function inboxDoc(r: InboxRecord): InboxDoc {
@@ -61,17 +56,17 @@ function fromDoc(doc: InboxDoc, withBody = true): InboxRecord {
 
 /**
  * The delivery inbox on MongoDB. Listings use the indexes MongoDB has
- * (FerretDB scans them); claims on deliveries to redrive are inserts under
- * the unique `_id` of `inbox_claims`, since FerretDB's updates are not
- * atomic.
+ * (FerretDB scans them); claims on deliveries to redrive are MongoLeases
+ * in `inbox_claims`, since FerretDB's updates are not atomic.
  */
 export class MongoInbox implements DeliveryInbox {
   readonly #inbox: Collection<InboxDoc>;
-  readonly #claims: Collection<ClaimDoc>;
+  /** A replica's hold on a delivery it redrives: `_id` is the inbox record's. */
+  readonly #claims: MongoLeases;
 
   constructor(db: Db) {
     this.#inbox = db.collection("inbox");
-    this.#claims = db.collection("inbox_claims");
+    this.#claims = new MongoLeases(db.collection("inbox_claims"));
   }
 
   async init(): Promise<void> {
@@ -87,6 +82,7 @@ export class MongoInbox implements DeliveryInbox {
       { redrivePending: 1, receivedAt: 1 },
       { name: "redrive", sparse: true },
     );
+    await this.#claims.init();
     try {
       await this.#inbox.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: "expiry" });
     } catch (error) {
@@ -221,38 +217,11 @@ export class MongoInbox implements DeliveryInbox {
       if (claimed.length === limit) {
         break;
       }
-      if (await this.#claim(doc._id, now, leaseMs)) {
+      if (await this.#claims.take(doc._id, now, leaseMs)) {
         claimed.push(fromDoc(doc));
       }
     }
     return claimed;
-  }
-
-  /** Takes a delivery for `leaseMs`: an insert under its `_id`, or taking over an expired hold. */
-  async #claim(_id: string, now: Date, leaseMs: number): Promise<boolean> {
-    const until = new Date(now.getTime() + leaseMs);
-    try {
-      await this.#claims.insertOne({ _id, until });
-      return true;
-    } catch (error) {
-      if (!(error instanceof MongoServerError && error.code === 11000)) {
-        throw error;
-      }
-    }
-    const held = await this.#claims.findOne({ _id });
-    if (held === null || held.until > now) {
-      return false;
-    }
-    // Expired: of several takers, the one whose delete removed it wins.
-    if ((await this.#claims.deleteOne({ _id, until: held.until })).deletedCount !== 1) {
-      return false;
-    }
-    try {
-      await this.#claims.insertOne({ _id, until });
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   async trim(now: Date, limits: InboxLimits): Promise<number> {
@@ -289,7 +258,7 @@ export class MongoInbox implements DeliveryInbox {
         deleted += (await this.#inbox.deleteOne({ _id })).deletedCount;
       }
     }
-    await this.#claims.deleteMany({ until: { $lt: new Date(now.getTime() - limits.retentionMs) } });
+    await this.#claims.purge(new Date(now.getTime() - limits.retentionMs));
     return deleted;
   }
 }

@@ -4,6 +4,7 @@ import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
 import { describeInboxContract } from "./inbox.contract.js";
 import { describeIncidentStorageContract } from "./incident-storage.contract.js";
+import { describeSchedulesContract } from "./schedules.contract.js";
 import { expectV1Migrated } from "./migrate-v1.contract.js";
 import { MongoIncidentStorage } from "./mongo-incident-store.js";
 
@@ -24,6 +25,7 @@ const openMongoDB = async () => {
 
 describeIncidentStorageContract("MongoDB", openMongoDB);
 describeInboxContract("MongoDB", openMongoDB);
+describeSchedulesContract("MongoDB", openMongoDB);
 
 /** A document as the first release wrote it. */
 type Raw = { _id: string; [field: string]: unknown };

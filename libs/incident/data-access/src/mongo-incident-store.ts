@@ -41,6 +41,7 @@ import {
 } from "mongodb";
 import { replayV1, type V1Event, type V1Incident } from "./migrate-v1.js";
 import { MongoInbox } from "./mongo-inbox.js";
+import { MongoSchedules } from "./mongo-schedules.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -147,6 +148,7 @@ export class MongoIncidentStorage implements IncidentStorage {
   readonly inbox: MongoInbox;
   readonly writer: IncidentWriter;
   readonly changes: ChangeFeed;
+  readonly schedules: MongoSchedules;
   readonly #c: Collections;
 
   constructor(db: Db) {
@@ -214,6 +216,7 @@ export class MongoIncidentStorage implements IncidentStorage {
         (await c.deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount,
     };
     this.inbox = new MongoInbox(db);
+    this.schedules = new MongoSchedules(db);
     this.writer = new MongoWriter(c, this.inbox);
     this.changes = {
       // Triggers and acknowledgements reach the incident document (what
@@ -257,6 +260,7 @@ export class MongoIncidentStorage implements IncidentStorage {
   async init(): Promise<void> {
     const c = this.#c;
     await this.inbox.init();
+    await this.schedules.init();
     await c.incidents.createIndex(
       { organizationId: 1, number: 1 },
       { unique: true, name: "org_number" },

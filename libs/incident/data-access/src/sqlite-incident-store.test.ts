@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeInboxContract } from "./inbox.contract.js";
 import { describeIncidentStorageContract } from "./incident-storage.contract.js";
+import { describeSchedulesContract } from "./schedules.contract.js";
 import { SqliteIncidentStorage } from "./sqlite-incident-store.js";
 
 const openSQLite = async () => {
@@ -28,3 +29,4 @@ const openSQLite = async () => {
 
 describeIncidentStorageContract("SQLite", openSQLite);
 describeInboxContract("SQLite", openSQLite);
+describeSchedulesContract("SQLite", openSQLite);

@@ -32,6 +32,7 @@ import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { replayV1, type V1Alert } from "./migrate-v1.js";
 import { INBOX_SCHEMA, insertInbox, SqliteInbox } from "./sqlite-inbox.js";
+import { SCHEDULES_SCHEMA, SqliteSchedules } from "./sqlite-schedules.js";
 import {
   decodeEvent,
   decodeIncident,
@@ -104,6 +105,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
   readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
   readonly changes: ChangeFeed;
+  readonly schedules: SqliteSchedules;
 
   readonly #write: Database;
   readonly #writer: SqliteWriter;
@@ -111,6 +113,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
   constructor(write: Database, read: Database = write) {
     write.exec(SCHEMA);
     write.exec(INBOX_SCHEMA);
+    write.exec(SCHEDULES_SCHEMA);
     this.#write = write;
     const queries = new Queries(read);
     const writer = new SqliteWriter(write);
@@ -178,6 +181,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
         ),
     };
     this.inbox = new SqliteInbox(write, read, (work) => writer.exclusive(work));
+    this.schedules = new SqliteSchedules(write, read, (work) => writer.exclusive(work));
     this.writer = writer;
     this.#writer = writer;
     this.changes = {

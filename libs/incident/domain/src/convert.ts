@@ -41,6 +41,7 @@ export function toIncident(record: IncidentRecord): Incident {
       acknowledgedBy: record.acknowledgedBy ?? "",
     }),
     truncatedAlerts: record.truncatedAlerts,
+    flapping: record.flapping === true,
   });
 }
 

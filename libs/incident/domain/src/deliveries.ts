@@ -216,7 +216,10 @@ export class Deliveries {
           // Its own key, so a sender's retry and the replay apply it once.
           deliveryKey: record.deliveryKey || `inbox:${record.id}`,
           alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+          // Its options apply as they were; a replay is no sign of life (no beat).
+          integration,
         }),
+        { replay: true },
       );
       replay = { at, by, results };
       applied = !replayed;

@@ -15,7 +15,8 @@ import {
   ValidationError,
   type Violation,
 } from "@runframe/util";
-import { Ingestor, type DeliveryInput, type DeliveryResult } from "./ingest.js";
+import { Ingestor, type DeliveryInput, type DeliveryResult, type FollowUps } from "./ingest.js";
+import { Heartbeats, rulesOf } from "./scheduler.js";
 import { acknowledge, resolve } from "./lifecycle.js";
 import type { Change, EventRecord, IncidentFilter, IncidentRecord, StoredResult } from "./model.js";
 import type { IncidentStorage, Service } from "./ports.js";
@@ -53,14 +54,18 @@ const INGESTED_ACTIONS: ReadonlySet<AlertAction> = new Set([
 export class Incidents {
   readonly #batcher: Batcher<DeliveryInput, DeliveryResult>;
   readonly #services = new TtlCache<string, boolean>(SERVICE_CACHE_MS, 100_000);
+  readonly #heartbeats: Heartbeats;
 
   constructor(
     private readonly storage: IncidentStorage,
     private readonly now: () => Date = () => new Date(),
     private readonly inboxRetentionMs = DEFAULT_INBOX_LIMITS.retentionMs,
+    /** How long the options' minutes are (shorter only in tests). */
+    private readonly minuteMs = 60_000,
   ) {
-    const ingestor = new Ingestor(storage.writer, now);
+    const ingestor = new Ingestor(storage.writer, now, minuteMs);
     this.#batcher = new Batcher((batch) => ingestor.ingest(batch));
+    this.#heartbeats = new Heartbeats(storage, now);
   }
 
   /**
@@ -68,12 +73,30 @@ export class Incidents {
    * whatever else arrives meanwhile. With a delivery key it is idempotent: a
    * repeat gets the first answer and changes nothing; while the first
    * attempt is still running, the repeat waits for it.
+   *
+   * A delivery from the edge (not a `replay` of a stored one) is a beat of
+   * its integration's heartbeat, stored before it is answered. Its
+   * integration's auto_resolve and flapping options apply to its alerts.
    */
-  async ingest(req: IngestRequest): Promise<IngestOutcome> {
+  async ingest(req: IngestRequest, { replay = false } = {}): Promise<IngestOutcome> {
     const delivery = await this.#validate(req);
+    const integration = req.integration ?? req.envelope?.integration;
+    if (integration !== undefined && !replay) {
+      await this.#heartbeats.beat(integration);
+    }
+    const rules = rulesOf(integration, this.minuteMs);
+    const openings = rules?.flapping && (await this.#openings(delivery));
+    const input: DeliveryInput = {
+      ...delivery,
+      ...(rules && { rules }),
+      ...(openings && { openings }),
+    };
     const deadline = Date.now() + REPLAY_WAIT_MS;
     for (;;) {
-      const outcome = await this.#batcher.submit(delivery);
+      const outcome = await this.#batcher.submit(input);
+      if (outcome.state === "applied") {
+        await this.#followUp(outcome.followUps, rules?.flapping?.threshold);
+      }
       if (outcome.state !== "pending") {
         return { results: outcome.results, replayed: outcome.state === "replayed" };
       }
@@ -83,6 +106,42 @@ export class Incidents {
         });
       }
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+    }
+  }
+
+  /** When each trigger key of a delivery opened its recent incidents, for flap detection. */
+  async #openings(delivery: DeliveryInput): Promise<Map<string, readonly Date[]>> {
+    const keys = new Set(
+      delivery.alerts
+        .filter((a) => a.action === AlertAction.TRIGGER && a.dedupKey !== "")
+        .map((a) => a.dedupKey),
+    );
+    const openings = new Map<string, readonly Date[]>();
+    for (const dedupKey of keys) {
+      openings.set(
+        dedupKey,
+        await this.storage.schedules.openings({
+          organizationId: delivery.organizationId,
+          integrationId: delivery.integrationId,
+          dedupKey,
+        }),
+      );
+    }
+    return openings;
+  }
+
+  /**
+   * Timers and openings, written once the delivery is applied. Should the
+   * process stop in between, the incidents wait for their next trigger to
+   * be timed (the timeline has every step; nothing is resolved wrongly).
+   */
+  async #followUp(followUps: FollowUps, threshold: number | undefined): Promise<void> {
+    if (followUps.timers.length > 0) {
+      await this.storage.schedules.setTimers(followUps.timers);
+    }
+    for (const { scope, at } of followUps.openings) {
+      // The cycles that decide, and the first opening before them.
+      await this.storage.schedules.recordOpening(scope, at, (threshold ?? 0) + 2);
     }
   }
 

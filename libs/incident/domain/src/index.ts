@@ -9,3 +9,5 @@ export * from "./inbox.js";
 export * from "./deliveries.js";
 export * from "./services.js";
 export * from "./watch.js";
+export * from "./schedules.js";
+export * from "./scheduler.js";

@@ -1,8 +1,9 @@
 import { AlertAction, IncidentStatus, IngestAction } from "@runframe/contracts";
 import type { InboxRecord } from "./inbox.js";
-import { acknowledge, open, occur, resolve } from "./lifecycle.js";
+import { acknowledge, holdResolve, markFlapping, open, occur, resolve } from "./lifecycle.js";
 import type { AlertSnapshot, DedupScope, StoredResult } from "./model.js";
 import type { DeliveryClaim, DeliveryRecord, IncidentWriter, WriteUnit } from "./ports.js";
+import type { IncidentTimer } from "./schedules.js";
 
 /** One alert as the incident service ingests it: what it says, and where it goes. */
 export interface AlertInput extends AlertSnapshot {
@@ -23,11 +24,33 @@ export interface DeliveryInput {
   readonly receivedAt: Date;
   /** Its inbox record as the edge received it, completed with its results once applied. */
   readonly inbox?: InboxRecord;
+  /** What its integration's options ask of its incidents. */
+  readonly rules?: IncidentRules;
+  /** With `rules.flapping`: when each of its trigger keys opened its recent incidents, oldest first. */
+  readonly openings?: ReadonlyMap<string, readonly Date[]>;
+}
+
+/** What an integration's options ask of its incidents, in milliseconds. */
+export interface IncidentRules {
+  /** Resolve an open incident after this long without a trigger. */
+  readonly autoResolveMs?: number;
+  /** More than `threshold` resolve-and-trigger cycles of a key within `windowMs` is flapping. */
+  readonly flapping?: { readonly threshold: number; readonly windowMs: number };
+}
+
+/** Writes that follow a delivery once it is applied: timers, and openings of watched keys. */
+export interface FollowUps {
+  readonly timers: readonly IncidentTimer[];
+  readonly openings: readonly { readonly scope: DedupScope; readonly at: Date }[];
 }
 
 /** What became of one delivery. */
 export type DeliveryResult =
-  | { readonly state: "applied"; readonly results: readonly StoredResult[] }
+  | {
+      readonly state: "applied";
+      readonly results: readonly StoredResult[];
+      readonly followUps: FollowUps;
+    }
   | { readonly state: "replayed"; readonly results: readonly StoredResult[] }
   /** The same delivery is being applied by another attempt right now: ask again shortly. */
   | { readonly state: "pending" };
@@ -48,6 +71,8 @@ export class Ingestor {
   constructor(
     private readonly writer: IncidentWriter,
     private readonly now: () => Date = () => new Date(),
+    /** How long the options' minutes are (shorter only in tests). */
+    private readonly minuteMs = 60_000,
   ) {}
 
   ingest(batch: readonly DeliveryInput[]): Promise<DeliveryResult[]> {
@@ -66,6 +91,8 @@ export class Ingestor {
 
       const outcomes: DeliveryResult[] = [];
       const results: StoredResult[][] = [];
+      // By task, so an alert decided again replaces what it first asked for.
+      const followUps = new Map<number, FollowUp>();
       const todo: Task[] = [];
       batch.forEach((delivery, d) => {
         const claim = claims.get(d);
@@ -101,7 +128,10 @@ export class Ingestor {
           throw new Error("alerts kept being overtaken by concurrent writers");
         }
         for (const task of pending) {
-          results[task.delivery]![task.alert] = await this.#apply(unit, batch, task, tagOf(task));
+          const tag = tagOf(task);
+          const decided = await this.#apply(unit, batch, task, tag);
+          results[task.delivery]![task.alert] = decided.result;
+          followUps.set(tag, decided);
         }
         const refused = await unit.flush();
         pending = pending.filter((task) => refused.has(tagOf(task)));
@@ -125,7 +155,18 @@ export class Ingestor {
         if (earlier !== undefined) {
           continue;
         }
-        outcomes[d] = { state: "applied", results: results[d]! };
+        const mine = delivery.alerts.flatMap((_, a) => {
+          const decided = followUps.get(tagOf({ delivery: d, alert: a }));
+          return decided ? [decided] : [];
+        });
+        outcomes[d] = {
+          state: "applied",
+          results: results[d]!,
+          followUps: {
+            timers: mine.flatMap((f) => f.timers ?? []),
+            openings: mine.flatMap((f) => (f.opening ? [f.opening] : [])),
+          },
+        };
         records.push({
           keys: delivery.keys,
           organizationId: delivery.organizationId,
@@ -145,7 +186,7 @@ export class Ingestor {
     batch: readonly DeliveryInput[],
     task: Task,
     tag: number,
-  ): Promise<StoredResult> {
+  ): Promise<FollowUp> {
     const delivery = batch[task.delivery]!;
     const alert = delivery.alerts[task.alert]!;
     const actor = `integration:${delivery.integrationId}`;
@@ -159,30 +200,74 @@ export class Ingestor {
     const resolving = alert.action === AlertAction.RESOLVE;
     const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
     const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
+    const { rules } = delivery;
+    const ignored = { result: { incidentId: "", action: IngestAction.IGNORED, dedupKey } };
+    const autoResolve = (incidentId: string): IncidentTimer[] =>
+      rules?.autoResolveMs === undefined
+        ? []
+        : [
+            {
+              organizationId: delivery.organizationId,
+              incidentId,
+              kind: "auto-resolve",
+              dueAt: new Date(at.getTime() + rules.autoResolveMs),
+              periodMs: rules.autoResolveMs,
+            },
+          ];
 
     if (acknowledging) {
       // Without a key or an open incident there is nothing to acknowledge.
       if (existing === undefined) {
-        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
+        return ignored;
       }
       const change = acknowledge(existing, at, actor, cause);
       if (change !== undefined) {
         unit.update(change, tag);
       }
-      return { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey };
+      return {
+        result: { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey },
+      };
     }
     if (resolving && scope) {
-      const change =
-        existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
-      if (change === undefined) {
-        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
+      if (existing === undefined || existing.status === IncidentStatus.RESOLVED) {
+        return ignored;
       }
-      unit.update(change, tag);
-      return { incidentId: existing!.id, action: IngestAction.RESOLVED, dedupKey };
+      const flapping = rules?.flapping;
+      if (existing.flapping && flapping !== undefined) {
+        const window = minutesOf(flapping.windowMs, this.minuteMs);
+        unit.update(
+          holdResolve(
+            existing,
+            at,
+            actor,
+            `resolve held: flapping; it resolves once no trigger follows for ${window}`,
+            snapshot,
+            cause,
+          ),
+          tag,
+        );
+        return {
+          result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
+          timers: [
+            {
+              organizationId: delivery.organizationId,
+              incidentId: existing.id,
+              kind: "flap-settle",
+              dueAt: new Date(at.getTime() + flapping.windowMs),
+              periodMs: flapping.windowMs,
+            },
+          ],
+        };
+      }
+      unit.update(resolve(existing, at, actor, alert.title || "resolved", snapshot, cause)!, tag);
+      return { result: { incidentId: existing.id, action: IngestAction.RESOLVED, dedupKey } };
     }
     if (existing !== undefined) {
       unit.update(occur(existing, snapshot, at, actor, cause), tag);
-      return { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey };
+      return {
+        result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
+        timers: autoResolve(existing.id),
+      };
     }
     const { draft, event } = open(
       {
@@ -198,8 +283,56 @@ export class Ingestor {
       cause,
     );
     const created = await unit.create(draft, event, tag);
-    return { incidentId: created.id, action: IngestAction.CREATED, dedupKey };
+    const cycles =
+      scope && rules?.flapping && created.status !== IncidentStatus.RESOLVED
+        ? cyclesWithin(delivery.openings?.get(dedupKey) ?? [], at, rules.flapping.windowMs)
+        : 0;
+    if (rules?.flapping && cycles > rules.flapping.threshold) {
+      const window = minutesOf(rules.flapping.windowMs, this.minuteMs);
+      unit.update(
+        markFlapping(
+          created,
+          at,
+          `flapping: ${cycles} resolve-and-trigger cycles within ${window} (more than ${rules.flapping.threshold}); ` +
+            `this incident stays open and resolves once no trigger follows a resolve for ${window}`,
+        ),
+        tag,
+      );
+    }
+    return {
+      result: { incidentId: created.id, action: IngestAction.CREATED, dedupKey },
+      timers: created.status === IncidentStatus.RESOLVED ? [] : autoResolve(created.id),
+      ...(scope &&
+        rules?.flapping &&
+        created.status !== IncidentStatus.RESOLVED && {
+          opening: { scope, at },
+        }),
+    };
   }
+}
+
+/** One alert's result, and the writes that follow it. */
+interface FollowUp {
+  readonly result: StoredResult;
+  readonly timers?: readonly IncidentTimer[];
+  readonly opening?: { readonly scope: DedupScope; readonly at: Date };
+}
+
+/**
+ * How many resolve-and-trigger cycles fall within `windowMs` before `at`,
+ * counting an opening at `at`: every opening of a key after its first is
+ * one (the incident before it had resolved).
+ */
+export function cyclesWithin(openings: readonly Date[], at: Date, windowMs: number): number {
+  const all = [...openings, at];
+  const from = at.getTime() - windowMs;
+  return all.filter((t, i) => i > 0 && t.getTime() >= from).length;
+}
+
+/** A period of the options, for a timeline summary: in the options' minutes. */
+export function minutesOf(ms: number, minuteMs = 60_000): string {
+  const minutes = Math.round(ms / minuteMs);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
 }
 
 interface Task {

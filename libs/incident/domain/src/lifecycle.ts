@@ -59,7 +59,10 @@ export function open(
   };
 }
 
-/** A further trigger of an open incident: one more occurrence, and it becomes the latest alert. */
+/**
+ * A further trigger of an open incident: one more occurrence, and it
+ * becomes the latest alert. It ends any resolve held while flapping.
+ */
 export function occur(
   incident: IncidentRecord,
   alert: AlertSnapshot,
@@ -67,8 +70,9 @@ export function occur(
   actor: string,
   cause?: EventCause,
 ): Change {
+  const { resolveHeldAt: _ended, ...current } = incident;
   return step(
-    incident,
+    current,
     {
       occurrences: incident.occurrences + 1,
       lastSeenAt: later(incident.lastSeenAt, at),
@@ -112,6 +116,44 @@ export function resolve(
     },
   );
 }
+
+/** Marks an incident flapping, from now on holding the resolves it receives. */
+export function markFlapping(incident: IncidentRecord, at: Date, summary: string): Change {
+  return step(
+    incident,
+    { flapping: true },
+    { type: IncidentEventType.FLAPPING, actor: FLAPPING_ACTOR, summary, at },
+  );
+}
+
+/**
+ * A resolve of a flapping incident, recorded and held: the incident stays
+ * open (a trigger may follow at once), and resolves once none does.
+ */
+export function holdResolve(
+  incident: IncidentRecord,
+  at: Date,
+  actor: string,
+  summary: string,
+  alert?: AlertSnapshot,
+  cause?: EventCause,
+): Change {
+  return step(
+    incident,
+    { resolveHeldAt: at },
+    {
+      type: IncidentEventType.FLAPPING,
+      actor,
+      summary,
+      at,
+      ...(alert && { alert }),
+      ...(cause && { cause, action: IngestAction.UPDATED }),
+    },
+  );
+}
+
+/** The actor of flap handling's own steps. */
+export const FLAPPING_ACTOR = "system:flapping";
 
 /**
  * Records the first acknowledgement; undefined when it was acknowledged

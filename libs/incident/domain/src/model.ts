@@ -48,6 +48,13 @@ export interface IncidentRecord {
   readonly acknowledgedBy?: string;
   readonly updatedAt: Date;
   readonly seq: number;
+  /**
+   * Opened as flapping (its integration's `flapping` option): resolves are
+   * held, and it resolves once no trigger follows one for the option's window.
+   */
+  readonly flapping?: true;
+  /** The latest resolve held because it is flapping, until a trigger follows. */
+  readonly resolveHeldAt?: Date;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DeliveryInbox, InboxRecord } from "./inbox.js";
+import type { Schedules } from "./schedules.js";
 import type {
   Change,
   DedupScope,
@@ -192,4 +193,5 @@ export interface IncidentStorage {
   readonly inbox: DeliveryInbox;
   readonly writer: IncidentWriter;
   readonly changes: ChangeFeed;
+  readonly schedules: Schedules;
 }

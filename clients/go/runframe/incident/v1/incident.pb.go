@@ -111,8 +111,14 @@ const (
 	// source itself (actor `integration:<id>`, an ALERT_ACTION_ACKNOWLEDGE)
 	// acknowledged the incident.
 	IncidentEventType_INCIDENT_EVENT_TYPE_ACKNOWLEDGED IncidentEventType = 3
-	// INCIDENT_EVENT_TYPE_RESOLVED: an alert or a person resolved it.
+	// INCIDENT_EVENT_TYPE_RESOLVED: an alert or a person resolved it, or the
+	// incident service did (actor `system:auto-resolve`, `system:flapping`
+	// or `system:heartbeat`; the summary says why).
 	IncidentEventType_INCIDENT_EVENT_TYPE_RESOLVED IncidentEventType = 4
+	// INCIDENT_EVENT_TYPE_FLAPPING: flap handling (actor `system:flapping`):
+	// the incident was opened as flapping, or a resolve it received was held
+	// because it is flapping. The summary says which, and why.
+	IncidentEventType_INCIDENT_EVENT_TYPE_FLAPPING IncidentEventType = 5
 )
 
 // Enum value maps for IncidentEventType.
@@ -123,6 +129,7 @@ var (
 		2: "INCIDENT_EVENT_TYPE_TRIGGERED",
 		3: "INCIDENT_EVENT_TYPE_ACKNOWLEDGED",
 		4: "INCIDENT_EVENT_TYPE_RESOLVED",
+		5: "INCIDENT_EVENT_TYPE_FLAPPING",
 	}
 	IncidentEventType_value = map[string]int32{
 		"INCIDENT_EVENT_TYPE_UNSPECIFIED":  0,
@@ -130,6 +137,7 @@ var (
 		"INCIDENT_EVENT_TYPE_TRIGGERED":    2,
 		"INCIDENT_EVENT_TYPE_ACKNOWLEDGED": 3,
 		"INCIDENT_EVENT_TYPE_RESOLVED":     4,
+		"INCIDENT_EVENT_TYPE_FLAPPING":     5,
 	}
 )
 
@@ -207,8 +215,12 @@ type Incident struct {
 	// truncated_alerts is the most further alerts a source reported dropping
 	// from a payload that touched this incident.
 	TruncatedAlerts uint32 `protobuf:"varint,19,opt,name=truncated_alerts,json=truncatedAlerts,proto3" json:"truncated_alerts,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// flapping is true when the incident was opened as flapping (see
+	// runframe.common.v1.IntegrationOptions.flapping): its dedup key kept
+	// resolving and re-triggering, so resolves are held until it stays quiet.
+	Flapping      bool `protobuf:"varint,20,opt,name=flapping,proto3" json:"flapping,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Incident) Reset() {
@@ -374,6 +386,13 @@ func (x *Incident) GetTruncatedAlerts() uint32 {
 	return 0
 }
 
+func (x *Incident) GetFlapping() bool {
+	if x != nil {
+		return x.Flapping
+	}
+	return false
+}
+
 // IngestRequest carries the alerts of one delivery.
 type IngestRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -396,7 +415,13 @@ type IngestRequest struct {
 	// envelope is the delivery as the edge received it, when set: it is
 	// recorded in the delivery inbox (see DeliveryService) as accepted, in the
 	// same commit as its alerts.
-	Envelope      *DeliveryEnvelope `protobuf:"bytes,7,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	Envelope *DeliveryEnvelope `protobuf:"bytes,7,opt,name=envelope,proto3" json:"envelope,omitempty"`
+	// integration is the integration as auth answered for this delivery:
+	// its name and its heartbeat, auto_resolve and flapping options apply.
+	// Unset: the envelope's integration, else none of those options. Every
+	// Ingest of an integration with a heartbeat option, with or without
+	// alerts, is a heartbeat.
+	Integration   *v1.Integration `protobuf:"bytes,8,opt,name=integration,proto3" json:"integration,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -476,6 +501,13 @@ func (x *IngestRequest) GetDeliveryAlias() string {
 func (x *IngestRequest) GetEnvelope() *DeliveryEnvelope {
 	if x != nil {
 		return x.Envelope
+	}
+	return nil
+}
+
+func (x *IngestRequest) GetIntegration() *v1.Integration {
+	if x != nil {
+		return x.Integration
 	}
 	return nil
 }
@@ -1038,7 +1070,9 @@ type IncidentEvent struct {
 	IncidentId string `protobuf:"bytes,2,opt,name=incident_id,json=incidentId,proto3" json:"incident_id,omitempty"`
 	// type is what happened.
 	Type IncidentEventType `protobuf:"varint,3,opt,name=type,proto3,enum=runframe.incident.v1.IncidentEventType" json:"type,omitempty"`
-	// actor is who caused it: `integration:<id>` or `api-key:<id>`.
+	// actor is who caused it: `integration:<id>`, `api-key:<id>`, or
+	// `system:<what>` for the incident service's own scheduled work
+	// (`system:heartbeat`, `system:auto-resolve`, `system:flapping`).
 	Actor string `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
 	// summary is a one-line human description, for example the alert title.
 	Summary string `protobuf:"bytes,5,opt,name=summary,proto3" json:"summary,omitempty"`
@@ -2216,7 +2250,7 @@ var File_runframe_incident_v1_incident_proto protoreflect.FileDescriptor
 
 const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\n" +
-	"#runframe/incident/v1/incident.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\x1a#runframe/incident/v1/envelope.proto\x1a'runframe/normalizer/v1/normalizer.proto\"\xbb\a\n" +
+	"#runframe/incident/v1/incident.proto\x12\x14runframe.incident.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\x1a#runframe/incident/v1/envelope.proto\x1a'runframe/normalizer/v1/normalizer.proto\"\xd7\a\n" +
 	"\bIncident\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x0forganization_id\x18\x02 \x01(\tR\x0eorganizationId\x12%\n" +
@@ -2241,10 +2275,11 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\fresolve_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\x12E\n" +
 	"\x10acknowledge_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\x0facknowledgeTime\x12'\n" +
 	"\x0facknowledged_by\x18\x12 \x01(\tR\x0eacknowledgedBy\x12)\n" +
-	"\x10truncated_alerts\x18\x13 \x01(\rR\x0ftruncatedAlerts\x1a;\n" +
+	"\x10truncated_alerts\x18\x13 \x01(\rR\x0ftruncatedAlerts\x12\x1a\n" +
+	"\bflapping\x18\x14 \x01(\bR\bflapping\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xed\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb0\x03\n" +
 	"\rIngestRequest\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12%\n" +
 	"\x0eintegration_id\x18\x02 \x01(\tR\rintegrationId\x12!\n" +
@@ -2252,7 +2287,8 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x06alerts\x18\x04 \x03(\v2'.runframe.normalizer.v1.NormalizedAlertR\x06alerts\x12=\n" +
 	"\freceive_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12%\n" +
 	"\x0edelivery_alias\x18\x06 \x01(\tR\rdeliveryAlias\x12B\n" +
-	"\benvelope\x18\a \x01(\v2&.runframe.incident.v1.DeliveryEnvelopeR\benvelope\"j\n" +
+	"\benvelope\x18\a \x01(\v2&.runframe.incident.v1.DeliveryEnvelopeR\benvelope\x12A\n" +
+	"\vintegration\x18\b \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\"j\n" +
 	"\x0eIngestResponse\x12<\n" +
 	"\aresults\x18\x01 \x03(\v2\".runframe.incident.v1.IngestResultR\aresults\x12\x1a\n" +
 	"\breplayed\x18\x02 \x01(\bR\breplayed\"\x88\x01\n" +
@@ -2365,13 +2401,14 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x15INGEST_ACTION_UPDATED\x10\x02\x12\x1a\n" +
 	"\x16INGEST_ACTION_RESOLVED\x10\x03\x12\x19\n" +
 	"\x15INGEST_ACTION_IGNORED\x10\x04\x12\x1e\n" +
-	"\x1aINGEST_ACTION_ACKNOWLEDGED\x10\x05*\xc4\x01\n" +
+	"\x1aINGEST_ACTION_ACKNOWLEDGED\x10\x05*\xe6\x01\n" +
 	"\x11IncidentEventType\x12#\n" +
 	"\x1fINCIDENT_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bINCIDENT_EVENT_TYPE_CREATED\x10\x01\x12!\n" +
 	"\x1dINCIDENT_EVENT_TYPE_TRIGGERED\x10\x02\x12$\n" +
 	" INCIDENT_EVENT_TYPE_ACKNOWLEDGED\x10\x03\x12 \n" +
-	"\x1cINCIDENT_EVENT_TYPE_RESOLVED\x10\x042\xfc\v\n" +
+	"\x1cINCIDENT_EVENT_TYPE_RESOLVED\x10\x04\x12 \n" +
+	"\x1cINCIDENT_EVENT_TYPE_FLAPPING\x10\x052\xfc\v\n" +
 	"\x0fIncidentService\x12S\n" +
 	"\x06Ingest\x12#.runframe.incident.v1.IngestRequest\x1a$.runframe.incident.v1.IngestResponse\x12b\n" +
 	"\vIngestBatch\x12(.runframe.incident.v1.IngestBatchRequest\x1a).runframe.incident.v1.IngestBatchResponse\x12m\n" +
@@ -2446,7 +2483,8 @@ var file_runframe_incident_v1_incident_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
 	(*v11.NormalizedAlert)(nil),         // 39: runframe.normalizer.v1.NormalizedAlert
 	(*DeliveryEnvelope)(nil),            // 40: runframe.incident.v1.DeliveryEnvelope
-	(*status.Status)(nil),               // 41: google.rpc.Status
+	(*v1.Integration)(nil),              // 41: runframe.common.v1.Integration
+	(*status.Status)(nil),               // 42: google.rpc.Status
 }
 var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
 	36, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
@@ -2460,62 +2498,63 @@ var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
 	39, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
 	38, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
 	40, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
-	5,  // 11: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
-	0,  // 12: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
-	37, // 13: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
-	2,  // 14: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
-	2,  // 15: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 16: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 17: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	1,  // 18: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
-	38, // 19: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
-	14, // 20: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
-	17, // 21: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
-	17, // 22: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
-	3,  // 23: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
-	26, // 24: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
-	4,  // 25: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
-	41, // 26: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
-	17, // 27: runframe.incident.v1.CreateServiceRequest.service:type_name -> runframe.incident.v1.Service
-	17, // 28: runframe.incident.v1.CreateServiceResponse.service:type_name -> runframe.incident.v1.Service
-	17, // 29: runframe.incident.v1.UpdateServiceRequest.service:type_name -> runframe.incident.v1.Service
-	17, // 30: runframe.incident.v1.UpdateServiceResponse.service:type_name -> runframe.incident.v1.Service
-	38, // 31: runframe.incident.v1.WatchIncidentsRequest.start_time:type_name -> google.protobuf.Timestamp
-	2,  // 32: runframe.incident.v1.WatchIncidentsResponse.incident:type_name -> runframe.incident.v1.Incident
-	14, // 33: runframe.incident.v1.WatchIncidentsResponse.latest_event:type_name -> runframe.incident.v1.IncidentEvent
-	3,  // 34: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
-	24, // 35: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
-	6,  // 36: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
-	8,  // 37: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
-	10, // 38: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
-	12, // 39: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
-	15, // 40: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
-	18, // 41: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
-	20, // 42: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
-	27, // 43: runframe.incident.v1.IncidentService.CreateService:input_type -> runframe.incident.v1.CreateServiceRequest
-	29, // 44: runframe.incident.v1.IncidentService.UpdateService:input_type -> runframe.incident.v1.UpdateServiceRequest
-	31, // 45: runframe.incident.v1.IncidentService.DeleteService:input_type -> runframe.incident.v1.DeleteServiceRequest
-	33, // 46: runframe.incident.v1.IncidentService.WatchIncidents:input_type -> runframe.incident.v1.WatchIncidentsRequest
-	22, // 47: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
-	4,  // 48: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
-	25, // 49: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
-	7,  // 50: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
-	9,  // 51: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
-	11, // 52: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
-	13, // 53: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
-	16, // 54: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
-	19, // 55: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
-	21, // 56: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
-	28, // 57: runframe.incident.v1.IncidentService.CreateService:output_type -> runframe.incident.v1.CreateServiceResponse
-	30, // 58: runframe.incident.v1.IncidentService.UpdateService:output_type -> runframe.incident.v1.UpdateServiceResponse
-	32, // 59: runframe.incident.v1.IncidentService.DeleteService:output_type -> runframe.incident.v1.DeleteServiceResponse
-	34, // 60: runframe.incident.v1.IncidentService.WatchIncidents:output_type -> runframe.incident.v1.WatchIncidentsResponse
-	23, // 61: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
-	48, // [48:62] is the sub-list for method output_type
-	34, // [34:48] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	41, // 11: runframe.incident.v1.IngestRequest.integration:type_name -> runframe.common.v1.Integration
+	5,  // 12: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
+	0,  // 13: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
+	37, // 14: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
+	2,  // 15: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
+	2,  // 16: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 17: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 18: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	1,  // 19: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
+	38, // 20: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
+	14, // 21: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
+	17, // 22: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
+	17, // 23: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
+	3,  // 24: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
+	26, // 25: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
+	4,  // 26: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
+	42, // 27: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
+	17, // 28: runframe.incident.v1.CreateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	17, // 29: runframe.incident.v1.CreateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	17, // 30: runframe.incident.v1.UpdateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	17, // 31: runframe.incident.v1.UpdateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	38, // 32: runframe.incident.v1.WatchIncidentsRequest.start_time:type_name -> google.protobuf.Timestamp
+	2,  // 33: runframe.incident.v1.WatchIncidentsResponse.incident:type_name -> runframe.incident.v1.Incident
+	14, // 34: runframe.incident.v1.WatchIncidentsResponse.latest_event:type_name -> runframe.incident.v1.IncidentEvent
+	3,  // 35: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
+	24, // 36: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
+	6,  // 37: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
+	8,  // 38: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
+	10, // 39: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
+	12, // 40: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
+	15, // 41: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
+	18, // 42: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
+	20, // 43: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
+	27, // 44: runframe.incident.v1.IncidentService.CreateService:input_type -> runframe.incident.v1.CreateServiceRequest
+	29, // 45: runframe.incident.v1.IncidentService.UpdateService:input_type -> runframe.incident.v1.UpdateServiceRequest
+	31, // 46: runframe.incident.v1.IncidentService.DeleteService:input_type -> runframe.incident.v1.DeleteServiceRequest
+	33, // 47: runframe.incident.v1.IncidentService.WatchIncidents:input_type -> runframe.incident.v1.WatchIncidentsRequest
+	22, // 48: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
+	4,  // 49: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
+	25, // 50: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
+	7,  // 51: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
+	9,  // 52: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
+	11, // 53: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
+	13, // 54: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
+	16, // 55: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
+	19, // 56: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
+	21, // 57: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
+	28, // 58: runframe.incident.v1.IncidentService.CreateService:output_type -> runframe.incident.v1.CreateServiceResponse
+	30, // 59: runframe.incident.v1.IncidentService.UpdateService:output_type -> runframe.incident.v1.UpdateServiceResponse
+	32, // 60: runframe.incident.v1.IncidentService.DeleteService:output_type -> runframe.incident.v1.DeleteServiceResponse
+	34, // 61: runframe.incident.v1.IncidentService.WatchIncidents:output_type -> runframe.incident.v1.WatchIncidentsResponse
+	23, // 62: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
+	49, // [49:63] is the sub-list for method output_type
+	35, // [35:49] is the sub-list for method input_type
+	35, // [35:35] is the sub-list for extension type_name
+	35, // [35:35] is the sub-list for extension extendee
+	0,  // [0:35] is the sub-list for field type_name
 }
 
 func init() { file_runframe_incident_v1_incident_proto_init() }

@@ -30,6 +30,7 @@ class IncidentEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     INCIDENT_EVENT_TYPE_TRIGGERED: _ClassVar[IncidentEventType]
     INCIDENT_EVENT_TYPE_ACKNOWLEDGED: _ClassVar[IncidentEventType]
     INCIDENT_EVENT_TYPE_RESOLVED: _ClassVar[IncidentEventType]
+    INCIDENT_EVENT_TYPE_FLAPPING: _ClassVar[IncidentEventType]
 INGEST_ACTION_UNSPECIFIED: IngestAction
 INGEST_ACTION_CREATED: IngestAction
 INGEST_ACTION_UPDATED: IngestAction
@@ -41,9 +42,10 @@ INCIDENT_EVENT_TYPE_CREATED: IncidentEventType
 INCIDENT_EVENT_TYPE_TRIGGERED: IncidentEventType
 INCIDENT_EVENT_TYPE_ACKNOWLEDGED: IncidentEventType
 INCIDENT_EVENT_TYPE_RESOLVED: IncidentEventType
+INCIDENT_EVENT_TYPE_FLAPPING: IncidentEventType
 
 class Incident(_message.Message):
-    __slots__ = ("id", "organization_id", "integration_id", "title", "description", "severity", "status", "service_id", "dedup_key", "source_url", "metadata", "occurrence_count", "create_time", "update_time", "last_seen_time", "resolve_time", "acknowledge_time", "acknowledged_by", "truncated_alerts")
+    __slots__ = ("id", "organization_id", "integration_id", "title", "description", "severity", "status", "service_id", "dedup_key", "source_url", "metadata", "occurrence_count", "create_time", "update_time", "last_seen_time", "resolve_time", "acknowledge_time", "acknowledged_by", "truncated_alerts", "flapping")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -70,6 +72,7 @@ class Incident(_message.Message):
     ACKNOWLEDGE_TIME_FIELD_NUMBER: _ClassVar[int]
     ACKNOWLEDGED_BY_FIELD_NUMBER: _ClassVar[int]
     TRUNCATED_ALERTS_FIELD_NUMBER: _ClassVar[int]
+    FLAPPING_FIELD_NUMBER: _ClassVar[int]
     id: str
     organization_id: str
     integration_id: str
@@ -89,10 +92,11 @@ class Incident(_message.Message):
     acknowledge_time: _timestamp_pb2.Timestamp
     acknowledged_by: str
     truncated_alerts: int
-    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_common_pb2.Severity, str]] = ..., status: _Optional[_Union[_common_pb2.IncidentStatus, str]] = ..., service_id: _Optional[str] = ..., dedup_key: _Optional[str] = ..., source_url: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., occurrence_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledged_by: _Optional[str] = ..., truncated_alerts: _Optional[int] = ...) -> None: ...
+    flapping: bool
+    def __init__(self, id: _Optional[str] = ..., organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_common_pb2.Severity, str]] = ..., status: _Optional[_Union[_common_pb2.IncidentStatus, str]] = ..., service_id: _Optional[str] = ..., dedup_key: _Optional[str] = ..., source_url: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., occurrence_count: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_seen_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledge_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., acknowledged_by: _Optional[str] = ..., truncated_alerts: _Optional[int] = ..., flapping: _Optional[bool] = ...) -> None: ...
 
 class IngestRequest(_message.Message):
-    __slots__ = ("organization_id", "integration_id", "delivery_key", "alerts", "receive_time", "delivery_alias", "envelope")
+    __slots__ = ("organization_id", "integration_id", "delivery_key", "alerts", "receive_time", "delivery_alias", "envelope", "integration")
     ORGANIZATION_ID_FIELD_NUMBER: _ClassVar[int]
     INTEGRATION_ID_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -100,6 +104,7 @@ class IngestRequest(_message.Message):
     RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     DELIVERY_ALIAS_FIELD_NUMBER: _ClassVar[int]
     ENVELOPE_FIELD_NUMBER: _ClassVar[int]
+    INTEGRATION_FIELD_NUMBER: _ClassVar[int]
     organization_id: str
     integration_id: str
     delivery_key: str
@@ -107,7 +112,8 @@ class IngestRequest(_message.Message):
     receive_time: _timestamp_pb2.Timestamp
     delivery_alias: str
     envelope: _envelope_pb2.DeliveryEnvelope
-    def __init__(self, organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., delivery_key: _Optional[str] = ..., alerts: _Optional[_Iterable[_Union[_normalizer_pb2.NormalizedAlert, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_alias: _Optional[str] = ..., envelope: _Optional[_Union[_envelope_pb2.DeliveryEnvelope, _Mapping]] = ...) -> None: ...
+    integration: _common_pb2.Integration
+    def __init__(self, organization_id: _Optional[str] = ..., integration_id: _Optional[str] = ..., delivery_key: _Optional[str] = ..., alerts: _Optional[_Iterable[_Union[_normalizer_pb2.NormalizedAlert, _Mapping]]] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delivery_alias: _Optional[str] = ..., envelope: _Optional[_Union[_envelope_pb2.DeliveryEnvelope, _Mapping]] = ..., integration: _Optional[_Union[_common_pb2.Integration, _Mapping]] = ...) -> None: ...
 
 class IngestResponse(_message.Message):
     __slots__ = ("results", "replayed")

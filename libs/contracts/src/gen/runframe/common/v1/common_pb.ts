@@ -168,10 +168,10 @@ export const IntegrationSchema: GenMessage<Integration> = /*@__PURE__*/
  * provisioning file takes the same message in its proto JSON form.
  *
  * The normalizers read cloudwatch_insufficient_data, severity_overrides and
- * alert_grouping, and the delivery inbox redrive_throttled. auto_resolve,
- * flapping and heartbeat are validated and stored now for the incident
- * service's scheduled work (DESIGN §14), which reads them once it is built:
- * until then they change nothing.
+ * alert_grouping, and the delivery inbox redrive_throttled. The incident
+ * service reads auto_resolve, flapping and heartbeat from the integration
+ * the edge hands it with every delivery (IngestRequest.integration): a
+ * change takes effect with the integration's next delivery.
  *
  * @generated from message runframe.common.v1.IntegrationOptions
  */
@@ -213,8 +213,10 @@ export type IntegrationOptions = Message<"runframe.common.v1.IntegrationOptions"
   /**
    * auto_resolve, when set, resolves an open incident of this integration
    * once no trigger has arrived for `after_minutes`, for sources that never
-   * send a recovery. Unset: never. Stored for the incident service's
-   * scheduled work; not acted on yet.
+   * send a recovery: the incident service checks every few seconds and
+   * records the resolution on the timeline (actor `system:auto-resolve`,
+   * the summary saying how long it was quiet). Unset: never. It applies to
+   * incidents triggered while it is set.
    *
    * @generated from field: runframe.common.v1.AutoResolveOptions auto_resolve = 4;
    */
@@ -223,8 +225,13 @@ export type IntegrationOptions = Message<"runframe.common.v1.IntegrationOptions"
   /**
    * flapping, when set, keeps an incident that resolves and re-triggers
    * often open and marks it flapping, instead of opening a new incident each
-   * time. Unset: every trigger after a resolve opens a new incident. Stored
-   * for the incident service; not acted on yet.
+   * time: once a dedup key has opened more than `threshold` incidents after
+   * a resolve within `window_minutes`, the next one is opened with
+   * Incident.flapping set, and the resolves it receives are recorded on its
+   * timeline (INCIDENT_EVENT_TYPE_FLAPPING) but held: it resolves once no
+   * trigger follows a resolve for `window_minutes` (actor
+   * `system:flapping`). Unset: every trigger after a resolve opens a new
+   * incident.
    *
    * @generated from field: runframe.common.v1.FlappingOptions flapping = 5;
    */
@@ -233,8 +240,13 @@ export type IntegrationOptions = Message<"runframe.common.v1.IntegrationOptions"
   /**
    * heartbeat, when set, expects a delivery at least every
    * `interval_seconds` and opens an incident when the source has been silent
-   * for the interval plus `grace_seconds`. Unset: silence means nothing.
-   * Stored for the incident service's scheduled work; not acted on yet.
+   * for the interval plus `grace_seconds`: "No heartbeat from <name> since
+   * <time>", dedup key `runframe:heartbeat`, actor `system:heartbeat`. The
+   * next delivery (or bare `POST /webhooks/{routingKey}/heartbeat`)
+   * resolves it. Silence is counted from the integration's last delivery
+   * since the option was set: watching starts with its first delivery.
+   * Unset: silence means nothing (a watched integration stops being watched
+   * at its next delivery).
    *
    * @generated from field: runframe.common.v1.HeartbeatOptions heartbeat = 6;
    */
