@@ -628,9 +628,9 @@ type IntegrationOptions struct {
 	// on input means the provider's default: on for Prometheus Alertmanager
 	// and Datadog, off for the others (provider registry,
 	// `redriveThrottledByDefault`); answers always carry the value in force.
-	// The delivery inbox reads it when it records a throttled delivery; it
-	// takes effect once the edge reports its refusals to the inbox, which is
-	// being built (DESIGN §12).
+	// The delivery inbox reads it when it records a throttled delivery, which
+	// is then redriven (every RUNFRAME_REDRIVE_INTERVAL_MS) or waits for a
+	// ReplayDelivery (DESIGN §12).
 	RedriveThrottled *bool `protobuf:"varint,7,opt,name=redrive_throttled,json=redriveThrottled,proto3,oneof" json:"redrive_throttled,omitempty"`
 	unknownFields    protoimpl.UnknownFields
 	sizeCache        protoimpl.SizeCache
