@@ -15,6 +15,7 @@ import {
   ValidationError,
   type Violation,
 } from "@runframe/util";
+import { explainDelivery, type DeliveryExplanation } from "./explain.js";
 import { Ingestor, type DeliveryInput, type DeliveryResult } from "./ingest.js";
 import { acknowledge, resolve } from "./lifecycle.js";
 import type { Change, EventRecord, IncidentFilter, IncidentRecord, StoredResult } from "./model.js";
@@ -84,6 +85,16 @@ export class Incidents {
       }
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }
+  }
+
+  /**
+   * What `ingest` would do with a delivery now, storing nothing: refused
+   * exactly as `ingest` would refuse it, then decided by the same code
+   * (./explain.ts). Its envelope is ignored: nothing is recorded.
+   */
+  async explain(req: IngestRequest): Promise<DeliveryExplanation> {
+    const delivery = await this.#validate({ ...req, envelope: undefined });
+    return explainDelivery(this.storage, delivery, this.now());
   }
 
   async get(caller: Caller, id: string): Promise<IncidentRecord> {

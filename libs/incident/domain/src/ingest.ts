@@ -101,7 +101,13 @@ export class Ingestor {
           throw new Error("alerts kept being overtaken by concurrent writers");
         }
         for (const task of pending) {
-          results[task.delivery]![task.alert] = await this.#apply(unit, batch, task, tagOf(task));
+          results[task.delivery]![task.alert] = await decideAlert(
+            unit,
+            batch[task.delivery]!,
+            task.alert,
+            tagOf(task),
+            this.now(),
+          );
         }
         const refused = await unit.flush();
         pending = pending.filter((task) => refused.has(tagOf(task)));
@@ -139,67 +145,74 @@ export class Ingestor {
       return outcomes;
     });
   }
+}
 
-  async #apply(
-    unit: WriteUnit,
-    batch: readonly DeliveryInput[],
-    task: Task,
-    tag: number,
-  ): Promise<StoredResult> {
-    const delivery = batch[task.delivery]!;
-    const alert = delivery.alerts[task.alert]!;
-    const actor = `integration:${delivery.integrationId}`;
-    const at = this.now();
-    const cause = delivery.keys[0]
-      ? { deliveryKey: delivery.keys[0], alertIndex: task.alert }
-      : undefined;
-    const snapshot = snapshotOf(alert);
-    const { dedupKey } = alert;
-    const scope = scopeOf(delivery, alert);
-    const resolving = alert.action === AlertAction.RESOLVE;
-    const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
-    const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
+/** What deciding an alert needs of a unit of writes: the open incident of a scope, and the writes. */
+export type DecisionUnit = Pick<WriteUnit, "findOpen" | "create" | "update">;
 
-    if (acknowledging) {
-      // Without a key or an open incident there is nothing to acknowledge.
-      if (existing === undefined) {
-        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
-      }
-      const change = acknowledge(existing, at, actor, cause);
-      if (change !== undefined) {
-        unit.update(change, tag);
-      }
-      return { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey };
+/**
+ * Deduplication's decision for the `index`-th alert of a delivery, made
+ * against `unit` and written to it: the one place that says what an alert
+ * does. Ingest runs it on a store's unit of writes; ExplainIngest
+ * (./explain.ts) on a unit that keeps the writes to itself, so a
+ * prediction is made by this very code.
+ */
+export async function decideAlert(
+  unit: DecisionUnit,
+  delivery: DeliveryInput,
+  index: number,
+  tag: number,
+  at: Date,
+): Promise<StoredResult> {
+  const alert = delivery.alerts[index]!;
+  const actor = `integration:${delivery.integrationId}`;
+  const cause = delivery.keys[0] ? { deliveryKey: delivery.keys[0], alertIndex: index } : undefined;
+  const snapshot = snapshotOf(alert);
+  const { dedupKey } = alert;
+  const scope = scopeOf(delivery, alert);
+  const resolving = alert.action === AlertAction.RESOLVE;
+  const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
+  const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
+
+  if (acknowledging) {
+    // Without a key or an open incident there is nothing to acknowledge.
+    if (existing === undefined) {
+      return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
     }
-    if (resolving && scope) {
-      const change =
-        existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
-      if (change === undefined) {
-        return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
-      }
+    const change = acknowledge(existing, at, actor, cause);
+    if (change !== undefined) {
       unit.update(change, tag);
-      return { incidentId: existing!.id, action: IngestAction.RESOLVED, dedupKey };
     }
-    if (existing !== undefined) {
-      unit.update(occur(existing, snapshot, at, actor, cause), tag);
-      return { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey };
-    }
-    const { draft, event } = open(
-      {
-        organizationId: delivery.organizationId,
-        integrationId: delivery.integrationId,
-        dedupKey,
-        serviceId: alert.serviceId,
-        status: openingStatus(alert),
-        alert: snapshot,
-        at,
-        actor,
-      },
-      cause,
-    );
-    const created = await unit.create(draft, event, tag);
-    return { incidentId: created.id, action: IngestAction.CREATED, dedupKey };
+    return { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey };
   }
+  if (resolving && scope) {
+    const change =
+      existing && resolve(existing, at, actor, alert.title || "resolved", snapshot, cause);
+    if (change === undefined) {
+      return { incidentId: "", action: IngestAction.IGNORED, dedupKey };
+    }
+    unit.update(change, tag);
+    return { incidentId: existing!.id, action: IngestAction.RESOLVED, dedupKey };
+  }
+  if (existing !== undefined) {
+    unit.update(occur(existing, snapshot, at, actor, cause), tag);
+    return { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey };
+  }
+  const { draft, event } = open(
+    {
+      organizationId: delivery.organizationId,
+      integrationId: delivery.integrationId,
+      dedupKey,
+      serviceId: alert.serviceId,
+      status: openingStatus(alert),
+      alert: snapshot,
+      at,
+      actor,
+    },
+    cause,
+  );
+  const created = await unit.create(draft, event, tag);
+  return { incidentId: created.id, action: IngestAction.CREATED, dedupKey };
 }
 
 interface Task {

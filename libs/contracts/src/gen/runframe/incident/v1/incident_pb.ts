@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/incident/v1/incident.proto.
  */
 export const file_runframe_incident_v1_incident: GenFile = /*@__PURE__*/
-  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKTAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIImAKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkiTwoTSW5nZXN0QmF0Y2hSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXN1bHQifQoRSW5nZXN0QmF0Y2hSZXN1bHQSOAoIcmVzcG9uc2UYASABKAsyJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lIkYKFENyZWF0ZVNlcnZpY2VSZXF1ZXN0Ei4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkcKFUNyZWF0ZVNlcnZpY2VSZXNwb25zZRIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJGChRVcGRhdGVTZXJ2aWNlUmVxdWVzdBIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJHChVVcGRhdGVTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiKgoURGVsZXRlU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIXChVEZWxldGVTZXJ2aWNlUmVzcG9uc2UiVwoVV2F0Y2hJbmNpZGVudHNSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQoWV2F0Y2hJbmNpZGVudHNSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50EjkKDGxhdGVzdF9ldmVudBgCIAEoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50RXZlbnQSEAoIcmV2aXNpb24YAyABKA0SDgoGY3Vyc29yGAQgASgJKroBCgxJbmdlc3RBY3Rpb24SHQoZSU5HRVNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUlOR0VTVF9BQ1RJT05fQ1JFQVRFRBABEhkKFUlOR0VTVF9BQ1RJT05fVVBEQVRFRBACEhoKFklOR0VTVF9BQ1RJT05fUkVTT0xWRUQQAxIZChVJTkdFU1RfQUNUSU9OX0lHTk9SRUQQBBIeChpJTkdFU1RfQUNUSU9OX0FDS05PV0xFREdFRBAFKsQBChFJbmNpZGVudEV2ZW50VHlwZRIjCh9JTkNJREVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobSU5DSURFTlRfRVZFTlRfVFlQRV9DUkVBVEVEEAESIQodSU5DSURFTlRfRVZFTlRfVFlQRV9UUklHR0VSRUQQAhIkCiBJTkNJREVOVF9FVkVOVF9UWVBFX0FDS05PV0xFREdFRBADEiAKHElOQ0lERU5UX0VWRU5UX1RZUEVfUkVTT0xWRUQQBDL8CwoPSW5jaWRlbnRTZXJ2aWNlElMKBkluZ2VzdBIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QaJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZRJiCgtJbmdlc3RCYXRjaBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzcG9uc2USbQoNTGlzdEluY2lkZW50cxIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlIgOQAgESZwoLR2V0SW5jaWRlbnQSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlc3BvbnNlIgOQAgESegoTQWNrbm93bGVkZ2VJbmNpZGVudBIwLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0GjEucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlc3BvbnNlEm4KD1Jlc29sdmVJbmNpZGVudBIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlcXVlc3QaLS5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXNwb25zZRJ8ChJMaXN0SW5jaWRlbnRFdmVudHMSLy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0GjAucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVzcG9uc2UiA5ACARJqCgxMaXN0U2VydmljZXMSKS5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiA5ACARJkCgpHZXRTZXJ2aWNlEicucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlcXVlc3QaKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVzcG9uc2UiA5ACARJoCg1DcmVhdGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuQ3JlYXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5DcmVhdGVTZXJ2aWNlUmVzcG9uc2USaAoNVXBkYXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLlVwZGF0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlEmgKDURlbGV0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxldGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkRlbGV0ZVNlcnZpY2VSZXNwb25zZRJyCg5XYXRjaEluY2lkZW50cxIrLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVxdWVzdBosLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVzcG9uc2UiA5ACATABEmoKDENoZWNrU2VydmljZRIpLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlcXVlc3QaKi5ydW5mcmFtZS5pbmNpZGVudC52MS5DaGVja1NlcnZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
+  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEixgUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASKTAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiSwoURXhwbGFpbkluZ2VzdFJlcXVlc3QSMwoGaW5nZXN0GAEgASgLMiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdCJoChVFeHBsYWluSW5nZXN0UmVzcG9uc2USPQoMZXhwbGFuYXRpb25zGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0RXhwbGFuYXRpb24SEAoIcmVwbGF5ZWQYAiABKAgifwoRSW5nZXN0RXhwbGFuYXRpb24SMgoGcmVzdWx0GAEgASgLMiIucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzdWx0Eh8KEm5ld19pbmNpZGVudF9hbGVydBgCIAEoDUgAiAEBQhUKE19uZXdfaW5jaWRlbnRfYWxlcnQiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIImAKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkiTwoTSW5nZXN0QmF0Y2hSZXNwb25zZRI4CgdyZXN1bHRzGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXN1bHQifQoRSW5nZXN0QmF0Y2hSZXN1bHQSOAoIcmVzcG9uc2UYASABKAsyJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIJCgdvdXRjb21lIkYKFENyZWF0ZVNlcnZpY2VSZXF1ZXN0Ei4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkcKFUNyZWF0ZVNlcnZpY2VSZXNwb25zZRIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJGChRVcGRhdGVTZXJ2aWNlUmVxdWVzdBIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJHChVVcGRhdGVTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiKgoURGVsZXRlU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIXChVEZWxldGVTZXJ2aWNlUmVzcG9uc2UiVwoVV2F0Y2hJbmNpZGVudHNSZXF1ZXN0Eg4KBmN1cnNvchgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKnAQoWV2F0Y2hJbmNpZGVudHNSZXNwb25zZRIwCghpbmNpZGVudBgBIAEoCzIeLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50EjkKDGxhdGVzdF9ldmVudBgCIAEoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50RXZlbnQSEAoIcmV2aXNpb24YAyABKA0SDgoGY3Vyc29yGAQgASgJKroBCgxJbmdlc3RBY3Rpb24SHQoZSU5HRVNUX0FDVElPTl9VTlNQRUNJRklFRBAAEhkKFUlOR0VTVF9BQ1RJT05fQ1JFQVRFRBABEhkKFUlOR0VTVF9BQ1RJT05fVVBEQVRFRBACEhoKFklOR0VTVF9BQ1RJT05fUkVTT0xWRUQQAxIZChVJTkdFU1RfQUNUSU9OX0lHTk9SRUQQBBIeChpJTkdFU1RfQUNUSU9OX0FDS05PV0xFREdFRBAFKsQBChFJbmNpZGVudEV2ZW50VHlwZRIjCh9JTkNJREVOVF9FVkVOVF9UWVBFX1VOU1BFQ0lGSUVEEAASHwobSU5DSURFTlRfRVZFTlRfVFlQRV9DUkVBVEVEEAESIQodSU5DSURFTlRfRVZFTlRfVFlQRV9UUklHR0VSRUQQAhIkCiBJTkNJREVOVF9FVkVOVF9UWVBFX0FDS05PV0xFREdFRBADEiAKHElOQ0lERU5UX0VWRU5UX1RZUEVfUkVTT0xWRUQQBDLrDAoPSW5jaWRlbnRTZXJ2aWNlElMKBkluZ2VzdBIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QaJC5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXNwb25zZRJiCgtJbmdlc3RCYXRjaBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzcG9uc2USbQoNRXhwbGFpbkluZ2VzdBIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkV4cGxhaW5Jbmdlc3RSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuRXhwbGFpbkluZ2VzdFJlc3BvbnNlIgOQAgESbQoNTGlzdEluY2lkZW50cxIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudHNSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1Jlc3BvbnNlIgOQAgESZwoLR2V0SW5jaWRlbnQSKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlcXVlc3QaKS5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRJbmNpZGVudFJlc3BvbnNlIgOQAgESegoTQWNrbm93bGVkZ2VJbmNpZGVudBIwLnJ1bmZyYW1lLmluY2lkZW50LnYxLkFja25vd2xlZGdlSW5jaWRlbnRSZXF1ZXN0GjEucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlc3BvbnNlEm4KD1Jlc29sdmVJbmNpZGVudBIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlcXVlc3QaLS5ydW5mcmFtZS5pbmNpZGVudC52MS5SZXNvbHZlSW5jaWRlbnRSZXNwb25zZRJ8ChJMaXN0SW5jaWRlbnRFdmVudHMSLy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXF1ZXN0GjAucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50RXZlbnRzUmVzcG9uc2UiA5ACARJqCgxMaXN0U2VydmljZXMSKS5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXF1ZXN0GioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2UiA5ACARJkCgpHZXRTZXJ2aWNlEicucnVuZnJhbWUuaW5jaWRlbnQudjEuR2V0U2VydmljZVJlcXVlc3QaKC5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVzcG9uc2UiA5ACARJoCg1DcmVhdGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuQ3JlYXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5DcmVhdGVTZXJ2aWNlUmVzcG9uc2USaAoNVXBkYXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLlVwZGF0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlEmgKDURlbGV0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxldGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkRlbGV0ZVNlcnZpY2VSZXNwb25zZRJyCg5XYXRjaEluY2lkZW50cxIrLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVxdWVzdBosLnJ1bmZyYW1lLmluY2lkZW50LnYxLldhdGNoSW5jaWRlbnRzUmVzcG9uc2UiA5ACATABEmoKDENoZWNrU2VydmljZRIpLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlcXVlc3QaKi5ydW5mcmFtZS5pbmNpZGVudC52MS5DaGVja1NlcnZpY2VSZXNwb25zZSIDkAIBYgZwcm90bzM", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
 
 /**
  * Incident is one deduplicated incident.
@@ -279,6 +279,94 @@ export const IngestResponseSchema: GenMessage<IngestResponse> = /*@__PURE__*/
   messageDesc(file_runframe_incident_v1_incident, 2);
 
 /**
+ * ExplainIngestRequest carries the delivery to explain.
+ *
+ * @generated from message runframe.incident.v1.ExplainIngestRequest
+ */
+export type ExplainIngestRequest = Message<"runframe.incident.v1.ExplainIngestRequest"> & {
+  /**
+   * ingest is the delivery exactly as it would be sent to Ingest; its
+   * envelope, if any, is ignored (nothing is recorded).
+   *
+   * @generated from field: runframe.incident.v1.IngestRequest ingest = 1;
+   */
+  ingest?: IngestRequest | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.ExplainIngestRequest.
+ * Use `create(ExplainIngestRequestSchema)` to create a new message.
+ */
+export const ExplainIngestRequestSchema: GenMessage<ExplainIngestRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 3);
+
+/**
+ * ExplainIngestResponse predicts Ingest's answer, one explanation per alert
+ * in request order.
+ *
+ * @generated from message runframe.incident.v1.ExplainIngestResponse
+ */
+export type ExplainIngestResponse = Message<"runframe.incident.v1.ExplainIngestResponse"> & {
+  /**
+   * explanations, one per alert.
+   *
+   * @generated from field: repeated runframe.incident.v1.IngestExplanation explanations = 1;
+   */
+  explanations: IngestExplanation[];
+
+  /**
+   * replayed is true when the delivery's key or alias matches a delivery
+   * already applied: Ingest would answer that delivery's results (the
+   * explanations carry them) and change nothing.
+   *
+   * @generated from field: bool replayed = 2;
+   */
+  replayed: boolean;
+};
+
+/**
+ * Describes the message runframe.incident.v1.ExplainIngestResponse.
+ * Use `create(ExplainIngestResponseSchema)` to create a new message.
+ */
+export const ExplainIngestResponseSchema: GenMessage<ExplainIngestResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 4);
+
+/**
+ * IngestExplanation is what Ingest would do with one alert.
+ *
+ * @generated from message runframe.incident.v1.IngestExplanation
+ */
+export type IngestExplanation = Message<"runframe.incident.v1.IngestExplanation"> & {
+  /**
+   * result is what Ingest would answer: the action and dedup key, and the
+   * incident an update, resolve or acknowledgement would apply to. Its
+   * incident_id is empty for an alert that would create an incident (the
+   * number is only given out when it is stored) or be ignored, and for an
+   * alert applied to an incident this same delivery would create (see
+   * new_incident_alert).
+   *
+   * @generated from field: runframe.incident.v1.IngestResult result = 1;
+   */
+  result?: IngestResult | undefined;
+
+  /**
+   * new_incident_alert is set when the incident of this alert is one the
+   * delivery itself would create: the index, in request order, of the
+   * alert that would create it (this alert's own index for a creation).
+   *
+   * @generated from field: optional uint32 new_incident_alert = 2;
+   */
+  newIncidentAlert?: number | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.IngestExplanation.
+ * Use `create(IngestExplanationSchema)` to create a new message.
+ */
+export const IngestExplanationSchema: GenMessage<IngestExplanation> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 5);
+
+/**
  * IngestResult is the outcome for one alert.
  *
  * @generated from message runframe.incident.v1.IngestResult
@@ -313,7 +401,7 @@ export type IngestResult = Message<"runframe.incident.v1.IngestResult"> & {
  * Use `create(IngestResultSchema)` to create a new message.
  */
 export const IngestResultSchema: GenMessage<IngestResult> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 3);
+  messageDesc(file_runframe_incident_v1_incident, 6);
 
 /**
  * ListIncidentsRequest filters and pages the caller's incidents.
@@ -366,7 +454,7 @@ export type ListIncidentsRequest = Message<"runframe.incident.v1.ListIncidentsRe
  * Use `create(ListIncidentsRequestSchema)` to create a new message.
  */
 export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 4);
+  messageDesc(file_runframe_incident_v1_incident, 7);
 
 /**
  * ListIncidentsResponse is one page of incidents, newest first.
@@ -394,7 +482,7 @@ export type ListIncidentsResponse = Message<"runframe.incident.v1.ListIncidentsR
  * Use `create(ListIncidentsResponseSchema)` to create a new message.
  */
 export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 5);
+  messageDesc(file_runframe_incident_v1_incident, 8);
 
 /**
  * GetIncidentRequest names one incident.
@@ -415,7 +503,7 @@ export type GetIncidentRequest = Message<"runframe.incident.v1.GetIncidentReques
  * Use `create(GetIncidentRequestSchema)` to create a new message.
  */
 export const GetIncidentRequestSchema: GenMessage<GetIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 6);
+  messageDesc(file_runframe_incident_v1_incident, 9);
 
 /**
  * GetIncidentResponse carries the incident.
@@ -436,7 +524,7 @@ export type GetIncidentResponse = Message<"runframe.incident.v1.GetIncidentRespo
  * Use `create(GetIncidentResponseSchema)` to create a new message.
  */
 export const GetIncidentResponseSchema: GenMessage<GetIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 7);
+  messageDesc(file_runframe_incident_v1_incident, 10);
 
 /**
  * AcknowledgeIncidentRequest names the incident to acknowledge.
@@ -457,7 +545,7 @@ export type AcknowledgeIncidentRequest = Message<"runframe.incident.v1.Acknowled
  * Use `create(AcknowledgeIncidentRequestSchema)` to create a new message.
  */
 export const AcknowledgeIncidentRequestSchema: GenMessage<AcknowledgeIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 8);
+  messageDesc(file_runframe_incident_v1_incident, 11);
 
 /**
  * AcknowledgeIncidentResponse carries the updated incident.
@@ -478,7 +566,7 @@ export type AcknowledgeIncidentResponse = Message<"runframe.incident.v1.Acknowle
  * Use `create(AcknowledgeIncidentResponseSchema)` to create a new message.
  */
 export const AcknowledgeIncidentResponseSchema: GenMessage<AcknowledgeIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 9);
+  messageDesc(file_runframe_incident_v1_incident, 12);
 
 /**
  * ResolveIncidentRequest names the incident to resolve.
@@ -507,7 +595,7 @@ export type ResolveIncidentRequest = Message<"runframe.incident.v1.ResolveIncide
  * Use `create(ResolveIncidentRequestSchema)` to create a new message.
  */
 export const ResolveIncidentRequestSchema: GenMessage<ResolveIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 10);
+  messageDesc(file_runframe_incident_v1_incident, 13);
 
 /**
  * ResolveIncidentResponse carries the updated incident.
@@ -528,7 +616,7 @@ export type ResolveIncidentResponse = Message<"runframe.incident.v1.ResolveIncid
  * Use `create(ResolveIncidentResponseSchema)` to create a new message.
  */
 export const ResolveIncidentResponseSchema: GenMessage<ResolveIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 11);
+  messageDesc(file_runframe_incident_v1_incident, 14);
 
 /**
  * IncidentEvent is one entry of an incident's timeline.
@@ -584,7 +672,7 @@ export type IncidentEvent = Message<"runframe.incident.v1.IncidentEvent"> & {
  * Use `create(IncidentEventSchema)` to create a new message.
  */
 export const IncidentEventSchema: GenMessage<IncidentEvent> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 12);
+  messageDesc(file_runframe_incident_v1_incident, 15);
 
 /**
  * ListIncidentEventsRequest pages through one incident's timeline.
@@ -622,7 +710,7 @@ export type ListIncidentEventsRequest = Message<"runframe.incident.v1.ListIncide
  * Use `create(ListIncidentEventsRequestSchema)` to create a new message.
  */
 export const ListIncidentEventsRequestSchema: GenMessage<ListIncidentEventsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 13);
+  messageDesc(file_runframe_incident_v1_incident, 16);
 
 /**
  * ListIncidentEventsResponse is one page of timeline entries, oldest first.
@@ -650,7 +738,7 @@ export type ListIncidentEventsResponse = Message<"runframe.incident.v1.ListIncid
  * Use `create(ListIncidentEventsResponseSchema)` to create a new message.
  */
 export const ListIncidentEventsResponseSchema: GenMessage<ListIncidentEventsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 14);
+  messageDesc(file_runframe_incident_v1_incident, 17);
 
 /**
  * Service is one entry of an organization's service catalog.
@@ -678,7 +766,7 @@ export type Service = Message<"runframe.incident.v1.Service"> & {
  * Use `create(ServiceSchema)` to create a new message.
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 15);
+  messageDesc(file_runframe_incident_v1_incident, 18);
 
 /**
  * ListServicesRequest pages through the caller's services.
@@ -709,7 +797,7 @@ export type ListServicesRequest = Message<"runframe.incident.v1.ListServicesRequ
  * Use `create(ListServicesRequestSchema)` to create a new message.
  */
 export const ListServicesRequestSchema: GenMessage<ListServicesRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 16);
+  messageDesc(file_runframe_incident_v1_incident, 19);
 
 /**
  * ListServicesResponse is one page of services, ordered by id.
@@ -737,7 +825,7 @@ export type ListServicesResponse = Message<"runframe.incident.v1.ListServicesRes
  * Use `create(ListServicesResponseSchema)` to create a new message.
  */
 export const ListServicesResponseSchema: GenMessage<ListServicesResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 17);
+  messageDesc(file_runframe_incident_v1_incident, 20);
 
 /**
  * GetServiceRequest names one service.
@@ -758,7 +846,7 @@ export type GetServiceRequest = Message<"runframe.incident.v1.GetServiceRequest"
  * Use `create(GetServiceRequestSchema)` to create a new message.
  */
 export const GetServiceRequestSchema: GenMessage<GetServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 18);
+  messageDesc(file_runframe_incident_v1_incident, 21);
 
 /**
  * GetServiceResponse carries the service.
@@ -779,7 +867,7 @@ export type GetServiceResponse = Message<"runframe.incident.v1.GetServiceRespons
  * Use `create(GetServiceResponseSchema)` to create a new message.
  */
 export const GetServiceResponseSchema: GenMessage<GetServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 19);
+  messageDesc(file_runframe_incident_v1_incident, 22);
 
 /**
  * CheckServiceRequest names a service in an organization.
@@ -807,7 +895,7 @@ export type CheckServiceRequest = Message<"runframe.incident.v1.CheckServiceRequ
  * Use `create(CheckServiceRequestSchema)` to create a new message.
  */
 export const CheckServiceRequestSchema: GenMessage<CheckServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 20);
+  messageDesc(file_runframe_incident_v1_incident, 23);
 
 /**
  * CheckServiceResponse says whether the service exists.
@@ -828,7 +916,7 @@ export type CheckServiceResponse = Message<"runframe.incident.v1.CheckServiceRes
  * Use `create(CheckServiceResponseSchema)` to create a new message.
  */
 export const CheckServiceResponseSchema: GenMessage<CheckServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 21);
+  messageDesc(file_runframe_incident_v1_incident, 24);
 
 /**
  * IngestBatchRequest carries several deliveries.
@@ -858,7 +946,7 @@ export type IngestBatchRequest = Message<"runframe.incident.v1.IngestBatchReques
  * Use `create(IngestBatchRequestSchema)` to create a new message.
  */
 export const IngestBatchRequestSchema: GenMessage<IngestBatchRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 22);
+  messageDesc(file_runframe_incident_v1_incident, 25);
 
 /**
  * IngestBatchResponse has one result per request, in order.
@@ -879,7 +967,7 @@ export type IngestBatchResponse = Message<"runframe.incident.v1.IngestBatchRespo
  * Use `create(IngestBatchResponseSchema)` to create a new message.
  */
 export const IngestBatchResponseSchema: GenMessage<IngestBatchResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 23);
+  messageDesc(file_runframe_incident_v1_incident, 26);
 
 /**
  * IngestBatchResult is what Ingest answered for one delivery.
@@ -916,7 +1004,7 @@ export type IngestBatchResult = Message<"runframe.incident.v1.IngestBatchResult"
  * Use `create(IngestBatchResultSchema)` to create a new message.
  */
 export const IngestBatchResultSchema: GenMessage<IngestBatchResult> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 24);
+  messageDesc(file_runframe_incident_v1_incident, 27);
 
 /**
  * CreateServiceRequest describes the service to add.
@@ -939,7 +1027,7 @@ export type CreateServiceRequest = Message<"runframe.incident.v1.CreateServiceRe
  * Use `create(CreateServiceRequestSchema)` to create a new message.
  */
 export const CreateServiceRequestSchema: GenMessage<CreateServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 25);
+  messageDesc(file_runframe_incident_v1_incident, 28);
 
 /**
  * CreateServiceResponse carries the created service.
@@ -960,7 +1048,7 @@ export type CreateServiceResponse = Message<"runframe.incident.v1.CreateServiceR
  * Use `create(CreateServiceResponseSchema)` to create a new message.
  */
 export const CreateServiceResponseSchema: GenMessage<CreateServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 26);
+  messageDesc(file_runframe_incident_v1_incident, 29);
 
 /**
  * UpdateServiceRequest renames a service.
@@ -982,7 +1070,7 @@ export type UpdateServiceRequest = Message<"runframe.incident.v1.UpdateServiceRe
  * Use `create(UpdateServiceRequestSchema)` to create a new message.
  */
 export const UpdateServiceRequestSchema: GenMessage<UpdateServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 27);
+  messageDesc(file_runframe_incident_v1_incident, 30);
 
 /**
  * UpdateServiceResponse carries the updated service.
@@ -1003,7 +1091,7 @@ export type UpdateServiceResponse = Message<"runframe.incident.v1.UpdateServiceR
  * Use `create(UpdateServiceResponseSchema)` to create a new message.
  */
 export const UpdateServiceResponseSchema: GenMessage<UpdateServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 28);
+  messageDesc(file_runframe_incident_v1_incident, 31);
 
 /**
  * DeleteServiceRequest names the service to delete.
@@ -1024,7 +1112,7 @@ export type DeleteServiceRequest = Message<"runframe.incident.v1.DeleteServiceRe
  * Use `create(DeleteServiceRequestSchema)` to create a new message.
  */
 export const DeleteServiceRequestSchema: GenMessage<DeleteServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 29);
+  messageDesc(file_runframe_incident_v1_incident, 32);
 
 /**
  * DeleteServiceResponse is empty: the service is gone.
@@ -1039,7 +1127,7 @@ export type DeleteServiceResponse = Message<"runframe.incident.v1.DeleteServiceR
  * Use `create(DeleteServiceResponseSchema)` to create a new message.
  */
 export const DeleteServiceResponseSchema: GenMessage<DeleteServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 30);
+  messageDesc(file_runframe_incident_v1_incident, 33);
 
 /**
  * WatchIncidentsRequest says where a stream starts.
@@ -1070,7 +1158,7 @@ export type WatchIncidentsRequest = Message<"runframe.incident.v1.WatchIncidents
  * Use `create(WatchIncidentsRequestSchema)` to create a new message.
  */
 export const WatchIncidentsRequestSchema: GenMessage<WatchIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 31);
+  messageDesc(file_runframe_incident_v1_incident, 34);
 
 /**
  * WatchIncidentsResponse is one change, or a checkpoint.
@@ -1117,7 +1205,7 @@ export type WatchIncidentsResponse = Message<"runframe.incident.v1.WatchIncident
  * Use `create(WatchIncidentsResponseSchema)` to create a new message.
  */
 export const WatchIncidentsResponseSchema: GenMessage<WatchIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 32);
+  messageDesc(file_runframe_incident_v1_incident, 35);
 
 /**
  * IngestAction is what deduplication did with one alert.
@@ -1258,6 +1346,24 @@ export const IncidentService: GenService<{
     methodKind: "unary";
     input: typeof IngestBatchRequestSchema;
     output: typeof IngestBatchResponseSchema;
+  },
+  /**
+   * ExplainIngest says what Ingest would do with a delivery, storing
+   * nothing: no incident, timeline entry, delivery-log or inbox record, and
+   * no delivery identity claimed. It validates exactly as Ingest does (the
+   * same INVALID_ARGUMENT for the same request) and decides each alert with
+   * the very code Ingest runs, against the store as it is now; alerts that
+   * Ingest would apply to an incident the same delivery opens are decided
+   * against that incident. The prediction holds unless something else
+   * changes the store before the real delivery. Internal: requires the
+   * service credential.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.ExplainIngest
+   */
+  explainIngest: {
+    methodKind: "unary";
+    input: typeof ExplainIngestRequestSchema;
+    output: typeof ExplainIngestResponseSchema;
   },
   /**
    * ListIncidents lists the caller's incidents, newest first.
