@@ -35,6 +35,7 @@ runMain(settings, async (config) => {
     integrations: repo,
     limiter: limits.limiter,
     secrets,
+    dryRunLimitPerMinute: config.RUNFRAME_DRY_RUN_LIMIT_PER_MINUTE,
     sns: createSnsSupport(config.RUNFRAME_SNS_CERT_URL_PATTERN, logger),
   });
   const integrations = new Integrations(
