@@ -4,6 +4,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   AuthenticateRequestSchema,
   AuthenticateResponse,
+  ExplainIngestRequestSchema,
+  ExplainIngestResponse,
   IdentifyRoutingKeyRequestSchema,
   IdentifyRoutingKeyResponse,
   IngestRequestSchema,
@@ -17,7 +19,6 @@ import {
   DeliveryOutcome,
   Disposition,
   HeaderSchema,
-  IngestAction,
   type Header,
 } from "@runframe/contracts";
 import { currentRequest, UNAVAILABLE_RETRY_SECONDS, type Logger } from "@runframe/platform";
@@ -27,6 +28,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
 import { clientAddress } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
+import { ACTION_NAMES, dryRunBody, dryRunOf } from "./dry-run.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders, type HttpError } from "./http-errors.js";
 import {
   envelopeOf,
@@ -52,6 +54,11 @@ export interface WebhookDeps {
     Call<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>
   >;
   readonly ingest: Call<MessageInitShape<typeof IngestRequestSchema>, IngestResponse>;
+  /** What ingesting would do, for a dry run: stores nothing. */
+  readonly explain: Call<
+    MessageInitShape<typeof ExplainIngestRequestSchema>,
+    ExplainIngestResponse
+  >;
   /** The integration of a routing key, for a delivery refused before auth (413). */
   readonly identify: Call<
     MessageInitShape<typeof IdentifyRoutingKeyRequestSchema>,
@@ -85,19 +92,11 @@ const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
 const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
-const actionNames: Record<IngestAction, string> = {
-  [IngestAction.UNSPECIFIED]: "ignored",
-  [IngestAction.CREATED]: "created",
-  [IngestAction.UPDATED]: "updated",
-  [IngestAction.RESOLVED]: "resolved",
-  [IngestAction.IGNORED]: "ignored",
-  [IngestAction.ACKNOWLEDGED]: "acknowledged",
-};
-
 /**
  * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
  * limit, then authenticates, normalizes and ingests through the internal
- * services, answering only once the incident writes are durable.
+ * services, answering only once the incident writes are durable. With
+ * `?dry_run=true` it answers what ingesting would do instead (./dry-run.ts).
  */
 export async function handleWebhook(
   deps: WebhookDeps,
@@ -109,6 +108,10 @@ export async function handleWebhook(
     return httpError(405, "method_not_allowed", "webhooks must be sent with POST", {
       allow: "POST",
     });
+  }
+  const dryRun = dryRunOf(req.url);
+  if (typeof dryRun !== "boolean") {
+    return dryRun;
   }
   const contentType = mediaType(req.headers["content-type"]);
   if (contentType !== undefined && !acceptedContentTypes.has(contentType)) {
@@ -133,7 +136,9 @@ export async function handleWebhook(
         `request body must be at most ${error.limit} bytes`,
         { connection: "close" },
       );
-      recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
+      if (!dryRun) {
+        recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
+      }
       return answer;
     }
     if (error instanceof BodyTimeoutError) {
@@ -149,7 +154,7 @@ export async function handleWebhook(
     }
     throw error;
   }
-  return deliver(deps, req, { routingKey, body, received: received(body) });
+  return deliver(deps, req, { routingKey, body, received: received(body), dryRun });
 }
 
 /**
@@ -187,6 +192,8 @@ export interface Delivery {
   readonly received: Received;
   /** Refuse the routing key (401) unless its integration is of this type. */
   readonly only?: IntegrationType;
+  /** Answer what ingesting would do, storing nothing (./dry-run.ts). */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -196,7 +203,7 @@ export interface Delivery {
 export async function deliver(
   deps: WebhookDeps,
   req: IncomingMessage,
-  { routingKey, body, received: delivery, only }: Delivery,
+  { routingKey, body, received: delivery, only, dryRun = false }: Delivery,
 ): Promise<WebhookAnswer> {
   const headers = collectHeaders(req.headers);
   const { receiveTime, sourceAddress } = delivery;
@@ -209,7 +216,7 @@ export async function deliver(
   let auth: AuthenticateResponse | undefined;
   try {
     auth = await deps.authenticate(
-      { routingKey, headers, body, receiveTime, sourceAddress },
+      { routingKey, headers, body, receiveTime, sourceAddress, dryRun },
       budget(),
     );
     const limit = auth.rateLimit;
@@ -224,13 +231,18 @@ export async function deliver(
       return {
         status: 200,
         headers: limitHeaders,
-        body: { status: "accepted", message: auth.message, incidents: [] },
+        body: dryRun
+          ? { status: "dry_run", message: auth.message, incidents: [], alerts: [] }
+          : { status: "accepted", message: auth.message, incidents: [] },
       };
     }
     const normalizer = deps.normalizers.get(integration.type);
     if (normalizer === undefined) {
       stage = "normalize";
       const answer = httpError(501, "not_implemented", "this integration type is not available");
+      if (dryRun) {
+        return answer;
+      }
       deps.inbox.later(
         reportOf(
           envelopeOf(delivery, integration, true, auth.deliveryKey),
@@ -243,17 +255,21 @@ export async function deliver(
     stage = "normalize";
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
     stage = "ingest";
+    const ingest = {
+      organizationId: integration.organizationId,
+      integrationId: integration.id,
+      deliveryKey: auth.deliveryKey,
+      deliveryAlias: auth.deliveryAlias,
+      alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+      receiveTime,
+    };
+    if (dryRun) {
+      const explained = await deps.explain({ ingest }, budget());
+      return { status: 200, headers: limitHeaders, body: dryRunBody(ingest.alerts, explained) };
+    }
     const { results } = await deps.ingest(
-      {
-        organizationId: integration.organizationId,
-        integrationId: integration.id,
-        deliveryKey: auth.deliveryKey,
-        deliveryAlias: auth.deliveryAlias,
-        alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
-        receiveTime,
-        // Recorded in the inbox in the same commit as the incidents.
-        envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
-      },
+      // Recorded in the inbox in the same commit as the incidents.
+      { ...ingest, envelope: envelopeOf(delivery, integration, true, auth.deliveryKey) },
       budget(),
     );
     return {
@@ -263,7 +279,7 @@ export async function deliver(
         status: "accepted",
         incidents: results.map((r) => ({
           id: r.incidentId || null,
-          action: actionNames[r.action],
+          action: ACTION_NAMES[r.action],
           dedupKey: r.dedupKey || null,
         })),
       },
@@ -274,8 +290,8 @@ export async function deliver(
       deps.logger.error({ err: error, stage }, "webhook failed");
     }
     const integration = auth?.integration ?? refusedIntegration(error);
-    if (integration === undefined) {
-      // An unknown routing key, or auth could not tell: nothing is stored.
+    if (integration === undefined || dryRun) {
+      // An unknown routing key, or auth could not tell, or a dry run: nothing is stored.
       return answer;
     }
     const { outcome, verified } = outcomeOf(stage, answer, error);
