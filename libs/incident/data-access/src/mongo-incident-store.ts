@@ -326,7 +326,10 @@ async function readIncident(c: Collections, id: string): Promise<IncidentRecord 
  * holding the key, which a unit's contested lookup would find as well. An
  * entry or a document left pointing at an incident resolved since counts
  * as none, as a unit's lookup decides (which also repairs them; this
- * leaves that to the next real write).
+ * leaves that to the next real write). The query on `openKey` is served by
+ * its unique index on MongoDB and scans on FerretDB: it is made for dry
+ * runs of keys with no open incident only, which their own rate limit
+ * keeps few, never on the webhook path.
  */
 async function findOpenIncident(c: Collections, key: string): Promise<IncidentRecord | undefined> {
   const entry = await c.openKeys.findOne({ _id: key });
