@@ -12,6 +12,7 @@ import {
 import { createObservability, runMain, serve } from "@runframe/platform";
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
+import { authMetrics, instrumentLimiter } from "./observability.js";
 import { AUTH_INTERNAL, authRoutes, authTeamApiKeys } from "./routes.js";
 import { settings } from "./settings.js";
 import { createSnsSupport } from "./sns.js";
@@ -19,7 +20,7 @@ import { remoteServiceCatalog } from "./services.js";
 import { openLimiter, openStorage } from "./storage.js";
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("auth", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("auth", config);
   const secrets = new SecretBox(config.RUNFRAME_SECRET_KEY);
 
   const storage = await openStorage(config, logger);
@@ -33,10 +34,11 @@ runMain(settings, async (config) => {
   const limits = openLimiter(config, logger);
   const authenticator = new Authenticator({
     integrations: repo,
-    limiter: limits.limiter,
+    limiter: instrumentLimiter(limits.limiter, metrics.registry, limits.system),
     secrets,
     dryRunLimitPerMinute: config.RUNFRAME_DRY_RUN_LIMIT_PER_MINUTE,
     sns: createSnsSupport(config.RUNFRAME_SNS_CERT_URL_PATTERN, logger),
+    events: authMetrics(metrics.registry),
   });
   const integrations = new Integrations(
     repo,

@@ -36,7 +36,7 @@ export async function openStorage(
 export function openLimiter(
   config: { REDIS_URL: string | undefined; REDIS_CLUSTER_NODES: string | undefined },
   logger: Logger,
-): { limiter: RateLimiter; readiness?: ReadinessCheck; close(): void } {
+): { limiter: RateLimiter; system: "redis" | "memory"; readiness?: ReadinessCheck; close(): void } {
   if (config.REDIS_URL || config.REDIS_CLUSTER_NODES) {
     let lastWarning = 0;
     const redis = connectRedis({
@@ -52,6 +52,7 @@ export function openLimiter(
     });
     return {
       limiter: new RedisRateLimiter(redis),
+      system: "redis",
       readiness: { name: "redis", check: async () => void (await redis.ping()) },
       close: () => redis.disconnect(),
     };
@@ -59,5 +60,5 @@ export function openLimiter(
   logger.warn(
     "REDIS_URL is not set: rate limits are counted in this process only; run a single auth replica or set REDIS_URL",
   );
-  return { limiter: new InMemoryRateLimiter(), close: () => undefined };
+  return { limiter: new InMemoryRateLimiter(), system: "memory", close: () => undefined };
 }

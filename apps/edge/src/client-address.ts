@@ -44,8 +44,21 @@ export function clientAddress(
   return hops[0] ?? socketAddress;
 }
 
+/**
+ * Whether a connection comes from a trusted proxy, whose forwarded headers
+ * (X-Forwarded-For, and the `traceparent` of its trace) the edge believes.
+ */
+export function fromTrustedProxy(socketAddress: string, trusted: BlockList | undefined): boolean {
+  return trusted !== undefined && isTrusted(trusted, socketAddress);
+}
+
 function isTrusted(list: BlockList, address: string): boolean {
   const unmapped = address.startsWith("::ffff:") ? address.slice(7) : address;
   const type = isIP(unmapped);
   return type !== 0 && list.check(unmapped, type === 6 ? "ipv6" : "ipv4");
+}
+
+/** A header's value, its occurrences joined as HTTP allows for lists. */
+export function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(",") : value;
 }

@@ -43,16 +43,6 @@ export function dryRunOf(url: string | undefined): boolean | HttpError {
   };
 }
 
-/** The webhook API's name of what ingestion does with an alert. */
-export const ACTION_NAMES: Record<IngestAction, string> = {
-  [IngestAction.UNSPECIFIED]: "ignored",
-  [IngestAction.CREATED]: "created",
-  [IngestAction.UPDATED]: "updated",
-  [IngestAction.RESOLVED]: "resolved",
-  [IngestAction.IGNORED]: "ignored",
-  [IngestAction.ACKNOWLEDGED]: "acknowledged",
-};
-
 /** What ingesting an alert would do, in a dry run's words. */
 const WOULD: Record<IngestAction, string> = {
   [IngestAction.UNSPECIFIED]: "would_ignore",
@@ -90,11 +80,13 @@ const STATUSES: Record<IncidentStatus, string | null> = {
  * - A redelivery (same signature, SNS MessageId, Sentry Request-ID or
  *   Idempotency-Key as a delivery already applied) would change nothing:
  *   `redelivery` is true and each entry is `would_replay`, with the first
- *   answer's `id` and its action as `replayedAction`.
+ *   answer's `id` and its action (named by `actionNames`, the webhook
+ *   answer's words) as `replayedAction`.
  */
 export function dryRunBody(
   alerts: readonly NormalizedAlert[],
   { explanations, replayed }: ExplainIngestResponse,
+  actionNames: Readonly<Record<IngestAction, string>>,
 ) {
   return {
     status: "dry_run",
@@ -105,7 +97,7 @@ export function dryRunBody(
         id: result?.incidentId || null,
         action: replayed ? "would_replay" : WOULD[action],
         dedupKey: result?.dedupKey || null,
-        ...(replayed && { replayedAction: ACTION_NAMES[action] }),
+        ...(replayed && { replayedAction: actionNames[action] }),
         ...(newIncidentAlert !== undefined && { createdByAlert: newIncidentAlert }),
       };
     }),

@@ -18,6 +18,7 @@ import {
 import {
   batchedCall,
   closeHttp,
+  createLogger,
   createObservability,
   normalizerClients,
   runMain,
@@ -39,7 +40,7 @@ type ExplainInit = MessageInitShape<typeof ExplainIngestRequestSchema>;
 const RECORD_TIMEOUT_MS = 5_000;
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("edge", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("edge", config);
   const transport = serviceTransports(config, logger);
   const authTransport = transport("auth", config.RUNFRAME_AUTH_URL);
   const incidentTransport = transport("incident", config.RUNFRAME_INCIDENT_URL);
@@ -58,13 +59,16 @@ runMain(settings, async (config) => {
     authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
       (batch, options) => auth.authenticateBatch(batch, options),
       (request, options) => auth.authenticate(request, options),
-      { weigh: (request) => request.body?.length ?? 0 },
+      { method: AuthService.method.authenticate, weigh: (request) => request.body?.length ?? 0 },
     ),
     ingest: batchedCall<IngestInit, IngestResponse>(
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
-      // The raw body in the envelope, and alerts made of it.
-      { weigh: (request) => 2 * (request.envelope?.body?.length ?? 0) },
+      {
+        method: IncidentService.method.ingest,
+        // The raw body in the envelope, and alerts made of it.
+        weigh: (request) => 2 * (request.envelope?.body?.length ?? 0),
+      },
     ),
     explain: (request: ExplainInit, options: { timeoutMs: number }) =>
       incident.explainIngest(request, options),
@@ -94,7 +98,14 @@ runMain(settings, async (config) => {
   ];
 
   let serving = true;
-  const server = createEdgeServer({ deps, logger, metrics, readiness, serving: () => serving });
+  const server = createEdgeServer({
+    deps,
+    logger,
+    accessLog: createLogger("edge", config.LOG_LEVEL, { redact: false }),
+    metrics,
+    readiness,
+    serving: () => serving,
+  });
   // Slowloris: headers must arrive within 10 s and the whole request within
   // that plus the body allowance (Node answers 408 and closes the socket).
   server.headersTimeout = 10_000;

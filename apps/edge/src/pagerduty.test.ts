@@ -5,7 +5,7 @@
  * on both stores, is pagerduty.e2e.test.ts.
  */
 import { create } from "@bufbuild/protobuf";
-import { createClient, createRouterTransport } from "@connectrpc/connect";
+import { createRouterTransport } from "@connectrpc/connect";
 import {
   AuthService,
   Disposition,
@@ -25,9 +25,9 @@ import {
 } from "@runframe/util";
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { handleEnqueue } from "./pagerduty.js";
+import { memoryDeps } from "./memory-deps.js";
 import type { WebhookDeps } from "./webhook.js";
 
 const PD_KEY = "pagerduty-routing-key-00000000000";
@@ -102,23 +102,7 @@ const deps = ((): WebhookDeps => {
       }),
     });
   });
-  const auth = createClient(AuthService, transport);
-  const normalizer = createClient(NormalizerService, transport);
-  const incident = createClient(IncidentService, transport);
-  return {
-    authenticate: (req, options) => auth.authenticate(req, options),
-    normalizers: new Map([
-      [IntegrationType.PAGERDUTY, (req, options) => normalizer.normalize(req, options)],
-    ]),
-    ingest: (req, options) => incident.ingest(req, options),
-    explain: (req, options) => incident.explainIngest(req, options),
-    identify: (req, options) => auth.identifyRoutingKey(req, options),
-    inbox: { now: async () => {}, later: () => {} },
-    logger: pino({ level: "silent" }),
-    maxBodyBytes: 1024,
-    bodyTimeoutMs: 300,
-    timeoutMs: 5_000,
-  };
+  return memoryDeps(transport, IntegrationType.PAGERDUTY);
 })();
 
 function request(
@@ -134,8 +118,11 @@ function request(
   }) as unknown as IncomingMessage;
 }
 
-const enqueue = (body: unknown, options?: Parameters<typeof request>[1]) =>
-  handleEnqueue(deps, request(body, options));
+/** What the sender sees of an answer: its status, headers and body. */
+const enqueue = async (body: unknown, options?: Parameters<typeof request>[1]) => {
+  const { status, headers, body: answer } = await handleEnqueue(deps, request(body, options));
+  return { status, headers, body: answer };
+};
 
 const trigger = {
   routing_key: PD_KEY,
@@ -196,6 +183,22 @@ describe("POST /v2/enqueue", () => {
       routing_key: "[redacted]",
       payload: { ...event.payload, custom_details: { key: "[redacted]" } },
     });
+  });
+
+  it("tells the access log the integration, alert count and error code behind PagerDuty's shape", async () => {
+    const refused = await handleEnqueue(
+      deps,
+      request({ ...trigger, payload: { ...trigger.payload, severity: "fatal" } }),
+    );
+    expect(refused).toMatchObject({ status: 400, reason: "invalid_request" });
+    expect(refused.integration?.id).toBe("int-pd");
+    const accepted = await handleEnqueue(deps, request(trigger));
+    expect(accepted).toMatchObject({
+      status: 202,
+      alerts: 1,
+      results: [{ incidentId: "INC-00001" }],
+    });
+    expect(accepted.reason).toBeUndefined();
   });
 
   it("answers PagerDuty's 400 naming every refused field", async () => {

@@ -4,8 +4,9 @@ import type { IncomingMessage } from "node:http";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
 import { dryRunOf } from "./dry-run.js";
 import type { HttpError } from "./http-errors.js";
+import { reasonOf } from "./access.js";
 import { REDACTED } from "./inbox.js";
-import { deliver, receiver, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
+import { deliver, receiver, sourceOf, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
 
 /**
  * `POST /v2/enqueue`: PagerDuty's Events API v2 endpoint, for `pagerduty`
@@ -44,6 +45,7 @@ import { deliver, receiver, type WebhookAnswer, type WebhookDeps } from "./webho
 export async function handleEnqueue(
   deps: WebhookDeps,
   req: IncomingMessage,
+  sourceAddress = sourceOf(deps, req),
 ): Promise<WebhookAnswer> {
   const receivedAt = new Date();
   if (req.method !== "POST") {
@@ -83,15 +85,30 @@ export async function handleEnqueue(
   const answer = await deliver(deps, req, {
     routingKey,
     body,
-    received: receiver(deps, req, receivedAt)(Buffer.from(kept)),
+    received: receiver(req, receivedAt, sourceAddress)(Buffer.from(kept)),
     only: IntegrationType.PAGERDUTY,
     dryRun,
   });
   return pagerDutyAnswer(answer);
 }
 
-/** The webhook API's answer as PagerDuty's, with the same headers. */
+/**
+ * The webhook API's answer as PagerDuty's, with the same headers and what
+ * the access log says of it (integration, alerts, results, the error code).
+ */
 function pagerDutyAnswer(answer: WebhookAnswer): WebhookAnswer {
+  const { integration, alerts, results, dryRun } = answer;
+  return {
+    ...pagerDutyShape(answer),
+    integration,
+    alerts,
+    ...(results !== undefined && { results }),
+    reason: reasonOf(answer),
+    ...(dryRun && { dryRun }),
+  };
+}
+
+function pagerDutyShape(answer: WebhookAnswer): WebhookAnswer {
   if (answer.status < 300) {
     const { status, incidents, alerts } = answer.body as {
       status: string;

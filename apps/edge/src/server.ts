@@ -1,8 +1,11 @@
 import {
+  activeTracer,
   createAdminHandler,
+  LabelCache,
   REQUEST_ID_HEADER,
   requestIdFrom,
   sendJson,
+  TRACEPARENT_HEADER,
   withRequest,
   type Logger,
   type Metrics,
@@ -10,12 +13,20 @@ import {
 } from "@runframe/platform";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { Histogram } from "prom-client";
+import { createWebhookRecorder } from "./access.js";
+import { fromTrustedProxy, headerText } from "./client-address.js";
 import { handleEnqueue } from "./pagerduty.js";
-import { handleWebhook, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
+import { handleWebhook, sourceOf, type WebhookAnswer, type WebhookDeps } from "./webhook.js";
 
 export interface EdgeServerOptions {
   readonly deps: WebhookDeps;
   readonly logger: Logger;
+  /**
+   * Where the access log goes: a logger without the redaction pass, as its
+   * lines hold no secret by construction (see createLogger); `logger` when
+   * unset.
+   */
+  readonly accessLog?: Logger;
   readonly metrics: Metrics;
   readonly readiness: readonly ReadinessCheck[];
   /** Called once shutdown starts, so /readyz can turn 503 at once. */
@@ -31,10 +42,12 @@ const enqueuePath = /^\/v2\/enqueue\/?(?:\?.*)?$/;
  * PagerDuty's `POST /v2/enqueue`, plus the operator endpoints /healthz,
  * /readyz and /metrics. Every answer carries an `X-Request-Id`; an
  * unexpected failure is logged and answered with a generic 500, never a
- * stack trace.
+ * stack trace. Every webhook gets one access-log line and is counted
+ * (access.ts); while tracing is on it is the root span of its trace (or
+ * continues a trusted proxy's).
  */
 export function createEdgeServer(options: EdgeServerOptions): Server {
-  const { logger, metrics } = options;
+  const { logger, metrics, deps } = options;
   const duration = new Histogram({
     name: "http_server_duration_seconds",
     help: "Time to answer one HTTP request, by route and status.",
@@ -42,6 +55,8 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [metrics.registry],
   });
+  const durationOf = new LabelCache((route, status) => duration.labels(route, status));
+  const record = createWebhookRecorder(options.accessLog ?? logger, metrics.registry);
   const admin = createAdminHandler({
     registry: metrics.registry,
     logger,
@@ -62,31 +77,54 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     }
     const started = process.hrtime.bigint();
     const route = match ? "/webhooks/{routingKey}" : "/v2/enqueue";
+    const socketAddress = req.socket.remoteAddress ?? "";
+    const source = sourceOf(deps, req);
     const handle = match
-      ? () => handleWebhook(options.deps, req, safeDecode(match[1] ?? ""))
-      : () => handleEnqueue(options.deps, req);
-    void withRequest({ requestId }, () => serveWebhook(handle, res, logger)).finally(() => {
-      duration.observe(
-        { route, status: String(res.statusCode) },
-        Number(process.hrtime.bigint() - started) / 1e9,
-      );
+      ? () => handleWebhook(deps, req, safeDecode(match[1] ?? ""), source)
+      : () => handleEnqueue(deps, req, source);
+    const span = activeTracer()?.start(
+      `POST ${route}`,
+      "server",
+      fromTrustedProxy(socketAddress, deps.trustedProxies)
+        ? headerText(req.headers[TRACEPARENT_HEADER])
+        : undefined,
+      {
+        "http.request.method": req.method,
+        "http.route": route,
+        "client.address": source,
+        "runframe.request_id": requestId,
+      },
+    );
+    void withRequest({ requestId, span }, async () => {
+      const answer = await serveWebhook(handle, res, logger);
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      durationOf.get(route, String(res.statusCode)).observe(seconds);
+      record(answer, seconds, source, span);
     });
   });
 }
 
+/** Answers one webhook; what it answered, a generic 500 when handling it failed unexpectedly. */
 async function serveWebhook(
   handle: () => Promise<WebhookAnswer>,
   res: ServerResponse,
   logger: Logger,
-): Promise<void> {
+): Promise<WebhookAnswer> {
   try {
     const answer = await handle();
     sendJson(res, answer.status, answer.body, answer.headers);
+    return answer;
   } catch (error) {
     logger.error({ err: error }, "unexpected error handling webhook");
+    const answer = {
+      status: 500,
+      headers: {},
+      body: { error: { code: "internal_error", message: "internal error" } },
+    };
     if (!res.headersSent) {
-      sendJson(res, 500, { error: { code: "internal_error", message: "internal error" } });
+      sendJson(res, answer.status, answer.body);
     }
+    return answer;
   }
 }
 

@@ -1,12 +1,6 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  createRouterTransport,
-  type ServiceImpl,
-} from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import {
   AlertAction,
   AuthService,
@@ -30,9 +24,9 @@ import { constants, createServer, type Http2Server, type ServerHttp2Stream } fro
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { pino } from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { REDACTED, type DeliveryReportInit } from "./inbox.js";
+import { memoryDeps } from "./memory-deps.js";
 import { handleWebhook, type WebhookDeps } from "./webhook.js";
 
 const integration = create(IntegrationSchema, {
@@ -66,17 +60,7 @@ function deps(
     router.service(NormalizerService, { normalize: () => ({ alerts: [] }) });
     router.service(IncidentService, incident);
   });
-  const auth = createClient(AuthService, transport);
-  const normalizer = createClient(NormalizerService, transport);
-  const incidentClient = createClient(IncidentService, transport);
-  return {
-    authenticate: (req, options) => auth.authenticate(req, options),
-    normalizers: new Map([
-      [IntegrationType.CUSTOM, (req, options) => normalizer.normalize(req, options)],
-    ]),
-    ingest: (req, options) => incidentClient.ingest(req, options),
-    explain: (req, options) => incidentClient.explainIngest(req, options),
-    identify: (req, options) => auth.identifyRoutingKey(req, options),
+  return memoryDeps(transport, IntegrationType.CUSTOM, {
     inbox: {
       now: async (report) => {
         if (options.recordFails) {
@@ -86,11 +70,8 @@ function deps(
       },
       later: (report) => void options.recorded?.later.push(report),
     },
-    logger: pino({ level: "silent" }),
-    maxBodyBytes: 1024,
-    bodyTimeoutMs: 300,
     timeoutMs,
-  };
+  });
 }
 
 function post(body: string, headers: Record<string, string> = {}, url?: string): IncomingMessage {

@@ -10,6 +10,8 @@ import type {
   IdentifyRoutingKeyResponse,
   IngestRequestSchema,
   IngestResponse,
+  IngestResult,
+  Integration,
   IntegrationType,
   NormalizeRequestSchema,
   NormalizeResponse,
@@ -19,6 +21,7 @@ import {
   DeliveryOutcome,
   Disposition,
   HeaderSchema,
+  IngestAction,
   type Header,
 } from "@runframe/contracts";
 import { currentRequest, UNAVAILABLE_RETRY_SECONDS, type Logger } from "@runframe/platform";
@@ -26,9 +29,9 @@ import { FORWARDED_HEADERS } from "@runframe/providers";
 import { TOO_LARGE_KEPT_BYTES } from "@runframe/util";
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
-import { clientAddress } from "./client-address.js";
+import { clientAddress, headerText } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
-import { ACTION_NAMES, dryRunBody, dryRunOf } from "./dry-run.js";
+import { dryRunBody, dryRunOf } from "./dry-run.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders, type HttpError } from "./http-errors.js";
 import {
   envelopeOf,
@@ -81,6 +84,18 @@ export interface WebhookAnswer {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: unknown;
+  /**
+   * What the access log and metrics say beside the status: the integration
+   * auth found, how many alerts the normalizer made of the payload and what
+   * became of each. Absent where the webhook did not get that far.
+   */
+  readonly integration?: Integration | undefined;
+  readonly alerts?: number | undefined;
+  readonly results?: readonly IngestResult[];
+  /** The error code, where the body does not carry it as `error.code` (PagerDuty's shape). */
+  readonly reason?: string | undefined;
+  /** The answer of a dry run (`?dry_run=true`), which stored nothing, whatever its status. */
+  readonly dryRun?: true;
 }
 
 /**
@@ -92,16 +107,29 @@ const acceptedContentTypes = new Set(["application/json", "text/plain"]);
 /** Routing keys are URL-safe tokens; anything else cannot be one. */
 const routingKeyPattern = /^[A-Za-z0-9_-]{8,128}$/;
 
+/** What the webhook answer (and the access log) calls each ingest action. */
+export const actionNames: Record<IngestAction, string> = {
+  [IngestAction.UNSPECIFIED]: "ignored",
+  [IngestAction.CREATED]: "created",
+  [IngestAction.UPDATED]: "updated",
+  [IngestAction.RESOLVED]: "resolved",
+  [IngestAction.IGNORED]: "ignored",
+  [IngestAction.ACKNOWLEDGED]: "acknowledged",
+};
+
 /**
  * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
  * limit, then authenticates, normalizes and ingests through the internal
  * services, answering only once the incident writes are durable. With
  * `?dry_run=true` it answers what ingesting would do instead (./dry-run.ts).
+ * `sourceAddress` is the sender's (see clientAddress), when the caller has
+ * worked it out already.
  */
 export async function handleWebhook(
   deps: WebhookDeps,
   req: IncomingMessage,
   routingKey: string,
+  sourceAddress = sourceOf(deps, req),
 ): Promise<WebhookAnswer> {
   const receivedAt = new Date();
   if (req.method !== "POST") {
@@ -124,7 +152,7 @@ export async function handleWebhook(
   if (!routingKeyPattern.test(routingKey)) {
     return httpError(401, "routing_key_invalid", "unknown or disabled routing key");
   }
-  const received = receiver(deps, req, receivedAt);
+  const received = receiver(req, receivedAt, sourceAddress);
   let body: Buffer;
   try {
     body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
@@ -136,9 +164,10 @@ export async function handleWebhook(
         `request body must be at most ${error.limit} bytes`,
         { connection: "close" },
       );
-      if (!dryRun) {
-        recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
+      if (dryRun) {
+        return { ...answer, dryRun };
       }
+      recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
       return answer;
     }
     if (error instanceof BodyTimeoutError) {
@@ -157,20 +186,24 @@ export async function handleWebhook(
   return deliver(deps, req, { routingKey, body, received: received(body), dryRun });
 }
 
+/** The sender's address: the socket's, or a trusted proxy's X-Forwarded-For client. */
+export function sourceOf(deps: Pick<WebhookDeps, "trustedProxies">, req: IncomingMessage): string {
+  return clientAddress(
+    req.socket.remoteAddress ?? "",
+    headerText(req.headers["x-forwarded-for"]),
+    deps.trustedProxies,
+  );
+}
+
 /**
  * The delivery of a request as the inbox keeps it, once its body (or, of a
  * body too large, its first bytes) is in.
  */
 export function receiver(
-  deps: Pick<WebhookDeps, "trustedProxies">,
   req: IncomingMessage,
   receivedAt: Date,
+  sourceAddress: string,
 ): (body: Uint8Array, bodySize?: number) => Received {
-  const sourceAddress = clientAddress(
-    req.socket.remoteAddress ?? "",
-    headerText(req.headers["x-forwarded-for"]),
-    deps.trustedProxies,
-  );
   const headers = inboxHeaders(req.headers);
   const receiveTime = timestampFromDate(receivedAt);
   return (body, bodySize = body.length) => ({
@@ -214,6 +247,7 @@ export async function deliver(
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
   let stage: Stage = "auth";
   let auth: AuthenticateResponse | undefined;
+  let alertCount: number | undefined;
   try {
     auth = await deps.authenticate(
       { routingKey, headers, body, receiveTime, sourceAddress, dryRun },
@@ -234,6 +268,8 @@ export async function deliver(
         body: dryRun
           ? { status: "dry_run", message: auth.message, incidents: [], alerts: [] }
           : { status: "accepted", message: auth.message, incidents: [] },
+        integration,
+        ...(dryRun && { dryRun }),
       };
     }
     const normalizer = deps.normalizers.get(integration.type);
@@ -241,7 +277,7 @@ export async function deliver(
       stage = "normalize";
       const answer = httpError(501, "not_implemented", "this integration type is not available");
       if (dryRun) {
-        return answer;
+        return { ...answer, integration, dryRun };
       }
       deps.inbox.later(
         reportOf(
@@ -250,10 +286,11 @@ export async function deliver(
           answer,
         ),
       );
-      return answer;
+      return { ...answer, integration };
     }
     stage = "normalize";
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
+    alertCount = alerts.length;
     stage = "ingest";
     const ingest = {
       organizationId: integration.organizationId,
@@ -265,7 +302,14 @@ export async function deliver(
     };
     if (dryRun) {
       const explained = await deps.explain({ ingest }, budget());
-      return { status: 200, headers: limitHeaders, body: dryRunBody(ingest.alerts, explained) };
+      return {
+        status: 200,
+        headers: limitHeaders,
+        body: dryRunBody(ingest.alerts, explained, actionNames),
+        integration,
+        alerts: alertCount,
+        dryRun,
+      };
     }
     const { results } = await deps.ingest(
       // Recorded in the inbox in the same commit as the incidents.
@@ -279,10 +323,13 @@ export async function deliver(
         status: "accepted",
         incidents: results.map((r) => ({
           id: r.incidentId || null,
-          action: ACTION_NAMES[r.action],
+          action: actionNames[r.action],
           dedupKey: r.dedupKey || null,
         })),
       },
+      integration,
+      alerts: alertCount,
+      results,
     };
   } catch (error) {
     const answer = httpErrorFromRpc(error);
@@ -290,10 +337,14 @@ export async function deliver(
       deps.logger.error({ err: error, stage }, "webhook failed");
     }
     const integration = auth?.integration ?? refusedIntegration(error);
-    if (integration === undefined || dryRun) {
-      // An unknown routing key, or auth could not tell, or a dry run: nothing is stored.
+    if (dryRun) {
+      return { ...answer, integration, alerts: alertCount, dryRun };
+    }
+    if (integration === undefined) {
+      // An unknown routing key, or auth could not tell: nothing is stored.
       return answer;
     }
+    const told = { integration, alerts: alertCount };
     const { outcome, verified } = outcomeOf(stage, answer, error);
     const report = reportOf(
       envelopeOf(delivery, integration, verified, auth?.deliveryKey),
@@ -302,18 +353,21 @@ export async function deliver(
     );
     if (outcome !== DeliveryOutcome.THROTTLED) {
       deps.inbox.later(report);
-      return answer;
+      return { ...answer, ...told };
     }
     // The sender will not retry a 429 (Alertmanager, Datadog): answer it
     // only once the delivery is kept, else ask for a retry.
     try {
       await deps.inbox.now(report);
-      return answer;
+      return { ...answer, ...told };
     } catch (recordError) {
       deps.logger.error({ err: recordError }, "could not record a throttled delivery");
-      return httpError(503, "unavailable", "temporarily unavailable; retry later", {
-        "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
-      });
+      return {
+        ...httpError(503, "unavailable", "temporarily unavailable; retry later", {
+          "retry-after": String(UNAVAILABLE_RETRY_SECONDS),
+        }),
+        ...told,
+      };
     }
   }
 }
@@ -337,11 +391,6 @@ function recordTooLarge(
     .catch(() => {
       // An unknown routing key (or auth away): nothing to record it under.
     });
-}
-
-/** A header's value, its occurrences joined as HTTP allows for lists. */
-function headerText(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(",") : value;
 }
 
 function mediaType(header: string | undefined): string | undefined {

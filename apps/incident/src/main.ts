@@ -9,6 +9,7 @@ import {
   Incidents,
   IncidentWatcher,
   ServiceAdmin,
+  type IncidentStorage,
 } from "@runframe/incident-domain";
 import {
   createObservability,
@@ -21,6 +22,7 @@ import {
 import { parseBootstrap } from "@runframe/util";
 import { readFile } from "node:fs/promises";
 import { cachedApiKeyVerifier } from "./api-keys.js";
+import { incidentMetrics, timedWriter } from "./observability.js";
 import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
 import { remoteServiceReferences } from "./service-references.js";
 import { remoteNormalizers, remoteQuota } from "./replay-gateways.js";
@@ -33,10 +35,14 @@ const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 const TRIM_INTERVAL_MS = 5 * 60 * 1000;
 
 runMain(settings, async (config) => {
-  const { logger, metrics } = createObservability("incident", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("incident", config);
 
   const opened = await openStorage(config, logger);
-  const { storage } = opened;
+  const counters = incidentMetrics(metrics.registry);
+  const storage: IncidentStorage = {
+    ...opened.storage,
+    writer: timedWriter(opened.storage.writer, counters),
+  };
   if (config.RUNFRAME_BOOTSTRAP) {
     const services = await applyProvisioning(
       parseBootstrap(await readFile(config.RUNFRAME_BOOTSTRAP, "utf8")),
@@ -77,7 +83,7 @@ runMain(settings, async (config) => {
       services: new ServiceAdmin(storage, incidents, remoteServiceReferences(auth)),
       watcher: new IncidentWatcher(storage.changes),
       stopping: stopping.signal,
-      observability: { logger, metrics },
+      observability: { logger, metrics, incident: counters, store: opened.system },
     }),
     // Ingest needs only the store; auth (API-key checks of the team API,
     // redrive quotas) is reported when it is missing but does not take
@@ -90,11 +96,12 @@ runMain(settings, async (config) => {
 
   const quota = remoteQuota(auth);
   const tasks = [
-    periodic(logger, "purging the delivery log", PURGE_INTERVAL_MS, () =>
-      storage.deliveries.purgeExpired(new Date()),
+    periodic(logger, "purging the delivery log", PURGE_INTERVAL_MS, async () =>
+      counters.purged.inc(await storage.deliveries.purgeExpired(new Date())),
     ),
     periodic(logger, "trimming the delivery inbox", TRIM_INTERVAL_MS, async () => {
       const deleted = await deliveries.trim();
+      counters.trimmed.inc(deleted);
       if (deleted > 0) {
         logger.info({ deleted }, "delivery inbox trimmed");
       }
@@ -106,6 +113,8 @@ runMain(settings, async (config) => {
       config.RUNFRAME_REDRIVE_INTERVAL_MS,
       async () => {
         const round = await deliveries.redrive(quota);
+        counters.replays.get("redrive", "applied").inc(round.applied);
+        counters.replays.get("redrive", "refused").inc(round.refused);
         if (round.applied + round.refused > 0) {
           logger.info(round, "throttled deliveries redriven");
         }

@@ -34,12 +34,13 @@ import {
   ServiceAdmin,
   type Normalizers,
 } from "@runframe/incident-domain";
-import { createLogger, createMetrics, runframeError } from "@runframe/platform";
+import { createLogger, createMetrics, runframeError, type Metrics } from "@runframe/platform";
 import { inMemoryClient, refusal, type InMemoryApp } from "@runframe/platform/testing";
 import { openSqlite } from "@runframe/storage";
 import { parseBootstrap } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cachedApiKeyVerifier } from "./api-keys.js";
+import { incidentMetrics, timedWriter } from "./observability.js";
 import { INCIDENT_INTERNAL, incidentRoutes, incidentTeamApiKeys } from "./routes.js";
 
 const TOKEN = "service-token-".padEnd(40, "0");
@@ -72,6 +73,7 @@ const titleNormalizer: Normalizers = {
 let dir: string;
 let closeDb: () => void;
 let app: InMemoryApp;
+let metrics: Metrics;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "runframe-incident-routes-"));
@@ -116,7 +118,13 @@ beforeAll(async () => {
     ),
   );
   const logger = createLogger("incident-routes-test", "silent");
-  const incidents = new Incidents(storage);
+  metrics = createMetrics("incident-routes-test");
+  // As main wires them: the writer's units are timed.
+  const counters = incidentMetrics(metrics.registry);
+  const incidents = new Incidents({
+    ...storage,
+    writer: timedWriter(storage.writer, counters),
+  });
   app = {
     token: TOKEN,
     internal: INCIDENT_INTERNAL,
@@ -129,7 +137,7 @@ beforeAll(async () => {
       services: new ServiceAdmin(storage, incidents, { integrationsUsing: async () => [] }),
       watcher: new IncidentWatcher(storage.changes),
       stopping: new AbortController().signal,
-      observability: { logger, metrics: createMetrics("incident-routes-test") },
+      observability: { logger, metrics, incident: counters, store: "sqlite" },
     }),
   };
 });
@@ -165,6 +173,14 @@ function delivery(
     ),
     ...extra,
   };
+}
+
+/** The value of `metric`'s sample with `labels` (in any order among its labels). */
+async function sample(metric: string, labels: string): Promise<number> {
+  const line = (await metrics.registry.metrics())
+    .split("\n")
+    .find((l) => l.startsWith(`${metric}{`) && labels.split(",").every((x) => l.includes(x)));
+  return Number(line?.split(" ")[1] ?? 0);
 }
 
 describe("IncidentService.Ingest in memory", () => {
@@ -283,6 +299,53 @@ describe("IncidentService.Ingest in memory", () => {
     const [ok, refused] = results.map((r) => r.outcome);
     expect(ok?.case === "response" && ok.value.results[0]?.action).toBe(IngestAction.CREATED);
     expect(refused?.case === "error" && refused.value.code).toBe(Code.InvalidArgument);
+  });
+});
+
+describe("incident's metrics", () => {
+  const ingest = (req: Ingest) => client(IncidentService, TOKEN).ingest(req);
+  const counts = async () => ({
+    created: await sample("runframe_alerts_total", 'action="created"'),
+    updated: await sample("runframe_alerts_total", 'action="updated"'),
+    resolved: await sample("runframe_alerts_total", 'action="resolved"'),
+    ignored: await sample("runframe_alerts_total", 'action="ignored"'),
+    applied: await sample("runframe_ingest_deliveries_total", 'outcome="applied"'),
+    duplicate: await sample("runframe_ingest_deliveries_total", 'outcome="duplicate"'),
+    refused: await sample("runframe_ingest_deliveries_total", 'outcome="refused"'),
+    units: await sample("runframe_incident_store_unit_duration_seconds_count", 'outcome="ok"'),
+  });
+
+  it("count deliveries by outcome and applied alerts by action, batched or not", async () => {
+    const before = await counts();
+    await ingest(delivery([{ dedupKey: "m-1" }, { dedupKey: "m-1" }], { deliveryKey: "m-d1" }));
+    await ingest(delivery([{ dedupKey: "m-1" }, { dedupKey: "m-1" }], { deliveryKey: "m-d1" }));
+    await ingest(delivery([{ dedupKey: "m-1", action: AlertAction.RESOLVE }]));
+    await client(IncidentService, TOKEN).ingestBatch({
+      requests: [
+        delivery([{ dedupKey: "m-1", action: AlertAction.RESOLVE }]),
+        delivery([{ serviceId: "SER-09999" }]),
+      ],
+      requestIds: ["req-1", "req-2"],
+    });
+    const after = await counts();
+    expect({
+      created: after.created - before.created,
+      updated: after.updated - before.updated,
+      resolved: after.resolved - before.resolved,
+      ignored: after.ignored - before.ignored,
+      applied: after.applied - before.applied,
+      duplicate: after.duplicate - before.duplicate,
+      refused: after.refused - before.refused,
+    }).toEqual({
+      created: 1,
+      updated: 1,
+      resolved: 1,
+      ignored: 1,
+      applied: 3,
+      duplicate: 1,
+      refused: 1,
+    });
+    expect(after.units).toBeGreaterThan(before.units);
   });
 });
 
@@ -406,12 +469,19 @@ describe("DeliveryService in memory", () => {
     expect(other.code).toBe(Code.NotFound);
 
     const admin = client(DeliveryService, ADMIN);
+    const replays = (outcome: string) =>
+      sample("runframe_deliveries_replayed_total", `via="api",outcome="${outcome}"`);
+    const before = { applied: await replays("applied"), refused: await replays("refused") };
     const replay = await admin.replayDelivery({ deliveryId: listed!.id });
     expect(replay.replayed).toBe(true);
     expect(replay.results.map((r) => r.action)).toEqual([IngestAction.CREATED]);
     expect(replay.delivery).toMatchObject({ replayable: false, replayedBy: "api-key:key-admin" });
     const again = await refusal(admin.replayDelivery({ deliveryId: listed!.id }));
     expect(again.code).toBe(Code.FailedPrecondition);
+    expect(await replays("applied")).toBe(before.applied + 1);
+    expect(await replays("refused")).toBe(before.refused + 1);
+    expect(await replays("applied")).toBe(before.applied + 1);
+    expect(await replays("refused")).toBe(before.refused + 1);
     const { incident } = await client(IncidentService, VIEWER).getIncident({
       incidentId: replay.results[0]!.incidentId,
     });

@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { Code, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { Code, ConnectError, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import {
   DeliveryOutcome,
   DeliveryService,
@@ -19,7 +19,10 @@ import {
   type ServiceAdmin,
 } from "@runframe/incident-domain";
 import {
+  activeTracer,
   apiKeyInterceptor,
+  codeName,
+  currentRequest,
   publicError,
   runframeError,
   settleBatch,
@@ -28,7 +31,8 @@ import {
   type Metrics,
   type TeamCaller,
 } from "@runframe/platform";
-import { pageSize, ValidationError } from "@runframe/util";
+import { DomainError, pageSize, ValidationError } from "@runframe/util";
+import type { IncidentMetrics } from "./observability.js";
 
 /** What only other Runframe services may call, with the service credential. */
 export const INCIDENT_INTERNAL: readonly DescMethod[] = [
@@ -63,7 +67,16 @@ export interface IncidentDeps {
   readonly watcher: IncidentWatcher;
   /** Aborted when the process starts shutting down: open streams end, new ones are refused. */
   readonly stopping: AbortSignal;
-  readonly observability: { logger: Logger; metrics: Metrics };
+  readonly observability: IncidentObservability;
+}
+
+/** What the routes report to: logs, metrics, and which store (for spans). */
+export interface IncidentObservability {
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly incident: IncidentMetrics;
+  /** The store's system (`mongodb`, `sqlite`), as spans name it. */
+  readonly store: string;
 }
 
 /** Binds the RPCs to the domain: protocol in, domain call, protocol out. */
@@ -77,8 +90,7 @@ export function incidentRoutes({
   observability,
 }: IncidentDeps) {
   const { logger, metrics } = observability;
-  const ingest = (req: IngestRequest) =>
-    incidents.ingest(req).then(({ results, replayed }) => ({ results: [...results], replayed }));
+  const ingest = ingestObserved(incidents, observability);
   return (router: ConnectRouter) => {
     router.service(IncidentService, {
       ingest,
@@ -221,7 +233,14 @@ export function incidentRoutes({
         delivery: toDelivery(await deliveries.get(teamCaller(ctx), req.deliveryId)),
       }),
       async replayDelivery(req, ctx) {
-        const outcome = await deliveries.replay(teamCaller(ctx), req.deliveryId);
+        const replays = observability.incident.replays;
+        const outcome = await deliveries
+          .replay(teamCaller(ctx), req.deliveryId)
+          .catch((error: unknown) => {
+            replays.get("api", outcomeOfFailure(error)).inc();
+            throw error;
+          });
+        replays.get("api", outcome.replayed ? "applied" : "duplicate").inc();
         return {
           delivery: toDelivery(outcome.record),
           results: [...outcome.results],
@@ -263,4 +282,58 @@ function shuttingDown() {
     Code.Unavailable,
     "SHUTTING_DOWN",
   );
+}
+
+/**
+ * Ingest, counted (deliveries by outcome, applied alerts by action) and,
+ * while tracing is on, a span of the delivery's time in the store: its
+ * validation (service lookups), its wait for the group commit it joins and
+ * that commit. A unit of writes serves many deliveries, hence many traces,
+ * so each delivery's trace gets a span of its own rather than one span of
+ * the shared unit in one of them.
+ */
+function ingestObserved(incidents: Incidents, observability: IncidentObservability) {
+  const { incident: counters } = observability;
+  return async (req: IngestRequest) => {
+    const parent = currentRequest()?.span;
+    const span =
+      parent &&
+      activeTracer()?.start("incident store ingest", "internal", parent, {
+        "db.system": observability.store,
+        "runframe.alerts": req.alerts.length,
+      });
+    try {
+      const { results, replayed } = await incidents.ingest(req);
+      counters.deliveries.get(replayed ? "duplicate" : "applied").inc();
+      if (!replayed) {
+        for (const result of results) {
+          counters.alerts(result.action).inc();
+        }
+      }
+      span?.setAttributes({ "runframe.duplicate": replayed });
+      return { results: [...results], replayed };
+    } catch (error) {
+      const outcome = outcomeOfFailure(error);
+      counters.deliveries.get(outcome).inc();
+      span?.fail(
+        outcome === "refused" ? "invalid_argument" : codeName(ConnectError.from(error).code),
+      );
+      throw error;
+    } finally {
+      span?.end();
+    }
+  };
+}
+
+/**
+ * A failed ingest or replay, as the metrics' outcome: `refused` when the
+ * request can never succeed as sent (invalid, unknown, not replayable),
+ * `failed` when it may later (an outage, a delivery still in progress).
+ */
+function outcomeOfFailure(error: unknown): "refused" | "failed" {
+  return error instanceof DomainError &&
+    error.kind !== "unavailable" &&
+    error.kind !== "resource-exhausted"
+    ? "refused"
+    : "failed";
 }

@@ -7,7 +7,12 @@ import { connectMongo, openSqlite } from "@runframe/storage";
 export async function openStorage(
   config: { MONGO_URL: string | undefined; RUNFRAME_DATA_DIR: string },
   logger: Logger,
-): Promise<{ storage: IncidentStorage; readiness: ReadinessCheck; close(): Promise<void> }> {
+): Promise<{
+  storage: IncidentStorage;
+  system: "mongodb" | "sqlite";
+  readiness: ReadinessCheck;
+  close(): Promise<void>;
+}> {
   if (config.MONGO_URL) {
     const mongo = await connectMongo(config.MONGO_URL);
     const storage = new MongoIncidentStorage(mongo.db);
@@ -18,6 +23,7 @@ export async function openStorage(
     }
     return {
       storage,
+      system: "mongodb",
       readiness: { name: "mongodb", check: async () => void (await mongo.db.command({ ping: 1 })) },
       close: () => mongo.client.close(),
     };
@@ -34,6 +40,7 @@ export async function openStorage(
   }
   return {
     storage,
+    system: "sqlite",
     readiness: { name: "sqlite", check: async () => void read.prepare("SELECT 1").get() },
     close: async () => {
       write.close();

@@ -8,6 +8,7 @@ import type { TlsFiles } from "./listener.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { startRpcServer, type RunningServer } from "./server.js";
+import { startTracing, type TracingSettings } from "./tracing.js";
 
 /** Logging and metrics for one app, created before anything else. */
 export interface AppObservability {
@@ -15,8 +16,17 @@ export interface AppObservability {
   readonly metrics: Metrics;
 }
 
-export function createObservability(app: string, logLevel: string): AppObservability {
-  return { logger: createLogger(app, logLevel), metrics: createMetrics(app) };
+/**
+ * The app's logger and metrics registry, and its tracer when the settings
+ * name an OTLP endpoint (tracing.ts; runMain stops it after the app).
+ */
+export async function createObservability(
+  app: string,
+  settings: TracingSettings & { readonly LOG_LEVEL: string },
+): Promise<AppObservability> {
+  const logger = createLogger(app, settings.LOG_LEVEL);
+  await startTracing(settings, app, logger);
+  return { logger, metrics: createMetrics(app) };
 }
 
 export interface ServeOptions extends AppObservability {

@@ -11,8 +11,10 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { BATCH_MAX_BYTES, batchedCall, settleBatch } from "./batch.js";
 import { retryAfterSeconds } from "./errors.js";
-import { errorInterceptor } from "./interceptors.js";
+import { withRequest } from "./context.js";
+import { errorInterceptor, internalCallInterceptor, requestIdInterceptor } from "./interceptors.js";
 import { createMetrics } from "./metrics.js";
+import { RecordingTracer } from "./testing/tracing.js";
 
 const logger = pino({ level: "silent" });
 
@@ -37,7 +39,7 @@ async function authenticate(req: AuthenticateRequest) {
 }
 
 function clients(
-  batchCalls: { count: number; sizes?: number[] },
+  batchCalls: { count: number; sizes?: number[]; traceparents?: string[] },
   implementBatch = true,
   weigh?: (request: { routingKey: string; body?: Uint8Array }) => number,
 ) {
@@ -49,6 +51,7 @@ function clients(
           authenticateBatch: async (req) => {
             batchCalls.count++;
             batchCalls.sizes?.push(req.requests.length);
+            batchCalls.traceparents = req.traceparents;
             return {
               results: await settleBatch(req, authenticate, {
                 logger,
@@ -59,7 +62,10 @@ function clients(
           },
         }),
       }),
-    { router: { interceptors: [errorInterceptor(logger)] } },
+    {
+      router: { interceptors: [requestIdInterceptor(), errorInterceptor(logger)] },
+      transport: { interceptors: [internalCallInterceptor("t".repeat(40))] },
+    },
   );
   const client = createClient(AuthService, transport);
   return {
@@ -67,7 +73,7 @@ function clients(
     batched: batchedCall<{ routingKey: string; body?: Uint8Array }, AuthenticateResponse>(
       (batch, options) => client.authenticateBatch(batch, options),
       (request, options) => client.authenticate(request, options),
-      weigh ? { weigh } : {},
+      { method: AuthService.method.authenticate, ...(weigh && { weigh }) },
     ),
   };
 }
@@ -124,5 +130,84 @@ describe("batched calls", () => {
       ["a", "b"].map((routingKey) => batched({ routingKey }, { timeoutMs: 5_000 })),
     );
     expect(answers.map((a) => a.deliveryKey)).toEqual(["delivery-of-a", "delivery-of-b"]);
+  });
+});
+
+describe("batched calls, traced", () => {
+  /**
+   * Sends each key as its own webhook (a root span and a request id of its
+   * own) through `batched`, all at once, and returns what each settled to.
+   */
+  async function webhooks(
+    tracer: RecordingTracer,
+    batched: ReturnType<typeof clients>["batched"],
+    keys: readonly string[],
+  ) {
+    const roots = keys.map((key) => tracer.start(`webhook ${key}`, "server", undefined));
+    await Promise.all(
+      keys.map((routingKey, i) =>
+        withRequest({ requestId: `req-${routingKey}`, span: roots[i] }, () =>
+          batched({ routingKey }, { timeoutMs: 5_000 }).catch(() => undefined),
+        ),
+      ),
+    );
+    return roots;
+  }
+
+  /** Each webhook's chain: its root, the client span under it, the server span under that. */
+  function expectChains(tracer: RecordingTracer, keys: readonly string[]) {
+    const method = "runframe.auth.v1.AuthService/Authenticate";
+    for (const key of keys) {
+      const [root] = tracer.named(`webhook ${key}`);
+      const client = tracer.named(method).find((s) => s.parentSpanId === root!.spanId);
+      expect(client, key).toMatchObject({ kind: "client", traceId: root!.traceId, ended: true });
+      const server = tracer.named(method).filter((s) => s.parentSpanId === client!.spanId);
+      expect(server, key).toHaveLength(1);
+      expect(server[0]).toMatchObject({
+        kind: "server",
+        traceId: root!.traceId,
+        ended: true,
+        attributes: { "rpc.method": "Authenticate", "runframe.request_id": `req-${key}` },
+      });
+      if (key === "unknown") {
+        expect(client!.failed).toBe("unauthenticated");
+        expect(server[0]!.failed).toBe("unauthenticated");
+      }
+    }
+    expect(tracer.spans.filter((s) => s.name.endsWith("Batch"))).toEqual([]);
+  }
+
+  it("continues every item's own trace through one batch RPC", async () => {
+    const tracer = new RecordingTracer().install();
+    try {
+      const calls: { count: number; traceparents?: string[] } = { count: 0 };
+      const keys = ["ok-1", "unknown", "ok-2"];
+      await webhooks(tracer, clients(calls).batched, keys);
+      expect(calls.count).toBe(1);
+      expect(calls.traceparents).toHaveLength(3);
+      expectChains(tracer, keys);
+    } finally {
+      tracer.uninstall();
+    }
+  });
+
+  it("continues them through single calls where the service has no batch RPC", async () => {
+    const tracer = new RecordingTracer().install();
+    try {
+      const keys = ["ok-1", "unknown"];
+      await webhooks(tracer, clients({ count: 0 }, false).batched, keys);
+      expectChains(tracer, keys);
+    } finally {
+      tracer.uninstall();
+    }
+  });
+
+  it("sends no trace context while tracing is off", async () => {
+    const calls: { count: number; traceparents?: string[] } = { count: 0 };
+    const { batched } = clients(calls);
+    await withRequest({ requestId: "req-1" }, () =>
+      batched({ routingKey: "ok-1" }, { timeoutMs: 5_000 }),
+    );
+    expect(calls.traceparents).toEqual([]);
   });
 });

@@ -5,9 +5,10 @@ import { StatusSchema, type Status } from "@runframe/contracts";
 import { Batcher, ValidationError } from "@runframe/util";
 import { currentRequest, requestIdFrom, withRequest } from "./context.js";
 import { codeName } from "./errors.js";
-import { publicError } from "./interceptors.js";
+import { publicError, rpcAttributes } from "./interceptors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import { activeTracer, type Span } from "./tracing.js";
 
 /**
  * Batch RPCs (AuthenticateBatch, NormalizeBatch, IngestBatch) carry many
@@ -47,24 +48,39 @@ export interface BatchContext {
  * Each item runs in its own request context (its request id in every log
  * line and onward call) and is measured and logged as one call of the
  * single-item method, so dashboards and logs read the same whether senders
- * were batched or not.
+ * were batched or not. While tracing is on, each item is also a server
+ * span of that method, the child of the item's own `traceparent`: one
+ * batch call continues as many traces as it carries items.
  */
 export async function settleBatch<Req, Res>(
-  batch: { readonly requests: readonly Req[]; readonly requestIds: readonly string[] },
+  batch: {
+    readonly requests: readonly Req[];
+    readonly requestIds: readonly string[];
+    readonly traceparents?: readonly string[];
+  },
   handle: (request: Req) => Promise<Res>,
   context: BatchContext,
 ): Promise<{ outcome: BatchOutcome<Res> }[]> {
-  const { requests, requestIds } = batch;
+  const { requests, requestIds, traceparents = [] } = batch;
   if (requests.length > MAX_BATCH_ITEMS) {
     throw new ValidationError([
       { field: "requests", description: `must hold at most ${MAX_BATCH_ITEMS} items` },
     ]);
   }
-  const labels = { service: context.method.parent.typeName, method: context.method.name };
-  const rpc = `${labels.service}/${labels.method}`;
+  const service = context.method.parent.typeName;
+  const method = context.method.name;
+  const rpc = `${service}/${method}`;
+  const tracer = activeTracer();
   return Promise.all(
-    requests.map((request, i) =>
-      withRequest({ requestId: requestIdFrom(requestIds[i]) }, async () => {
+    requests.map((request, i) => {
+      const requestId = requestIdFrom(requestIds[i]);
+      const span = tracer?.start(
+        rpc,
+        "server",
+        traceparents[i] || undefined,
+        rpcAttributes(context.method, requestId),
+      );
+      return withRequest({ requestId, span }, async () => {
         const started = process.hrtime.bigint();
         let code = "ok";
         try {
@@ -72,16 +88,17 @@ export async function settleBatch<Req, Res>(
         } catch (error) {
           const failure = publicError(error, context.logger, rpc);
           code = codeName(failure.code);
+          span?.fail(code);
           context.logger.debug({ rpc, code, err: failure.cause ?? failure }, "rpc failed");
           return { outcome: { case: "error" as const, value: toStatus(failure) } };
         } finally {
-          context.metrics.rpcDuration.observe(
-            { ...labels, code },
-            Number(process.hrtime.bigint() - started) / 1e9,
-          );
+          span?.end();
+          context.metrics.rpcDurationOf
+            .get(service, method, code)
+            .observe(Number(process.hrtime.bigint() - started) / 1e9);
         }
-      }),
-    ),
+      });
+    }),
   );
 }
 
@@ -114,11 +131,15 @@ export function fromStatus(status: Status): ConnectError {
   return error;
 }
 
-/** A request with the deadline its caller allows it, and its request id. */
+/**
+ * A request with the deadline its caller allows it, its request id and,
+ * while tracing is on, the client span that stands for it.
+ */
 interface Deadlined<Req> {
   readonly request: Req;
   readonly deadline: number;
   readonly requestId: string;
+  readonly span?: Span | undefined;
 }
 
 /**
@@ -128,14 +149,20 @@ interface Deadlined<Req> {
  * milliseconds of each other). A service that does not have the batch RPC
  * yet (an older replica during a rolling upgrade answers UNIMPLEMENTED) gets
  * single calls for a minute, then the batch RPC is tried again.
+ *
+ * While tracing is on, each call is a client span of `method` (the
+ * single-item method the batch stands for), the child of the caller's
+ * span, and travels as the item's `traceparent`, so every item continues
+ * its own trace whichever batch carries it.
  */
 export function batchedCall<Req, Res>(
   sendBatch: (
-    batch: { requests: Req[]; requestIds: string[] },
+    batch: { requests: Req[]; requestIds: string[]; traceparents: string[] },
     options: { timeoutMs: number },
   ) => Promise<{ results: { outcome: BatchOutcome<Res> | { case: undefined } }[] }>,
   sendOne: (request: Req, options: { timeoutMs: number }) => Promise<Res>,
   options: {
+    readonly method: DescMethod;
     readonly maxBatch?: number;
     readonly concurrency?: number;
     /**
@@ -144,7 +171,7 @@ export function batchedCall<Req, Res>(
      * INTERNAL_MAX_BYTES, and so does its answer.
      */
     readonly weigh?: (request: Req) => number;
-  } = {},
+  },
 ): (request: Req, options: { timeoutMs: number }) => Promise<Res> {
   const { weigh } = options;
   let singleUntil = 0;
@@ -155,7 +182,7 @@ export function batchedCall<Req, Res>(
       const oneByOne = () =>
         Promise.all(
           items.map((item) =>
-            withRequest({ requestId: requestIdFrom(item.requestId) }, () =>
+            withRequest({ requestId: requestIdFrom(item.requestId), span: item.span }, () =>
               sendOne(item.request, { timeoutMs }),
             ).catch((error: unknown) => ConnectError.from(error)),
           ),
@@ -169,6 +196,7 @@ export function batchedCall<Req, Res>(
           {
             requests: items.map((item) => item.request),
             requestIds: items.map((item) => item.requestId),
+            traceparents: activeTracer() ? items.map((item) => item.span?.traceparent ?? "") : [],
           },
           { timeoutMs },
         ));
@@ -198,10 +226,30 @@ export function batchedCall<Req, Res>(
       }),
     },
   );
-  return (request, { timeoutMs }) =>
-    batcher.submit({
-      request,
-      deadline: Date.now() + timeoutMs,
-      requestId: currentRequest()?.requestId ?? "",
-    });
+  const rpc = `${options.method.parent.typeName}/${options.method.name}`;
+  return (request, { timeoutMs }) => {
+    const caller = currentRequest();
+    const deadline = Date.now() + timeoutMs;
+    const requestId = caller?.requestId ?? "";
+    if (caller?.span === undefined) {
+      return batcher.submit({ request, deadline, requestId });
+    }
+    const span = activeTracer()?.start(
+      rpc,
+      "client",
+      caller.span,
+      rpcAttributes(options.method, requestId),
+    );
+    return batcher.submit({ request, deadline, requestId, span }).then(
+      (response) => {
+        span?.end();
+        return response;
+      },
+      (error: unknown) => {
+        span?.fail(codeName(ConnectError.from(error).code));
+        span?.end();
+        throw error;
+      },
+    );
+  };
 }

@@ -11,6 +11,7 @@ import {
 import { isIP } from "node:net";
 import { ADMIN_PORT_OFFSET, APP_PORTS, type AppName } from "./apps.js";
 import { parseServiceUrls } from "./balancer.js";
+import { OTLP_PROTOCOLS, TRACES_SAMPLERS } from "./tracing.js";
 
 /**
  * Thrown when settings are missing or malformed. Its message lists every
@@ -124,8 +125,115 @@ export function processSpecs() {
       default: false,
       desc: "stop when stdin closes, so a supervisor's children never outlive it (npm start sets it)",
     }),
+    ...tracingSpecs(),
   };
 }
+
+/**
+ * The standard OpenTelemetry variables every app honours for traces
+ * (docs/operations/observability.md). Tracing is off, and the SDK not even
+ * loaded, unless an OTLP endpoint is set.
+ */
+export function tracingSpecs() {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint({
+      default: undefined,
+      desc: "OpenTelemetry collector base URL (http://collector:4318, or :4317 for grpc); set, the app exports traces over OTLP; unset, tracing is off and costs nothing",
+    }),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint({
+      default: undefined,
+      desc: "full URL for traces alone, used as is (no /v1/traces appended); also turns tracing on",
+    }),
+    OTEL_EXPORTER_OTLP_PROTOCOL: str({
+      default: "http/protobuf",
+      choices: OTLP_PROTOCOLS,
+      desc: "OTLP transport",
+    }),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: str({
+      default: undefined,
+      choices: OTLP_PROTOCOLS,
+      desc: "OTLP transport for traces, instead of OTEL_EXPORTER_OTLP_PROTOCOL",
+    }),
+    OTEL_EXPORTER_OTLP_HEADERS: keyValueList({
+      default: undefined,
+      desc: "headers sent with every export (key=value,…, values URL-encoded), for example a vendor's API key; read by the exporter, never logged",
+    }),
+    OTEL_SERVICE_NAME: str({
+      default: undefined,
+      desc: "service.name of the app's spans; by default the app's name (edge, auth, incident, normalizer-<provider>)",
+    }),
+    OTEL_RESOURCE_ATTRIBUTES: keyValueList({
+      default: {},
+      desc: "more resource attributes of every span (key=value,…, values URL-encoded), for example deployment.environment.name=prod",
+    }),
+    OTEL_TRACES_SAMPLER: str({
+      default: "parentbased_always_on",
+      choices: TRACES_SAMPLERS,
+      desc: "which traces are recorded; parentbased_* follow the caller's decision",
+    }),
+    OTEL_TRACES_SAMPLER_ARG: ratio({
+      default: undefined,
+      desc: "the ratio of traces the traceidratio samplers record, 0 to 1 (default 1)",
+    }),
+    OTEL_BSP_SCHEDULE_DELAY: positiveInt({
+      default: 5_000,
+      desc: "milliseconds between two exports of finished spans",
+    }),
+    OTEL_SDK_DISABLED: bool({
+      default: false,
+      desc: "true turns tracing off whatever else is set",
+    }),
+  };
+}
+
+/** An OTLP endpoint: an http or https URL. */
+export const otlpEndpoint = makeValidator<string>((input) => {
+  let url: URL | undefined;
+  try {
+    url = new URL(input);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`must be an http:// or https:// URL, got "${input}"`);
+  }
+  return input;
+});
+
+/**
+ * OpenTelemetry's `key=value,key2=value2` lists, values URL-encoded. Never
+ * echoed back: OTEL_EXPORTER_OTLP_HEADERS may carry an API key.
+ */
+export const keyValueList = makeValidator<Readonly<Record<string, string>>>((input) => {
+  const pairs: Record<string, string> = {};
+  for (const item of input.split(",")) {
+    if (item.trim() === "") {
+      continue;
+    }
+    const at = item.indexOf("=");
+    const key = item.slice(0, at).trim();
+    let value: string | undefined;
+    try {
+      value = decodeURIComponent(item.slice(at + 1).trim());
+    } catch {
+      value = undefined;
+    }
+    if (at < 1 || key === "" || value === undefined) {
+      throw new Error("must be comma-separated key=value pairs with URL-encoded values");
+    }
+    pairs[key] = value;
+  }
+  return pairs;
+});
+
+/** A number from 0 to 1. */
+export const ratio = makeValidator<number>((input) => {
+  const value = Number(input);
+  if (input.trim() === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new Error(`must be a number from 0 to 1, got "${input}"`);
+  }
+  return value;
+});
 
 /** Where an app listens: `port` says what its main port serves. */
 export function listenSpecs(defaultPort: number, port: string) {

@@ -1,9 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
+import type { Span } from "./tracing.js";
 
 /** What follows one request across async work and RPC hops. */
 export interface RequestContext {
   readonly requestId: string;
+  /**
+   * The span of this hop while tracing is on (tracing.ts): onward calls are
+   * its children and log lines name its trace.
+   */
+  readonly span?: Span | undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

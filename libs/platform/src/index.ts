@@ -17,3 +17,4 @@ export * from "./batch.js";
 export * from "./listener.js";
 export * from "./service-clients.js";
 export * from "./periodic.js";
+export * from "./tracing.js";

@@ -1,23 +1,83 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type Interceptor,
+  type StreamRequest,
+  type UnaryRequest,
+} from "@connectrpc/connect";
+import { Health } from "@runframe/contracts";
 import { DomainError } from "@runframe/util";
 import { currentRequest, REQUEST_ID_HEADER, requestIdFrom, withRequest } from "./context.js";
 import { bearerToken, secretsEqual } from "./credentials.js";
 import { codeName, runframeError, toConnectError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
+import {
+  activeTracer,
+  BATCH_METHODS,
+  TRACEPARENT_HEADER,
+  type SpanAttributes,
+  type Tracer,
+} from "./tracing.js";
 
 /**
  * Outermost server interceptor: adopts the caller's `x-request-id` (or makes
  * one), makes it visible to logs and outgoing calls for the whole call, and
- * echoes it in the response headers.
+ * echoes it in the response headers. While tracing is on, the call is also
+ * a server span, the child of the caller's `traceparent` (see tracedCall).
  */
 export function requestIdInterceptor(): Interceptor {
   return (next) => async (req) => {
     const requestId = requestIdFrom(req.header.get(REQUEST_ID_HEADER));
-    const res = await withRequest({ requestId }, () => next(req));
+    const tracer = activeTracer();
+    const res =
+      tracer === undefined || !isTraced(req.method)
+        ? await withRequest({ requestId }, () => next(req))
+        : await tracedCall(tracer, req, requestId, () => next(req));
     res.header.set(REQUEST_ID_HEADER, requestId);
     return res;
+  };
+}
+
+/**
+ * Whether a call gets a span of its own: not batch calls, whose items are
+ * traced one by one (settleBatch), nor health checks, which balancers make
+ * every few seconds and belong to no request.
+ */
+function isTraced(method: DescMethod): boolean {
+  return !BATCH_METHODS.has(method) && method.parent.typeName !== Health.typeName;
+}
+
+/** Serves one call inside its server span, marked failed with the code it fails with. */
+async function tracedCall<T>(
+  tracer: Tracer,
+  req: UnaryRequest | StreamRequest,
+  requestId: string,
+  serve: () => Promise<T>,
+): Promise<T> {
+  const span = tracer.start(
+    `${req.service.typeName}/${req.method.name}`,
+    "server",
+    req.header.get(TRACEPARENT_HEADER) ?? undefined,
+    rpcAttributes(req.method, requestId),
+  );
+  try {
+    return await withRequest({ requestId, span }, serve);
+  } catch (error) {
+    span.fail(codeName(ConnectError.from(error).code));
+    throw error;
+  } finally {
+    span.end();
+  }
+}
+
+/** The attributes of a span that stands for one call of `method`. */
+export function rpcAttributes(method: DescMethod, requestId: string): SpanAttributes {
+  return {
+    "rpc.service": method.parent.typeName,
+    "rpc.method": method.name,
+    "runframe.request_id": requestId,
   };
 }
 
@@ -25,7 +85,7 @@ export function requestIdInterceptor(): Interceptor {
 export function observabilityInterceptor(metrics: Metrics, logger: Logger): Interceptor {
   return (next) => async (req) => {
     const started = process.hrtime.bigint();
-    const labels = { service: req.service.typeName, method: req.method.name };
+    const service = req.service.typeName;
     let code = Code[Code.Unknown];
     try {
       const res = await next(req);
@@ -37,7 +97,7 @@ export function observabilityInterceptor(metrics: Metrics, logger: Logger): Inte
       const level = connectError.code === Code.Internal ? "error" : "debug";
       logger[level](
         {
-          rpc: `${labels.service}/${labels.method}`,
+          rpc: `${service}/${req.method.name}`,
           code,
           err: connectError.cause ?? connectError,
         },
@@ -46,7 +106,7 @@ export function observabilityInterceptor(metrics: Metrics, logger: Logger): Inte
       throw error;
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      metrics.rpcDuration.observe({ ...labels, code }, seconds);
+      metrics.rpcDurationOf.get(service, req.method.name, code).observe(seconds);
     }
   };
 }
@@ -166,7 +226,9 @@ function internalName(desc: DescService | DescMethod): string {
 
 /**
  * Client interceptor for calls between Runframe services: presents the
- * service credential and forwards the current request id.
+ * service credential and forwards the current request id and, while
+ * tracing is on, the current span as `traceparent` (batch calls carry
+ * theirs per item instead).
  */
 export function internalCallInterceptor(token: string): Interceptor {
   const authorization = `Bearer ${token}`;
@@ -175,6 +237,9 @@ export function internalCallInterceptor(token: string): Interceptor {
     const request = currentRequest();
     if (request) {
       req.header.set(REQUEST_ID_HEADER, request.requestId);
+      if (request.span !== undefined && !BATCH_METHODS.has(req.method)) {
+        req.header.set(TRACEPARENT_HEADER, request.span.traceparent);
+      }
     }
     return next(req);
   };

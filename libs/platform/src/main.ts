@@ -1,4 +1,5 @@
 import { ConfigError, loadSettings, processSpecs, type Cleaned, type Specs } from "./config.js";
+import { stopTracing } from "./tracing.js";
 
 /** Something `runMain` stops on SIGTERM or SIGINT. */
 export interface Stoppable {
@@ -10,7 +11,8 @@ export interface Stoppable {
  * refuses to start on bad configuration (one message listing every
  * problem, exit code 78, nothing listening), hands the validated values to
  * `main`, and on SIGTERM or SIGINT drains what `main` started before
- * exiting 0. A second signal exits at once. With RUNFRAME_STOP_WITH_PARENT
+ * exiting 0 (after exporting the spans still buffered, when tracing is
+ * on). A second signal exits at once. With RUNFRAME_STOP_WITH_PARENT
  * the end of stdin counts as SIGTERM, so children of a supervisor never
  * outlive it.
  */
@@ -35,13 +37,16 @@ export function runMain<S extends Specs>(
           process.exit(130);
         }
         stopping = true;
-        app.close().then(
-          () => process.exit(0),
-          (error: unknown) => {
-            process.stderr.write(`shutdown after ${signal} failed: ${String(error)}\n`);
-            process.exit(1);
-          },
-        );
+        app
+          .close()
+          .then(stopTracing)
+          .then(
+            () => process.exit(0),
+            (error: unknown) => {
+              process.stderr.write(`shutdown after ${signal} failed: ${String(error)}\n`);
+              process.exit(1);
+            },
+          );
       };
       process.on("SIGTERM", stop);
       process.on("SIGINT", stop);

@@ -64,7 +64,10 @@ export function normalizerClients(
       normalize: batchedCall<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>(
         (batch, options) => client.normalizeBatch(batch, options),
         (request, options) => client.normalize(request, options),
-        { weigh: (request) => request.body?.length ?? 0 },
+        {
+          method: NormalizerService.method.normalize,
+          weigh: (request) => request.body?.length ?? 0,
+        },
       ),
     };
   });

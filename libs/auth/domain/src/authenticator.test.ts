@@ -1,10 +1,15 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { createHmac } from "node:crypto";
 import { AuthenticateRequestSchema, IntegrationType } from "@runframe/contracts";
 import { normalizeOptions } from "@runframe/util";
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Authenticator, DEFAULT_DRY_RUN_LIMIT, RefusedDelivery } from "./authenticator.js";
+import {
+  Authenticator,
+  DEFAULT_DRY_RUN_LIMIT,
+  RefusedDelivery,
+  type AuthEvents,
+} from "./authenticator.js";
 import { hashSecret } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.js";
@@ -166,6 +171,69 @@ describe("Authenticator: what the inbox needs", () => {
     await expect(authenticator.consumeQuota("org-b", "int-1")).rejects.toMatchObject({
       reason: "INTEGRATION_NOT_FOUND",
     });
+  });
+});
+
+describe("Authenticator events", () => {
+  const box = new SecretBox(new Uint8Array(32));
+  const signed: IntegrationRecord = {
+    ...record,
+    id: "int-signed",
+    type: IntegrationType.CUSTOM,
+    routingKeyHash: hashSecret("s".repeat(40)),
+    signingSecrets: [{ sealed: box.seal("secret", "int-signed") }],
+  };
+  const integrations = {
+    findByRoutingKeyHash: async (hash: string) =>
+      [record, signed].find((r) => r.routingKeyHash === hash),
+  } as unknown as IntegrationRepository;
+  const refuse: RateLimitDecision = { ...allow, allowed: false, remaining: 0, retryAfterMs: 1000 };
+
+  /** Authenticates `key` with `limits`, and says what the owner was told. */
+  async function told(
+    key: string,
+    limits: Partial<RateLimiter> = {},
+    headers: { name: string; value: string }[] = [],
+  ) {
+    const events: unknown[] = [];
+    const listener: AuthEvents = {
+      refused: (type, reason) => events.push(["refused", type, reason]),
+      throttled: (type, reason) => events.push(["throttled", type, reason]),
+    };
+    const authenticator = new Authenticator({
+      integrations,
+      limiter: { ...limiter, ...limits },
+      secrets: box,
+      events: listener,
+    });
+    await authenticator
+      .authenticate(create(AuthenticateRequestSchema, { routingKey: key, headers }))
+      .catch(() => undefined);
+    return events;
+  }
+
+  it("tells of refusals by integration type and reason", async () => {
+    expect(await told("u".repeat(40))).toEqual([["refused", undefined, "ROUTING_KEY_INVALID"]]);
+    expect(await told("s".repeat(40))).toEqual([
+      ["refused", IntegrationType.CUSTOM, "SIGNATURE_MISSING"],
+    ]);
+    expect(await told(routingKey)).toEqual([]);
+  });
+
+  it("tells of throttles: the quota, repeats, and too many refused attempts", async () => {
+    expect(await told(routingKey, { consume: async () => refuse })).toEqual([
+      ["throttled", IntegrationType.PROMETHEUS, "quota"],
+    ]);
+    const repeated = { ...refuse, repeat: true };
+    expect(
+      await told(routingKey, { consumeDelivery: async () => repeated }, [
+        { name: "idempotency-key", value: "delivery-1" },
+      ]),
+    ).toEqual([["throttled", IntegrationType.PROMETHEUS, "repeats"]]);
+    expect(await told("u".repeat(40), { consume: async () => refuse })).toEqual([
+      ["refused", undefined, "ROUTING_KEY_INVALID"],
+      ["throttled", undefined, "failed_attempts"],
+    ]);
   });
 });
 

@@ -5,6 +5,7 @@ import {
   type AuthenticateRequest,
   type Integration,
   type AuthenticateResponseSchema,
+  type IntegrationType,
 } from "@runframe/contracts";
 import { providerOf } from "@runframe/providers";
 import {
@@ -62,6 +63,35 @@ export interface AuthenticatorDeps {
   readonly now?: () => Date;
   /** SNS verification and subscription confirmation, for CloudWatch integrations. */
   readonly sns?: SnsSupport;
+  /** Told of refusals and throttles, for metrics. */
+  readonly events?: AuthEvents;
+}
+
+/** Why a delivery was answered 429. */
+export type ThrottleReason =
+  /** The routing key's quota (rateLimitPerMinute) is used up. */
+  | "quota"
+  /** One delivery was sent again too often (repeats have a bucket of their own). */
+  | "repeats"
+  /** Too many refused attempts from the source address or against the key. */
+  | "failed_attempts"
+  /** Too many dry runs against the key (they have a limit of their own). */
+  | "dry_runs";
+
+/**
+ * What the Authenticator tells its owner as it decides, so the app can
+ * count it (the domain knows no metrics library). `type` is undefined
+ * when the routing key names no integration.
+ */
+export interface AuthEvents {
+  /**
+   * A delivery refused for its credentials: an unknown or disabled routing
+   * key (`ROUTING_KEY_INVALID`), a bad signature or timestamp, an SNS topic
+   * not allowed…; `reason` is the refusal's reason (or its kind).
+   */
+  refused(type: IntegrationType | undefined, reason: string): void;
+  /** A delivery answered 429. */
+  throttled(type: IntegrationType | undefined, reason: ThrottleReason): void;
 }
 
 /** What auth needs to accept CloudWatch alarms through SNS. */
@@ -160,7 +190,12 @@ export class Authenticator {
   async #known(keyHash: string, source: string): Promise<IntegrationRecord> {
     const integration = await this.#lookup(keyHash);
     if (integration === undefined || !integration.enabled) {
-      await this.#countFailure(`unknown-key:${source}`, this.#failureLimits.perSource);
+      this.#deps.events?.refused(integration?.type, "ROUTING_KEY_INVALID");
+      await this.#countFailure(
+        `unknown-key:${source}`,
+        this.#failureLimits.perSource,
+        integration?.type,
+      );
       throw new UnauthenticatedError("unknown or disabled routing key", {
         reason: "ROUTING_KEY_INVALID",
       });
@@ -182,8 +217,19 @@ export class Authenticator {
       // Every refused delivery counts, including SNS ones that failed on the
       // topic or the certificate host: each may have cost an outbound fetch.
       if (error instanceof DomainError) {
-        await this.#countFailure(`bad-signature:{${keyHash}}`, this.#failureLimits.perKey);
-        await this.#countFailure(`bad-signature-source:${source}`, this.#failureLimits.perSource);
+        if (error.kind !== "unavailable") {
+          this.#deps.events?.refused(integration.type, error.reason ?? error.kind);
+        }
+        await this.#countFailure(
+          `bad-signature:{${keyHash}}`,
+          this.#failureLimits.perKey,
+          integration.type,
+        );
+        await this.#countFailure(
+          `bad-signature-source:${source}`,
+          this.#failureLimits.perSource,
+          integration.type,
+        );
       }
       throw error;
     }
@@ -207,6 +253,7 @@ export class Authenticator {
         MINUTE_MS,
       );
       if (!dryRun.allowed) {
+        this.#deps.events?.throttled(integration.type, "dry_runs");
         throw rateLimited(dryRun, "too many dry runs for this routing key", "DRY_RUN_LIMITED");
       }
       return {
@@ -231,6 +278,7 @@ export class Authenticator {
         })
       : { ...(await this.#deps.limiter.consume(quota, limit, MINUTE_MS)), repeat: false };
     if (!decision.allowed) {
+      this.#deps.events?.throttled(integration.type, decision.repeat ? "repeats" : "quota");
       throw rateLimited(
         decision,
         decision.repeat
@@ -413,9 +461,14 @@ export class Authenticator {
       .map((s) => this.#deps.secrets.open(s.sealed, integration.id));
   }
 
-  async #countFailure(key: string, limit: number): Promise<void> {
+  async #countFailure(
+    key: string,
+    limit: number,
+    type: IntegrationType | undefined,
+  ): Promise<void> {
     const decision = await this.#deps.limiter.consume(key, limit, MINUTE_MS);
     if (!decision.allowed) {
+      this.#deps.events?.throttled(type, "failed_attempts");
       throw rateLimited(decision, "too many failed attempts; slow down", "FAILED_ATTEMPTS_LIMITED");
     }
   }

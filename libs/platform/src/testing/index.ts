@@ -8,3 +8,5 @@ export * from "./team-client.js";
 export * from "./in-memory.js";
 export { appBundle, type AppName } from "../apps.js";
 export * from "./team-fixture.js";
+export * from "./tracing.js";
+export * from "./otlp-receiver.js";

@@ -12,7 +12,7 @@ import { runMain } from "../main.js";
 import { serve } from "../app.js";
 
 runMain(serverSpecs(0), async (config) => {
-  const { logger, metrics } = createObservability("slow-app", config.LOG_LEVEL);
+  const { logger, metrics } = await createObservability("slow-app", config);
   return serve({
     config,
     logger,

@@ -739,7 +739,13 @@ type AuthenticateBatchRequest struct {
 	// request_ids holds each item's request id (the X-Request-Id the edge
 	// took from the sender or made), in request order, so every item's logs
 	// and onward calls carry its own. Optional; missing ids are made up.
-	RequestIds    []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	RequestIds []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	// traceparents holds each item's W3C `traceparent` (the caller's span for
+	// that item), in request order, so every item continues its own webhook's
+	// trace: a batch call carries many traces, and so has no `traceparent`
+	// header of its own. Optional; sent only while tracing is on. An item
+	// without one (or with one that does not parse) starts a new trace.
+	Traceparents  []string `protobuf:"bytes,3,rep,name=traceparents,proto3" json:"traceparents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -784,6 +790,13 @@ func (x *AuthenticateBatchRequest) GetRequests() []*AuthenticateRequest {
 func (x *AuthenticateBatchRequest) GetRequestIds() []string {
 	if x != nil {
 		return x.RequestIds
+	}
+	return nil
+}
+
+func (x *AuthenticateBatchRequest) GetTraceparents() []string {
+	if x != nil {
+		return x.Traceparents
 	}
 	return nil
 }
@@ -967,11 +980,12 @@ const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\vdisposition\x18\x04 \x01(\x0e2\x1d.runframe.auth.v1.DispositionR\vdisposition\x12\x18\n" +
 	"\amessage\x18\x05 \x01(\tR\amessage\x12%\n" +
 	"\x0edelivery_alias\x18\x06 \x01(\tR\rdeliveryAlias\x12\x16\n" +
-	"\x06repeat\x18\a \x01(\bR\x06repeat\"~\n" +
+	"\x06repeat\x18\a \x01(\bR\x06repeat\"\xa2\x01\n" +
 	"\x18AuthenticateBatchRequest\x12A\n" +
 	"\brequests\x18\x01 \x03(\v2%.runframe.auth.v1.AuthenticateRequestR\brequests\x12\x1f\n" +
 	"\vrequest_ids\x18\x02 \x03(\tR\n" +
-	"requestIds\"[\n" +
+	"requestIds\x12\"\n" +
+	"\ftraceparents\x18\x03 \x03(\tR\ftraceparents\"[\n" +
 	"\x19AuthenticateBatchResponse\x12>\n" +
 	"\aresults\x18\x01 \x03(\v2$.runframe.auth.v1.AuthenticateResultR\aresults\"\x91\x01\n" +
 	"\x12AuthenticateResult\x12D\n" +

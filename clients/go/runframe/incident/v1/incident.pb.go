@@ -1778,7 +1778,13 @@ type IngestBatchRequest struct {
 	// request_ids holds each item's request id (the X-Request-Id the edge
 	// took from the sender or made), in request order, so every item's logs
 	// and onward calls carry its own. Optional; missing ids are made up.
-	RequestIds    []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	RequestIds []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	// traceparents holds each item's W3C `traceparent` (the caller's span for
+	// that item), in request order, so every item continues its own webhook's
+	// trace: a batch call carries many traces, and so has no `traceparent`
+	// header of its own. Optional; sent only while tracing is on. An item
+	// without one (or with one that does not parse) starts a new trace.
+	Traceparents  []string `protobuf:"bytes,3,rep,name=traceparents,proto3" json:"traceparents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1823,6 +1829,13 @@ func (x *IngestBatchRequest) GetRequests() []*IngestRequest {
 func (x *IngestBatchRequest) GetRequestIds() []string {
 	if x != nil {
 		return x.RequestIds
+	}
+	return nil
+}
+
+func (x *IngestBatchRequest) GetTraceparents() []string {
+	if x != nil {
+		return x.Traceparents
 	}
 	return nil
 }
@@ -2489,11 +2502,12 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\n" +
 	"service_id\x18\x02 \x01(\tR\tserviceId\".\n" +
 	"\x14CheckServiceResponse\x12\x16\n" +
-	"\x06exists\x18\x01 \x01(\bR\x06exists\"v\n" +
+	"\x06exists\x18\x01 \x01(\bR\x06exists\"\x9a\x01\n" +
 	"\x12IngestBatchRequest\x12?\n" +
 	"\brequests\x18\x01 \x03(\v2#.runframe.incident.v1.IngestRequestR\brequests\x12\x1f\n" +
 	"\vrequest_ids\x18\x02 \x03(\tR\n" +
-	"requestIds\"X\n" +
+	"requestIds\x12\"\n" +
+	"\ftraceparents\x18\x03 \x03(\tR\ftraceparents\"X\n" +
 	"\x13IngestBatchResponse\x12A\n" +
 	"\aresults\x18\x01 \x03(\v2'.runframe.incident.v1.IngestBatchResultR\aresults\"\x8e\x01\n" +
 	"\x11IngestBatchResult\x12B\n" +

@@ -371,7 +371,13 @@ type NormalizeBatchRequest struct {
 	// request_ids holds each item's request id (the X-Request-Id the edge
 	// took from the sender or made), in request order, so every item's logs
 	// and onward calls carry its own. Optional; missing ids are made up.
-	RequestIds    []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	RequestIds []string `protobuf:"bytes,2,rep,name=request_ids,json=requestIds,proto3" json:"request_ids,omitempty"`
+	// traceparents holds each item's W3C `traceparent` (the caller's span for
+	// that item), in request order, so every item continues its own webhook's
+	// trace: a batch call carries many traces, and so has no `traceparent`
+	// header of its own. Optional; sent only while tracing is on. An item
+	// without one (or with one that does not parse) starts a new trace.
+	Traceparents  []string `protobuf:"bytes,3,rep,name=traceparents,proto3" json:"traceparents,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -416,6 +422,13 @@ func (x *NormalizeBatchRequest) GetRequests() []*NormalizeRequest {
 func (x *NormalizeBatchRequest) GetRequestIds() []string {
 	if x != nil {
 		return x.RequestIds
+	}
+	return nil
+}
+
+func (x *NormalizeBatchRequest) GetTraceparents() []string {
+	if x != nil {
+		return x.Traceparents
 	}
 	return nil
 }
@@ -583,11 +596,12 @@ const file_runframe_normalizer_v1_normalizer_proto_rawDesc = "" +
 	"\x10truncated_alerts\x18\v \x01(\rR\x0ftruncatedAlerts\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"~\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa2\x01\n" +
 	"\x15NormalizeBatchRequest\x12D\n" +
 	"\brequests\x18\x01 \x03(\v2(.runframe.normalizer.v1.NormalizeRequestR\brequests\x12\x1f\n" +
 	"\vrequest_ids\x18\x02 \x03(\tR\n" +
-	"requestIds\"[\n" +
+	"requestIds\x12\"\n" +
+	"\ftraceparents\x18\x03 \x03(\tR\ftraceparents\"[\n" +
 	"\x16NormalizeBatchResponse\x12A\n" +
 	"\aresults\x18\x01 \x03(\v2'.runframe.normalizer.v1.NormalizeResultR\aresults\"\x91\x01\n" +
 	"\x0fNormalizeResult\x12G\n" +

@@ -116,12 +116,14 @@ class AuthenticateResponse(_message.Message):
     def __init__(self, integration: _Optional[_Union[_common_pb2.Integration, _Mapping]] = ..., delivery_key: _Optional[str] = ..., rate_limit: _Optional[_Union[_common_pb2.RateLimitState, _Mapping]] = ..., disposition: _Optional[_Union[Disposition, str]] = ..., message: _Optional[str] = ..., delivery_alias: _Optional[str] = ..., repeat: _Optional[bool] = ...) -> None: ...
 
 class AuthenticateBatchRequest(_message.Message):
-    __slots__ = ("requests", "request_ids")
+    __slots__ = ("requests", "request_ids", "traceparents")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENTS_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[AuthenticateRequest]
     request_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, requests: _Optional[_Iterable[_Union[AuthenticateRequest, _Mapping]]] = ..., request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    traceparents: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, requests: _Optional[_Iterable[_Union[AuthenticateRequest, _Mapping]]] = ..., request_ids: _Optional[_Iterable[str]] = ..., traceparents: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AuthenticateBatchResponse(_message.Message):
     __slots__ = ("results",)

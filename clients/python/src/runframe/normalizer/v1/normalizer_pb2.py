@@ -27,7 +27,7 @@ from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from runframe.common.v1 import common_pb2 as runframe_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'runframe/normalizer/v1/normalizer.proto\x12\x16runframe.normalizer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"\xb5\x01\n\x10NormalizeRequest\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12+\n\x07headers\x18\x02 \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x30\n\x0creceive_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x11NormalizeResponse\x12\x37\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\'.runframe.normalizer.v1.NormalizedAlert\"\xcd\x03\n\x0fNormalizedAlert\x12\x33\n\x06\x61\x63tion\x18\x01 \x01(\x0e\x32#.runframe.normalizer.v1.AlertAction\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\x08severity\x18\x04 \x01(\x0e\x32\x1c.runframe.common.v1.Severity\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".runframe.common.v1.IncidentStatus\x12\x12\n\nservice_id\x18\x06 \x01(\t\x12\x12\n\nsource_url\x18\x07 \x01(\t\x12\x11\n\tdedup_key\x18\x08 \x01(\t\x12G\n\x08metadata\x18\t \x03(\x0b\x32\x35.runframe.normalizer.v1.NormalizedAlert.MetadataEntry\x12.\n\noccur_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10truncated_alerts\x18\x0b \x01(\r\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"h\n\x15NormalizeBatchRequest\x12:\n\x08requests\x18\x01 \x03(\x0b\x32(.runframe.normalizer.v1.NormalizeRequest\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\"R\n\x16NormalizeBatchResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.runframe.normalizer.v1.NormalizeResult\"\x80\x01\n\x0fNormalizeResult\x12=\n\x08response\x18\x01 \x01(\x0b\x32).runframe.normalizer.v1.NormalizeResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\t\n\x07outcome*}\n\x0b\x41lertAction\x12\x1c\n\x18\x41LERT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41LERT_ACTION_TRIGGER\x10\x01\x12\x18\n\x14\x41LERT_ACTION_RESOLVE\x10\x02\x12\x1c\n\x18\x41LERT_ACTION_ACKNOWLEDGE\x10\x03\x32\xe6\x01\n\x11NormalizerService\x12`\n\tNormalize\x12(.runframe.normalizer.v1.NormalizeRequest\x1a).runframe.normalizer.v1.NormalizeResponse\x12o\n\x0eNormalizeBatch\x12-.runframe.normalizer.v1.NormalizeBatchRequest\x1a..runframe.normalizer.v1.NormalizeBatchResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\'runframe/normalizer/v1/normalizer.proto\x12\x16runframe.normalizer.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"\xb5\x01\n\x10NormalizeRequest\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12+\n\x07headers\x18\x02 \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x30\n\x0creceive_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"L\n\x11NormalizeResponse\x12\x37\n\x06\x61lerts\x18\x01 \x03(\x0b\x32\'.runframe.normalizer.v1.NormalizedAlert\"\xcd\x03\n\x0fNormalizedAlert\x12\x33\n\x06\x61\x63tion\x18\x01 \x01(\x0e\x32#.runframe.normalizer.v1.AlertAction\x12\r\n\x05title\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\x08severity\x18\x04 \x01(\x0e\x32\x1c.runframe.common.v1.Severity\x12\x32\n\x06status\x18\x05 \x01(\x0e\x32\".runframe.common.v1.IncidentStatus\x12\x12\n\nservice_id\x18\x06 \x01(\t\x12\x12\n\nsource_url\x18\x07 \x01(\t\x12\x11\n\tdedup_key\x18\x08 \x01(\t\x12G\n\x08metadata\x18\t \x03(\x0b\x32\x35.runframe.normalizer.v1.NormalizedAlert.MetadataEntry\x12.\n\noccur_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10truncated_alerts\x18\x0b \x01(\r\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"~\n\x15NormalizeBatchRequest\x12:\n\x08requests\x18\x01 \x03(\x0b\x32(.runframe.normalizer.v1.NormalizeRequest\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\x12\x14\n\x0ctraceparents\x18\x03 \x03(\t\"R\n\x16NormalizeBatchResponse\x12\x38\n\x07results\x18\x01 \x03(\x0b\x32\'.runframe.normalizer.v1.NormalizeResult\"\x80\x01\n\x0fNormalizeResult\x12=\n\x08response\x18\x01 \x01(\x0b\x32).runframe.normalizer.v1.NormalizeResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\t\n\x07outcome*}\n\x0b\x41lertAction\x12\x1c\n\x18\x41LERT_ACTION_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41LERT_ACTION_TRIGGER\x10\x01\x12\x18\n\x14\x41LERT_ACTION_RESOLVE\x10\x02\x12\x1c\n\x18\x41LERT_ACTION_ACKNOWLEDGE\x10\x03\x32\xe6\x01\n\x11NormalizerService\x12`\n\tNormalize\x12(.runframe.normalizer.v1.NormalizeRequest\x1a).runframe.normalizer.v1.NormalizeResponse\x12o\n\x0eNormalizeBatch\x12-.runframe.normalizer.v1.NormalizeBatchRequest\x1a..runframe.normalizer.v1.NormalizeBatchResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,8 +36,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_NORMALIZEDALERT_METADATAENTRY']._loaded_options = None
   _globals['_NORMALIZEDALERT_METADATAENTRY']._serialized_options = b'8\001'
-  _globals['_ALERTACTION']._serialized_start=1205
-  _globals['_ALERTACTION']._serialized_end=1330
+  _globals['_ALERTACTION']._serialized_start=1227
+  _globals['_ALERTACTION']._serialized_end=1352
   _globals['_NORMALIZEREQUEST']._serialized_start=159
   _globals['_NORMALIZEREQUEST']._serialized_end=340
   _globals['_NORMALIZERESPONSE']._serialized_start=342
@@ -47,11 +47,11 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NORMALIZEDALERT_METADATAENTRY']._serialized_start=835
   _globals['_NORMALIZEDALERT_METADATAENTRY']._serialized_end=882
   _globals['_NORMALIZEBATCHREQUEST']._serialized_start=884
-  _globals['_NORMALIZEBATCHREQUEST']._serialized_end=988
-  _globals['_NORMALIZEBATCHRESPONSE']._serialized_start=990
-  _globals['_NORMALIZEBATCHRESPONSE']._serialized_end=1072
-  _globals['_NORMALIZERESULT']._serialized_start=1075
-  _globals['_NORMALIZERESULT']._serialized_end=1203
-  _globals['_NORMALIZERSERVICE']._serialized_start=1333
-  _globals['_NORMALIZERSERVICE']._serialized_end=1563
+  _globals['_NORMALIZEBATCHREQUEST']._serialized_end=1010
+  _globals['_NORMALIZEBATCHRESPONSE']._serialized_start=1012
+  _globals['_NORMALIZEBATCHRESPONSE']._serialized_end=1094
+  _globals['_NORMALIZERESULT']._serialized_start=1097
+  _globals['_NORMALIZERESULT']._serialized_end=1225
+  _globals['_NORMALIZERSERVICE']._serialized_start=1355
+  _globals['_NORMALIZERSERVICE']._serialized_end=1585
 # @@protoc_insertion_point(module_scope)

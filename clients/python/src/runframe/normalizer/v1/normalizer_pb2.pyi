@@ -75,12 +75,14 @@ class NormalizedAlert(_message.Message):
     def __init__(self, action: _Optional[_Union[AlertAction, str]] = ..., title: _Optional[str] = ..., description: _Optional[str] = ..., severity: _Optional[_Union[_common_pb2.Severity, str]] = ..., status: _Optional[_Union[_common_pb2.IncidentStatus, str]] = ..., service_id: _Optional[str] = ..., source_url: _Optional[str] = ..., dedup_key: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., truncated_alerts: _Optional[int] = ...) -> None: ...
 
 class NormalizeBatchRequest(_message.Message):
-    __slots__ = ("requests", "request_ids")
+    __slots__ = ("requests", "request_ids", "traceparents")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_IDS_FIELD_NUMBER: _ClassVar[int]
+    TRACEPARENTS_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[NormalizeRequest]
     request_ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, requests: _Optional[_Iterable[_Union[NormalizeRequest, _Mapping]]] = ..., request_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    traceparents: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, requests: _Optional[_Iterable[_Union[NormalizeRequest, _Mapping]]] = ..., request_ids: _Optional[_Iterable[str]] = ..., traceparents: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class NormalizeBatchResponse(_message.Message):
     __slots__ = ("results",)
