@@ -331,12 +331,17 @@ describe("Authenticator: dry runs", () => {
 
   it("answers DRY_RUN_LIMITED beyond its own limit, leaving the quota untouched", async () => {
     const { asked, limiter } = recordingLimiter(3);
+    const throttles: unknown[][] = [];
     const authenticator = new Authenticator({
       integrations,
       limiter,
       secrets,
       now: () => now,
       dryRunLimitPerMinute: 3,
+      events: {
+        refused: () => undefined,
+        throttled: (type, reason) => void throttles.push([type, reason]),
+      },
     });
     for (let i = 0; i < 3; i++) {
       await authenticator.authenticate(request(`{"n":${i}}`, undefined, true));
@@ -349,5 +354,6 @@ describe("Authenticator: dry runs", () => {
       reason: "DRY_RUN_LIMITED",
     });
     expect(asked.every((key) => key === dryRuns)).toBe(true);
+    expect(throttles).toEqual([[IntegrationType.CUSTOM, "dry_runs"]]);
   });
 });
