@@ -91,10 +91,9 @@ describe("the runframe CLI, end to end", () => {
     }));
   }
 
-  /** A custom test alert to the provisioned integration; the incident it landed on. */
-  const sendCustom = async (dedupKey: string) => {
-    const sent = await cli([
-      "--json",
+  /** `send-test` of a custom alert to the provisioned integration. */
+  const sendTest = (dedupKey: string, ...extra: string[]) =>
+    cli([
       "send-test",
       "--type",
       "custom",
@@ -102,7 +101,12 @@ describe("the runframe CLI, end to end", () => {
       routingKeys.custom,
       "--dedup-key",
       dedupKey,
+      ...extra,
     ]);
+
+  /** A custom test alert to the provisioned integration; the incident it landed on. */
+  const sendCustom = async (dedupKey: string) => {
+    const sent = await sendTest(dedupKey, "--json");
     expect(sent.code, sent.stderr).toBe(0);
     return sent;
   };
@@ -275,6 +279,29 @@ describe("the runframe CLI, end to end", () => {
     const last = await cli(["api-keys", "revoke", "key-admin"]);
     expect(last.code).toBe(1);
     expect(last.stderr).toMatch(/^runframe: failed_precondition: .*last active admin key/);
+  });
+
+  it("dry-runs a test alert with --dry-run: shows what it would do and stores nothing", async () => {
+    const dry = (...extra: string[]) => sendTest("cli-dry-run", "--dry-run", ...extra);
+    const listed = async () =>
+      (await cli(["--json", "incidents", "list"])).json<{ dedupKey?: string }[]>();
+    const before = await listed();
+    const json = await dry("--json");
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.json()).toMatchObject({
+      httpStatus: 200,
+      status: "dry_run",
+      incidents: [{ id: null, action: "would_create", dedupKey: "cli-dry-run", createdByAlert: 0 }],
+      alerts: [{ action: "trigger", serviceId: "SER-00001", dedupKey: "cli-dry-run" }],
+    });
+    expect(await listed()).toEqual(before);
+    const human = await dry();
+    expect(human.stdout).toMatch(
+      /^dry run: nothing was stored\nALERT\s+SEVERITY\s+TITLE\s+WOULD\s+INCIDENT\s+DEDUP KEY\n0 trigger\s+SEV\d\s+Test alert from the runframe CLI\s+create\s+new \(alert 0\)\s+cli-dry-run\n$/,
+    );
+    const sent = await sendCustom("cli-dry-run");
+    const id = sent.json<{ incidents: { id: string }[] }>().incidents[0]!.id;
+    expect((await dry()).stdout).toMatch(new RegExp(`update\\s+${id}\\s+cli-dry-run`));
   });
 
   it("lists, shows, acknowledges and resolves incidents, and shows their timeline", async () => {

@@ -698,6 +698,10 @@ program
   )
   .option("--service <id>", "route to this service (custom, datadog, prometheus)")
   .option("--resolve", "send the resolve instead of the trigger")
+  .option(
+    "--dry-run",
+    "only show what the webhook would do (the normalized alert and, per alert, create, update, resolve or ignore): nothing is stored and the key's quota is not used",
+  )
   .action(
     action(
       async (
@@ -710,6 +714,7 @@ program
           dedupKey: string;
           service?: string;
           resolve?: boolean;
+          dryRun?: boolean;
         },
       ) => {
         let type = o.type;
@@ -735,12 +740,12 @@ program
           throw new NotAvailableError((error as Error).message);
         }
         ctx.out.note(
-          `sending a ${type} ${o.resolve ? "resolve" : "trigger"} to ${ctx.settings.edgeUrl}/webhooks/…${o.routingKey.slice(-4)}`,
+          `${o.dryRun ? "dry-running" : "sending"} a ${type} ${o.resolve ? "resolve" : "trigger"} to ${ctx.settings.edgeUrl}/webhooks/…${o.routingKey.slice(-4)}`,
         );
         let res: Response;
         try {
           res = await fetch(
-            `${ctx.settings.edgeUrl}/webhooks/${encodeURIComponent(o.routingKey)}`,
+            `${ctx.settings.edgeUrl}/webhooks/${encodeURIComponent(o.routingKey)}${o.dryRun ? "?dry_run=true" : ""}`,
             {
               method: "POST",
               headers: request.headers,
@@ -756,7 +761,13 @@ program
         }
         const text = await res.text();
         let body: {
-          incidents?: { id: string; action: string; dedupKey: string | null }[];
+          incidents?: {
+            id: string | null;
+            action: string;
+            dedupKey: string | null;
+            createdByAlert?: number;
+          }[];
+          alerts?: { action: string | null; title: string; severity: string | null }[];
           error?: {
             code?: string;
             message?: string;
@@ -780,10 +791,25 @@ program
           ctx.out.line(JSON.stringify({ ...body, httpStatus: res.status }));
           return;
         }
-        ctx.out.line(`${res.status} ${res.statusText}`);
+        ctx.out.line(o.dryRun ? "dry run: nothing was stored" : `${res.status} ${res.statusText}`);
         const results = body.incidents ?? [];
         if (results.length === 0) {
           ctx.out.line("no incident: the webhook was handled without one");
+        } else if (o.dryRun) {
+          ctx.out.table(
+            ["alert", "severity", "title", "would", "incident", "dedup key"],
+            results.map((r, i) => {
+              const alert = body.alerts?.[i];
+              return [
+                `${i} ${alert?.action ?? "-"}`,
+                alert?.severity ?? "-",
+                alert?.title ?? "-",
+                r.action.replace(/^would_/, ""),
+                r.id ?? (r.createdByAlert === undefined ? "-" : `new (alert ${r.createdByAlert})`),
+                r.dedupKey ?? "-",
+              ];
+            }),
+          );
         } else {
           ctx.out.table(
             ["incident", "action", "dedup key"],

@@ -36,6 +36,7 @@ runMain(settings, async (config) => {
     integrations: repo,
     limiter: instrumentLimiter(limits.limiter, metrics.registry, limits.system),
     secrets,
+    dryRunLimitPerMinute: config.RUNFRAME_DRY_RUN_LIMIT_PER_MINUTE,
     sns: createSnsSupport(config.RUNFRAME_SNS_CERT_URL_PATTERN, logger),
     events: authMetrics(metrics.registry),
   });

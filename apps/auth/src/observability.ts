@@ -22,7 +22,7 @@ export function authMetrics(registry: Registry): AuthEvents {
   });
   const throttles = new Counter({
     name: "runframe_auth_throttles_total",
-    help: "Deliveries answered 429, by integration type and reason: quota (the key's limit), repeats (one delivery sent again too often), failed_attempts (too many refused attempts).",
+    help: "Deliveries answered 429, by integration type and reason: quota (the key's limit), repeats (one delivery sent again too often), failed_attempts (too many refused attempts), dry_runs (too many dry runs).",
     labelNames: ["integration_type", "reason"] as const,
     registers: [registry],
   });

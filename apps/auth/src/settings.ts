@@ -1,8 +1,9 @@
-import { DEFAULT_SNS_CERT_URL_PATTERN } from "@runframe/auth-domain";
+import { DEFAULT_DRY_RUN_LIMIT, DEFAULT_SNS_CERT_URL_PATTERN } from "@runframe/auth-domain";
 import {
   clientSpecs,
   hostPortList,
   key32,
+  positiveInt,
   provisioningSpecs,
   redisUrl,
   serverSpecs,
@@ -47,5 +48,9 @@ export const settings = {
   RUNFRAME_SNS_CERT_URL_PATTERN: regex({
     default: DEFAULT_SNS_CERT_URL_PATTERN,
     desc: "regular expression the whole SNS SigningCertURL must match (a SubscribeURL must be https on the same host); the default admits https on sns.<region>.amazonaws.com(.cn)",
+  }),
+  RUNFRAME_DRY_RUN_LIMIT_PER_MINUTE: positiveInt({
+    default: DEFAULT_DRY_RUN_LIMIT,
+    desc: "dry runs (?dry_run=true) per routing key per minute; they never use the key's quota",
   }),
 };

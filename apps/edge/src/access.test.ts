@@ -66,6 +66,12 @@ function deps(logger: WebhookDeps["logger"], proxies: string[]): WebhookDeps {
           { incidentId: "INC-2", action: IngestAction.UPDATED },
         ],
       }),
+      explainIngest: () => ({
+        explanations: [
+          { result: { action: IngestAction.CREATED }, newIncidentAlert: 0 },
+          { result: { action: IngestAction.UPDATED }, newIncidentAlert: 0 },
+        ],
+      }),
     });
   });
   return memoryDeps(transport, IntegrationType.CUSTOM, {
@@ -170,6 +176,33 @@ describe("the edge's access log, metrics and spans", () => {
       count('integration_type="custom",outcome="refused_payload",reason="invalid_request"'),
     ).toBe(1);
     expect(count('integration_type="unknown",outcome="throttled",reason="rate_limited"')).toBe(1);
+  });
+
+  it("logs and counts dry runs apart from deliveries, refused ones included", async () => {
+    lines.length = 0;
+    const dry = (key: string) =>
+      fetch(`${url}/webhooks/${key}?dry_run=true`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json" },
+      });
+    expect((await dry(KEYS.ok)).status).toBe(200);
+    expect((await dry(KEYS.badSignature)).status).toBe(401);
+    await expect.poll(() => accessLines().length).toBe(2);
+    const [ok, refused] = accessLines();
+    expect(ok).toMatchObject({ status: 200, dryRun: true, alerts: 2, integrationType: "custom" });
+    expect(ok).not.toHaveProperty("actions");
+    expect(refused).toMatchObject({ status: 401, dryRun: true, reason: "signature_invalid" });
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(
+      /^runframe_webhooks_total\{integration_type="custom",outcome="dry_run",reason=""[^}]*\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^runframe_webhooks_total\{integration_type="unknown",outcome="dry_run",reason="signature_invalid"[^}]*\} 1$/m,
+    );
+    expect(text).toMatch(
+      /^runframe_webhooks_total\{integration_type="unknown",outcome="refused_auth",reason="signature_invalid"[^}]*\} 1$/m,
+    );
   });
 
   it("maps statuses to the delivery outcomes", () => {

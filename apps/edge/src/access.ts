@@ -68,13 +68,16 @@ export function createWebhookRecorder(logger: Logger, registry: Registry): Webho
     const { integration, status } = answer;
     const type = integration && providerOf(integration.type)?.name;
     const reason = reasonOf(answer);
-    webhooksOf.get(type ?? "unknown", outcomeOf(status), reason ?? "").inc();
+    // Dry runs stored nothing: counted apart, so no delivery outcome moves.
+    const outcome = answer.dryRun ? "dry_run" : outcomeOf(status);
+    webhooksOf.get(type ?? "unknown", outcome, reason ?? "").inc();
     logger.info(
       {
         integrationId: integration?.id,
         integrationType: type,
         status,
         reason,
+        dryRun: answer.dryRun,
         alerts: answer.alerts,
         actions: actionCounts(answer),
         durationMs: Math.round(seconds * 1e6) / 1e3,

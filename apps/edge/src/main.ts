@@ -10,6 +10,7 @@ import {
   IncidentService,
   type AuthenticateRequestSchema,
   type AuthenticateResponse,
+  type ExplainIngestRequestSchema,
   type IdentifyRoutingKeyRequestSchema,
   type IngestRequestSchema,
   type IngestResponse,
@@ -33,6 +34,7 @@ import { settings } from "./settings.js";
 type AuthenticateInit = MessageInitShape<typeof AuthenticateRequestSchema>;
 type IngestInit = MessageInitShape<typeof IngestRequestSchema>;
 type IdentifyInit = MessageInitShape<typeof IdentifyRoutingKeyRequestSchema>;
+type ExplainInit = MessageInitShape<typeof ExplainIngestRequestSchema>;
 
 /** How long recording one delivery in the inbox may take. */
 const RECORD_TIMEOUT_MS = 5_000;
@@ -68,6 +70,8 @@ runMain(settings, async (config) => {
         weigh: (request) => 2 * (request.envelope?.body?.length ?? 0),
       },
     ),
+    explain: (request: ExplainInit, options: { timeoutMs: number }) =>
+      incident.explainIngest(request, options),
     normalizers: new Map(normalizers.map((n) => [n.provider.type, n.normalize])),
     identify: (request: IdentifyInit, options: { timeoutMs: number }) =>
       auth.identifyRoutingKey(request, options),

@@ -21,6 +21,7 @@ export function memoryDeps(
     authenticate: (req, options) => auth.authenticate(req, options),
     normalizers: new Map([[type, (req, options) => normalizer.normalize(req, options)]]),
     ingest: (req, options) => incident.ingest(req, options),
+    explain: (req, options) => incident.explainIngest(req, options),
     identify: (req, options) => auth.identifyRoutingKey(req, options),
     inbox: { now: async () => {}, later: () => {} },
     logger: pino({ level: "silent" }),

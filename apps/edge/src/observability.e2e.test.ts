@@ -31,14 +31,22 @@ const alert = (title: string) => JSON.stringify({ title, service_id: "SER-00001"
 const SERVER = 2;
 const CLIENT = 3;
 
-/** The spans of the trace whose edge span carries `requestId`, once `count` have arrived. */
+/**
+ * The spans of the trace whose root, the edge's server span, carries
+ * `requestId`, once it and `count` spans in all have arrived (the root ends
+ * last, after the answer, so it may come in a later export than its
+ * children, which carry the request id too).
+ */
 async function traceOf(receiver: OtlpReceiver, requestId: string, count: number) {
   let spans: ReceivedSpan[] = [];
   await expect
     .poll(
       () => {
         const root = receiver.spans.find(
-          (s) => s.service.startsWith("edge") && s.attributes["runframe.request_id"] === requestId,
+          (s) =>
+            s.service.startsWith("edge") &&
+            s.kind === SERVER &&
+            s.attributes["runframe.request_id"] === requestId,
         );
         spans = root ? receiver.spans.filter((s) => s.traceId === root.traceId) : [];
         return spans.length;

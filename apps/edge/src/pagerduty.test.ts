@@ -95,6 +95,11 @@ const deps = ((): WebhookDeps => {
           })),
         };
       },
+      explainIngest: (req) => ({
+        explanations: (req.ingest?.alerts ?? []).map((a) => ({
+          result: { incidentId: "INC-00001", action: IngestAction.UPDATED, dedupKey: a.dedupKey },
+        })),
+      }),
     });
   });
   return memoryDeps(transport, IntegrationType.PAGERDUTY);
@@ -102,11 +107,12 @@ const deps = ((): WebhookDeps => {
 
 function request(
   body: unknown,
-  { method = "POST", contentType = "application/json" } = {},
+  { method = "POST", contentType = "application/json", url = "/v2/enqueue" } = {},
 ): IncomingMessage {
   const bytes = Buffer.from(typeof body === "string" ? body : JSON.stringify(body));
   return Object.assign(Readable.from([bytes]), {
     method,
+    url,
     headers: { "content-type": contentType },
     socket: { remoteAddress: "127.0.0.1" },
   }) as unknown as IncomingMessage;
@@ -133,6 +139,37 @@ describe("POST /v2/enqueue", () => {
     });
     const generated = await enqueue(trigger);
     expect(generated.body).toMatchObject({ dedup_key: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  });
+
+  it("answers a dry run with the prediction in PagerDuty's words, keeping nothing", async () => {
+    kept.length = 0;
+    const answer = await enqueue(
+      { ...trigger, dedup_key: "db-1/disk" },
+      { url: "/v2/enqueue?dry_run=true" },
+    );
+    expect(answer).toEqual({
+      status: 200,
+      headers: {},
+      body: {
+        status: "dry_run",
+        message: "Event not processed: dry run",
+        dedup_key: "db-1/disk",
+        incidents: [{ id: "INC-00001", action: "would_update", dedupKey: "db-1/disk" }],
+        alerts: [
+          expect.objectContaining({
+            action: "trigger",
+            title: "Disk full on db-1",
+            severity: "SEV1",
+            dedupKey: "db-1/disk",
+          }),
+        ],
+      },
+    });
+    expect(kept).toEqual([]);
+    expect(await enqueue(trigger, { url: "/v2/enqueue?dry_run=maybe" })).toMatchObject({
+      status: 400,
+      body: { status: "invalid event", errors: ["dry_run must be true or false, given once"] },
+    });
   });
 
   it("keeps the event in the delivery inbox with its routing key redacted", async () => {

@@ -2,6 +2,7 @@ import { IntegrationType } from "@runframe/contracts";
 import { decodeJsonObject, ValidationError } from "@runframe/util";
 import type { IncomingMessage } from "node:http";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
+import { dryRunOf } from "./dry-run.js";
 import type { HttpError } from "./http-errors.js";
 import { reasonOf } from "./access.js";
 import { REDACTED } from "./inbox.js";
@@ -28,6 +29,14 @@ import { deliver, receiver, sourceOf, type WebhookAnswer, type WebhookDeps } fro
  *   refusal in PagerDuty's error shape, `{"status","message"}`, keeping the
  *   webhook API's status and headers.
  *
+ * With `?dry_run=true` the event is authenticated and normalized as a
+ * webhook's dry run (./dry-run.ts) and answered `200
+ * {"status":"dry_run","message":"Event not processed: dry run",
+ * "dedup_key":…,"incidents":[…],"alerts":[…]}`, storing nothing: PagerDuty
+ * has no dry run, so only a sender that asks for one gets this shape. A
+ * trigger without a `dedup_key` is given a fresh one each time, so its dry
+ * run names a key the real event will not get.
+ *
  * Unlike a webhook's, this body holds its routing key in clear, so the
  * delivery inbox keeps it re-serialized with every occurrence of the key
  * replaced by `[redacted]` (PagerDuty's normalizer does not need it, so a
@@ -41,6 +50,10 @@ export async function handleEnqueue(
   const receivedAt = new Date();
   if (req.method !== "POST") {
     return failure(405, "method not allowed", "events must be sent with POST", { allow: "POST" });
+  }
+  const dryRun = dryRunOf(req.url);
+  if (typeof dryRun !== "boolean") {
+    return pagerDutyAnswer(dryRun);
   }
   const contentType = req.headers["content-type"]?.split(";")[0]?.trim().toLowerCase();
   if (contentType !== undefined && contentType !== "" && contentType !== "application/json") {
@@ -74,6 +87,7 @@ export async function handleEnqueue(
     body,
     received: receiver(req, receivedAt, sourceAddress)(Buffer.from(kept)),
     only: IntegrationType.PAGERDUTY,
+    dryRun,
   });
   return pagerDutyAnswer(answer);
 }
@@ -83,19 +97,37 @@ export async function handleEnqueue(
  * the access log says of it (integration, alerts, results, the error code).
  */
 function pagerDutyAnswer(answer: WebhookAnswer): WebhookAnswer {
-  const { integration, alerts, results } = answer;
+  const { integration, alerts, results, dryRun } = answer;
   return {
     ...pagerDutyShape(answer),
     integration,
     alerts,
     ...(results !== undefined && { results }),
     reason: reasonOf(answer),
+    ...(dryRun && { dryRun }),
   };
 }
 
 function pagerDutyShape(answer: WebhookAnswer): WebhookAnswer {
   if (answer.status < 300) {
-    const { incidents } = answer.body as { incidents: { dedupKey: string | null }[] };
+    const { status, incidents, alerts } = answer.body as {
+      status: string;
+      incidents: { dedupKey: string | null }[];
+      alerts?: unknown[];
+    };
+    if (status === "dry_run") {
+      return {
+        status: 200,
+        headers: answer.headers,
+        body: {
+          status,
+          message: "Event not processed: dry run",
+          dedup_key: incidents[0]?.dedupKey ?? null,
+          incidents,
+          alerts,
+        },
+      };
+    }
     return {
       status: 202,
       headers: answer.headers,

@@ -1,13 +1,22 @@
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createRouterTransport, type ServiceImpl } from "@connectrpc/connect";
 import {
+  AlertAction,
   AuthService,
   DeliveryOutcome,
   Disposition,
+  IdentifyRoutingKeyResponseSchema,
   IncidentService,
+  IncidentStatus,
+  IngestAction,
   IntegrationSchema,
   IntegrationType,
+  NormalizedAlertSchema,
+  NormalizeResponseSchema,
   NormalizerService,
+  Severity,
+  type ExplainIngestResponseSchema,
 } from "@runframe/contracts";
 import { createInternalClient, runframeError } from "@runframe/platform";
 import type { IncomingMessage } from "node:http";
@@ -65,9 +74,10 @@ function deps(
   });
 }
 
-function post(body: string, headers: Record<string, string> = {}): IncomingMessage {
+function post(body: string, headers: Record<string, string> = {}, url?: string): IncomingMessage {
   return Object.assign(Readable.from([Buffer.from(body)]), {
     method: "POST",
+    url,
     headers: { "content-type": "application/json", ...headers },
     socket: { remoteAddress: "127.0.0.1" },
   }) as unknown as IncomingMessage;
@@ -414,5 +424,199 @@ describe("handleWebhook and the delivery inbox", () => {
     );
     expect(answer.status).toBe(202);
     expect(envelope).toMatchObject({ verified: true, integration: { id: "int-1" } });
+  });
+});
+
+describe("handleWebhook with ?dry_run=true", () => {
+  const dryRunUrl = `/webhooks/${key}?dry_run=true`;
+  const alerts = [
+    create(NormalizedAlertSchema, {
+      action: AlertAction.TRIGGER,
+      title: "Disk full",
+      severity: Severity.SEV2,
+      status: IncidentStatus.NEW,
+      serviceId: "SER-00001",
+      dedupKey: "disk",
+      metadata: { host: "db-1" },
+      occurTime: timestampFromDate(new Date("2026-12-01T10:00:00Z")),
+    }),
+    create(NormalizedAlertSchema, { action: AlertAction.UNSPECIFIED, title: "not for ingest" }),
+    create(NormalizedAlertSchema, {
+      action: AlertAction.RESOLVE,
+      serviceId: "SER-00001",
+      dedupKey: "disk",
+    }),
+  ];
+  /** In-memory services that note what they were asked; ingest must never be called. */
+  function dryDeps(
+    explained: MessageInitShape<typeof ExplainIngestResponseSchema>,
+    recorded: Recorded,
+  ) {
+    const asked: { dryRun?: boolean; explained?: number | undefined } = {};
+    const d = deps(
+      {
+        ingest: () => {
+          throw new Error("a dry run must not ingest");
+        },
+        explainIngest: (req) => {
+          asked.explained = req.ingest?.alerts.length;
+          expect(req.ingest?.envelope).toBeUndefined();
+          return explained;
+        },
+      },
+      10_000,
+      {
+        recorded,
+        auth: {
+          authenticate: (req) => {
+            asked.dryRun = req.dryRun;
+            return {
+              integration,
+              disposition: Disposition.PROCEED,
+              rateLimit: { limit: 10, remaining: 9 },
+            };
+          },
+        },
+      },
+    );
+    return {
+      asked,
+      deps: {
+        ...d,
+        normalizers: new Map([
+          [IntegrationType.CUSTOM, async () => create(NormalizeResponseSchema, { alerts })],
+        ]),
+      } as WebhookDeps,
+    };
+  }
+
+  it("authenticates as a dry run, explains instead of ingesting and answers the prediction", async () => {
+    const recorded: Recorded = { now: [], later: [] };
+    const { asked, deps: d } = dryDeps(
+      {
+        explanations: [
+          { result: { action: IngestAction.CREATED, dedupKey: "disk" }, newIncidentAlert: 0 },
+          { result: { action: IngestAction.RESOLVED, dedupKey: "disk" }, newIncidentAlert: 0 },
+        ],
+      },
+      recorded,
+    );
+    const answer = await handleWebhook(d, post("{}", {}, dryRunUrl), key);
+    expect(asked).toEqual({ dryRun: true, explained: 2 });
+    expect(answer.status).toBe(200);
+    expect(answer.headers["x-ratelimit-limit"]).toBe("10");
+    expect(answer.body).toEqual({
+      status: "dry_run",
+      incidents: [
+        { id: null, action: "would_create", dedupKey: "disk", createdByAlert: 0 },
+        { id: null, action: "would_resolve", dedupKey: "disk", createdByAlert: 0 },
+      ],
+      alerts: [
+        {
+          action: "trigger",
+          title: "Disk full",
+          description: "",
+          severity: "SEV2",
+          status: "new",
+          serviceId: "SER-00001",
+          sourceUrl: null,
+          dedupKey: "disk",
+          metadata: { host: "db-1" },
+          occurredAt: "2026-12-01T10:00:00.000Z",
+          truncatedAlerts: 0,
+        },
+        expect.objectContaining({ action: "resolve", severity: null, status: null, title: "" }),
+      ],
+    });
+    expect(recorded).toEqual({ now: [], later: [] });
+  });
+
+  it("answers a redelivery's first answer as would_replay", async () => {
+    const { deps: d } = dryDeps(
+      {
+        replayed: true,
+        explanations: [
+          { result: { action: IngestAction.CREATED, dedupKey: "disk", incidentId: "INC-00004" } },
+          { result: { action: IngestAction.IGNORED, dedupKey: "disk" } },
+        ],
+      },
+      { now: [], later: [] },
+    );
+    const answer = await handleWebhook(d, post("{}", {}, dryRunUrl), key);
+    expect(answer.body).toMatchObject({
+      status: "dry_run",
+      redelivery: true,
+      incidents: [
+        { id: "INC-00004", action: "would_replay", replayedAction: "created", dedupKey: "disk" },
+        { id: null, action: "would_replay", replayedAction: "ignored", dedupKey: "disk" },
+      ],
+    });
+  });
+
+  it("records nothing of a dry run auth refuses, or one over the size limit", async () => {
+    const recorded: Recorded = { now: [], later: [] };
+    for (const [code, reason] of [
+      [Code.Unauthenticated, "SIGNATURE_INVALID"],
+      [Code.ResourceExhausted, "DRY_RUN_LIMITED"],
+    ] as const) {
+      const answer = await handleWebhook(
+        deps({}, 10_000, {
+          recorded,
+          auth: {
+            authenticate: () => {
+              throw refusal(code, reason);
+            },
+          },
+        }),
+        post("{}", {}, dryRunUrl),
+        key,
+      );
+      expect(answer.status).toBe(code === Code.Unauthenticated ? 401 : 429);
+    }
+    let identified = false;
+    const tooLarge = await handleWebhook(
+      {
+        ...deps({}, 10_000, { recorded }),
+        identify: async () => {
+          identified = true;
+          return create(IdentifyRoutingKeyResponseSchema, { integration });
+        },
+      },
+      post("x".repeat(2048), {}, dryRunUrl),
+      key,
+    );
+    expect(tooLarge.status).toBe(413);
+    await sleep(20);
+    expect(identified).toBe(false);
+    expect(recorded).toEqual({ now: [], later: [] });
+  });
+
+  it.each(["yes", "1", "", "TRUE"])(
+    "refuses dry_run=%s with 400 naming the field",
+    async (value) => {
+      const answer = await handleWebhook(
+        deps({}),
+        post("{}", {}, `/webhooks/${key}?dry_run=${value}`),
+        key,
+      );
+      expect(answer).toMatchObject({
+        status: 400,
+        body: { error: { code: "invalid_request", fields: [{ field: "dry_run" }] } },
+      });
+    },
+  );
+
+  it("takes dry_run=false, or its absence, as a real delivery", async () => {
+    let ingested = 0;
+    const real = deps({
+      ingest: () => {
+        ingested++;
+        return { results: [] };
+      },
+    });
+    for (const url of [`/webhooks/${key}?dry_run=false`, `/webhooks/${key}?other=1`]) {
+      expect((await handleWebhook(real, post("{}", {}, url), key)).status).toBe(202);
+    }
+    expect(ingested).toBe(2);
   });
 });

@@ -4,6 +4,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import type {
   AuthenticateRequestSchema,
   AuthenticateResponse,
+  ExplainIngestRequestSchema,
+  ExplainIngestResponse,
   IdentifyRoutingKeyRequestSchema,
   IdentifyRoutingKeyResponse,
   IngestRequestSchema,
@@ -29,6 +31,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { BlockList } from "node:net";
 import { clientAddress, headerText } from "./client-address.js";
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError, readBody } from "./body.js";
+import { dryRunBody, dryRunOf } from "./dry-run.js";
 import { httpError, httpErrorFromRpc, rateLimitHeaders, type HttpError } from "./http-errors.js";
 import {
   envelopeOf,
@@ -54,6 +57,11 @@ export interface WebhookDeps {
     Call<MessageInitShape<typeof NormalizeRequestSchema>, NormalizeResponse>
   >;
   readonly ingest: Call<MessageInitShape<typeof IngestRequestSchema>, IngestResponse>;
+  /** What ingesting would do, for a dry run: stores nothing. */
+  readonly explain: Call<
+    MessageInitShape<typeof ExplainIngestRequestSchema>,
+    ExplainIngestResponse
+  >;
   /** The integration of a routing key, for a delivery refused before auth (413). */
   readonly identify: Call<
     MessageInitShape<typeof IdentifyRoutingKeyRequestSchema>,
@@ -86,6 +94,8 @@ export interface WebhookAnswer {
   readonly results?: readonly IngestResult[];
   /** The error code, where the body does not carry it as `error.code` (PagerDuty's shape). */
   readonly reason?: string | undefined;
+  /** The answer of a dry run (`?dry_run=true`), which stored nothing, whatever its status. */
+  readonly dryRun?: true;
 }
 
 /**
@@ -110,7 +120,8 @@ export const actionNames: Record<IngestAction, string> = {
 /**
  * Handles `POST /webhooks/{routingKey}`: reads the raw body within its
  * limit, then authenticates, normalizes and ingests through the internal
- * services, answering only once the incident writes are durable.
+ * services, answering only once the incident writes are durable. With
+ * `?dry_run=true` it answers what ingesting would do instead (./dry-run.ts).
  * `sourceAddress` is the sender's (see clientAddress), when the caller has
  * worked it out already.
  */
@@ -125,6 +136,10 @@ export async function handleWebhook(
     return httpError(405, "method_not_allowed", "webhooks must be sent with POST", {
       allow: "POST",
     });
+  }
+  const dryRun = dryRunOf(req.url);
+  if (typeof dryRun !== "boolean") {
+    return dryRun;
   }
   const contentType = mediaType(req.headers["content-type"]);
   if (contentType !== undefined && !acceptedContentTypes.has(contentType)) {
@@ -143,12 +158,16 @@ export async function handleWebhook(
     body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs, TOO_LARGE_KEPT_BYTES);
   } catch (error) {
     const answer = bodyRefusal(error);
+    if (dryRun) {
+      // A dry run is recorded nowhere.
+      return { ...answer, dryRun };
+    }
     if (error instanceof BodyTooLargeError) {
       recordTooLarge(deps, routingKey, received(error.prefix, error.size), answer);
     }
     return answer;
   }
-  return deliver(deps, req, { routingKey, body, received: received(body) });
+  return deliver(deps, req, { routingKey, body, received: received(body), dryRun });
 }
 
 /** The answer to a request body that could not be read; anything else is rethrown. */
@@ -214,6 +233,8 @@ export interface Delivery {
   readonly received: Received;
   /** Refuse the routing key (401) unless its integration is of this type. */
   readonly only?: IntegrationType;
+  /** Answer what ingesting would do, storing nothing (./dry-run.ts). */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -223,7 +244,7 @@ export interface Delivery {
 export async function deliver(
   deps: WebhookDeps,
   req: IncomingMessage,
-  { routingKey, body, received: delivery, only }: Delivery,
+  { routingKey, body, received: delivery, only, dryRun = false }: Delivery,
 ): Promise<WebhookAnswer> {
   const headers = collectHeaders(req.headers);
   const { receiveTime, sourceAddress } = delivery;
@@ -237,7 +258,7 @@ export async function deliver(
   let alertCount: number | undefined;
   try {
     auth = await deps.authenticate(
-      { routingKey, headers, body, receiveTime, sourceAddress },
+      { routingKey, headers, body, receiveTime, sourceAddress, dryRun },
       budget(),
     );
     const limit = auth.rateLimit;
@@ -252,14 +273,20 @@ export async function deliver(
       return {
         status: 200,
         headers: limitHeaders,
-        body: { status: "accepted", message: auth.message, incidents: [] },
+        body: dryRun
+          ? { status: "dry_run", message: auth.message, incidents: [], alerts: [] }
+          : { status: "accepted", message: auth.message, incidents: [] },
         integration,
+        ...(dryRun && { dryRun }),
       };
     }
     const normalizer = deps.normalizers.get(integration.type);
     if (normalizer === undefined) {
       stage = "normalize";
       const answer = httpError(501, "not_implemented", "this integration type is not available");
+      if (dryRun) {
+        return { ...answer, integration, dryRun };
+      }
       deps.inbox.later(
         reportOf(
           envelopeOf(delivery, integration, true, auth.deliveryKey),
@@ -273,19 +300,30 @@ export async function deliver(
     const { alerts } = await normalizer({ integration, headers, body, receiveTime }, budget());
     alertCount = alerts.length;
     stage = "ingest";
-    const { results } = await deps.ingest(
-      {
-        organizationId: integration.organizationId,
-        integrationId: integration.id,
-        deliveryKey: auth.deliveryKey,
-        deliveryAlias: auth.deliveryAlias,
-        alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
-        receiveTime,
-        // Recorded in the inbox in the same commit as the incidents.
-        envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
-        // Its options (heartbeat, auto-resolve, flapping) apply.
+    const ingest = {
+      organizationId: integration.organizationId,
+      integrationId: integration.id,
+      deliveryKey: auth.deliveryKey,
+      deliveryAlias: auth.deliveryAlias,
+      alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
+      receiveTime,
+      // Its options (heartbeat, auto-resolve, flapping) apply.
+      integration,
+    };
+    if (dryRun) {
+      const explained = await deps.explain({ ingest }, budget());
+      return {
+        status: 200,
+        headers: limitHeaders,
+        body: dryRunBody(ingest.alerts, explained, actionNames),
         integration,
-      },
+        alerts: alertCount,
+        dryRun,
+      };
+    }
+    const { results } = await deps.ingest(
+      // Recorded in the inbox in the same commit as the incidents.
+      { ...ingest, envelope: envelopeOf(delivery, integration, true, auth.deliveryKey) },
       budget(),
     );
     return {
@@ -309,6 +347,9 @@ export async function deliver(
       deps.logger.error({ err: error, stage }, "webhook failed");
     }
     const integration = auth?.integration ?? refusedIntegration(error);
+    if (dryRun) {
+      return { ...answer, integration, alerts: alertCount, dryRun };
+    }
     if (integration === undefined) {
       // An unknown routing key, or auth could not tell: nothing is stored.
       return answer;

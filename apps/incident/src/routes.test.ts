@@ -238,6 +238,53 @@ describe("IncidentService.Ingest in memory", () => {
     expect(again.results).toEqual(first.results);
   });
 
+  it("explains a delivery with the service credential only, storing nothing", async () => {
+    const explain = (bearer?: string) =>
+      client(IncidentService, bearer).explainIngest({
+        ingest: delivery([{ dedupKey: "explained" }, { dedupKey: "explained" }]),
+      });
+    for (const bearer of [undefined, ADMIN]) {
+      expect((await refusal(explain(bearer))).code, String(bearer)).toBe(Code.Unauthenticated);
+    }
+    const predicted = await explain(TOKEN);
+    expect(predicted.replayed).toBe(false);
+    expect(
+      predicted.explanations.map((e) => [
+        e.result?.action,
+        e.result?.incidentId,
+        e.newIncidentAlert,
+      ]),
+    ).toEqual([
+      [IngestAction.CREATED, "", 0],
+      [IngestAction.UPDATED, "", 0],
+    ]);
+    // Nothing was stored: explaining again predicts the same, and so does ingest.
+    expect(await explain(TOKEN)).toEqual(predicted);
+    const { results } = await ingest(
+      delivery([{ dedupKey: "explained" }, { dedupKey: "explained" }]),
+    );
+    expect(results.map((r) => r.action)).toEqual([IngestAction.CREATED, IngestAction.UPDATED]);
+    const [after] = (await explain(TOKEN)).explanations;
+    expect(after?.result).toMatchObject({
+      action: IngestAction.UPDATED,
+      incidentId: results[0]!.incidentId,
+    });
+    expect(after?.newIncidentAlert).toBeUndefined();
+  });
+
+  it("refuses to explain without a delivery, or one ingest would refuse, naming the field", async () => {
+    const missing = await refusal(client(IncidentService, TOKEN).explainIngest({}));
+    expect(missing.code).toBe(Code.InvalidArgument);
+    expect(missing.rawMessage).toContain("ingest");
+    const error = await refusal(
+      client(IncidentService, TOKEN).explainIngest({
+        ingest: delivery([{}, { serviceId: "SER-00009" }]),
+      }),
+    );
+    expect(error.code).toBe(Code.InvalidArgument);
+    expect(error.rawMessage).toContain("alerts[1].service_id");
+  });
+
   it("refuses the whole delivery when a service is not the organization's", async () => {
     const error = await refusal(ingest(delivery([{}, { serviceId: "SER-00009" }])));
     expect(error.code).toBe(Code.InvalidArgument);

@@ -38,6 +38,7 @@ import type { IncidentMetrics } from "./observability.js";
 export const INCIDENT_INTERNAL: readonly DescMethod[] = [
   IncidentService.method.ingest,
   IncidentService.method.ingestBatch,
+  IncidentService.method.explainIngest,
   IncidentService.method.checkService,
   DeliveryService.method.recordDeliveries,
 ];
@@ -100,6 +101,19 @@ export function incidentRoutes({
           method: IncidentService.method.ingest,
         }),
       }),
+      async explainIngest(req) {
+        if (req.ingest === undefined) {
+          throw new ValidationError([{ field: "ingest", description: "is required" }]);
+        }
+        const { explanations, replayed } = await incidents.explain(req.ingest);
+        return {
+          explanations: explanations.map(({ result, newIncidentAlert }) => ({
+            result,
+            ...(newIncidentAlert !== undefined && { newIncidentAlert }),
+          })),
+          replayed,
+        };
+      },
       async listIncidents(req, ctx) {
         const { incidents: page, next } = await incidents.list(
           teamCaller(ctx),

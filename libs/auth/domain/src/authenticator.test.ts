@@ -1,8 +1,15 @@
 import { create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { AuthenticateRequestSchema, IntegrationType } from "@runframe/contracts";
 import { normalizeOptions } from "@runframe/util";
+import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { Authenticator, RefusedDelivery, type AuthEvents } from "./authenticator.js";
+import {
+  Authenticator,
+  DEFAULT_DRY_RUN_LIMIT,
+  RefusedDelivery,
+  type AuthEvents,
+} from "./authenticator.js";
 import { hashSecret } from "./keys.js";
 import type { IntegrationRecord, IntegrationRepository } from "./model.js";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.js";
@@ -227,5 +234,126 @@ describe("Authenticator events", () => {
       ["refused", undefined, "ROUTING_KEY_INVALID"],
       ["throttled", undefined, "failed_attempts"],
     ]);
+  });
+});
+
+describe("Authenticator: dry runs", () => {
+  const signedKey = "s".repeat(40);
+  const secret = "dry-run-signing-secret";
+  const secrets = new SecretBox(new Uint8Array(32));
+  const signed: IntegrationRecord = {
+    ...record,
+    id: "int-signed",
+    type: IntegrationType.CUSTOM,
+    rateLimitPerMinute: 2,
+    routingKeyHash: hashSecret(signedKey),
+    signingSecrets: [{ sealed: secrets.seal(secret, "int-signed") }],
+    options: normalizeOptions(IntegrationType.CUSTOM, undefined),
+  };
+  const integrations = {
+    findByRoutingKeyHash: async (hash: string) =>
+      hash === signed.routingKeyHash ? signed : undefined,
+  } as unknown as IntegrationRepository;
+  const now = new Date("2026-12-01T10:00:00Z");
+
+  /** What the limiter was asked, by key; each key allows `quota` requests. */
+  function recordingLimiter(quota: number) {
+    const asked: string[] = [];
+    const remembered: string[] = [];
+    const decide = (key: string): RateLimitDecision => {
+      asked.push(key);
+      const allowed = asked.filter((k) => k === key).length <= quota;
+      return { ...allow, limit: quota, allowed, retryAfterMs: allowed ? 0 : 1000 };
+    };
+    const limiter: RateLimiter = {
+      consume: async (key) => decide(key),
+      consumeDelivery: async ({ key, deliveryIds }) => {
+        remembered.push(...deliveryIds);
+        return { ...decide(key), repeat: false };
+      },
+    };
+    return { asked, remembered, limiter };
+  }
+
+  const request = (body: string, signature: string | undefined, dryRun: boolean) => {
+    const timestamp = String(Math.floor(now.getTime() / 1000));
+    return create(AuthenticateRequestSchema, {
+      routingKey: signedKey,
+      body: new TextEncoder().encode(body),
+      receiveTime: timestampFromDate(now),
+      sourceAddress: "192.0.2.7",
+      dryRun,
+      headers: [
+        { name: "x-runframe-timestamp", value: timestamp },
+        {
+          name: "x-runframe-signature",
+          value:
+            signature ??
+            `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`,
+        },
+      ],
+    });
+  };
+  const quota = `quota:{${signed.routingKeyHash}}`;
+  const dryRuns = `dry-run:{${signed.routingKeyHash}}`;
+
+  it("verifies the signature, counts in its own limit and remembers nothing", async () => {
+    const { asked, remembered, limiter } = recordingLimiter(DEFAULT_DRY_RUN_LIMIT);
+    const authenticator = new Authenticator({ integrations, limiter, secrets, now: () => now });
+    const dry = await authenticator.authenticate(request('{"title":"x"}', undefined, true));
+    expect(dry.integration?.id).toBe("int-signed");
+    expect(dry.deliveryKey).not.toBe("");
+    expect(dry.repeat).toBe(false);
+    expect(dry.rateLimit?.limit).toBe(DEFAULT_DRY_RUN_LIMIT);
+    expect(asked).toEqual([dryRuns]);
+    expect(remembered).toEqual([]);
+
+    // The real delivery of the same bytes is a fresh one, with the same identity.
+    const real = await authenticator.authenticate(request('{"title":"x"}', undefined, false));
+    expect(real.deliveryKey).toBe(dry.deliveryKey);
+    expect(asked).toEqual([dryRuns, quota]);
+    expect(remembered).toEqual([dry.deliveryKey]);
+  });
+
+  it("refuses a forged signature in a dry run too, counting it as a failed attempt", async () => {
+    const { asked, limiter } = recordingLimiter(DEFAULT_DRY_RUN_LIMIT);
+    const authenticator = new Authenticator({ integrations, limiter, secrets, now: () => now });
+    const forged = await authenticator
+      .authenticate(request("{}", `sha256=${"0".repeat(64)}`, true))
+      .catch((error: unknown) => error);
+    expect(forged).toBeInstanceOf(RefusedDelivery);
+    expect((forged as RefusedDelivery).failure).toMatchObject({ reason: "SIGNATURE_INVALID" });
+    expect(asked).toEqual([
+      `bad-signature:{${signed.routingKeyHash}}`,
+      "bad-signature-source:192.0.2.7",
+    ]);
+  });
+
+  it("answers DRY_RUN_LIMITED beyond its own limit, leaving the quota untouched", async () => {
+    const { asked, limiter } = recordingLimiter(3);
+    const throttles: unknown[][] = [];
+    const authenticator = new Authenticator({
+      integrations,
+      limiter,
+      secrets,
+      now: () => now,
+      dryRunLimitPerMinute: 3,
+      events: {
+        refused: () => undefined,
+        throttled: (type, reason) => void throttles.push([type, reason]),
+      },
+    });
+    for (let i = 0; i < 3; i++) {
+      await authenticator.authenticate(request(`{"n":${i}}`, undefined, true));
+    }
+    const refused = await authenticator
+      .authenticate(request('{"n":4}', undefined, true))
+      .catch((error: unknown) => error);
+    expect((refused as RefusedDelivery).failure).toMatchObject({
+      kind: "resource-exhausted",
+      reason: "DRY_RUN_LIMITED",
+    });
+    expect(asked.every((key) => key === dryRuns)).toBe(true);
+    expect(throttles).toEqual([[IntegrationType.CUSTOM, "dry_runs"]]);
   });
 });

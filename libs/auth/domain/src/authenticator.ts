@@ -44,11 +44,20 @@ export interface FailureLimits {
 
 export const DEFAULT_FAILURE_LIMITS: FailureLimits = { perKey: 30, perSource: 60 };
 
+/** Dry runs per routing key per minute, unless configured. */
+export const DEFAULT_DRY_RUN_LIMIT = 10;
+
 export interface AuthenticatorDeps {
   readonly integrations: IntegrationRepository;
   readonly limiter: RateLimiter;
   readonly secrets: SecretBox;
   readonly failureLimits?: FailureLimits;
+  /**
+   * Dry runs per routing key per minute: counted apart from the key's quota,
+   * which they never use, and small, since each costs a normalization and
+   * reads of the store.
+   */
+  readonly dryRunLimitPerMinute?: number;
   /** How long a routing-key lookup is cached; bounds how long a rotated key keeps working on other replicas. */
   readonly cacheTtlMs?: number;
   readonly now?: () => Date;
@@ -65,7 +74,9 @@ export type ThrottleReason =
   /** One delivery was sent again too often (repeats have a bucket of their own). */
   | "repeats"
   /** Too many refused attempts from the source address or against the key. */
-  | "failed_attempts";
+  | "failed_attempts"
+  /** Too many dry runs against the key (they have a limit of their own). */
+  | "dry_runs";
 
 /**
  * What the Authenticator tells its owner as it decides, so the app can
@@ -109,11 +120,15 @@ type AuthenticateResult = MessageInitShape<typeof AuthenticateResponseSchema>;
  *    with a bad signature is refused (401) and counted in separate per-key
  *    and per-source failure limits, so a leaked routing key cannot starve a
  *    signed integration.
- * 3. Only then is the request counted against the key's quota (429 beyond).
+ * 3. Only then is the request counted against the key's quota (429 beyond),
+ *    or, for a dry run, against the key's dry-run limit instead: a dry run
+ *    uses up nothing of the quota and is not remembered as seen, so the
+ *    real delivery of the same bytes is counted, and applied, as fresh.
  */
 export class Authenticator {
   readonly #deps: AuthenticatorDeps;
   readonly #failureLimits: FailureLimits;
+  readonly #dryRunLimit: number;
   readonly #cache: TtlCache<string, { record: IntegrationRecord | null; at: number }>;
   readonly #freshMs: number;
   readonly #now: () => Date;
@@ -123,6 +138,7 @@ export class Authenticator {
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
     this.#failureLimits = deps.failureLimits ?? DEFAULT_FAILURE_LIMITS;
+    this.#dryRunLimit = deps.dryRunLimitPerMinute ?? DEFAULT_DRY_RUN_LIMIT;
     this.#freshMs = deps.cacheTtlMs ?? 5_000;
     // Entries live twice as long as they are fresh: a stale one is still
     // served while it is read again in the background (below).
@@ -230,6 +246,26 @@ export class Authenticator {
 
     const quota = quotaKey(keyHash);
     const limit = integration.rateLimitPerMinute;
+    if (req.dryRun) {
+      const dryRun = await this.#deps.limiter.consume(
+        `dry-run:{${keyHash}}`,
+        this.#dryRunLimit,
+        MINUTE_MS,
+      );
+      if (!dryRun.allowed) {
+        this.#deps.events?.throttled(integration.type, "dry_runs");
+        throw rateLimited(dryRun, "too many dry runs for this routing key", "DRY_RUN_LIMITED");
+      }
+      return {
+        integration: this.#view(integration),
+        deliveryKey,
+        deliveryAlias,
+        repeat: false,
+        disposition: verified.disposition,
+        message: verified.message,
+        rateLimit: rateLimitState(dryRun),
+      };
+    }
     const decision = deliveryKey
       ? await this.#deps.limiter.consumeDelivery({
           key: quota,
@@ -385,6 +421,13 @@ export class Authenticator {
     switch (message.Type) {
       case "SubscriptionConfirmation": {
         const subscribe = sameHostHttps(message.SubscribeURL ?? "", message.SigningCertURL ?? "");
+        if (req.dryRun) {
+          return {
+            deliveryKey: "",
+            disposition: Disposition.HANDLED,
+            message: "dry run: the SNS subscription would be confirmed",
+          };
+        }
         try {
           await sns.confirmSubscription(subscribe);
         } catch (error) {

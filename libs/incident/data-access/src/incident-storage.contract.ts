@@ -524,6 +524,73 @@ export function describeIncidentStorageContract(
       expect(again.replayed).toBe(false);
       expect((await view(first.results[0]!.incidentId)).occurrenceCount).toBe(2);
     });
+
+    describe("explain (what ingest would do, storing nothing)", () => {
+      /** What a delivery without an envelope can leave behind in org-a: incidents and timelines. */
+      const snapshot = async () => {
+        const { incidents: all } = await incidents.list(caller, {}, 100, "");
+        const timelines = await Promise.all(
+          all.map(async (i) => (await incidents.events(caller, i.id, 100, "")).events.length),
+        );
+        return { all, timelines };
+      };
+
+      it("predicts create, update, resolve and ignore exactly as ingest then does, on either replica", async () => {
+        const steps: AlertInit[][] = [
+          [{ dedupKey: "explained" }],
+          [{ dedupKey: "explained", title: "Still down" }],
+          [{ dedupKey: "explained", action: AlertAction.RESOLVE }],
+          [{ dedupKey: "explained", action: AlertAction.RESOLVE }],
+          [{ dedupKey: "explained" }, { dedupKey: "explained", action: AlertAction.ACKNOWLEDGE }],
+          [{}],
+        ];
+        for (const [i, alerts] of steps.entries()) {
+          const before = await snapshot();
+          const predicted = await (i % 2 === 0 ? incidents : other).explain(request(alerts));
+          expect(await snapshot(), `step ${i} stored something`).toEqual(before);
+          const applied = await ingest(alerts);
+          expect(predicted.replayed).toBe(false);
+          predicted.explanations.forEach(({ result, newIncidentAlert }, a) => {
+            const real = applied.results[a]!;
+            expect({ ...result, incidentId: "" }, `step ${i} alert ${a}`).toEqual({
+              ...real,
+              incidentId: "",
+            });
+            // A new incident has no number until stored; an existing one is named.
+            if (newIncidentAlert === undefined) {
+              expect(result.incidentId).toBe(real.incidentId);
+            } else {
+              expect(result.incidentId).toBe("");
+              expect(applied.results[newIncidentAlert]!.incidentId).toBe(real.incidentId);
+            }
+          });
+        }
+      });
+
+      it("does not claim a delivery key, and predicts a redelivery's first answer", async () => {
+        const alerts = [{ dedupKey: "explained-key" }];
+        const predicted = await incidents.explain(request(alerts, { deliveryKey: "dry-1" }));
+        expect(predicted).toMatchObject({
+          replayed: false,
+          explanations: [{ result: { action: IngestAction.CREATED }, newIncidentAlert: 0 }],
+        });
+        const first = await ingest(alerts, { deliveryKey: "dry-1" });
+        expect(first.replayed).toBe(false);
+        const again = await other.explain(
+          request(alerts, { deliveryKey: "other", deliveryAlias: "dry-1" }),
+        );
+        expect(again).toEqual({
+          replayed: true,
+          explanations: first.results.map((result) => ({ result })),
+        });
+      });
+
+      it("refuses what ingest refuses, naming the field", async () => {
+        await expect(
+          incidents.explain(request([{ dedupKey: "x", serviceId: "SER-00404" }])),
+        ).rejects.toThrow(ValidationError);
+      });
+    });
   });
 }
 

@@ -166,6 +166,7 @@ export class MongoIncidentStorage implements IncidentStorage {
       get: (organizationId, id) => readIncident(c, docId(organizationId, id)),
       list: (organizationId, filter, pageSize, after) =>
         listIncidents(c, organizationId, filter, pageSize, after),
+      findOpen: (scope) => findOpenIncident(c, openKeyOf(scope)),
     };
     this.timeline = {
       events: (organizationId, id, pageSize, after) =>
@@ -214,6 +215,7 @@ export class MongoIncidentStorage implements IncidentStorage {
     this.deliveries = {
       purgeExpired: async (now) =>
         (await c.deliveries.deleteMany({ expiresAt: { $lt: now } })).deletedCount,
+      answered: (keys) => answeredDelivery(c, keys),
     };
     this.inbox = new MongoInbox(db);
     this.schedules = new MongoSchedules(db);
@@ -320,6 +322,50 @@ async function readIncident(c: Collections, id: string): Promise<IncidentRecord 
     return undefined;
   }
   return latestState(c, id, decodeIncident(doc));
+}
+
+/**
+ * The open incident of an open key, read only: through its lookup entry,
+ * else (a creator that stopped before inserting the entry) the incident
+ * holding the key, which a unit's contested lookup would find as well. An
+ * entry or a document left pointing at an incident resolved since counts
+ * as none, as a unit's lookup decides (which also repairs them; this
+ * leaves that to the next real write). The query on `openKey` is served by
+ * its unique index on MongoDB and scans on FerretDB: it is made for dry
+ * runs of keys with no open incident only, which their own rate limit
+ * keeps few, never on the webhook path.
+ */
+async function findOpenIncident(c: Collections, key: string): Promise<IncidentRecord | undefined> {
+  const entry = await c.openKeys.findOne({ _id: key });
+  let record: IncidentRecord | undefined;
+  if (entry !== null) {
+    record = await readIncident(c, entry.incident);
+  } else {
+    const doc = await c.incidents.findOne({ openKey: key });
+    record = doc === null ? undefined : await latestState(c, doc._id, decodeIncident(doc));
+  }
+  return record?.status === IncidentStatus.RESOLVED ? undefined : record;
+}
+
+/** The results of an applied delivery under one of its identities, as a unit's claim reads them. */
+async function answeredDelivery(
+  c: Collections,
+  keys: readonly string[],
+): Promise<readonly StoredResult[] | undefined> {
+  for (const key of keys) {
+    const done = await c.deliveries.findOne({ _id: DONE + key });
+    if (done !== null) {
+      return decodeResults(done.results);
+    }
+  }
+  for (const key of keys) {
+    // Completed by the first release, which marked the claim itself done.
+    const claim = await c.deliveries.findOne({ _id: key });
+    if (claim?.state === "done") {
+      return decodeResults(claim.results);
+    }
+  }
+  return undefined;
 }
 
 /**

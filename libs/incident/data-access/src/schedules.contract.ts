@@ -66,27 +66,30 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
       });
       const caller: Caller = { organizationId: org, keyId: "key-1" };
       const incidents = new Incidents(store(), now);
+      const request = (alerts: { dedupKey: string; action?: AlertAction }[] = []) =>
+        create(IngestRequestSchema, {
+          organizationId: org,
+          integrationId: integration.id,
+          integration,
+          alerts: alerts.map((a) => ({
+            action: a.action ?? AlertAction.TRIGGER,
+            title: "Disk full",
+            serviceId: "SER-00001",
+            status: IncidentStatus.NEW,
+            dedupKey: a.dedupKey,
+          })),
+        });
       const send = (alerts: { dedupKey: string; action?: AlertAction }[] = []) =>
-        incidents.ingest(
-          create(IngestRequestSchema, {
-            organizationId: org,
-            integrationId: integration.id,
-            integration,
-            alerts: alerts.map((a) => ({
-              action: a.action ?? AlertAction.TRIGGER,
-              title: "Disk full",
-              serviceId: "SER-00001",
-              status: IncidentStatus.NEW,
-              dedupKey: a.dedupKey,
-            })),
-          }),
-        );
+        incidents.ingest(request(alerts));
+      /** What a dry run of `send(alerts)` predicts. */
+      const explain = async (alerts: { dedupKey: string; action?: AlertAction }[] = []) =>
+        (await incidents.explain(request(alerts))).explanations.map((e) => e.result);
       const list = async () =>
         (await incidents.list(caller, {}, 100, "")).incidents.filter(
           (i) => i.integrationId === integration.id,
         );
       const timeline = async (id: string) => (await incidents.events(caller, id, 100, "")).events;
-      return { org, integration, incidents, caller, send, list, timeline };
+      return { org, integration, incidents, caller, send, explain, list, timeline };
     };
 
     const work = (store: IncidentStorage, holder: string) =>
@@ -256,6 +259,21 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
         expect(open[0]!.id).not.toBe(silence!.id);
       });
 
+      it("counts no dry run as a beat", async () => {
+        const { send, explain, list } = await setUp({
+          heartbeat: { intervalSeconds: 10, graceSeconds: 0 },
+        });
+        const scheduled = work(storage, "replica-1");
+        await send();
+        advance(9 * SECOND);
+        expect(await explain([{ dedupKey: "disk" }])).toHaveLength(1);
+        advance(2 * SECOND);
+        expect(await scheduled.round()).toMatchObject({ silences: 1 });
+        expect(await list()).toEqual([
+          expect.objectContaining({ dedupKey: HEARTBEAT_DEDUP_KEY, status: IncidentStatus.NEW }),
+        ]);
+      });
+
       it("opens the next silence on a replica that saw the last one resolved by another's beat", async () => {
         const { send, list } = await setUp(
           { heartbeat: { intervalSeconds: 10, graceSeconds: 0 } },
@@ -423,6 +441,31 @@ export function describeSchedulesContract(name: string, open: () => Promise<Stor
           actor: FLAPPING_ACTOR,
           summary: `resolved after flapping: no trigger for 10 minutes after the resolve held at ${heldAt.toISOString()}`,
         });
+      });
+
+      it("is predicted by a dry run exactly: the held resolve, and the flapping incident kept", async () => {
+        const { send, explain, list } = await setUp({
+          flapping: { threshold: 1, windowMinutes: 10 },
+        });
+        for (let i = 0; i < 2; i++) {
+          await send([{ dedupKey: "cpu" }]);
+          advance(SECOND);
+          await send([{ dedupKey: "cpu", action: AlertAction.RESOLVE }]);
+          advance(SECOND);
+        }
+        const [flapping] = (await send([{ dedupKey: "cpu" }])).results;
+        advance(SECOND);
+        const resolve = [{ dedupKey: "cpu", action: AlertAction.RESOLVE }];
+        const predicted = await explain(resolve);
+        expect(predicted).toEqual([
+          expect.objectContaining({
+            action: IngestAction.UPDATED,
+            incidentId: flapping!.incidentId,
+          }),
+        ]);
+        const before = await list();
+        expect((await send(resolve)).results).toEqual(predicted);
+        expect((await list()).length).toBe(before.length);
       });
 
       it("does not count cycles older than the window", async () => {

@@ -24,6 +24,7 @@ import {
   type Page,
   type Service,
   type ServiceCatalog,
+  type StoredResult,
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
@@ -121,6 +122,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
       get: async (organizationId, id) => queries.get(organizationId, id),
       list: async (organizationId, filter, pageSize, after) =>
         queries.list(organizationId, filter, pageSize, after),
+      findOpen: async (scope) => queries.findOpen(scope),
     };
     this.timeline = {
       events: async (organizationId, incidentId, pageSize, after) =>
@@ -179,6 +181,7 @@ export class SqliteIncidentStorage implements IncidentStorage {
           () =>
             write.prepare("DELETE FROM deliveries WHERE expires_at < ?").run(now.getTime()).changes,
         ),
+      answered: async (keys) => queries.answered(keys),
     };
     this.inbox = new SqliteInbox(write, read, (work) => writer.exclusive(work));
     this.schedules = new SqliteSchedules(write, read, (work) => writer.exclusive(work));
@@ -287,11 +290,31 @@ interface V1EventRow {
 /** Reads, on a connection that sees committed data only. */
 class Queries {
   readonly #get: Statement<[string, number], IncidentRow>;
+  readonly #findOpen: Statement<[string], IncidentRow>;
+  readonly #delivery: Statement<[string], { state: string; results: string }>;
 
   constructor(private readonly db: Database) {
     this.#get = db.prepare(
       "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
     );
+    this.#findOpen = db.prepare("SELECT state FROM incidents_v2 WHERE open_key = ?");
+    this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
+  }
+
+  /** Rows are current and open keys unique: the committed open incident, exactly. */
+  findOpen(scope: DedupScope): IncidentRecord | undefined {
+    const row = this.#findOpen.get(openKeyOf(scope));
+    return row && decodeIncident(JSON.parse(row.state) as StoredIncident);
+  }
+
+  answered(keys: readonly string[]): readonly StoredResult[] | undefined {
+    for (const key of keys) {
+      const row = this.#delivery.get(key);
+      if (row?.state === "done") {
+        return decodeResults(JSON.parse(row.results) as StoredResultRecord[]);
+      }
+    }
+    return undefined;
   }
 
   get(organizationId: string, id: string): IncidentRecord | undefined {

@@ -15,6 +15,7 @@ import {
   ValidationError,
   type Violation,
 } from "@runframe/util";
+import { explainDelivery, type DeliveryExplanation } from "./explain.js";
 import { Ingestor, type DeliveryInput, type DeliveryResult, type FollowUps } from "./ingest.js";
 import { Heartbeats, rulesOf } from "./scheduler.js";
 import { acknowledge, resolve } from "./lifecycle.js";
@@ -79,18 +80,10 @@ export class Incidents {
    * integration's auto_resolve and flapping options apply to its alerts.
    */
   async ingest(req: IngestRequest, { replay = false } = {}): Promise<IngestOutcome> {
-    const delivery = await this.#validate(req);
-    const integration = req.integration ?? req.envelope?.integration;
+    const { input, integration, rules } = await this.#prepare(req);
     if (integration !== undefined && !replay) {
       await this.#heartbeats.beat(integration);
     }
-    const rules = rulesOf(integration, this.minuteMs);
-    const openings = rules?.flapping && (await this.#openings(delivery));
-    const input: DeliveryInput = {
-      ...delivery,
-      ...(rules && { rules }),
-      ...(openings && { openings }),
-    };
     const deadline = Date.now() + REPLAY_WAIT_MS;
     for (;;) {
       const outcome = await this.#batcher.submit(input);
@@ -107,6 +100,20 @@ export class Incidents {
       }
       await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
     }
+  }
+
+  /** A delivery validated, with what its integration's options ask of its incidents. */
+  async #prepare(req: IngestRequest) {
+    const delivery = await this.#validate(req);
+    const integration = req.integration ?? req.envelope?.integration;
+    const rules = rulesOf(integration, this.minuteMs);
+    const openings = rules?.flapping && (await this.#openings(delivery));
+    const input: DeliveryInput = {
+      ...delivery,
+      ...(rules && { rules }),
+      ...(openings && { openings }),
+    };
+    return { input, integration, rules };
   }
 
   /** When each trigger key of a delivery opened its recent incidents, for flap detection. */
@@ -143,6 +150,16 @@ export class Incidents {
       // The cycles that decide, and the first opening before them.
       await this.storage.schedules.recordOpening(scope, at, (threshold ?? 0) + 2);
     }
+  }
+
+  /**
+   * What `ingest` would do with a delivery now, storing nothing: refused
+   * exactly as `ingest` would refuse it, then decided by the same code
+   * (./explain.ts). Its envelope is ignored: nothing is recorded.
+   */
+  async explain(req: IngestRequest): Promise<DeliveryExplanation> {
+    const { input } = await this.#prepare({ ...req, envelope: undefined });
+    return explainDelivery(this.storage, input, this.now());
   }
 
   async get(caller: Caller, id: string): Promise<IncidentRecord> {

@@ -1,4 +1,5 @@
 export * from "./convert.js";
+export * from "./explain.js";
 export * from "./incidents.js";
 export * from "./ingest.js";
 export * from "./lifecycle.js";

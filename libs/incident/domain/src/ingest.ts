@@ -129,7 +129,14 @@ export class Ingestor {
         }
         for (const task of pending) {
           const tag = tagOf(task);
-          const decided = await this.#apply(unit, batch, task, tag);
+          const decided = await decideAlert(
+            unit,
+            batch[task.delivery]!,
+            task.alert,
+            tag,
+            this.now(),
+            this.minuteMs,
+          );
           results[task.delivery]![task.alert] = decided.result;
           followUps.set(tag, decided);
         }
@@ -180,139 +187,148 @@ export class Ingestor {
       return outcomes;
     });
   }
+}
 
-  async #apply(
-    unit: WriteUnit,
-    batch: readonly DeliveryInput[],
-    task: Task,
-    tag: number,
-  ): Promise<FollowUp> {
-    const delivery = batch[task.delivery]!;
-    const alert = delivery.alerts[task.alert]!;
-    const actor = `integration:${delivery.integrationId}`;
-    const at = this.now();
-    const cause = delivery.keys[0]
-      ? { deliveryKey: delivery.keys[0], alertIndex: task.alert }
-      : undefined;
-    const snapshot = snapshotOf(alert);
-    const { dedupKey } = alert;
-    const scope = scopeOf(delivery, alert);
-    const resolving = alert.action === AlertAction.RESOLVE;
-    const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
-    const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
-    const { rules } = delivery;
-    const ignored = { result: { incidentId: "", action: IngestAction.IGNORED, dedupKey } };
-    const autoResolve = (incidentId: string): IncidentTimer[] =>
-      rules?.autoResolveMs === undefined
-        ? []
-        : [
-            {
-              organizationId: delivery.organizationId,
-              incidentId,
-              kind: "auto-resolve",
-              dueAt: new Date(at.getTime() + rules.autoResolveMs),
-              periodMs: rules.autoResolveMs,
-            },
-          ];
+/** What deciding an alert needs of a unit of writes: the open incident of a scope, and the writes. */
+export type DecisionUnit = Pick<WriteUnit, "findOpen" | "create" | "update">;
 
-    if (acknowledging) {
-      // Without a key or an open incident there is nothing to acknowledge.
-      if (existing === undefined) {
-        return ignored;
-      }
-      const change = acknowledge(existing, at, actor, cause);
-      if (change !== undefined) {
-        unit.update(change, tag);
-      }
-      return {
-        result: { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey },
-      };
+/**
+ * Deduplication's decision for the `index`-th alert of a delivery, made
+ * against `unit` and written to it, with the timers and openings that
+ * follow: the one place that says what an alert does. Ingest runs it on a
+ * store's unit of writes; ExplainIngest (./explain.ts) on a unit that keeps
+ * the writes to itself, so a prediction is made by this very code.
+ */
+export async function decideAlert(
+  unit: DecisionUnit,
+  delivery: DeliveryInput,
+  index: number,
+  tag: number,
+  at: Date,
+  /** How long the options' minutes are (shorter only in tests), for timeline summaries. */
+  minuteMs = 60_000,
+): Promise<FollowUp> {
+  const alert = delivery.alerts[index]!;
+  const actor = `integration:${delivery.integrationId}`;
+  const cause = delivery.keys[0] ? { deliveryKey: delivery.keys[0], alertIndex: index } : undefined;
+  const snapshot = snapshotOf(alert);
+  const { dedupKey } = alert;
+  const scope = scopeOf(delivery, alert);
+  const resolving = alert.action === AlertAction.RESOLVE;
+  const acknowledging = alert.action === AlertAction.ACKNOWLEDGE;
+  const existing = scope ? await unit.findOpen(scope, intentOf(alert.action)) : undefined;
+  const { rules } = delivery;
+  const ignored = { result: { incidentId: "", action: IngestAction.IGNORED, dedupKey } };
+  const autoResolve = (incidentId: string): IncidentTimer[] =>
+    rules?.autoResolveMs === undefined
+      ? []
+      : [
+          {
+            organizationId: delivery.organizationId,
+            incidentId,
+            kind: "auto-resolve",
+            dueAt: new Date(at.getTime() + rules.autoResolveMs),
+            periodMs: rules.autoResolveMs,
+          },
+        ];
+
+  if (acknowledging) {
+    // Without a key or an open incident there is nothing to acknowledge.
+    if (existing === undefined) {
+      return ignored;
     }
-    if (resolving && scope) {
-      if (existing === undefined || existing.status === IncidentStatus.RESOLVED) {
-        return ignored;
-      }
-      const flapping = rules?.flapping;
-      if (existing.flapping && flapping !== undefined) {
-        const window = minutesOf(flapping.windowMs, this.minuteMs);
-        unit.update(
-          holdResolve(
-            existing,
-            at,
-            actor,
-            `resolve held: flapping; it resolves once no trigger follows for ${window}`,
-            snapshot,
-            cause,
-          ),
-          tag,
-        );
-        return {
-          result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
-          timers: [
-            {
-              organizationId: delivery.organizationId,
-              incidentId: existing.id,
-              kind: "flap-settle",
-              dueAt: new Date(at.getTime() + flapping.windowMs),
-              periodMs: flapping.windowMs,
-            },
-          ],
-        };
-      }
-      unit.update(resolve(existing, at, actor, alert.title || "resolved", snapshot, cause)!, tag);
-      return { result: { incidentId: existing.id, action: IngestAction.RESOLVED, dedupKey } };
+    const change = acknowledge(existing, at, actor, cause);
+    if (change !== undefined) {
+      unit.update(change, tag);
     }
-    if (existing !== undefined) {
-      unit.update(occur(existing, snapshot, at, actor, cause), tag);
-      return {
-        result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
-        timers: autoResolve(existing.id),
-      };
+    return {
+      result: { incidentId: existing.id, action: IngestAction.ACKNOWLEDGED, dedupKey },
+    };
+  }
+  if (resolving && scope) {
+    if (existing === undefined || existing.status === IncidentStatus.RESOLVED) {
+      return ignored;
     }
-    const { draft, event } = open(
-      {
-        organizationId: delivery.organizationId,
-        integrationId: delivery.integrationId,
-        dedupKey,
-        serviceId: alert.serviceId,
-        status: openingStatus(alert),
-        alert: snapshot,
-        at,
-        actor,
-      },
-      cause,
-    );
-    const created = await unit.create(draft, event, tag);
-    const cycles =
-      scope && rules?.flapping && created.status !== IncidentStatus.RESOLVED
-        ? cyclesWithin(delivery.openings?.get(dedupKey) ?? [], at, rules.flapping.windowMs)
-        : 0;
-    if (rules?.flapping && cycles > rules.flapping.threshold) {
-      const window = minutesOf(rules.flapping.windowMs, this.minuteMs);
+    const flapping = rules?.flapping;
+    if (existing.flapping && flapping !== undefined) {
+      const window = minutesOf(flapping.windowMs, minuteMs);
       unit.update(
-        markFlapping(
-          created,
+        holdResolve(
+          existing,
           at,
-          `flapping: ${cycles} resolve-and-trigger cycles within ${window} (more than ${rules.flapping.threshold}); ` +
-            `this incident stays open and resolves once no trigger follows a resolve for ${window}`,
+          actor,
+          `resolve held: flapping; it resolves once no trigger follows for ${window}`,
+          snapshot,
+          cause,
         ),
         tag,
       );
+      return {
+        result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
+        timers: [
+          {
+            organizationId: delivery.organizationId,
+            incidentId: existing.id,
+            kind: "flap-settle",
+            dueAt: new Date(at.getTime() + flapping.windowMs),
+            periodMs: flapping.windowMs,
+          },
+        ],
+      };
     }
+    unit.update(resolve(existing, at, actor, alert.title || "resolved", snapshot, cause)!, tag);
+    return { result: { incidentId: existing.id, action: IngestAction.RESOLVED, dedupKey } };
+  }
+  if (existing !== undefined) {
+    unit.update(occur(existing, snapshot, at, actor, cause), tag);
     return {
-      result: { incidentId: created.id, action: IngestAction.CREATED, dedupKey },
-      timers: created.status === IncidentStatus.RESOLVED ? [] : autoResolve(created.id),
-      ...(scope &&
-        rules?.flapping &&
-        created.status !== IncidentStatus.RESOLVED && {
-          opening: { scope, at },
-        }),
+      result: { incidentId: existing.id, action: IngestAction.UPDATED, dedupKey },
+      timers: autoResolve(existing.id),
     };
   }
+  const { draft, event } = open(
+    {
+      organizationId: delivery.organizationId,
+      integrationId: delivery.integrationId,
+      dedupKey,
+      serviceId: alert.serviceId,
+      status: openingStatus(alert),
+      alert: snapshot,
+      at,
+      actor,
+    },
+    cause,
+  );
+  const created = await unit.create(draft, event, tag);
+  const cycles =
+    scope && rules?.flapping && created.status !== IncidentStatus.RESOLVED
+      ? cyclesWithin(delivery.openings?.get(dedupKey) ?? [], at, rules.flapping.windowMs)
+      : 0;
+  if (rules?.flapping && cycles > rules.flapping.threshold) {
+    const window = minutesOf(rules.flapping.windowMs, minuteMs);
+    unit.update(
+      markFlapping(
+        created,
+        at,
+        `flapping: ${cycles} resolve-and-trigger cycles within ${window} (more than ${rules.flapping.threshold}); ` +
+          `this incident stays open and resolves once no trigger follows a resolve for ${window}`,
+      ),
+      tag,
+    );
+  }
+  return {
+    result: { incidentId: created.id, action: IngestAction.CREATED, dedupKey },
+    timers: created.status === IncidentStatus.RESOLVED ? [] : autoResolve(created.id),
+    ...(scope &&
+      rules?.flapping &&
+      created.status !== IncidentStatus.RESOLVED && {
+        opening: { scope, at },
+      }),
+  };
 }
 
 /** One alert's result, and the writes that follow it. */
-interface FollowUp {
+export interface FollowUp {
   readonly result: StoredResult;
   readonly timers?: readonly IncidentTimer[];
   readonly opening?: { readonly scope: DedupScope; readonly at: Date };

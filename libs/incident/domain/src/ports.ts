@@ -29,6 +29,12 @@ export interface IncidentReader {
     pageSize: number,
     after: string | undefined,
   ): Promise<Page<IncidentRecord>>;
+  /**
+   * The open incident of a dedup scope in its latest stored state, exactly
+   * (never the optimistic answer a unit may give), writing nothing: what
+   * ExplainIngest decides against.
+   */
+  findOpen(scope: DedupScope): Promise<IncidentRecord | undefined>;
 }
 
 /** Reads of one incident's timeline, oldest first. */
@@ -101,6 +107,12 @@ export interface Service {
 export interface DeliveryLog {
   /** Deletes every delivery record (and what belongs to it) that expired before `now`. */
   purgeExpired(now: Date): Promise<number>;
+  /**
+   * The results of an applied delivery with one of these identities (its
+   * key, then its alias), as a redelivery of it would be answered; undefined
+   * when none was applied (or one is still being applied). Writes nothing.
+   */
+  answered(keys: readonly string[]): Promise<readonly StoredResult[] | undefined>;
 }
 
 /** How long the delivery log keeps a delivery (and so recognises its redeliveries). */

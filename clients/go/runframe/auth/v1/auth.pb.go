@@ -528,6 +528,19 @@ type AuthenticateRequest struct {
 	ReceiveTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=receive_time,json=receiveTime,proto3" json:"receive_time,omitempty"`
 	// source_address is the client IP address, used to limit failed attempts.
 	SourceAddress string `protobuf:"bytes,5,opt,name=source_address,json=sourceAddress,proto3" json:"source_address,omitempty"`
+	// dry_run asks what the delivery would do without using anything up: the
+	// routing key, the signature and the replay window are verified exactly
+	// as for a real delivery (and refusals count in the failure limits alike),
+	// but the delivery is counted in the routing key's dry-run limit (10 per
+	// minute unless configured; RESOURCE_EXHAUSTED reason DRY_RUN_LIMITED
+	// beyond) instead of its quota, its identity is not remembered as seen
+	// (a real delivery of the same bytes later is fresh), and an SNS
+	// SubscriptionConfirmation is not visited (answered HANDLED with what
+	// would be done). delivery_key and delivery_alias are still returned, so
+	// a prediction can tell a redelivery. Auth replicas older than this field
+	// ignore it and count the request as a real one: upgrade auth before the
+	// edge.
+	DryRun        bool `protobuf:"varint,6,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -597,6 +610,13 @@ func (x *AuthenticateRequest) GetSourceAddress() string {
 	return ""
 }
 
+func (x *AuthenticateRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
 // AuthenticateResponse says the delivery may proceed, and how.
 type AuthenticateResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -609,7 +629,8 @@ type AuthenticateResponse struct {
 	// Sentry's Request-ID or the Idempotency-Key header, namespaced by
 	// integration.
 	DeliveryKey string `protobuf:"bytes,2,opt,name=delivery_key,json=deliveryKey,proto3" json:"delivery_key,omitempty"`
-	// rate_limit is the routing key's window after counting this request.
+	// rate_limit is the routing key's window after counting this request
+	// (of a dry run: the key's dry-run window).
 	RateLimit *v1.RateLimitState `protobuf:"bytes,3,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
 	// disposition says whether the edge should go on to normalize the body.
 	Disposition Disposition `protobuf:"varint,4,opt,name=disposition,proto3,enum=runframe.auth.v1.Disposition" json:"disposition,omitempty"`
@@ -942,14 +963,15 @@ const file_runframe_auth_v1_auth_proto_rawDesc = "" +
 	"\x14VerifyApiKeyResponse\x12'\n" +
 	"\x0forganization_id\x18\x01 \x01(\tR\x0eorganizationId\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12\x12\n" +
-	"\x04role\x18\x03 \x01(\tR\x04role\"\xe6\x01\n" +
+	"\x04role\x18\x03 \x01(\tR\x04role\"\xff\x01\n" +
 	"\x13AuthenticateRequest\x12\x1f\n" +
 	"\vrouting_key\x18\x01 \x01(\tR\n" +
 	"routingKey\x124\n" +
 	"\aheaders\x18\x02 \x03(\v2\x1a.runframe.common.v1.HeaderR\aheaders\x12\x12\n" +
 	"\x04body\x18\x03 \x01(\fR\x04body\x12=\n" +
 	"\freceive_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12%\n" +
-	"\x0esource_address\x18\x05 \x01(\tR\rsourceAddress\"\xd9\x02\n" +
+	"\x0esource_address\x18\x05 \x01(\tR\rsourceAddress\x12\x17\n" +
+	"\adry_run\x18\x06 \x01(\bR\x06dryRun\"\xd9\x02\n" +
 	"\x14AuthenticateResponse\x12A\n" +
 	"\vintegration\x18\x01 \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\x12!\n" +
 	"\fdelivery_key\x18\x02 \x01(\tR\vdeliveryKey\x12A\n" +

@@ -568,6 +568,173 @@ func (x *IngestResponse) GetReplayed() bool {
 	return false
 }
 
+// ExplainIngestRequest carries the delivery to explain.
+type ExplainIngestRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ingest is the delivery exactly as it would be sent to Ingest; its
+	// envelope, if any, is ignored (nothing is recorded).
+	Ingest        *IngestRequest `protobuf:"bytes,1,opt,name=ingest,proto3" json:"ingest,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainIngestRequest) Reset() {
+	*x = ExplainIngestRequest{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainIngestRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainIngestRequest) ProtoMessage() {}
+
+func (x *ExplainIngestRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainIngestRequest.ProtoReflect.Descriptor instead.
+func (*ExplainIngestRequest) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExplainIngestRequest) GetIngest() *IngestRequest {
+	if x != nil {
+		return x.Ingest
+	}
+	return nil
+}
+
+// ExplainIngestResponse predicts Ingest's answer, one explanation per alert
+// in request order.
+type ExplainIngestResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// explanations, one per alert.
+	Explanations []*IngestExplanation `protobuf:"bytes,1,rep,name=explanations,proto3" json:"explanations,omitempty"`
+	// replayed is true when the delivery's key or alias matches a delivery
+	// already applied: Ingest would answer that delivery's results (the
+	// explanations carry them) and change nothing.
+	Replayed      bool `protobuf:"varint,2,opt,name=replayed,proto3" json:"replayed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplainIngestResponse) Reset() {
+	*x = ExplainIngestResponse{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplainIngestResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplainIngestResponse) ProtoMessage() {}
+
+func (x *ExplainIngestResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplainIngestResponse.ProtoReflect.Descriptor instead.
+func (*ExplainIngestResponse) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExplainIngestResponse) GetExplanations() []*IngestExplanation {
+	if x != nil {
+		return x.Explanations
+	}
+	return nil
+}
+
+func (x *ExplainIngestResponse) GetReplayed() bool {
+	if x != nil {
+		return x.Replayed
+	}
+	return false
+}
+
+// IngestExplanation is what Ingest would do with one alert.
+type IngestExplanation struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// result is what Ingest would answer: the action and dedup key, and the
+	// incident an update, resolve or acknowledgement would apply to. Its
+	// incident_id is empty for an alert that would create an incident (the
+	// number is only given out when it is stored) or be ignored, and for an
+	// alert applied to an incident this same delivery would create (see
+	// new_incident_alert).
+	Result *IngestResult `protobuf:"bytes,1,opt,name=result,proto3" json:"result,omitempty"`
+	// new_incident_alert is set when the incident of this alert is one the
+	// delivery itself would create: the index, in request order, of the
+	// alert that would create it (this alert's own index for a creation).
+	NewIncidentAlert *uint32 `protobuf:"varint,2,opt,name=new_incident_alert,json=newIncidentAlert,proto3,oneof" json:"new_incident_alert,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *IngestExplanation) Reset() {
+	*x = IngestExplanation{}
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *IngestExplanation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*IngestExplanation) ProtoMessage() {}
+
+func (x *IngestExplanation) ProtoReflect() protoreflect.Message {
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use IngestExplanation.ProtoReflect.Descriptor instead.
+func (*IngestExplanation) Descriptor() ([]byte, []int) {
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *IngestExplanation) GetResult() *IngestResult {
+	if x != nil {
+		return x.Result
+	}
+	return nil
+}
+
+func (x *IngestExplanation) GetNewIncidentAlert() uint32 {
+	if x != nil && x.NewIncidentAlert != nil {
+		return *x.NewIncidentAlert
+	}
+	return 0
+}
+
 // IngestResult is the outcome for one alert.
 type IngestResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -585,7 +752,7 @@ type IngestResult struct {
 
 func (x *IngestResult) Reset() {
 	*x = IngestResult{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[3]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -597,7 +764,7 @@ func (x *IngestResult) String() string {
 func (*IngestResult) ProtoMessage() {}
 
 func (x *IngestResult) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[3]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -610,7 +777,7 @@ func (x *IngestResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestResult.ProtoReflect.Descriptor instead.
 func (*IngestResult) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{3}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *IngestResult) GetIncidentId() string {
@@ -657,7 +824,7 @@ type ListIncidentsRequest struct {
 
 func (x *ListIncidentsRequest) Reset() {
 	*x = ListIncidentsRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[4]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -669,7 +836,7 @@ func (x *ListIncidentsRequest) String() string {
 func (*ListIncidentsRequest) ProtoMessage() {}
 
 func (x *ListIncidentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[4]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -682,7 +849,7 @@ func (x *ListIncidentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentsRequest.ProtoReflect.Descriptor instead.
 func (*ListIncidentsRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{4}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListIncidentsRequest) GetPageSize() int32 {
@@ -733,7 +900,7 @@ type ListIncidentsResponse struct {
 
 func (x *ListIncidentsResponse) Reset() {
 	*x = ListIncidentsResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[5]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -745,7 +912,7 @@ func (x *ListIncidentsResponse) String() string {
 func (*ListIncidentsResponse) ProtoMessage() {}
 
 func (x *ListIncidentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[5]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -758,7 +925,7 @@ func (x *ListIncidentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentsResponse.ProtoReflect.Descriptor instead.
 func (*ListIncidentsResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{5}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListIncidentsResponse) GetIncidents() []*Incident {
@@ -786,7 +953,7 @@ type GetIncidentRequest struct {
 
 func (x *GetIncidentRequest) Reset() {
 	*x = GetIncidentRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[6]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -798,7 +965,7 @@ func (x *GetIncidentRequest) String() string {
 func (*GetIncidentRequest) ProtoMessage() {}
 
 func (x *GetIncidentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[6]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -811,7 +978,7 @@ func (x *GetIncidentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIncidentRequest.ProtoReflect.Descriptor instead.
 func (*GetIncidentRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{6}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetIncidentRequest) GetIncidentId() string {
@@ -832,7 +999,7 @@ type GetIncidentResponse struct {
 
 func (x *GetIncidentResponse) Reset() {
 	*x = GetIncidentResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[7]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +1011,7 @@ func (x *GetIncidentResponse) String() string {
 func (*GetIncidentResponse) ProtoMessage() {}
 
 func (x *GetIncidentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[7]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +1024,7 @@ func (x *GetIncidentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetIncidentResponse.ProtoReflect.Descriptor instead.
 func (*GetIncidentResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{7}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetIncidentResponse) GetIncident() *Incident {
@@ -878,7 +1045,7 @@ type AcknowledgeIncidentRequest struct {
 
 func (x *AcknowledgeIncidentRequest) Reset() {
 	*x = AcknowledgeIncidentRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[8]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -890,7 +1057,7 @@ func (x *AcknowledgeIncidentRequest) String() string {
 func (*AcknowledgeIncidentRequest) ProtoMessage() {}
 
 func (x *AcknowledgeIncidentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[8]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -903,7 +1070,7 @@ func (x *AcknowledgeIncidentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcknowledgeIncidentRequest.ProtoReflect.Descriptor instead.
 func (*AcknowledgeIncidentRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{8}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AcknowledgeIncidentRequest) GetIncidentId() string {
@@ -924,7 +1091,7 @@ type AcknowledgeIncidentResponse struct {
 
 func (x *AcknowledgeIncidentResponse) Reset() {
 	*x = AcknowledgeIncidentResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[9]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1103,7 @@ func (x *AcknowledgeIncidentResponse) String() string {
 func (*AcknowledgeIncidentResponse) ProtoMessage() {}
 
 func (x *AcknowledgeIncidentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[9]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1116,7 @@ func (x *AcknowledgeIncidentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AcknowledgeIncidentResponse.ProtoReflect.Descriptor instead.
 func (*AcknowledgeIncidentResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{9}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AcknowledgeIncidentResponse) GetIncident() *Incident {
@@ -973,7 +1140,7 @@ type ResolveIncidentRequest struct {
 
 func (x *ResolveIncidentRequest) Reset() {
 	*x = ResolveIncidentRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[10]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -985,7 +1152,7 @@ func (x *ResolveIncidentRequest) String() string {
 func (*ResolveIncidentRequest) ProtoMessage() {}
 
 func (x *ResolveIncidentRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[10]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -998,7 +1165,7 @@ func (x *ResolveIncidentRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveIncidentRequest.ProtoReflect.Descriptor instead.
 func (*ResolveIncidentRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{10}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ResolveIncidentRequest) GetIncidentId() string {
@@ -1026,7 +1193,7 @@ type ResolveIncidentResponse struct {
 
 func (x *ResolveIncidentResponse) Reset() {
 	*x = ResolveIncidentResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[11]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1205,7 @@ func (x *ResolveIncidentResponse) String() string {
 func (*ResolveIncidentResponse) ProtoMessage() {}
 
 func (x *ResolveIncidentResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[11]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1218,7 @@ func (x *ResolveIncidentResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResolveIncidentResponse.ProtoReflect.Descriptor instead.
 func (*ResolveIncidentResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{11}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ResolveIncidentResponse) GetIncident() *Incident {
@@ -1084,7 +1251,7 @@ type IncidentEvent struct {
 
 func (x *IncidentEvent) Reset() {
 	*x = IncidentEvent{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[12]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1096,7 +1263,7 @@ func (x *IncidentEvent) String() string {
 func (*IncidentEvent) ProtoMessage() {}
 
 func (x *IncidentEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[12]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1109,7 +1276,7 @@ func (x *IncidentEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IncidentEvent.ProtoReflect.Descriptor instead.
 func (*IncidentEvent) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{12}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *IncidentEvent) GetId() string {
@@ -1172,7 +1339,7 @@ type ListIncidentEventsRequest struct {
 
 func (x *ListIncidentEventsRequest) Reset() {
 	*x = ListIncidentEventsRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[13]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1184,7 +1351,7 @@ func (x *ListIncidentEventsRequest) String() string {
 func (*ListIncidentEventsRequest) ProtoMessage() {}
 
 func (x *ListIncidentEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[13]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1197,7 +1364,7 @@ func (x *ListIncidentEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentEventsRequest.ProtoReflect.Descriptor instead.
 func (*ListIncidentEventsRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{13}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListIncidentEventsRequest) GetIncidentId() string {
@@ -1234,7 +1401,7 @@ type ListIncidentEventsResponse struct {
 
 func (x *ListIncidentEventsResponse) Reset() {
 	*x = ListIncidentEventsResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[14]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1246,7 +1413,7 @@ func (x *ListIncidentEventsResponse) String() string {
 func (*ListIncidentEventsResponse) ProtoMessage() {}
 
 func (x *ListIncidentEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[14]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1259,7 +1426,7 @@ func (x *ListIncidentEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListIncidentEventsResponse.ProtoReflect.Descriptor instead.
 func (*ListIncidentEventsResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{14}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListIncidentEventsResponse) GetEvents() []*IncidentEvent {
@@ -1289,7 +1456,7 @@ type Service struct {
 
 func (x *Service) Reset() {
 	*x = Service{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[15]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1301,7 +1468,7 @@ func (x *Service) String() string {
 func (*Service) ProtoMessage() {}
 
 func (x *Service) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[15]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1314,7 +1481,7 @@ func (x *Service) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Service.ProtoReflect.Descriptor instead.
 func (*Service) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{15}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Service) GetId() string {
@@ -1347,7 +1514,7 @@ type ListServicesRequest struct {
 
 func (x *ListServicesRequest) Reset() {
 	*x = ListServicesRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[16]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1359,7 +1526,7 @@ func (x *ListServicesRequest) String() string {
 func (*ListServicesRequest) ProtoMessage() {}
 
 func (x *ListServicesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[16]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1372,7 +1539,7 @@ func (x *ListServicesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServicesRequest.ProtoReflect.Descriptor instead.
 func (*ListServicesRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{16}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListServicesRequest) GetPageSize() int32 {
@@ -1402,7 +1569,7 @@ type ListServicesResponse struct {
 
 func (x *ListServicesResponse) Reset() {
 	*x = ListServicesResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[17]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1414,7 +1581,7 @@ func (x *ListServicesResponse) String() string {
 func (*ListServicesResponse) ProtoMessage() {}
 
 func (x *ListServicesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[17]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1427,7 +1594,7 @@ func (x *ListServicesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListServicesResponse.ProtoReflect.Descriptor instead.
 func (*ListServicesResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{17}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListServicesResponse) GetServices() []*Service {
@@ -1455,7 +1622,7 @@ type GetServiceRequest struct {
 
 func (x *GetServiceRequest) Reset() {
 	*x = GetServiceRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[18]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1467,7 +1634,7 @@ func (x *GetServiceRequest) String() string {
 func (*GetServiceRequest) ProtoMessage() {}
 
 func (x *GetServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[18]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1480,7 +1647,7 @@ func (x *GetServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServiceRequest.ProtoReflect.Descriptor instead.
 func (*GetServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{18}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetServiceRequest) GetServiceId() string {
@@ -1501,7 +1668,7 @@ type GetServiceResponse struct {
 
 func (x *GetServiceResponse) Reset() {
 	*x = GetServiceResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[19]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1513,7 +1680,7 @@ func (x *GetServiceResponse) String() string {
 func (*GetServiceResponse) ProtoMessage() {}
 
 func (x *GetServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[19]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1526,7 +1693,7 @@ func (x *GetServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetServiceResponse.ProtoReflect.Descriptor instead.
 func (*GetServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{19}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetServiceResponse) GetService() *Service {
@@ -1549,7 +1716,7 @@ type CheckServiceRequest struct {
 
 func (x *CheckServiceRequest) Reset() {
 	*x = CheckServiceRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[20]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1561,7 +1728,7 @@ func (x *CheckServiceRequest) String() string {
 func (*CheckServiceRequest) ProtoMessage() {}
 
 func (x *CheckServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[20]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1574,7 +1741,7 @@ func (x *CheckServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckServiceRequest.ProtoReflect.Descriptor instead.
 func (*CheckServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{20}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *CheckServiceRequest) GetOrganizationId() string {
@@ -1602,7 +1769,7 @@ type CheckServiceResponse struct {
 
 func (x *CheckServiceResponse) Reset() {
 	*x = CheckServiceResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[21]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1614,7 +1781,7 @@ func (x *CheckServiceResponse) String() string {
 func (*CheckServiceResponse) ProtoMessage() {}
 
 func (x *CheckServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[21]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1627,7 +1794,7 @@ func (x *CheckServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CheckServiceResponse.ProtoReflect.Descriptor instead.
 func (*CheckServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{21}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *CheckServiceResponse) GetExists() bool {
@@ -1658,7 +1825,7 @@ type IngestBatchRequest struct {
 
 func (x *IngestBatchRequest) Reset() {
 	*x = IngestBatchRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[22]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1670,7 +1837,7 @@ func (x *IngestBatchRequest) String() string {
 func (*IngestBatchRequest) ProtoMessage() {}
 
 func (x *IngestBatchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[22]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1683,7 +1850,7 @@ func (x *IngestBatchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestBatchRequest.ProtoReflect.Descriptor instead.
 func (*IngestBatchRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{22}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *IngestBatchRequest) GetRequests() []*IngestRequest {
@@ -1718,7 +1885,7 @@ type IngestBatchResponse struct {
 
 func (x *IngestBatchResponse) Reset() {
 	*x = IngestBatchResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[23]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1730,7 +1897,7 @@ func (x *IngestBatchResponse) String() string {
 func (*IngestBatchResponse) ProtoMessage() {}
 
 func (x *IngestBatchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[23]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1743,7 +1910,7 @@ func (x *IngestBatchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestBatchResponse.ProtoReflect.Descriptor instead.
 func (*IngestBatchResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{23}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *IngestBatchResponse) GetResults() []*IngestBatchResult {
@@ -1769,7 +1936,7 @@ type IngestBatchResult struct {
 
 func (x *IngestBatchResult) Reset() {
 	*x = IngestBatchResult{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[24]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1781,7 +1948,7 @@ func (x *IngestBatchResult) String() string {
 func (*IngestBatchResult) ProtoMessage() {}
 
 func (x *IngestBatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[24]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1794,7 +1961,7 @@ func (x *IngestBatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use IngestBatchResult.ProtoReflect.Descriptor instead.
 func (*IngestBatchResult) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{24}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *IngestBatchResult) GetOutcome() isIngestBatchResult_Outcome {
@@ -1853,7 +2020,7 @@ type CreateServiceRequest struct {
 
 func (x *CreateServiceRequest) Reset() {
 	*x = CreateServiceRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1865,7 +2032,7 @@ func (x *CreateServiceRequest) String() string {
 func (*CreateServiceRequest) ProtoMessage() {}
 
 func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[25]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1878,7 +2045,7 @@ func (x *CreateServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceRequest.ProtoReflect.Descriptor instead.
 func (*CreateServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{25}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *CreateServiceRequest) GetService() *Service {
@@ -1899,7 +2066,7 @@ type CreateServiceResponse struct {
 
 func (x *CreateServiceResponse) Reset() {
 	*x = CreateServiceResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1911,7 +2078,7 @@ func (x *CreateServiceResponse) String() string {
 func (*CreateServiceResponse) ProtoMessage() {}
 
 func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[26]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1924,7 +2091,7 @@ func (x *CreateServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateServiceResponse.ProtoReflect.Descriptor instead.
 func (*CreateServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{26}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *CreateServiceResponse) GetService() *Service {
@@ -1946,7 +2113,7 @@ type UpdateServiceRequest struct {
 
 func (x *UpdateServiceRequest) Reset() {
 	*x = UpdateServiceRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1958,7 +2125,7 @@ func (x *UpdateServiceRequest) String() string {
 func (*UpdateServiceRequest) ProtoMessage() {}
 
 func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[27]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1971,7 +2138,7 @@ func (x *UpdateServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateServiceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{27}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *UpdateServiceRequest) GetService() *Service {
@@ -1992,7 +2159,7 @@ type UpdateServiceResponse struct {
 
 func (x *UpdateServiceResponse) Reset() {
 	*x = UpdateServiceResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2004,7 +2171,7 @@ func (x *UpdateServiceResponse) String() string {
 func (*UpdateServiceResponse) ProtoMessage() {}
 
 func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[28]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2184,7 @@ func (x *UpdateServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateServiceResponse.ProtoReflect.Descriptor instead.
 func (*UpdateServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{28}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *UpdateServiceResponse) GetService() *Service {
@@ -2038,7 +2205,7 @@ type DeleteServiceRequest struct {
 
 func (x *DeleteServiceRequest) Reset() {
 	*x = DeleteServiceRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2050,7 +2217,7 @@ func (x *DeleteServiceRequest) String() string {
 func (*DeleteServiceRequest) ProtoMessage() {}
 
 func (x *DeleteServiceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[29]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2063,7 +2230,7 @@ func (x *DeleteServiceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteServiceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteServiceRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{29}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *DeleteServiceRequest) GetServiceId() string {
@@ -2082,7 +2249,7 @@ type DeleteServiceResponse struct {
 
 func (x *DeleteServiceResponse) Reset() {
 	*x = DeleteServiceResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2094,7 +2261,7 @@ func (x *DeleteServiceResponse) String() string {
 func (*DeleteServiceResponse) ProtoMessage() {}
 
 func (x *DeleteServiceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[30]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2107,7 +2274,7 @@ func (x *DeleteServiceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteServiceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteServiceResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{30}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{33}
 }
 
 // WatchIncidentsRequest says where a stream starts.
@@ -2126,7 +2293,7 @@ type WatchIncidentsRequest struct {
 
 func (x *WatchIncidentsRequest) Reset() {
 	*x = WatchIncidentsRequest{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2138,7 +2305,7 @@ func (x *WatchIncidentsRequest) String() string {
 func (*WatchIncidentsRequest) ProtoMessage() {}
 
 func (x *WatchIncidentsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[31]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2151,7 +2318,7 @@ func (x *WatchIncidentsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchIncidentsRequest.ProtoReflect.Descriptor instead.
 func (*WatchIncidentsRequest) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{31}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *WatchIncidentsRequest) GetCursor() string {
@@ -2190,7 +2357,7 @@ type WatchIncidentsResponse struct {
 
 func (x *WatchIncidentsResponse) Reset() {
 	*x = WatchIncidentsResponse{}
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2202,7 +2369,7 @@ func (x *WatchIncidentsResponse) String() string {
 func (*WatchIncidentsResponse) ProtoMessage() {}
 
 func (x *WatchIncidentsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_runframe_incident_v1_incident_proto_msgTypes[32]
+	mi := &file_runframe_incident_v1_incident_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2215,7 +2382,7 @@ func (x *WatchIncidentsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchIncidentsResponse.ProtoReflect.Descriptor instead.
 func (*WatchIncidentsResponse) Descriptor() ([]byte, []int) {
-	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{32}
+	return file_runframe_incident_v1_incident_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *WatchIncidentsResponse) GetIncident() *Incident {
@@ -2291,7 +2458,16 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\vintegration\x18\b \x01(\v2\x1f.runframe.common.v1.IntegrationR\vintegration\"j\n" +
 	"\x0eIngestResponse\x12<\n" +
 	"\aresults\x18\x01 \x03(\v2\".runframe.incident.v1.IngestResultR\aresults\x12\x1a\n" +
-	"\breplayed\x18\x02 \x01(\bR\breplayed\"\x88\x01\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\"S\n" +
+	"\x14ExplainIngestRequest\x12;\n" +
+	"\x06ingest\x18\x01 \x01(\v2#.runframe.incident.v1.IngestRequestR\x06ingest\"\x80\x01\n" +
+	"\x15ExplainIngestResponse\x12K\n" +
+	"\fexplanations\x18\x01 \x03(\v2'.runframe.incident.v1.IngestExplanationR\fexplanations\x12\x1a\n" +
+	"\breplayed\x18\x02 \x01(\bR\breplayed\"\x99\x01\n" +
+	"\x11IngestExplanation\x12:\n" +
+	"\x06result\x18\x01 \x01(\v2\".runframe.incident.v1.IngestResultR\x06result\x121\n" +
+	"\x12new_incident_alert\x18\x02 \x01(\rH\x00R\x10newIncidentAlert\x88\x01\x01B\x15\n" +
+	"\x13_new_incident_alert\"\x88\x01\n" +
 	"\fIngestResult\x12\x1f\n" +
 	"\vincident_id\x18\x01 \x01(\tR\n" +
 	"incidentId\x12:\n" +
@@ -2408,10 +2584,11 @@ const file_runframe_incident_v1_incident_proto_rawDesc = "" +
 	"\x1dINCIDENT_EVENT_TYPE_TRIGGERED\x10\x02\x12$\n" +
 	" INCIDENT_EVENT_TYPE_ACKNOWLEDGED\x10\x03\x12 \n" +
 	"\x1cINCIDENT_EVENT_TYPE_RESOLVED\x10\x04\x12 \n" +
-	"\x1cINCIDENT_EVENT_TYPE_FLAPPING\x10\x052\xfc\v\n" +
+	"\x1cINCIDENT_EVENT_TYPE_FLAPPING\x10\x052\xeb\f\n" +
 	"\x0fIncidentService\x12S\n" +
 	"\x06Ingest\x12#.runframe.incident.v1.IngestRequest\x1a$.runframe.incident.v1.IngestResponse\x12b\n" +
 	"\vIngestBatch\x12(.runframe.incident.v1.IngestBatchRequest\x1a).runframe.incident.v1.IngestBatchResponse\x12m\n" +
+	"\rExplainIngest\x12*.runframe.incident.v1.ExplainIngestRequest\x1a+.runframe.incident.v1.ExplainIngestResponse\"\x03\x90\x02\x01\x12m\n" +
 	"\rListIncidents\x12*.runframe.incident.v1.ListIncidentsRequest\x1a+.runframe.incident.v1.ListIncidentsResponse\"\x03\x90\x02\x01\x12g\n" +
 	"\vGetIncident\x12(.runframe.incident.v1.GetIncidentRequest\x1a).runframe.incident.v1.GetIncidentResponse\"\x03\x90\x02\x01\x12z\n" +
 	"\x13AcknowledgeIncident\x120.runframe.incident.v1.AcknowledgeIncidentRequest\x1a1.runframe.incident.v1.AcknowledgeIncidentResponse\x12n\n" +
@@ -2440,121 +2617,129 @@ func file_runframe_incident_v1_incident_proto_rawDescGZIP() []byte {
 }
 
 var file_runframe_incident_v1_incident_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_runframe_incident_v1_incident_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_runframe_incident_v1_incident_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_runframe_incident_v1_incident_proto_goTypes = []any{
 	(IngestAction)(0),                   // 0: runframe.incident.v1.IngestAction
 	(IncidentEventType)(0),              // 1: runframe.incident.v1.IncidentEventType
 	(*Incident)(nil),                    // 2: runframe.incident.v1.Incident
 	(*IngestRequest)(nil),               // 3: runframe.incident.v1.IngestRequest
 	(*IngestResponse)(nil),              // 4: runframe.incident.v1.IngestResponse
-	(*IngestResult)(nil),                // 5: runframe.incident.v1.IngestResult
-	(*ListIncidentsRequest)(nil),        // 6: runframe.incident.v1.ListIncidentsRequest
-	(*ListIncidentsResponse)(nil),       // 7: runframe.incident.v1.ListIncidentsResponse
-	(*GetIncidentRequest)(nil),          // 8: runframe.incident.v1.GetIncidentRequest
-	(*GetIncidentResponse)(nil),         // 9: runframe.incident.v1.GetIncidentResponse
-	(*AcknowledgeIncidentRequest)(nil),  // 10: runframe.incident.v1.AcknowledgeIncidentRequest
-	(*AcknowledgeIncidentResponse)(nil), // 11: runframe.incident.v1.AcknowledgeIncidentResponse
-	(*ResolveIncidentRequest)(nil),      // 12: runframe.incident.v1.ResolveIncidentRequest
-	(*ResolveIncidentResponse)(nil),     // 13: runframe.incident.v1.ResolveIncidentResponse
-	(*IncidentEvent)(nil),               // 14: runframe.incident.v1.IncidentEvent
-	(*ListIncidentEventsRequest)(nil),   // 15: runframe.incident.v1.ListIncidentEventsRequest
-	(*ListIncidentEventsResponse)(nil),  // 16: runframe.incident.v1.ListIncidentEventsResponse
-	(*Service)(nil),                     // 17: runframe.incident.v1.Service
-	(*ListServicesRequest)(nil),         // 18: runframe.incident.v1.ListServicesRequest
-	(*ListServicesResponse)(nil),        // 19: runframe.incident.v1.ListServicesResponse
-	(*GetServiceRequest)(nil),           // 20: runframe.incident.v1.GetServiceRequest
-	(*GetServiceResponse)(nil),          // 21: runframe.incident.v1.GetServiceResponse
-	(*CheckServiceRequest)(nil),         // 22: runframe.incident.v1.CheckServiceRequest
-	(*CheckServiceResponse)(nil),        // 23: runframe.incident.v1.CheckServiceResponse
-	(*IngestBatchRequest)(nil),          // 24: runframe.incident.v1.IngestBatchRequest
-	(*IngestBatchResponse)(nil),         // 25: runframe.incident.v1.IngestBatchResponse
-	(*IngestBatchResult)(nil),           // 26: runframe.incident.v1.IngestBatchResult
-	(*CreateServiceRequest)(nil),        // 27: runframe.incident.v1.CreateServiceRequest
-	(*CreateServiceResponse)(nil),       // 28: runframe.incident.v1.CreateServiceResponse
-	(*UpdateServiceRequest)(nil),        // 29: runframe.incident.v1.UpdateServiceRequest
-	(*UpdateServiceResponse)(nil),       // 30: runframe.incident.v1.UpdateServiceResponse
-	(*DeleteServiceRequest)(nil),        // 31: runframe.incident.v1.DeleteServiceRequest
-	(*DeleteServiceResponse)(nil),       // 32: runframe.incident.v1.DeleteServiceResponse
-	(*WatchIncidentsRequest)(nil),       // 33: runframe.incident.v1.WatchIncidentsRequest
-	(*WatchIncidentsResponse)(nil),      // 34: runframe.incident.v1.WatchIncidentsResponse
-	nil,                                 // 35: runframe.incident.v1.Incident.MetadataEntry
-	(v1.Severity)(0),                    // 36: runframe.common.v1.Severity
-	(v1.IncidentStatus)(0),              // 37: runframe.common.v1.IncidentStatus
-	(*timestamppb.Timestamp)(nil),       // 38: google.protobuf.Timestamp
-	(*v11.NormalizedAlert)(nil),         // 39: runframe.normalizer.v1.NormalizedAlert
-	(*DeliveryEnvelope)(nil),            // 40: runframe.incident.v1.DeliveryEnvelope
-	(*v1.Integration)(nil),              // 41: runframe.common.v1.Integration
-	(*status.Status)(nil),               // 42: google.rpc.Status
+	(*ExplainIngestRequest)(nil),        // 5: runframe.incident.v1.ExplainIngestRequest
+	(*ExplainIngestResponse)(nil),       // 6: runframe.incident.v1.ExplainIngestResponse
+	(*IngestExplanation)(nil),           // 7: runframe.incident.v1.IngestExplanation
+	(*IngestResult)(nil),                // 8: runframe.incident.v1.IngestResult
+	(*ListIncidentsRequest)(nil),        // 9: runframe.incident.v1.ListIncidentsRequest
+	(*ListIncidentsResponse)(nil),       // 10: runframe.incident.v1.ListIncidentsResponse
+	(*GetIncidentRequest)(nil),          // 11: runframe.incident.v1.GetIncidentRequest
+	(*GetIncidentResponse)(nil),         // 12: runframe.incident.v1.GetIncidentResponse
+	(*AcknowledgeIncidentRequest)(nil),  // 13: runframe.incident.v1.AcknowledgeIncidentRequest
+	(*AcknowledgeIncidentResponse)(nil), // 14: runframe.incident.v1.AcknowledgeIncidentResponse
+	(*ResolveIncidentRequest)(nil),      // 15: runframe.incident.v1.ResolveIncidentRequest
+	(*ResolveIncidentResponse)(nil),     // 16: runframe.incident.v1.ResolveIncidentResponse
+	(*IncidentEvent)(nil),               // 17: runframe.incident.v1.IncidentEvent
+	(*ListIncidentEventsRequest)(nil),   // 18: runframe.incident.v1.ListIncidentEventsRequest
+	(*ListIncidentEventsResponse)(nil),  // 19: runframe.incident.v1.ListIncidentEventsResponse
+	(*Service)(nil),                     // 20: runframe.incident.v1.Service
+	(*ListServicesRequest)(nil),         // 21: runframe.incident.v1.ListServicesRequest
+	(*ListServicesResponse)(nil),        // 22: runframe.incident.v1.ListServicesResponse
+	(*GetServiceRequest)(nil),           // 23: runframe.incident.v1.GetServiceRequest
+	(*GetServiceResponse)(nil),          // 24: runframe.incident.v1.GetServiceResponse
+	(*CheckServiceRequest)(nil),         // 25: runframe.incident.v1.CheckServiceRequest
+	(*CheckServiceResponse)(nil),        // 26: runframe.incident.v1.CheckServiceResponse
+	(*IngestBatchRequest)(nil),          // 27: runframe.incident.v1.IngestBatchRequest
+	(*IngestBatchResponse)(nil),         // 28: runframe.incident.v1.IngestBatchResponse
+	(*IngestBatchResult)(nil),           // 29: runframe.incident.v1.IngestBatchResult
+	(*CreateServiceRequest)(nil),        // 30: runframe.incident.v1.CreateServiceRequest
+	(*CreateServiceResponse)(nil),       // 31: runframe.incident.v1.CreateServiceResponse
+	(*UpdateServiceRequest)(nil),        // 32: runframe.incident.v1.UpdateServiceRequest
+	(*UpdateServiceResponse)(nil),       // 33: runframe.incident.v1.UpdateServiceResponse
+	(*DeleteServiceRequest)(nil),        // 34: runframe.incident.v1.DeleteServiceRequest
+	(*DeleteServiceResponse)(nil),       // 35: runframe.incident.v1.DeleteServiceResponse
+	(*WatchIncidentsRequest)(nil),       // 36: runframe.incident.v1.WatchIncidentsRequest
+	(*WatchIncidentsResponse)(nil),      // 37: runframe.incident.v1.WatchIncidentsResponse
+	nil,                                 // 38: runframe.incident.v1.Incident.MetadataEntry
+	(v1.Severity)(0),                    // 39: runframe.common.v1.Severity
+	(v1.IncidentStatus)(0),              // 40: runframe.common.v1.IncidentStatus
+	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
+	(*v11.NormalizedAlert)(nil),         // 42: runframe.normalizer.v1.NormalizedAlert
+	(*DeliveryEnvelope)(nil),            // 43: runframe.incident.v1.DeliveryEnvelope
+	(*v1.Integration)(nil),              // 44: runframe.common.v1.Integration
+	(*status.Status)(nil),               // 45: google.rpc.Status
 }
 var file_runframe_incident_v1_incident_proto_depIdxs = []int32{
-	36, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
-	37, // 1: runframe.incident.v1.Incident.status:type_name -> runframe.common.v1.IncidentStatus
-	35, // 2: runframe.incident.v1.Incident.metadata:type_name -> runframe.incident.v1.Incident.MetadataEntry
-	38, // 3: runframe.incident.v1.Incident.create_time:type_name -> google.protobuf.Timestamp
-	38, // 4: runframe.incident.v1.Incident.update_time:type_name -> google.protobuf.Timestamp
-	38, // 5: runframe.incident.v1.Incident.last_seen_time:type_name -> google.protobuf.Timestamp
-	38, // 6: runframe.incident.v1.Incident.resolve_time:type_name -> google.protobuf.Timestamp
-	38, // 7: runframe.incident.v1.Incident.acknowledge_time:type_name -> google.protobuf.Timestamp
-	39, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
-	38, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
-	40, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
-	41, // 11: runframe.incident.v1.IngestRequest.integration:type_name -> runframe.common.v1.Integration
-	5,  // 12: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
-	0,  // 13: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
-	37, // 14: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
-	2,  // 15: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
-	2,  // 16: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 17: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	2,  // 18: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
-	1,  // 19: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
-	38, // 20: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
-	14, // 21: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
-	17, // 22: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
-	17, // 23: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
-	3,  // 24: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
-	26, // 25: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
-	4,  // 26: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
-	42, // 27: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
-	17, // 28: runframe.incident.v1.CreateServiceRequest.service:type_name -> runframe.incident.v1.Service
-	17, // 29: runframe.incident.v1.CreateServiceResponse.service:type_name -> runframe.incident.v1.Service
-	17, // 30: runframe.incident.v1.UpdateServiceRequest.service:type_name -> runframe.incident.v1.Service
-	17, // 31: runframe.incident.v1.UpdateServiceResponse.service:type_name -> runframe.incident.v1.Service
-	38, // 32: runframe.incident.v1.WatchIncidentsRequest.start_time:type_name -> google.protobuf.Timestamp
-	2,  // 33: runframe.incident.v1.WatchIncidentsResponse.incident:type_name -> runframe.incident.v1.Incident
-	14, // 34: runframe.incident.v1.WatchIncidentsResponse.latest_event:type_name -> runframe.incident.v1.IncidentEvent
-	3,  // 35: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
-	24, // 36: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
-	6,  // 37: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
-	8,  // 38: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
-	10, // 39: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
-	12, // 40: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
-	15, // 41: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
-	18, // 42: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
-	20, // 43: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
-	27, // 44: runframe.incident.v1.IncidentService.CreateService:input_type -> runframe.incident.v1.CreateServiceRequest
-	29, // 45: runframe.incident.v1.IncidentService.UpdateService:input_type -> runframe.incident.v1.UpdateServiceRequest
-	31, // 46: runframe.incident.v1.IncidentService.DeleteService:input_type -> runframe.incident.v1.DeleteServiceRequest
-	33, // 47: runframe.incident.v1.IncidentService.WatchIncidents:input_type -> runframe.incident.v1.WatchIncidentsRequest
-	22, // 48: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
-	4,  // 49: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
-	25, // 50: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
-	7,  // 51: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
-	9,  // 52: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
-	11, // 53: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
-	13, // 54: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
-	16, // 55: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
-	19, // 56: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
-	21, // 57: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
-	28, // 58: runframe.incident.v1.IncidentService.CreateService:output_type -> runframe.incident.v1.CreateServiceResponse
-	30, // 59: runframe.incident.v1.IncidentService.UpdateService:output_type -> runframe.incident.v1.UpdateServiceResponse
-	32, // 60: runframe.incident.v1.IncidentService.DeleteService:output_type -> runframe.incident.v1.DeleteServiceResponse
-	34, // 61: runframe.incident.v1.IncidentService.WatchIncidents:output_type -> runframe.incident.v1.WatchIncidentsResponse
-	23, // 62: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
-	49, // [49:63] is the sub-list for method output_type
-	35, // [35:49] is the sub-list for method input_type
-	35, // [35:35] is the sub-list for extension type_name
-	35, // [35:35] is the sub-list for extension extendee
-	0,  // [0:35] is the sub-list for field type_name
+	39, // 0: runframe.incident.v1.Incident.severity:type_name -> runframe.common.v1.Severity
+	40, // 1: runframe.incident.v1.Incident.status:type_name -> runframe.common.v1.IncidentStatus
+	38, // 2: runframe.incident.v1.Incident.metadata:type_name -> runframe.incident.v1.Incident.MetadataEntry
+	41, // 3: runframe.incident.v1.Incident.create_time:type_name -> google.protobuf.Timestamp
+	41, // 4: runframe.incident.v1.Incident.update_time:type_name -> google.protobuf.Timestamp
+	41, // 5: runframe.incident.v1.Incident.last_seen_time:type_name -> google.protobuf.Timestamp
+	41, // 6: runframe.incident.v1.Incident.resolve_time:type_name -> google.protobuf.Timestamp
+	41, // 7: runframe.incident.v1.Incident.acknowledge_time:type_name -> google.protobuf.Timestamp
+	42, // 8: runframe.incident.v1.IngestRequest.alerts:type_name -> runframe.normalizer.v1.NormalizedAlert
+	41, // 9: runframe.incident.v1.IngestRequest.receive_time:type_name -> google.protobuf.Timestamp
+	43, // 10: runframe.incident.v1.IngestRequest.envelope:type_name -> runframe.incident.v1.DeliveryEnvelope
+	44, // 11: runframe.incident.v1.IngestRequest.integration:type_name -> runframe.common.v1.Integration
+	8,  // 12: runframe.incident.v1.IngestResponse.results:type_name -> runframe.incident.v1.IngestResult
+	3,  // 13: runframe.incident.v1.ExplainIngestRequest.ingest:type_name -> runframe.incident.v1.IngestRequest
+	7,  // 14: runframe.incident.v1.ExplainIngestResponse.explanations:type_name -> runframe.incident.v1.IngestExplanation
+	8,  // 15: runframe.incident.v1.IngestExplanation.result:type_name -> runframe.incident.v1.IngestResult
+	0,  // 16: runframe.incident.v1.IngestResult.action:type_name -> runframe.incident.v1.IngestAction
+	40, // 17: runframe.incident.v1.ListIncidentsRequest.status:type_name -> runframe.common.v1.IncidentStatus
+	2,  // 18: runframe.incident.v1.ListIncidentsResponse.incidents:type_name -> runframe.incident.v1.Incident
+	2,  // 19: runframe.incident.v1.GetIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 20: runframe.incident.v1.AcknowledgeIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	2,  // 21: runframe.incident.v1.ResolveIncidentResponse.incident:type_name -> runframe.incident.v1.Incident
+	1,  // 22: runframe.incident.v1.IncidentEvent.type:type_name -> runframe.incident.v1.IncidentEventType
+	41, // 23: runframe.incident.v1.IncidentEvent.create_time:type_name -> google.protobuf.Timestamp
+	17, // 24: runframe.incident.v1.ListIncidentEventsResponse.events:type_name -> runframe.incident.v1.IncidentEvent
+	20, // 25: runframe.incident.v1.ListServicesResponse.services:type_name -> runframe.incident.v1.Service
+	20, // 26: runframe.incident.v1.GetServiceResponse.service:type_name -> runframe.incident.v1.Service
+	3,  // 27: runframe.incident.v1.IngestBatchRequest.requests:type_name -> runframe.incident.v1.IngestRequest
+	29, // 28: runframe.incident.v1.IngestBatchResponse.results:type_name -> runframe.incident.v1.IngestBatchResult
+	4,  // 29: runframe.incident.v1.IngestBatchResult.response:type_name -> runframe.incident.v1.IngestResponse
+	45, // 30: runframe.incident.v1.IngestBatchResult.error:type_name -> google.rpc.Status
+	20, // 31: runframe.incident.v1.CreateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	20, // 32: runframe.incident.v1.CreateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	20, // 33: runframe.incident.v1.UpdateServiceRequest.service:type_name -> runframe.incident.v1.Service
+	20, // 34: runframe.incident.v1.UpdateServiceResponse.service:type_name -> runframe.incident.v1.Service
+	41, // 35: runframe.incident.v1.WatchIncidentsRequest.start_time:type_name -> google.protobuf.Timestamp
+	2,  // 36: runframe.incident.v1.WatchIncidentsResponse.incident:type_name -> runframe.incident.v1.Incident
+	17, // 37: runframe.incident.v1.WatchIncidentsResponse.latest_event:type_name -> runframe.incident.v1.IncidentEvent
+	3,  // 38: runframe.incident.v1.IncidentService.Ingest:input_type -> runframe.incident.v1.IngestRequest
+	27, // 39: runframe.incident.v1.IncidentService.IngestBatch:input_type -> runframe.incident.v1.IngestBatchRequest
+	5,  // 40: runframe.incident.v1.IncidentService.ExplainIngest:input_type -> runframe.incident.v1.ExplainIngestRequest
+	9,  // 41: runframe.incident.v1.IncidentService.ListIncidents:input_type -> runframe.incident.v1.ListIncidentsRequest
+	11, // 42: runframe.incident.v1.IncidentService.GetIncident:input_type -> runframe.incident.v1.GetIncidentRequest
+	13, // 43: runframe.incident.v1.IncidentService.AcknowledgeIncident:input_type -> runframe.incident.v1.AcknowledgeIncidentRequest
+	15, // 44: runframe.incident.v1.IncidentService.ResolveIncident:input_type -> runframe.incident.v1.ResolveIncidentRequest
+	18, // 45: runframe.incident.v1.IncidentService.ListIncidentEvents:input_type -> runframe.incident.v1.ListIncidentEventsRequest
+	21, // 46: runframe.incident.v1.IncidentService.ListServices:input_type -> runframe.incident.v1.ListServicesRequest
+	23, // 47: runframe.incident.v1.IncidentService.GetService:input_type -> runframe.incident.v1.GetServiceRequest
+	30, // 48: runframe.incident.v1.IncidentService.CreateService:input_type -> runframe.incident.v1.CreateServiceRequest
+	32, // 49: runframe.incident.v1.IncidentService.UpdateService:input_type -> runframe.incident.v1.UpdateServiceRequest
+	34, // 50: runframe.incident.v1.IncidentService.DeleteService:input_type -> runframe.incident.v1.DeleteServiceRequest
+	36, // 51: runframe.incident.v1.IncidentService.WatchIncidents:input_type -> runframe.incident.v1.WatchIncidentsRequest
+	25, // 52: runframe.incident.v1.IncidentService.CheckService:input_type -> runframe.incident.v1.CheckServiceRequest
+	4,  // 53: runframe.incident.v1.IncidentService.Ingest:output_type -> runframe.incident.v1.IngestResponse
+	28, // 54: runframe.incident.v1.IncidentService.IngestBatch:output_type -> runframe.incident.v1.IngestBatchResponse
+	6,  // 55: runframe.incident.v1.IncidentService.ExplainIngest:output_type -> runframe.incident.v1.ExplainIngestResponse
+	10, // 56: runframe.incident.v1.IncidentService.ListIncidents:output_type -> runframe.incident.v1.ListIncidentsResponse
+	12, // 57: runframe.incident.v1.IncidentService.GetIncident:output_type -> runframe.incident.v1.GetIncidentResponse
+	14, // 58: runframe.incident.v1.IncidentService.AcknowledgeIncident:output_type -> runframe.incident.v1.AcknowledgeIncidentResponse
+	16, // 59: runframe.incident.v1.IncidentService.ResolveIncident:output_type -> runframe.incident.v1.ResolveIncidentResponse
+	19, // 60: runframe.incident.v1.IncidentService.ListIncidentEvents:output_type -> runframe.incident.v1.ListIncidentEventsResponse
+	22, // 61: runframe.incident.v1.IncidentService.ListServices:output_type -> runframe.incident.v1.ListServicesResponse
+	24, // 62: runframe.incident.v1.IncidentService.GetService:output_type -> runframe.incident.v1.GetServiceResponse
+	31, // 63: runframe.incident.v1.IncidentService.CreateService:output_type -> runframe.incident.v1.CreateServiceResponse
+	33, // 64: runframe.incident.v1.IncidentService.UpdateService:output_type -> runframe.incident.v1.UpdateServiceResponse
+	35, // 65: runframe.incident.v1.IncidentService.DeleteService:output_type -> runframe.incident.v1.DeleteServiceResponse
+	37, // 66: runframe.incident.v1.IncidentService.WatchIncidents:output_type -> runframe.incident.v1.WatchIncidentsResponse
+	26, // 67: runframe.incident.v1.IncidentService.CheckService:output_type -> runframe.incident.v1.CheckServiceResponse
+	53, // [53:68] is the sub-list for method output_type
+	38, // [38:53] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_runframe_incident_v1_incident_proto_init() }
@@ -2563,7 +2748,8 @@ func file_runframe_incident_v1_incident_proto_init() {
 		return
 	}
 	file_runframe_incident_v1_envelope_proto_init()
-	file_runframe_incident_v1_incident_proto_msgTypes[24].OneofWrappers = []any{
+	file_runframe_incident_v1_incident_proto_msgTypes[5].OneofWrappers = []any{}
+	file_runframe_incident_v1_incident_proto_msgTypes[27].OneofWrappers = []any{
 		(*IngestBatchResult_Response)(nil),
 		(*IngestBatchResult_Error)(nil),
 	}
@@ -2573,7 +2759,7 @@ func file_runframe_incident_v1_incident_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_runframe_incident_v1_incident_proto_rawDesc), len(file_runframe_incident_v1_incident_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   34,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

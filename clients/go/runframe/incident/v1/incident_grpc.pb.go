@@ -26,6 +26,7 @@ const _ = grpc.SupportPackageIsVersion9
 const (
 	IncidentService_Ingest_FullMethodName              = "/runframe.incident.v1.IncidentService/Ingest"
 	IncidentService_IngestBatch_FullMethodName         = "/runframe.incident.v1.IncidentService/IngestBatch"
+	IncidentService_ExplainIngest_FullMethodName       = "/runframe.incident.v1.IncidentService/ExplainIngest"
 	IncidentService_ListIncidents_FullMethodName       = "/runframe.incident.v1.IncidentService/ListIncidents"
 	IncidentService_GetIncident_FullMethodName         = "/runframe.incident.v1.IncidentService/GetIncident"
 	IncidentService_AcknowledgeIncident_FullMethodName = "/runframe.incident.v1.IncidentService/AcknowledgeIncident"
@@ -57,6 +58,16 @@ type IncidentServiceClient interface {
 	// order; a refused delivery gets the error Ingest would have answered in
 	// place of a response. Internal: requires the service credential.
 	IngestBatch(ctx context.Context, in *IngestBatchRequest, opts ...grpc.CallOption) (*IngestBatchResponse, error)
+	// ExplainIngest says what Ingest would do with a delivery, storing
+	// nothing: no incident, timeline entry, delivery-log or inbox record, and
+	// no delivery identity claimed. It validates exactly as Ingest does (the
+	// same INVALID_ARGUMENT for the same request) and decides each alert with
+	// the very code Ingest runs, against the store as it is now; alerts that
+	// Ingest would apply to an incident the same delivery opens are decided
+	// against that incident. The prediction holds unless something else
+	// changes the store before the real delivery. Internal: requires the
+	// service credential.
+	ExplainIngest(ctx context.Context, in *ExplainIngestRequest, opts ...grpc.CallOption) (*ExplainIngestResponse, error)
 	// ListIncidents lists the caller's incidents, newest first.
 	ListIncidents(ctx context.Context, in *ListIncidentsRequest, opts ...grpc.CallOption) (*ListIncidentsResponse, error)
 	// GetIncident returns one incident, or NOT_FOUND.
@@ -145,6 +156,16 @@ func (c *incidentServiceClient) IngestBatch(ctx context.Context, in *IngestBatch
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(IngestBatchResponse)
 	err := c.cc.Invoke(ctx, IncidentService_IngestBatch_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *incidentServiceClient) ExplainIngest(ctx context.Context, in *ExplainIngestRequest, opts ...grpc.CallOption) (*ExplainIngestResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExplainIngestResponse)
+	err := c.cc.Invoke(ctx, IncidentService_ExplainIngest_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -297,6 +318,16 @@ type IncidentServiceServer interface {
 	// order; a refused delivery gets the error Ingest would have answered in
 	// place of a response. Internal: requires the service credential.
 	IngestBatch(context.Context, *IngestBatchRequest) (*IngestBatchResponse, error)
+	// ExplainIngest says what Ingest would do with a delivery, storing
+	// nothing: no incident, timeline entry, delivery-log or inbox record, and
+	// no delivery identity claimed. It validates exactly as Ingest does (the
+	// same INVALID_ARGUMENT for the same request) and decides each alert with
+	// the very code Ingest runs, against the store as it is now; alerts that
+	// Ingest would apply to an incident the same delivery opens are decided
+	// against that incident. The prediction holds unless something else
+	// changes the store before the real delivery. Internal: requires the
+	// service credential.
+	ExplainIngest(context.Context, *ExplainIngestRequest) (*ExplainIngestResponse, error)
 	// ListIncidents lists the caller's incidents, newest first.
 	ListIncidents(context.Context, *ListIncidentsRequest) (*ListIncidentsResponse, error)
 	// GetIncident returns one incident, or NOT_FOUND.
@@ -376,6 +407,9 @@ func (UnimplementedIncidentServiceServer) Ingest(context.Context, *IngestRequest
 }
 func (UnimplementedIncidentServiceServer) IngestBatch(context.Context, *IngestBatchRequest) (*IngestBatchResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method IngestBatch not implemented")
+}
+func (UnimplementedIncidentServiceServer) ExplainIngest(context.Context, *ExplainIngestRequest) (*ExplainIngestResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExplainIngest not implemented")
 }
 func (UnimplementedIncidentServiceServer) ListIncidents(context.Context, *ListIncidentsRequest) (*ListIncidentsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListIncidents not implemented")
@@ -466,6 +500,24 @@ func _IncidentService_IngestBatch_Handler(srv interface{}, ctx context.Context, 
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(IncidentServiceServer).IngestBatch(ctx, req.(*IngestBatchRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _IncidentService_ExplainIngest_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExplainIngestRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(IncidentServiceServer).ExplainIngest(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: IncidentService_ExplainIngest_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(IncidentServiceServer).ExplainIngest(ctx, req.(*ExplainIngestRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -693,6 +745,10 @@ var IncidentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "IngestBatch",
 			Handler:    _IncidentService_IngestBatch_Handler,
+		},
+		{
+			MethodName: "ExplainIngest",
+			Handler:    _IncidentService_ExplainIngest_Handler,
 		},
 		{
 			MethodName: "ListIncidents",

@@ -43,6 +43,9 @@ const (
 	// IncidentServiceIngestBatchProcedure is the fully-qualified name of the IncidentService's
 	// IngestBatch RPC.
 	IncidentServiceIngestBatchProcedure = "/runframe.incident.v1.IncidentService/IngestBatch"
+	// IncidentServiceExplainIngestProcedure is the fully-qualified name of the IncidentService's
+	// ExplainIngest RPC.
+	IncidentServiceExplainIngestProcedure = "/runframe.incident.v1.IncidentService/ExplainIngest"
 	// IncidentServiceListIncidentsProcedure is the fully-qualified name of the IncidentService's
 	// ListIncidents RPC.
 	IncidentServiceListIncidentsProcedure = "/runframe.incident.v1.IncidentService/ListIncidents"
@@ -94,6 +97,16 @@ type IncidentServiceClient interface {
 	// order; a refused delivery gets the error Ingest would have answered in
 	// place of a response. Internal: requires the service credential.
 	IngestBatch(context.Context, *connect.Request[v1.IngestBatchRequest]) (*connect.Response[v1.IngestBatchResponse], error)
+	// ExplainIngest says what Ingest would do with a delivery, storing
+	// nothing: no incident, timeline entry, delivery-log or inbox record, and
+	// no delivery identity claimed. It validates exactly as Ingest does (the
+	// same INVALID_ARGUMENT for the same request) and decides each alert with
+	// the very code Ingest runs, against the store as it is now; alerts that
+	// Ingest would apply to an incident the same delivery opens are decided
+	// against that incident. The prediction holds unless something else
+	// changes the store before the real delivery. Internal: requires the
+	// service credential.
+	ExplainIngest(context.Context, *connect.Request[v1.ExplainIngestRequest]) (*connect.Response[v1.ExplainIngestResponse], error)
 	// ListIncidents lists the caller's incidents, newest first.
 	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
 	// GetIncident returns one incident, or NOT_FOUND.
@@ -183,6 +196,13 @@ func NewIncidentServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 			connect.WithSchema(incidentServiceMethods.ByName("IngestBatch")),
 			connect.WithClientOptions(opts...),
 		),
+		explainIngest: connect.NewClient[v1.ExplainIngestRequest, v1.ExplainIngestResponse](
+			httpClient,
+			baseURL+IncidentServiceExplainIngestProcedure,
+			connect.WithSchema(incidentServiceMethods.ByName("ExplainIngest")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		listIncidents: connect.NewClient[v1.ListIncidentsRequest, v1.ListIncidentsResponse](
 			httpClient,
 			baseURL+IncidentServiceListIncidentsProcedure,
@@ -269,6 +289,7 @@ func NewIncidentServiceClient(httpClient connect.HTTPClient, baseURL string, opt
 type incidentServiceClient struct {
 	ingest              *connect.Client[v1.IngestRequest, v1.IngestResponse]
 	ingestBatch         *connect.Client[v1.IngestBatchRequest, v1.IngestBatchResponse]
+	explainIngest       *connect.Client[v1.ExplainIngestRequest, v1.ExplainIngestResponse]
 	listIncidents       *connect.Client[v1.ListIncidentsRequest, v1.ListIncidentsResponse]
 	getIncident         *connect.Client[v1.GetIncidentRequest, v1.GetIncidentResponse]
 	acknowledgeIncident *connect.Client[v1.AcknowledgeIncidentRequest, v1.AcknowledgeIncidentResponse]
@@ -291,6 +312,11 @@ func (c *incidentServiceClient) Ingest(ctx context.Context, req *connect.Request
 // IngestBatch calls runframe.incident.v1.IncidentService.IngestBatch.
 func (c *incidentServiceClient) IngestBatch(ctx context.Context, req *connect.Request[v1.IngestBatchRequest]) (*connect.Response[v1.IngestBatchResponse], error) {
 	return c.ingestBatch.CallUnary(ctx, req)
+}
+
+// ExplainIngest calls runframe.incident.v1.IncidentService.ExplainIngest.
+func (c *incidentServiceClient) ExplainIngest(ctx context.Context, req *connect.Request[v1.ExplainIngestRequest]) (*connect.Response[v1.ExplainIngestResponse], error) {
+	return c.explainIngest.CallUnary(ctx, req)
 }
 
 // ListIncidents calls runframe.incident.v1.IncidentService.ListIncidents.
@@ -366,6 +392,16 @@ type IncidentServiceHandler interface {
 	// order; a refused delivery gets the error Ingest would have answered in
 	// place of a response. Internal: requires the service credential.
 	IngestBatch(context.Context, *connect.Request[v1.IngestBatchRequest]) (*connect.Response[v1.IngestBatchResponse], error)
+	// ExplainIngest says what Ingest would do with a delivery, storing
+	// nothing: no incident, timeline entry, delivery-log or inbox record, and
+	// no delivery identity claimed. It validates exactly as Ingest does (the
+	// same INVALID_ARGUMENT for the same request) and decides each alert with
+	// the very code Ingest runs, against the store as it is now; alerts that
+	// Ingest would apply to an incident the same delivery opens are decided
+	// against that incident. The prediction holds unless something else
+	// changes the store before the real delivery. Internal: requires the
+	// service credential.
+	ExplainIngest(context.Context, *connect.Request[v1.ExplainIngestRequest]) (*connect.Response[v1.ExplainIngestResponse], error)
 	// ListIncidents lists the caller's incidents, newest first.
 	ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error)
 	// GetIncident returns one incident, or NOT_FOUND.
@@ -449,6 +485,13 @@ func NewIncidentServiceHandler(svc IncidentServiceHandler, opts ...connect.Handl
 		IncidentServiceIngestBatchProcedure,
 		svc.IngestBatch,
 		connect.WithSchema(incidentServiceMethods.ByName("IngestBatch")),
+		connect.WithHandlerOptions(opts...),
+	)
+	incidentServiceExplainIngestHandler := connect.NewUnaryHandler(
+		IncidentServiceExplainIngestProcedure,
+		svc.ExplainIngest,
+		connect.WithSchema(incidentServiceMethods.ByName("ExplainIngest")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
 	incidentServiceListIncidentsHandler := connect.NewUnaryHandler(
@@ -536,6 +579,8 @@ func NewIncidentServiceHandler(svc IncidentServiceHandler, opts ...connect.Handl
 			incidentServiceIngestHandler.ServeHTTP(w, r)
 		case IncidentServiceIngestBatchProcedure:
 			incidentServiceIngestBatchHandler.ServeHTTP(w, r)
+		case IncidentServiceExplainIngestProcedure:
+			incidentServiceExplainIngestHandler.ServeHTTP(w, r)
 		case IncidentServiceListIncidentsProcedure:
 			incidentServiceListIncidentsHandler.ServeHTTP(w, r)
 		case IncidentServiceGetIncidentProcedure:
@@ -575,6 +620,10 @@ func (UnimplementedIncidentServiceHandler) Ingest(context.Context, *connect.Requ
 
 func (UnimplementedIncidentServiceHandler) IngestBatch(context.Context, *connect.Request[v1.IngestBatchRequest]) (*connect.Response[v1.IngestBatchResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.IngestBatch is not implemented"))
+}
+
+func (UnimplementedIncidentServiceHandler) ExplainIngest(context.Context, *connect.Request[v1.ExplainIngestRequest]) (*connect.Response[v1.ExplainIngestResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("runframe.incident.v1.IncidentService.ExplainIngest is not implemented"))
 }
 
 func (UnimplementedIncidentServiceHandler) ListIncidents(context.Context, *connect.Request[v1.ListIncidentsRequest]) (*connect.Response[v1.ListIncidentsResponse], error) {

@@ -27,7 +27,7 @@ from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 from runframe.common.v1 import common_pb2 as runframe_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"H\n\x19IdentifyRoutingKeyRequest\x12\x13\n\x0brouting_key\x18\x01 \x01(\t\x12\x16\n\x0esource_address\x18\x02 \x01(\t\"R\n\x1aIdentifyRoutingKeyResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"F\n\x13\x43onsumeQuotaRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x16\n\x0eintegration_id\x18\x02 \x01(\t\"_\n\x14\x43onsumeQuotaResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x36\n\nrate_limit\x18\x02 \x01(\x0b\x32\".runframe.common.v1.RateLimitState\"O\n ListIntegrationsByServiceRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\"<\n!ListIntegrationsByServiceResponse\x12\x17\n\x0fintegration_ids\x18\x01 \x03(\t\"%\n\x13VerifyApiKeyRequest\x12\x0e\n\x06secret\x18\x01 \x01(\t\"M\n\x14VerifyApiKeyResponse\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"\xaf\x01\n\x13\x41uthenticateRequest\x12\x13\n\x0brouting_key\x18\x01 \x01(\t\x12+\n\x07headers\x18\x02 \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x30\n\x0creceive_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0esource_address\x18\x05 \x01(\t\"\x87\x02\n\x14\x41uthenticateResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x14\n\x0c\x64\x65livery_key\x18\x02 \x01(\t\x12\x36\n\nrate_limit\x18\x03 \x01(\x0b\x32\".runframe.common.v1.RateLimitState\x12\x32\n\x0b\x64isposition\x18\x04 \x01(\x0e\x32\x1d.runframe.auth.v1.Disposition\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65livery_alias\x18\x06 \x01(\t\x12\x0e\n\x06repeat\x18\x07 \x01(\x08\"~\n\x18\x41uthenticateBatchRequest\x12\x37\n\x08requests\x18\x01 \x03(\x0b\x32%.runframe.auth.v1.AuthenticateRequest\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\x12\x14\n\x0ctraceparents\x18\x03 \x03(\t\"R\n\x19\x41uthenticateBatchResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.runframe.auth.v1.AuthenticateResult\"\x80\x01\n\x12\x41uthenticateResult\x12:\n\x08response\x18\x01 \x01(\x0b\x32&.runframe.auth.v1.AuthenticateResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\t\n\x07outcome*\\\n\x0b\x44isposition\x12\x1b\n\x17\x44ISPOSITION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44ISPOSITION_PROCEED\x10\x01\x12\x17\n\x13\x44ISPOSITION_HANDLED\x10\x02\x32\x95\x05\n\x0b\x41uthService\x12]\n\x0c\x41uthenticate\x12%.runframe.auth.v1.AuthenticateRequest\x1a&.runframe.auth.v1.AuthenticateResponse\x12l\n\x11\x41uthenticateBatch\x12*.runframe.auth.v1.AuthenticateBatchRequest\x1a+.runframe.auth.v1.AuthenticateBatchResponse\x12]\n\x0cVerifyApiKey\x12%.runframe.auth.v1.VerifyApiKeyRequest\x1a&.runframe.auth.v1.VerifyApiKeyResponse\x12\x89\x01\n\x19ListIntegrationsByService\x12\x32.runframe.auth.v1.ListIntegrationsByServiceRequest\x1a\x33.runframe.auth.v1.ListIntegrationsByServiceResponse\"\x03\x90\x02\x01\x12o\n\x12IdentifyRoutingKey\x12+.runframe.auth.v1.IdentifyRoutingKeyRequest\x1a,.runframe.auth.v1.IdentifyRoutingKeyResponse\x12]\n\x0c\x43onsumeQuota\x12%.runframe.auth.v1.ConsumeQuotaRequest\x1a&.runframe.auth.v1.ConsumeQuotaResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1brunframe/auth/v1/auth.proto\x12\x10runframe.auth.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\x1a\x1frunframe/common/v1/common.proto\"H\n\x19IdentifyRoutingKeyRequest\x12\x13\n\x0brouting_key\x18\x01 \x01(\t\x12\x16\n\x0esource_address\x18\x02 \x01(\t\"R\n\x1aIdentifyRoutingKeyResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\"F\n\x13\x43onsumeQuotaRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x16\n\x0eintegration_id\x18\x02 \x01(\t\"_\n\x14\x43onsumeQuotaResponse\x12\x0f\n\x07\x61llowed\x18\x01 \x01(\x08\x12\x36\n\nrate_limit\x18\x02 \x01(\x0b\x32\".runframe.common.v1.RateLimitState\"O\n ListIntegrationsByServiceRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x12\n\nservice_id\x18\x02 \x01(\t\"<\n!ListIntegrationsByServiceResponse\x12\x17\n\x0fintegration_ids\x18\x01 \x03(\t\"%\n\x13VerifyApiKeyRequest\x12\x0e\n\x06secret\x18\x01 \x01(\t\"M\n\x14VerifyApiKeyResponse\x12\x17\n\x0forganization_id\x18\x01 \x01(\t\x12\x0e\n\x06key_id\x18\x02 \x01(\t\x12\x0c\n\x04role\x18\x03 \x01(\t\"\xc0\x01\n\x13\x41uthenticateRequest\x12\x13\n\x0brouting_key\x18\x01 \x01(\t\x12+\n\x07headers\x18\x02 \x03(\x0b\x32\x1a.runframe.common.v1.Header\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x30\n\x0creceive_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0esource_address\x18\x05 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x06 \x01(\x08\"\x87\x02\n\x14\x41uthenticateResponse\x12\x34\n\x0bintegration\x18\x01 \x01(\x0b\x32\x1f.runframe.common.v1.Integration\x12\x14\n\x0c\x64\x65livery_key\x18\x02 \x01(\t\x12\x36\n\nrate_limit\x18\x03 \x01(\x0b\x32\".runframe.common.v1.RateLimitState\x12\x32\n\x0b\x64isposition\x18\x04 \x01(\x0e\x32\x1d.runframe.auth.v1.Disposition\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x16\n\x0e\x64\x65livery_alias\x18\x06 \x01(\t\x12\x0e\n\x06repeat\x18\x07 \x01(\x08\"~\n\x18\x41uthenticateBatchRequest\x12\x37\n\x08requests\x18\x01 \x03(\x0b\x32%.runframe.auth.v1.AuthenticateRequest\x12\x13\n\x0brequest_ids\x18\x02 \x03(\t\x12\x14\n\x0ctraceparents\x18\x03 \x03(\t\"R\n\x19\x41uthenticateBatchResponse\x12\x35\n\x07results\x18\x01 \x03(\x0b\x32$.runframe.auth.v1.AuthenticateResult\"\x80\x01\n\x12\x41uthenticateResult\x12:\n\x08response\x18\x01 \x01(\x0b\x32&.runframe.auth.v1.AuthenticateResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\t\n\x07outcome*\\\n\x0b\x44isposition\x12\x1b\n\x17\x44ISPOSITION_UNSPECIFIED\x10\x00\x12\x17\n\x13\x44ISPOSITION_PROCEED\x10\x01\x12\x17\n\x13\x44ISPOSITION_HANDLED\x10\x02\x32\x95\x05\n\x0b\x41uthService\x12]\n\x0c\x41uthenticate\x12%.runframe.auth.v1.AuthenticateRequest\x1a&.runframe.auth.v1.AuthenticateResponse\x12l\n\x11\x41uthenticateBatch\x12*.runframe.auth.v1.AuthenticateBatchRequest\x1a+.runframe.auth.v1.AuthenticateBatchResponse\x12]\n\x0cVerifyApiKey\x12%.runframe.auth.v1.VerifyApiKeyRequest\x1a&.runframe.auth.v1.VerifyApiKeyResponse\x12\x89\x01\n\x19ListIntegrationsByService\x12\x32.runframe.auth.v1.ListIntegrationsByServiceRequest\x1a\x33.runframe.auth.v1.ListIntegrationsByServiceResponse\"\x03\x90\x02\x01\x12o\n\x12IdentifyRoutingKey\x12+.runframe.auth.v1.IdentifyRoutingKeyRequest\x1a,.runframe.auth.v1.IdentifyRoutingKeyResponse\x12]\n\x0c\x43onsumeQuota\x12%.runframe.auth.v1.ConsumeQuotaRequest\x1a&.runframe.auth.v1.ConsumeQuotaResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,8 +36,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['ListIntegrationsByService']._loaded_options = None
   _globals['_AUTHSERVICE'].methods_by_name['ListIntegrationsByService']._serialized_options = b'\220\002\001'
-  _globals['_DISPOSITION']._serialized_start=1515
-  _globals['_DISPOSITION']._serialized_end=1607
+  _globals['_DISPOSITION']._serialized_start=1532
+  _globals['_DISPOSITION']._serialized_end=1624
   _globals['_IDENTIFYROUTINGKEYREQUEST']._serialized_start=140
   _globals['_IDENTIFYROUTINGKEYREQUEST']._serialized_end=212
   _globals['_IDENTIFYROUTINGKEYRESPONSE']._serialized_start=214
@@ -55,15 +55,15 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VERIFYAPIKEYRESPONSE']._serialized_start=649
   _globals['_VERIFYAPIKEYRESPONSE']._serialized_end=726
   _globals['_AUTHENTICATEREQUEST']._serialized_start=729
-  _globals['_AUTHENTICATEREQUEST']._serialized_end=904
-  _globals['_AUTHENTICATERESPONSE']._serialized_start=907
-  _globals['_AUTHENTICATERESPONSE']._serialized_end=1170
-  _globals['_AUTHENTICATEBATCHREQUEST']._serialized_start=1172
-  _globals['_AUTHENTICATEBATCHREQUEST']._serialized_end=1298
-  _globals['_AUTHENTICATEBATCHRESPONSE']._serialized_start=1300
-  _globals['_AUTHENTICATEBATCHRESPONSE']._serialized_end=1382
-  _globals['_AUTHENTICATERESULT']._serialized_start=1385
-  _globals['_AUTHENTICATERESULT']._serialized_end=1513
-  _globals['_AUTHSERVICE']._serialized_start=1610
-  _globals['_AUTHSERVICE']._serialized_end=2271
+  _globals['_AUTHENTICATEREQUEST']._serialized_end=921
+  _globals['_AUTHENTICATERESPONSE']._serialized_start=924
+  _globals['_AUTHENTICATERESPONSE']._serialized_end=1187
+  _globals['_AUTHENTICATEBATCHREQUEST']._serialized_start=1189
+  _globals['_AUTHENTICATEBATCHREQUEST']._serialized_end=1315
+  _globals['_AUTHENTICATEBATCHRESPONSE']._serialized_start=1317
+  _globals['_AUTHENTICATEBATCHRESPONSE']._serialized_end=1399
+  _globals['_AUTHENTICATERESULT']._serialized_start=1402
+  _globals['_AUTHENTICATERESULT']._serialized_end=1530
+  _globals['_AUTHSERVICE']._serialized_start=1627
+  _globals['_AUTHSERVICE']._serialized_end=2288
 # @@protoc_insertion_point(module_scope)

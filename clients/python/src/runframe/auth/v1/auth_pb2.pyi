@@ -82,18 +82,20 @@ class VerifyApiKeyResponse(_message.Message):
     def __init__(self, organization_id: _Optional[str] = ..., key_id: _Optional[str] = ..., role: _Optional[str] = ...) -> None: ...
 
 class AuthenticateRequest(_message.Message):
-    __slots__ = ("routing_key", "headers", "body", "receive_time", "source_address")
+    __slots__ = ("routing_key", "headers", "body", "receive_time", "source_address", "dry_run")
     ROUTING_KEY_FIELD_NUMBER: _ClassVar[int]
     HEADERS_FIELD_NUMBER: _ClassVar[int]
     BODY_FIELD_NUMBER: _ClassVar[int]
     RECEIVE_TIME_FIELD_NUMBER: _ClassVar[int]
     SOURCE_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
     routing_key: str
     headers: _containers.RepeatedCompositeFieldContainer[_common_pb2.Header]
     body: bytes
     receive_time: _timestamp_pb2.Timestamp
     source_address: str
-    def __init__(self, routing_key: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[_common_pb2.Header, _Mapping]]] = ..., body: _Optional[bytes] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_address: _Optional[str] = ...) -> None: ...
+    dry_run: bool
+    def __init__(self, routing_key: _Optional[str] = ..., headers: _Optional[_Iterable[_Union[_common_pb2.Header, _Mapping]]] = ..., body: _Optional[bytes] = ..., receive_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source_address: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class AuthenticateResponse(_message.Message):
     __slots__ = ("integration", "delivery_key", "rate_limit", "disposition", "message", "delivery_alias", "repeat")

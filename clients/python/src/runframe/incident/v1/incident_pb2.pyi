@@ -123,6 +123,28 @@ class IngestResponse(_message.Message):
     replayed: bool
     def __init__(self, results: _Optional[_Iterable[_Union[IngestResult, _Mapping]]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
+class ExplainIngestRequest(_message.Message):
+    __slots__ = ("ingest",)
+    INGEST_FIELD_NUMBER: _ClassVar[int]
+    ingest: IngestRequest
+    def __init__(self, ingest: _Optional[_Union[IngestRequest, _Mapping]] = ...) -> None: ...
+
+class ExplainIngestResponse(_message.Message):
+    __slots__ = ("explanations", "replayed")
+    EXPLANATIONS_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    explanations: _containers.RepeatedCompositeFieldContainer[IngestExplanation]
+    replayed: bool
+    def __init__(self, explanations: _Optional[_Iterable[_Union[IngestExplanation, _Mapping]]] = ..., replayed: _Optional[bool] = ...) -> None: ...
+
+class IngestExplanation(_message.Message):
+    __slots__ = ("result", "new_incident_alert")
+    RESULT_FIELD_NUMBER: _ClassVar[int]
+    NEW_INCIDENT_ALERT_FIELD_NUMBER: _ClassVar[int]
+    result: IngestResult
+    new_incident_alert: int
+    def __init__(self, result: _Optional[_Union[IngestResult, _Mapping]] = ..., new_incident_alert: _Optional[int] = ...) -> None: ...
+
 class IngestResult(_message.Message):
     __slots__ = ("incident_id", "action", "dedup_key")
     INCIDENT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -45,6 +45,11 @@ class IncidentServiceStub:
                 request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchRequest.SerializeToString,
                 response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchResponse.FromString,
                 _registered_method=True)
+        self.ExplainIngest = channel.unary_unary(
+                '/runframe.incident.v1.IncidentService/ExplainIngest',
+                request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestRequest.SerializeToString,
+                response_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestResponse.FromString,
+                _registered_method=True)
         self.ListIncidents = channel.unary_unary(
                 '/runframe.incident.v1.IncidentService/ListIncidents',
                 request_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ListIncidentsRequest.SerializeToString,
@@ -127,6 +132,21 @@ class IncidentServiceServicer:
         Ingest would (they share one durable commit). Results are in request
         order; a refused delivery gets the error Ingest would have answered in
         place of a response. Internal: requires the service credential.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ExplainIngest(self, request, context):
+        """ExplainIngest says what Ingest would do with a delivery, storing
+        nothing: no incident, timeline entry, delivery-log or inbox record, and
+        no delivery identity claimed. It validates exactly as Ingest does (the
+        same INVALID_ARGUMENT for the same request) and decides each alert with
+        the very code Ingest runs, against the store as it is now; alerts that
+        Ingest would apply to an incident the same delivery opens are decided
+        against that incident. The prediction holds unless something else
+        changes the store before the real delivery. Internal: requires the
+        service credential.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -268,6 +288,11 @@ def add_IncidentServiceServicer_to_server(servicer, server):
                     request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchRequest.FromString,
                     response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchResponse.SerializeToString,
             ),
+            'ExplainIngest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainIngest,
+                    request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestRequest.FromString,
+                    response_serializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestResponse.SerializeToString,
+            ),
             'ListIncidents': grpc.unary_unary_rpc_method_handler(
                     servicer.ListIncidents,
                     request_deserializer=runframe_dot_incident_dot_v1_dot_incident__pb2.ListIncidentsRequest.FromString,
@@ -384,6 +409,33 @@ class IncidentService:
             '/runframe.incident.v1.IncidentService/IngestBatch',
             runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchRequest.SerializeToString,
             runframe_dot_incident_dot_v1_dot_incident__pb2.IngestBatchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainIngest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/runframe.incident.v1.IncidentService/ExplainIngest',
+            runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestRequest.SerializeToString,
+            runframe_dot_incident_dot_v1_dot_incident__pb2.ExplainIngestResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file runframe/incident/v1/incident.proto.
  */
 export const file_runframe_incident_v1_incident: GenFile = /*@__PURE__*/
-  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEi2AUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNEhAKCGZsYXBwaW5nGBQgASgIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLJAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlEjQKC2ludGVncmF0aW9uGAggASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIInYKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkSFAoMdHJhY2VwYXJlbnRzGAMgAygJIk8KE0luZ2VzdEJhdGNoUmVzcG9uc2USOAoHcmVzdWx0cxgBIAMoCzInLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzdWx0In0KEUluZ2VzdEJhdGNoUmVzdWx0EjgKCHJlc3BvbnNlGAEgASgLMiQucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzcG9uc2VIABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCQoHb3V0Y29tZSJGChRDcmVhdGVTZXJ2aWNlUmVxdWVzdBIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJHChVDcmVhdGVTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiRgoUVXBkYXRlU2VydmljZVJlcXVlc3QSLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiRwoVVXBkYXRlU2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIioKFERlbGV0ZVNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiFwoVRGVsZXRlU2VydmljZVJlc3BvbnNlIlcKFVdhdGNoSW5jaWRlbnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipwEKFldhdGNoSW5jaWRlbnRzUmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBI5CgxsYXRlc3RfZXZlbnQYAiABKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhAKCHJldmlzaW9uGAMgASgNEg4KBmN1cnNvchgEIAEoCSq6AQoMSW5nZXN0QWN0aW9uEh0KGUlOR0VTVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIZChVJTkdFU1RfQUNUSU9OX0NSRUFURUQQARIZChVJTkdFU1RfQUNUSU9OX1VQREFURUQQAhIaChZJTkdFU1RfQUNUSU9OX1JFU09MVkVEEAMSGQoVSU5HRVNUX0FDVElPTl9JR05PUkVEEAQSHgoaSU5HRVNUX0FDVElPTl9BQ0tOT1dMRURHRUQQBSrmAQoRSW5jaWRlbnRFdmVudFR5cGUSIwofSU5DSURFTlRfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0lOQ0lERU5UX0VWRU5UX1RZUEVfQ1JFQVRFRBABEiEKHUlOQ0lERU5UX0VWRU5UX1RZUEVfVFJJR0dFUkVEEAISJAogSU5DSURFTlRfRVZFTlRfVFlQRV9BQ0tOT1dMRURHRUQQAxIgChxJTkNJREVOVF9FVkVOVF9UWVBFX1JFU09MVkVEEAQSIAocSU5DSURFTlRfRVZFTlRfVFlQRV9GTEFQUElORxAFMvwLCg9JbmNpZGVudFNlcnZpY2USUwoGSW5nZXN0EiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdBokLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3BvbnNlEmIKC0luZ2VzdEJhdGNoEigucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXF1ZXN0GikucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXNwb25zZRJtCg1MaXN0SW5jaWRlbnRzEioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1JlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRzUmVzcG9uc2UiA5ACARJnCgtHZXRJbmNpZGVudBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldEluY2lkZW50UmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldEluY2lkZW50UmVzcG9uc2UiA5ACARJ6ChNBY2tub3dsZWRnZUluY2lkZW50EjAucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlcXVlc3QaMS5ydW5mcmFtZS5pbmNpZGVudC52MS5BY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USbgoPUmVzb2x2ZUluY2lkZW50EiwucnVuZnJhbWUuaW5jaWRlbnQudjEuUmVzb2x2ZUluY2lkZW50UmVxdWVzdBotLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlc3BvbnNlEnwKEkxpc3RJbmNpZGVudEV2ZW50cxIvLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudEV2ZW50c1JlcXVlc3QaMC5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZSIDkAIBEmoKDExpc3RTZXJ2aWNlcxIpLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RTZXJ2aWNlc1JlcXVlc3QaKi5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXNwb25zZSIDkAIBEmQKCkdldFNlcnZpY2USJy5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVxdWVzdBooLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldFNlcnZpY2VSZXNwb25zZSIDkAIBEmgKDUNyZWF0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5DcmVhdGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNyZWF0ZVNlcnZpY2VSZXNwb25zZRJoCg1VcGRhdGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuVXBkYXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5VcGRhdGVTZXJ2aWNlUmVzcG9uc2USaAoNRGVsZXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkRlbGV0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuRGVsZXRlU2VydmljZVJlc3BvbnNlEnIKDldhdGNoSW5jaWRlbnRzEisucnVuZnJhbWUuaW5jaWRlbnQudjEuV2F0Y2hJbmNpZGVudHNSZXF1ZXN0GiwucnVuZnJhbWUuaW5jaWRlbnQudjEuV2F0Y2hJbmNpZGVudHNSZXNwb25zZSIDkAIBMAESagoMQ2hlY2tTZXJ2aWNlEikucnVuZnJhbWUuaW5jaWRlbnQudjEuQ2hlY2tTZXJ2aWNlUmVxdWVzdBoqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
+  fileDesc("CiNydW5mcmFtZS9pbmNpZGVudC92MS9pbmNpZGVudC5wcm90bxIUcnVuZnJhbWUuaW5jaWRlbnQudjEi2AUKCEluY2lkZW50EgoKAmlkGAEgASgJEhcKD29yZ2FuaXphdGlvbl9pZBgCIAEoCRIWCg5pbnRlZ3JhdGlvbl9pZBgDIAEoCRINCgV0aXRsZRgEIAEoCRITCgtkZXNjcmlwdGlvbhgFIAEoCRIuCghzZXZlcml0eRgGIAEoDjIcLnJ1bmZyYW1lLmNvbW1vbi52MS5TZXZlcml0eRIyCgZzdGF0dXMYByABKA4yIi5ydW5mcmFtZS5jb21tb24udjEuSW5jaWRlbnRTdGF0dXMSEgoKc2VydmljZV9pZBgIIAEoCRIRCglkZWR1cF9rZXkYCSABKAkSEgoKc291cmNlX3VybBgKIAEoCRI+CghtZXRhZGF0YRgLIAMoCzIsLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluY2lkZW50Lk1ldGFkYXRhRW50cnkSGAoQb2NjdXJyZW5jZV9jb3VudBgMIAEoDRIvCgtjcmVhdGVfdGltZRgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2Vlbl90aW1lGA8gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxyZXNvbHZlX3RpbWUYECABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEGFja25vd2xlZGdlX3RpbWUYESABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhcKD2Fja25vd2xlZGdlZF9ieRgSIAEoCRIYChB0cnVuY2F0ZWRfYWxlcnRzGBMgASgNEhAKCGZsYXBwaW5nGBQgASgIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLJAgoNSW5nZXN0UmVxdWVzdBIXCg9vcmdhbml6YXRpb25faWQYASABKAkSFgoOaW50ZWdyYXRpb25faWQYAiABKAkSFAoMZGVsaXZlcnlfa2V5GAMgASgJEjcKBmFsZXJ0cxgEIAMoCzInLnJ1bmZyYW1lLm5vcm1hbGl6ZXIudjEuTm9ybWFsaXplZEFsZXJ0EjAKDHJlY2VpdmVfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFgoOZGVsaXZlcnlfYWxpYXMYBiABKAkSOAoIZW52ZWxvcGUYByABKAsyJi5ydW5mcmFtZS5pbmNpZGVudC52MS5EZWxpdmVyeUVudmVsb3BlEjQKC2ludGVncmF0aW9uGAggASgLMh8ucnVuZnJhbWUuY29tbW9uLnYxLkludGVncmF0aW9uIlcKDkluZ2VzdFJlc3BvbnNlEjMKB3Jlc3VsdHMYASADKAsyIi5ydW5mcmFtZS5pbmNpZGVudC52MS5Jbmdlc3RSZXN1bHQSEAoIcmVwbGF5ZWQYAiABKAgiSwoURXhwbGFpbkluZ2VzdFJlcXVlc3QSMwoGaW5nZXN0GAEgASgLMiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdCJoChVFeHBsYWluSW5nZXN0UmVzcG9uc2USPQoMZXhwbGFuYXRpb25zGAEgAygLMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0RXhwbGFuYXRpb24SEAoIcmVwbGF5ZWQYAiABKAgifwoRSW5nZXN0RXhwbGFuYXRpb24SMgoGcmVzdWx0GAEgASgLMiIucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzdWx0Eh8KEm5ld19pbmNpZGVudF9hbGVydBgCIAEoDUgAiAEBQhUKE19uZXdfaW5jaWRlbnRfYWxlcnQiagoMSW5nZXN0UmVzdWx0EhMKC2luY2lkZW50X2lkGAEgASgJEjIKBmFjdGlvbhgCIAEoDjIiLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEFjdGlvbhIRCglkZWR1cF9rZXkYAyABKAkinQEKFExpc3RJbmNpZGVudHNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjIKBnN0YXR1cxgDIAEoDjIiLnJ1bmZyYW1lLmNvbW1vbi52MS5JbmNpZGVudFN0YXR1cxISCgpzZXJ2aWNlX2lkGAQgASgJEhYKDmludGVncmF0aW9uX2lkGAUgASgJImMKFUxpc3RJbmNpZGVudHNSZXNwb25zZRIxCglpbmNpZGVudHMYASADKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiKQoSR2V0SW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJIkcKE0dldEluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCIxChpBY2tub3dsZWRnZUluY2lkZW50UmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCSJPChtBY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCI7ChZSZXNvbHZlSW5jaWRlbnRSZXF1ZXN0EhMKC2luY2lkZW50X2lkGAEgASgJEgwKBG5vdGUYAiABKAkiSwoXUmVzb2x2ZUluY2lkZW50UmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudCK4AQoNSW5jaWRlbnRFdmVudBIKCgJpZBgBIAEoCRITCgtpbmNpZGVudF9pZBgCIAEoCRI1CgR0eXBlGAMgASgOMicucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5jaWRlbnRFdmVudFR5cGUSDQoFYWN0b3IYBCABKAkSDwoHc3VtbWFyeRgFIAEoCRIvCgtjcmVhdGVfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoZTGlzdEluY2lkZW50RXZlbnRzUmVxdWVzdBITCgtpbmNpZGVudF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJqChpMaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZRIzCgZldmVudHMYASADKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIjCgdTZXJ2aWNlEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkiPAoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJgChRMaXN0U2VydmljZXNSZXNwb25zZRIvCghzZXJ2aWNlcxgBIAMoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIicKEUdldFNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiRAoSR2V0U2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIkIKE0NoZWNrU2VydmljZVJlcXVlc3QSFwoPb3JnYW5pemF0aW9uX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkiJgoUQ2hlY2tTZXJ2aWNlUmVzcG9uc2USDgoGZXhpc3RzGAEgASgIInYKEkluZ2VzdEJhdGNoUmVxdWVzdBI1CghyZXF1ZXN0cxgBIAMoCzIjLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlcXVlc3QSEwoLcmVxdWVzdF9pZHMYAiADKAkSFAoMdHJhY2VwYXJlbnRzGAMgAygJIk8KE0luZ2VzdEJhdGNoUmVzcG9uc2USOAoHcmVzdWx0cxgBIAMoCzInLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdEJhdGNoUmVzdWx0In0KEUluZ2VzdEJhdGNoUmVzdWx0EjgKCHJlc3BvbnNlGAEgASgLMiQucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVzcG9uc2VIABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCQoHb3V0Y29tZSJGChRDcmVhdGVTZXJ2aWNlUmVxdWVzdBIuCgdzZXJ2aWNlGAEgASgLMh0ucnVuZnJhbWUuaW5jaWRlbnQudjEuU2VydmljZSJHChVDcmVhdGVTZXJ2aWNlUmVzcG9uc2USLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiRgoUVXBkYXRlU2VydmljZVJlcXVlc3QSLgoHc2VydmljZRgBIAEoCzIdLnJ1bmZyYW1lLmluY2lkZW50LnYxLlNlcnZpY2UiRwoVVXBkYXRlU2VydmljZVJlc3BvbnNlEi4KB3NlcnZpY2UYASABKAsyHS5ydW5mcmFtZS5pbmNpZGVudC52MS5TZXJ2aWNlIioKFERlbGV0ZVNlcnZpY2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiFwoVRGVsZXRlU2VydmljZVJlc3BvbnNlIlcKFVdhdGNoSW5jaWRlbnRzUmVxdWVzdBIOCgZjdXJzb3IYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipwEKFldhdGNoSW5jaWRlbnRzUmVzcG9uc2USMAoIaW5jaWRlbnQYASABKAsyHi5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudBI5CgxsYXRlc3RfZXZlbnQYAiABKAsyIy5ydW5mcmFtZS5pbmNpZGVudC52MS5JbmNpZGVudEV2ZW50EhAKCHJldmlzaW9uGAMgASgNEg4KBmN1cnNvchgEIAEoCSq6AQoMSW5nZXN0QWN0aW9uEh0KGUlOR0VTVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIZChVJTkdFU1RfQUNUSU9OX0NSRUFURUQQARIZChVJTkdFU1RfQUNUSU9OX1VQREFURUQQAhIaChZJTkdFU1RfQUNUSU9OX1JFU09MVkVEEAMSGQoVSU5HRVNUX0FDVElPTl9JR05PUkVEEAQSHgoaSU5HRVNUX0FDVElPTl9BQ0tOT1dMRURHRUQQBSrmAQoRSW5jaWRlbnRFdmVudFR5cGUSIwofSU5DSURFTlRfRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEh8KG0lOQ0lERU5UX0VWRU5UX1RZUEVfQ1JFQVRFRBABEiEKHUlOQ0lERU5UX0VWRU5UX1RZUEVfVFJJR0dFUkVEEAISJAogSU5DSURFTlRfRVZFTlRfVFlQRV9BQ0tOT1dMRURHRUQQAxIgChxJTkNJREVOVF9FVkVOVF9UWVBFX1JFU09MVkVEEAQSIAocSU5DSURFTlRfRVZFTlRfVFlQRV9GTEFQUElORxAFMusMCg9JbmNpZGVudFNlcnZpY2USUwoGSW5nZXN0EiMucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0UmVxdWVzdBokLnJ1bmZyYW1lLmluY2lkZW50LnYxLkluZ2VzdFJlc3BvbnNlEmIKC0luZ2VzdEJhdGNoEigucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXF1ZXN0GikucnVuZnJhbWUuaW5jaWRlbnQudjEuSW5nZXN0QmF0Y2hSZXNwb25zZRJtCg1FeHBsYWluSW5nZXN0EioucnVuZnJhbWUuaW5jaWRlbnQudjEuRXhwbGFpbkluZ2VzdFJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5FeHBsYWluSW5nZXN0UmVzcG9uc2UiA5ACARJtCg1MaXN0SW5jaWRlbnRzEioucnVuZnJhbWUuaW5jaWRlbnQudjEuTGlzdEluY2lkZW50c1JlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRzUmVzcG9uc2UiA5ACARJnCgtHZXRJbmNpZGVudBIoLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldEluY2lkZW50UmVxdWVzdBopLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldEluY2lkZW50UmVzcG9uc2UiA5ACARJ6ChNBY2tub3dsZWRnZUluY2lkZW50EjAucnVuZnJhbWUuaW5jaWRlbnQudjEuQWNrbm93bGVkZ2VJbmNpZGVudFJlcXVlc3QaMS5ydW5mcmFtZS5pbmNpZGVudC52MS5BY2tub3dsZWRnZUluY2lkZW50UmVzcG9uc2USbgoPUmVzb2x2ZUluY2lkZW50EiwucnVuZnJhbWUuaW5jaWRlbnQudjEuUmVzb2x2ZUluY2lkZW50UmVxdWVzdBotLnJ1bmZyYW1lLmluY2lkZW50LnYxLlJlc29sdmVJbmNpZGVudFJlc3BvbnNlEnwKEkxpc3RJbmNpZGVudEV2ZW50cxIvLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RJbmNpZGVudEV2ZW50c1JlcXVlc3QaMC5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0SW5jaWRlbnRFdmVudHNSZXNwb25zZSIDkAIBEmoKDExpc3RTZXJ2aWNlcxIpLnJ1bmZyYW1lLmluY2lkZW50LnYxLkxpc3RTZXJ2aWNlc1JlcXVlc3QaKi5ydW5mcmFtZS5pbmNpZGVudC52MS5MaXN0U2VydmljZXNSZXNwb25zZSIDkAIBEmQKCkdldFNlcnZpY2USJy5ydW5mcmFtZS5pbmNpZGVudC52MS5HZXRTZXJ2aWNlUmVxdWVzdBooLnJ1bmZyYW1lLmluY2lkZW50LnYxLkdldFNlcnZpY2VSZXNwb25zZSIDkAIBEmgKDUNyZWF0ZVNlcnZpY2USKi5ydW5mcmFtZS5pbmNpZGVudC52MS5DcmVhdGVTZXJ2aWNlUmVxdWVzdBorLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNyZWF0ZVNlcnZpY2VSZXNwb25zZRJoCg1VcGRhdGVTZXJ2aWNlEioucnVuZnJhbWUuaW5jaWRlbnQudjEuVXBkYXRlU2VydmljZVJlcXVlc3QaKy5ydW5mcmFtZS5pbmNpZGVudC52MS5VcGRhdGVTZXJ2aWNlUmVzcG9uc2USaAoNRGVsZXRlU2VydmljZRIqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkRlbGV0ZVNlcnZpY2VSZXF1ZXN0GisucnVuZnJhbWUuaW5jaWRlbnQudjEuRGVsZXRlU2VydmljZVJlc3BvbnNlEnIKDldhdGNoSW5jaWRlbnRzEisucnVuZnJhbWUuaW5jaWRlbnQudjEuV2F0Y2hJbmNpZGVudHNSZXF1ZXN0GiwucnVuZnJhbWUuaW5jaWRlbnQudjEuV2F0Y2hJbmNpZGVudHNSZXNwb25zZSIDkAIBMAESagoMQ2hlY2tTZXJ2aWNlEikucnVuZnJhbWUuaW5jaWRlbnQudjEuQ2hlY2tTZXJ2aWNlUmVxdWVzdBoqLnJ1bmZyYW1lLmluY2lkZW50LnYxLkNoZWNrU2VydmljZVJlc3BvbnNlIgOQAgFiBnByb3RvMw", [file_google_protobuf_timestamp, file_google_rpc_status, file_runframe_common_v1_common, file_runframe_incident_v1_envelope, file_runframe_normalizer_v1_normalizer]);
 
 /**
  * Incident is one deduplicated incident.
@@ -299,6 +299,94 @@ export const IngestResponseSchema: GenMessage<IngestResponse> = /*@__PURE__*/
   messageDesc(file_runframe_incident_v1_incident, 2);
 
 /**
+ * ExplainIngestRequest carries the delivery to explain.
+ *
+ * @generated from message runframe.incident.v1.ExplainIngestRequest
+ */
+export type ExplainIngestRequest = Message<"runframe.incident.v1.ExplainIngestRequest"> & {
+  /**
+   * ingest is the delivery exactly as it would be sent to Ingest; its
+   * envelope, if any, is ignored (nothing is recorded).
+   *
+   * @generated from field: runframe.incident.v1.IngestRequest ingest = 1;
+   */
+  ingest?: IngestRequest | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.ExplainIngestRequest.
+ * Use `create(ExplainIngestRequestSchema)` to create a new message.
+ */
+export const ExplainIngestRequestSchema: GenMessage<ExplainIngestRequest> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 3);
+
+/**
+ * ExplainIngestResponse predicts Ingest's answer, one explanation per alert
+ * in request order.
+ *
+ * @generated from message runframe.incident.v1.ExplainIngestResponse
+ */
+export type ExplainIngestResponse = Message<"runframe.incident.v1.ExplainIngestResponse"> & {
+  /**
+   * explanations, one per alert.
+   *
+   * @generated from field: repeated runframe.incident.v1.IngestExplanation explanations = 1;
+   */
+  explanations: IngestExplanation[];
+
+  /**
+   * replayed is true when the delivery's key or alias matches a delivery
+   * already applied: Ingest would answer that delivery's results (the
+   * explanations carry them) and change nothing.
+   *
+   * @generated from field: bool replayed = 2;
+   */
+  replayed: boolean;
+};
+
+/**
+ * Describes the message runframe.incident.v1.ExplainIngestResponse.
+ * Use `create(ExplainIngestResponseSchema)` to create a new message.
+ */
+export const ExplainIngestResponseSchema: GenMessage<ExplainIngestResponse> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 4);
+
+/**
+ * IngestExplanation is what Ingest would do with one alert.
+ *
+ * @generated from message runframe.incident.v1.IngestExplanation
+ */
+export type IngestExplanation = Message<"runframe.incident.v1.IngestExplanation"> & {
+  /**
+   * result is what Ingest would answer: the action and dedup key, and the
+   * incident an update, resolve or acknowledgement would apply to. Its
+   * incident_id is empty for an alert that would create an incident (the
+   * number is only given out when it is stored) or be ignored, and for an
+   * alert applied to an incident this same delivery would create (see
+   * new_incident_alert).
+   *
+   * @generated from field: runframe.incident.v1.IngestResult result = 1;
+   */
+  result?: IngestResult | undefined;
+
+  /**
+   * new_incident_alert is set when the incident of this alert is one the
+   * delivery itself would create: the index, in request order, of the
+   * alert that would create it (this alert's own index for a creation).
+   *
+   * @generated from field: optional uint32 new_incident_alert = 2;
+   */
+  newIncidentAlert?: number | undefined;
+};
+
+/**
+ * Describes the message runframe.incident.v1.IngestExplanation.
+ * Use `create(IngestExplanationSchema)` to create a new message.
+ */
+export const IngestExplanationSchema: GenMessage<IngestExplanation> = /*@__PURE__*/
+  messageDesc(file_runframe_incident_v1_incident, 5);
+
+/**
  * IngestResult is the outcome for one alert.
  *
  * @generated from message runframe.incident.v1.IngestResult
@@ -333,7 +421,7 @@ export type IngestResult = Message<"runframe.incident.v1.IngestResult"> & {
  * Use `create(IngestResultSchema)` to create a new message.
  */
 export const IngestResultSchema: GenMessage<IngestResult> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 3);
+  messageDesc(file_runframe_incident_v1_incident, 6);
 
 /**
  * ListIncidentsRequest filters and pages the caller's incidents.
@@ -386,7 +474,7 @@ export type ListIncidentsRequest = Message<"runframe.incident.v1.ListIncidentsRe
  * Use `create(ListIncidentsRequestSchema)` to create a new message.
  */
 export const ListIncidentsRequestSchema: GenMessage<ListIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 4);
+  messageDesc(file_runframe_incident_v1_incident, 7);
 
 /**
  * ListIncidentsResponse is one page of incidents, newest first.
@@ -414,7 +502,7 @@ export type ListIncidentsResponse = Message<"runframe.incident.v1.ListIncidentsR
  * Use `create(ListIncidentsResponseSchema)` to create a new message.
  */
 export const ListIncidentsResponseSchema: GenMessage<ListIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 5);
+  messageDesc(file_runframe_incident_v1_incident, 8);
 
 /**
  * GetIncidentRequest names one incident.
@@ -435,7 +523,7 @@ export type GetIncidentRequest = Message<"runframe.incident.v1.GetIncidentReques
  * Use `create(GetIncidentRequestSchema)` to create a new message.
  */
 export const GetIncidentRequestSchema: GenMessage<GetIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 6);
+  messageDesc(file_runframe_incident_v1_incident, 9);
 
 /**
  * GetIncidentResponse carries the incident.
@@ -456,7 +544,7 @@ export type GetIncidentResponse = Message<"runframe.incident.v1.GetIncidentRespo
  * Use `create(GetIncidentResponseSchema)` to create a new message.
  */
 export const GetIncidentResponseSchema: GenMessage<GetIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 7);
+  messageDesc(file_runframe_incident_v1_incident, 10);
 
 /**
  * AcknowledgeIncidentRequest names the incident to acknowledge.
@@ -477,7 +565,7 @@ export type AcknowledgeIncidentRequest = Message<"runframe.incident.v1.Acknowled
  * Use `create(AcknowledgeIncidentRequestSchema)` to create a new message.
  */
 export const AcknowledgeIncidentRequestSchema: GenMessage<AcknowledgeIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 8);
+  messageDesc(file_runframe_incident_v1_incident, 11);
 
 /**
  * AcknowledgeIncidentResponse carries the updated incident.
@@ -498,7 +586,7 @@ export type AcknowledgeIncidentResponse = Message<"runframe.incident.v1.Acknowle
  * Use `create(AcknowledgeIncidentResponseSchema)` to create a new message.
  */
 export const AcknowledgeIncidentResponseSchema: GenMessage<AcknowledgeIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 9);
+  messageDesc(file_runframe_incident_v1_incident, 12);
 
 /**
  * ResolveIncidentRequest names the incident to resolve.
@@ -527,7 +615,7 @@ export type ResolveIncidentRequest = Message<"runframe.incident.v1.ResolveIncide
  * Use `create(ResolveIncidentRequestSchema)` to create a new message.
  */
 export const ResolveIncidentRequestSchema: GenMessage<ResolveIncidentRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 10);
+  messageDesc(file_runframe_incident_v1_incident, 13);
 
 /**
  * ResolveIncidentResponse carries the updated incident.
@@ -548,7 +636,7 @@ export type ResolveIncidentResponse = Message<"runframe.incident.v1.ResolveIncid
  * Use `create(ResolveIncidentResponseSchema)` to create a new message.
  */
 export const ResolveIncidentResponseSchema: GenMessage<ResolveIncidentResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 11);
+  messageDesc(file_runframe_incident_v1_incident, 14);
 
 /**
  * IncidentEvent is one entry of an incident's timeline.
@@ -606,7 +694,7 @@ export type IncidentEvent = Message<"runframe.incident.v1.IncidentEvent"> & {
  * Use `create(IncidentEventSchema)` to create a new message.
  */
 export const IncidentEventSchema: GenMessage<IncidentEvent> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 12);
+  messageDesc(file_runframe_incident_v1_incident, 15);
 
 /**
  * ListIncidentEventsRequest pages through one incident's timeline.
@@ -644,7 +732,7 @@ export type ListIncidentEventsRequest = Message<"runframe.incident.v1.ListIncide
  * Use `create(ListIncidentEventsRequestSchema)` to create a new message.
  */
 export const ListIncidentEventsRequestSchema: GenMessage<ListIncidentEventsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 13);
+  messageDesc(file_runframe_incident_v1_incident, 16);
 
 /**
  * ListIncidentEventsResponse is one page of timeline entries, oldest first.
@@ -672,7 +760,7 @@ export type ListIncidentEventsResponse = Message<"runframe.incident.v1.ListIncid
  * Use `create(ListIncidentEventsResponseSchema)` to create a new message.
  */
 export const ListIncidentEventsResponseSchema: GenMessage<ListIncidentEventsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 14);
+  messageDesc(file_runframe_incident_v1_incident, 17);
 
 /**
  * Service is one entry of an organization's service catalog.
@@ -700,7 +788,7 @@ export type Service = Message<"runframe.incident.v1.Service"> & {
  * Use `create(ServiceSchema)` to create a new message.
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 15);
+  messageDesc(file_runframe_incident_v1_incident, 18);
 
 /**
  * ListServicesRequest pages through the caller's services.
@@ -731,7 +819,7 @@ export type ListServicesRequest = Message<"runframe.incident.v1.ListServicesRequ
  * Use `create(ListServicesRequestSchema)` to create a new message.
  */
 export const ListServicesRequestSchema: GenMessage<ListServicesRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 16);
+  messageDesc(file_runframe_incident_v1_incident, 19);
 
 /**
  * ListServicesResponse is one page of services, ordered by id.
@@ -759,7 +847,7 @@ export type ListServicesResponse = Message<"runframe.incident.v1.ListServicesRes
  * Use `create(ListServicesResponseSchema)` to create a new message.
  */
 export const ListServicesResponseSchema: GenMessage<ListServicesResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 17);
+  messageDesc(file_runframe_incident_v1_incident, 20);
 
 /**
  * GetServiceRequest names one service.
@@ -780,7 +868,7 @@ export type GetServiceRequest = Message<"runframe.incident.v1.GetServiceRequest"
  * Use `create(GetServiceRequestSchema)` to create a new message.
  */
 export const GetServiceRequestSchema: GenMessage<GetServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 18);
+  messageDesc(file_runframe_incident_v1_incident, 21);
 
 /**
  * GetServiceResponse carries the service.
@@ -801,7 +889,7 @@ export type GetServiceResponse = Message<"runframe.incident.v1.GetServiceRespons
  * Use `create(GetServiceResponseSchema)` to create a new message.
  */
 export const GetServiceResponseSchema: GenMessage<GetServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 19);
+  messageDesc(file_runframe_incident_v1_incident, 22);
 
 /**
  * CheckServiceRequest names a service in an organization.
@@ -829,7 +917,7 @@ export type CheckServiceRequest = Message<"runframe.incident.v1.CheckServiceRequ
  * Use `create(CheckServiceRequestSchema)` to create a new message.
  */
 export const CheckServiceRequestSchema: GenMessage<CheckServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 20);
+  messageDesc(file_runframe_incident_v1_incident, 23);
 
 /**
  * CheckServiceResponse says whether the service exists.
@@ -850,7 +938,7 @@ export type CheckServiceResponse = Message<"runframe.incident.v1.CheckServiceRes
  * Use `create(CheckServiceResponseSchema)` to create a new message.
  */
 export const CheckServiceResponseSchema: GenMessage<CheckServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 21);
+  messageDesc(file_runframe_incident_v1_incident, 24);
 
 /**
  * IngestBatchRequest carries several deliveries.
@@ -891,7 +979,7 @@ export type IngestBatchRequest = Message<"runframe.incident.v1.IngestBatchReques
  * Use `create(IngestBatchRequestSchema)` to create a new message.
  */
 export const IngestBatchRequestSchema: GenMessage<IngestBatchRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 22);
+  messageDesc(file_runframe_incident_v1_incident, 25);
 
 /**
  * IngestBatchResponse has one result per request, in order.
@@ -912,7 +1000,7 @@ export type IngestBatchResponse = Message<"runframe.incident.v1.IngestBatchRespo
  * Use `create(IngestBatchResponseSchema)` to create a new message.
  */
 export const IngestBatchResponseSchema: GenMessage<IngestBatchResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 23);
+  messageDesc(file_runframe_incident_v1_incident, 26);
 
 /**
  * IngestBatchResult is what Ingest answered for one delivery.
@@ -949,7 +1037,7 @@ export type IngestBatchResult = Message<"runframe.incident.v1.IngestBatchResult"
  * Use `create(IngestBatchResultSchema)` to create a new message.
  */
 export const IngestBatchResultSchema: GenMessage<IngestBatchResult> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 24);
+  messageDesc(file_runframe_incident_v1_incident, 27);
 
 /**
  * CreateServiceRequest describes the service to add.
@@ -972,7 +1060,7 @@ export type CreateServiceRequest = Message<"runframe.incident.v1.CreateServiceRe
  * Use `create(CreateServiceRequestSchema)` to create a new message.
  */
 export const CreateServiceRequestSchema: GenMessage<CreateServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 25);
+  messageDesc(file_runframe_incident_v1_incident, 28);
 
 /**
  * CreateServiceResponse carries the created service.
@@ -993,7 +1081,7 @@ export type CreateServiceResponse = Message<"runframe.incident.v1.CreateServiceR
  * Use `create(CreateServiceResponseSchema)` to create a new message.
  */
 export const CreateServiceResponseSchema: GenMessage<CreateServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 26);
+  messageDesc(file_runframe_incident_v1_incident, 29);
 
 /**
  * UpdateServiceRequest renames a service.
@@ -1015,7 +1103,7 @@ export type UpdateServiceRequest = Message<"runframe.incident.v1.UpdateServiceRe
  * Use `create(UpdateServiceRequestSchema)` to create a new message.
  */
 export const UpdateServiceRequestSchema: GenMessage<UpdateServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 27);
+  messageDesc(file_runframe_incident_v1_incident, 30);
 
 /**
  * UpdateServiceResponse carries the updated service.
@@ -1036,7 +1124,7 @@ export type UpdateServiceResponse = Message<"runframe.incident.v1.UpdateServiceR
  * Use `create(UpdateServiceResponseSchema)` to create a new message.
  */
 export const UpdateServiceResponseSchema: GenMessage<UpdateServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 28);
+  messageDesc(file_runframe_incident_v1_incident, 31);
 
 /**
  * DeleteServiceRequest names the service to delete.
@@ -1057,7 +1145,7 @@ export type DeleteServiceRequest = Message<"runframe.incident.v1.DeleteServiceRe
  * Use `create(DeleteServiceRequestSchema)` to create a new message.
  */
 export const DeleteServiceRequestSchema: GenMessage<DeleteServiceRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 29);
+  messageDesc(file_runframe_incident_v1_incident, 32);
 
 /**
  * DeleteServiceResponse is empty: the service is gone.
@@ -1072,7 +1160,7 @@ export type DeleteServiceResponse = Message<"runframe.incident.v1.DeleteServiceR
  * Use `create(DeleteServiceResponseSchema)` to create a new message.
  */
 export const DeleteServiceResponseSchema: GenMessage<DeleteServiceResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 30);
+  messageDesc(file_runframe_incident_v1_incident, 33);
 
 /**
  * WatchIncidentsRequest says where a stream starts.
@@ -1103,7 +1191,7 @@ export type WatchIncidentsRequest = Message<"runframe.incident.v1.WatchIncidents
  * Use `create(WatchIncidentsRequestSchema)` to create a new message.
  */
 export const WatchIncidentsRequestSchema: GenMessage<WatchIncidentsRequest> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 31);
+  messageDesc(file_runframe_incident_v1_incident, 34);
 
 /**
  * WatchIncidentsResponse is one change, or a checkpoint.
@@ -1150,7 +1238,7 @@ export type WatchIncidentsResponse = Message<"runframe.incident.v1.WatchIncident
  * Use `create(WatchIncidentsResponseSchema)` to create a new message.
  */
 export const WatchIncidentsResponseSchema: GenMessage<WatchIncidentsResponse> = /*@__PURE__*/
-  messageDesc(file_runframe_incident_v1_incident, 32);
+  messageDesc(file_runframe_incident_v1_incident, 35);
 
 /**
  * IngestAction is what deduplication did with one alert.
@@ -1302,6 +1390,24 @@ export const IncidentService: GenService<{
     methodKind: "unary";
     input: typeof IngestBatchRequestSchema;
     output: typeof IngestBatchResponseSchema;
+  },
+  /**
+   * ExplainIngest says what Ingest would do with a delivery, storing
+   * nothing: no incident, timeline entry, delivery-log or inbox record, and
+   * no delivery identity claimed. It validates exactly as Ingest does (the
+   * same INVALID_ARGUMENT for the same request) and decides each alert with
+   * the very code Ingest runs, against the store as it is now; alerts that
+   * Ingest would apply to an incident the same delivery opens are decided
+   * against that incident. The prediction holds unless something else
+   * changes the store before the real delivery. Internal: requires the
+   * service credential.
+   *
+   * @generated from rpc runframe.incident.v1.IncidentService.ExplainIngest
+   */
+  explainIngest: {
+    methodKind: "unary";
+    input: typeof ExplainIngestRequestSchema;
+    output: typeof ExplainIngestResponseSchema;
   },
   /**
    * ListIncidents lists the caller's incidents, newest first.
