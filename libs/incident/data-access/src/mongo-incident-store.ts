@@ -118,6 +118,10 @@ const LEASE_WRITE_SHARE = 2 / 3;
 const OPEN_CACHE_ENTRIES = 50_000;
 /** Numbers reserved at once at most (unused ones are lost only when the process stops). */
 const MAX_NUMBER_BLOCK = 64;
+/** Reservations tried in a row, each refused whole, before a unit gives up (retryably). */
+const MAX_RESERVE_ATTEMPTS = 12;
+/** The largest block a reservation catching up with a lagging counter asks for. */
+const MAX_CATCH_UP_BLOCK = 1024;
 const DONE = "done:";
 /** How often incident documents are moved to their newest state (a hint for readers). */
 const HINT_INTERVAL_MS = 5_000;
@@ -135,10 +139,12 @@ const HINT_INTERVAL_MS = 5_000;
  *   a read takes the document and looks for newer events by `_id`.
  * - One open incident per dedup scope: the unique `openKey` index, with
  *   `open_dedup_keys` as its lookup by `_id`.
- * - Incident numbers: blocks reserved with `$inc` on a counter (atomic on
- *   MongoDB); the unique (organization, number) index decides, so a block
- *   handed out twice by a server without atomic updates costs a retry,
- *   never a duplicate.
+ * - Incident numbers: blocks reserved with `$inc` on a counter, then each
+ *   number claimed by inserting its own document (`incident_numbers`), so a
+ *   number is this process's alone before any incident takes it. `$inc` is
+ *   atomic on MongoDB; FerretDB v1 hands the same block to several callers
+ *   at once (and loses increments), and a number held by two replicas let
+ *   one unit mistake another replica's incident for its own new one.
  * - Idempotent deliveries: the delivery's key is a document `_id`.
  *
  * Hot-path reads are by `_id` only: FerretDB v1 pushes nothing else down
@@ -161,6 +167,7 @@ export class MongoIncidentStorage implements IncidentStorage {
       events: db.collection("incident_events"),
       openKeys: db.collection("open_dedup_keys"),
       counters: db.collection("incident_counters"),
+      numbers: db.collection("incident_numbers"),
       deliveries: db.collection("deliveries"),
       services: db.collection("services"),
       schema: db.collection("schema_versions"),
@@ -310,6 +317,8 @@ interface Collections {
   readonly events: Collection<EventDoc>;
   readonly openKeys: Collection<OpenKeyDoc>;
   readonly counters: Collection<{ _id: string; last: number }>;
+  /** One document per incident number handed out: `<organization>/<number>`. */
+  readonly numbers: Collection<{ _id: string }>;
   readonly deliveries: Collection<DeliveryDoc>;
   readonly services: Collection<ServiceDoc>;
   readonly schema: Collection<{ _id: string; version: number }>;
@@ -494,7 +503,8 @@ async function listServices(
 class MongoWriter implements IncidentWriter {
   #tail: Promise<unknown> = Promise.resolve();
   readonly open = new Map<string, IncidentRecord>();
-  readonly numbers = new Map<string, { next: number; end: number; block: number }>();
+  /** Numbers this process has claimed and not yet used, by organization. */
+  readonly numbers = new Map<string, { free: number[] }>();
 
   constructor(
     readonly c: Collections,
@@ -598,23 +608,58 @@ class MongoWriter implements IncidentWriter {
       return returned;
     }
     let pool = this.numbers.get(organizationId);
-    if (pool === undefined || pool.next > pool.end) {
+    if (pool === undefined || pool.free.length === 0) {
       // As many as the last unit created in this organization: one
       // reservation per unit under steady load, one number at a time when quiet.
       const block = Math.min(
         MAX_NUMBER_BLOCK,
         Math.max(1, expected, this.demand.get(organizationId) ?? 1),
       );
-      const counter = await this.c.counters.findOneAndUpdate(
-        { _id: organizationId },
-        { $inc: { last: block } },
-        { upsert: true, returnDocument: "after" },
-      );
-      const end = counter?.last ?? block;
-      pool = { next: end - block + 1, end, block };
+      pool = { free: await this.#reserve(organizationId, block) };
       this.numbers.set(organizationId, pool);
     }
-    return pool.next++;
+    return pool.free.shift()!;
+  }
+
+  /** Numbers of a block from the counter that this process claimed, in order; at least one. */
+  async #reserve(organizationId: string, first: number): Promise<number[]> {
+    let block = first;
+    // A block refused whole means the counter lags the claims (increments
+    // lost on FerretDB): the next block is twice as large, to catch up fast.
+    for (
+      let attempt = 0;
+      attempt < MAX_RESERVE_ATTEMPTS;
+      attempt++, block = Math.min(2 * block, MAX_CATCH_UP_BLOCK)
+    ) {
+      let end: number;
+      try {
+        const counter = await this.c.counters.findOneAndUpdate(
+          { _id: organizationId },
+          { $inc: { last: block } },
+          { upsert: true, returnDocument: "after" },
+        );
+        end = counter?.last ?? block;
+      } catch (error) {
+        // Two first upserts at once (FerretDB): the counter exists now.
+        if (error instanceof MongoServerError && error.code === 11000) {
+          block /= 2;
+          continue;
+        }
+        throw error;
+      }
+      const wanted = Array.from({ length: block }, (_, i) => end - block + 1 + i);
+      const taken = await insertAll(
+        this.c.numbers,
+        wanted.map((n) => ({ _id: numberId(organizationId, n) })),
+      );
+      const mine = wanted.filter((n) => !taken.has(numberId(organizationId, n)));
+      if (mine.length > 0) {
+        return mine;
+      }
+    }
+    throw new UnavailableError("could not reserve incident numbers; retry", {
+      reason: "NUMBERS_CONTENDED",
+    });
   }
 }
 
@@ -1050,10 +1095,10 @@ class MongoUnit implements WriteUnit {
     const entry = await this.#c.openKeys.findOne({ _id: key });
     let record = entry === null ? undefined : await readIncident(this.#c, entry.incident);
     // An entry can name an incident that is not this scope's: the leftover
-    // of a creation that was refused, until its writer takes it back. On a
-    // server without atomic $inc (FerretDB) two replicas can reserve the
-    // same incident numbers, so the refused creation's id may belong to
-    // another scope's incident, which must not take this scope's alerts.
+    // of a creation that was refused, until its writer takes it back, whose
+    // number another scope's incident holds (numbers handed out twice by a
+    // release before numbers were claimed one by one, on FerretDB). That
+    // incident must not take this scope's alerts.
     const leftover = entry !== null && (record === undefined || openKeyOf(record) !== key);
     if (leftover || (entry === null && this.#contested.has(key))) {
       // Our creation was refused, so an incident holds the key; its creator
@@ -1122,6 +1167,11 @@ async function updateInCommands<T extends { _id: string }>(
   for (let i = 0; i < updates.length; i += UPDATES_PER_COMMAND) {
     await collection.bulkWrite(updates.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
   }
+}
+
+/** The `_id` of the document that claims an incident number. */
+function numberId(organizationId: string, number: number): string {
+  return `${organizationId}/${number}`;
 }
 
 /** Inserts without stopping at duplicates; the `_id`s a unique index refused. */

@@ -1,8 +1,8 @@
 /**
  * Two incident replicas on one MongoDB database (FerretDB in CI), in the
  * situations the multi-replica end-to-end test met under load: a lookup
- * entry left behind by a refused creation, alerts another replica
- * overtook, and a batch of repeated deliveries.
+ * entry left behind by a refused creation, an incident number handed out
+ * twice, alerts another replica overtook, and a batch of repeated deliveries.
  */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -124,6 +124,36 @@ describe("MongoDB store: two replicas on one database", () => {
     expect(untouched).toMatchObject({ status: IncidentStatus.NEW, occurrenceCount: 1 });
     const [again] = (await replica.ingest(request([{ dedupKey: "mine" }]))).results;
     expect(again).toMatchObject({ action: IngestAction.UPDATED, incidentId: trigger!.incidentId });
+  });
+
+  it("never takes another replica's incident for one it creates under the same number", async () => {
+    const incidents = new Incidents(new MongoIncidentStorage(db));
+    const [first] = (await incidents.ingest(request([{ dedupKey: "theirs" }]))).results;
+    // The counter loses the increment that handed out that number, as
+    // FerretDB's $inc does when replicas reserve at once.
+    await db
+      .collection<{ _id: string; last: number }>("incident_counters")
+      .updateOne({ _id: org }, { $set: { last: 0 } });
+
+    // One delivery: acknowledge the existing incident, then open a new one.
+    const replica = new Incidents(new MongoIncidentStorage(db));
+    const [acked, created] = (
+      await replica.ingest(
+        request([{ dedupKey: "theirs", action: AlertAction.ACKNOWLEDGE }, { dedupKey: "mine" }]),
+      )
+    ).results;
+    expect(acked).toMatchObject({
+      action: IngestAction.ACKNOWLEDGED,
+      incidentId: first!.incidentId,
+    });
+    expect(created!.action).toBe(IngestAction.CREATED);
+    expect(created!.incidentId).not.toBe(first!.incidentId);
+
+    const theirs = toIncident(await incidents.get(caller, first!.incidentId));
+    expect(theirs).toMatchObject({ dedupKey: "theirs", occurrenceCount: 1 });
+    expect(theirs.acknowledgedBy).toBe("integration:int-1");
+    const mine = toIncident(await incidents.get(caller, created!.incidentId));
+    expect(mine).toMatchObject({ dedupKey: "mine", occurrenceCount: 1 });
   });
 
   it("decides again what another replica overtook in a few round trips, not a few per alert", async () => {
