@@ -8,14 +8,14 @@
 import { snsStringToSign, type SnsMessage } from "@runframe/auth-domain";
 import {
   createSnsTestPki,
+  issueTlsCertificate,
   removeSnsTestPki,
   signSnsString,
   type SnsTestPki,
 } from "@runframe/auth-domain/testing";
 import { repoRoot, startStack, type Stack } from "@runframe/platform/testing";
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -37,7 +37,7 @@ describe("CloudWatch alarms through SNS, verified against a loopback certificate
 
   beforeAll(async () => {
     pki = createSnsTestPki();
-    const tls = issueTlsCertificate(pki.dir);
+    const tls = issueTlsCertificate(pki);
     awsHost = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
       requests.push(req.url ?? "");
       if (req.url === "/SimpleNotificationService-test.pem") {
@@ -246,34 +246,3 @@ describe("CloudWatch alarms through SNS, verified against a loopback certificate
     expect(statuses.filter((s) => s !== 503 && s !== 429)).toEqual([]);
   });
 });
-
-/** A TLS server certificate for 127.0.0.1 signed by the test CA. */
-function issueTlsCertificate(dir: string): { key: string; cert: string } {
-  const run = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "tls.key"]);
-  run(["req", "-new", "-key", "tls.key", "-subj", "/CN=127.0.0.1", "-out", "tls.csr"]);
-  writeFileSync(join(dir, "tls.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-  run([
-    "x509",
-    "-req",
-    "-in",
-    "tls.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-set_serial",
-    "99",
-    "-days",
-    "5",
-    "-sha256",
-    "-extfile",
-    "tls.ext",
-    "-out",
-    "tls.pem",
-  ]);
-  return {
-    key: readFileSync(join(dir, "tls.key"), "utf8"),
-    cert: readFileSync(join(dir, "tls.pem"), "utf8"),
-  };
-}

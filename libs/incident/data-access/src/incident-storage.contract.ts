@@ -17,6 +17,7 @@ import {
   toIncident,
   type Caller,
   type IncidentStorage,
+  type IngestOutcome,
   type WatchItem,
   type WriteUnit,
 } from "@runframe/incident-domain";
@@ -24,6 +25,7 @@ import {
   AlreadyExistsError,
   FailedPreconditionError,
   NotFoundError,
+  UnavailableError,
   ValidationError,
 } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -33,8 +35,18 @@ type AlertInit = Omit<MessageInitShape<typeof NormalizedAlertSchema>, "$typeName
 /** Storage on fresh, empty backing, a second handle on it (another replica), and how to throw it away. */
 export interface StorageFixture {
   readonly storage: IncidentStorage;
-  /** Another, independent instance on the same data: what a second incident replica sees. */
-  replica(): Promise<IncidentStorage>;
+  /**
+   * Another, independent instance on the same data: what a second incident
+   * replica sees. `claimLeaseMs` shortens how long a delivery's claim holds
+   * off other attempts, on stores whose claims have a lease.
+   */
+  replica(options?: { readonly claimLeaseMs?: number }): Promise<IncidentStorage>;
+  /**
+   * Units of every replica run one after another (SQLite: one writer, one
+   * transaction per unit), so no attempt can take over a delivery another
+   * attempt is in the middle of applying.
+   */
+  readonly exclusiveUnits: boolean;
   dispose(): Promise<void>;
 }
 
@@ -255,6 +267,58 @@ export function describeIncidentStorageContract(
         expect((await view(result.incidentId)).occurrenceCount).toBe(1);
       }
       expect((await incidents.ingest(delivery)).replayed).toBe(true);
+    });
+
+    it("applies a delivery once when a retry takes over from an attempt that outlived its claim's lease", async () => {
+      // A replica stalls after claiming a delivery (a long pause, an
+      // overloaded server); its sender gives up and sends again after the
+      // claim's lease, to another replica, which takes the delivery over.
+      // Then a third copy arrives while the second is still being applied,
+      // after the first gave up.
+      const leaseMs = 600;
+      const slow = stalling(await fixture.replica({ claimLeaseMs: leaseMs }));
+      const retry = stalling(await fixture.replica({ claimLeaseMs: leaseMs }));
+      const late = stalling(await fixture.replica({ claimLeaseMs: leaseMs }));
+      late.release();
+      const send = (storage: IncidentStorage) =>
+        new Incidents(storage)
+          .ingest(request([{ dedupKey: "leased" }], { deliveryKey: "d-leased" }))
+          .then(
+            (outcome) => outcome,
+            (error: unknown) => error,
+          );
+
+      const first = send(slow.storage);
+      await slow.claimed;
+      await new Promise((resolve) => setTimeout(resolve, leaseMs + 200));
+      const second = send(retry.storage);
+      if (!fixture.exclusiveUnits) {
+        // Both at work on the delivery at once: the stalled one wakes up
+        // after the retry took it over, before the retry writes anything.
+        await retry.claimed;
+      }
+      slow.release();
+      const firstOutcome = await first;
+      const third = send(late.storage);
+      if (!fixture.exclusiveUnits) {
+        // The third copy finds the retry's claim while the retry applies it.
+        await late.claimed;
+      }
+      retry.release();
+      const outcomes = [firstOutcome, await second, await third];
+
+      // An attempt either answers or refuses retryably; none writes twice.
+      const answered = outcomes.filter((o): o is IngestOutcome => !(o instanceof Error));
+      for (const refused of outcomes.filter((o) => o instanceof Error)) {
+        expect(refused).toBeInstanceOf(UnavailableError);
+      }
+      expect(answered.length).toBeGreaterThan(0);
+      const ids = new Set(answered.map((o) => o.results[0]!.incidentId));
+      expect(ids.size).toBe(1);
+      const [id] = ids;
+      expect((await view(id!)).occurrenceCount).toBe(1);
+      const again = await ingest([{ dedupKey: "leased" }], { deliveryKey: "d-leased" });
+      expect(again).toMatchObject({ replayed: true, results: [{ incidentId: id }] });
     });
 
     it("stores metadata keys with dots, dollars, NUL and non-ASCII exactly (red-team finding 1)", async () => {
@@ -595,6 +659,45 @@ export function describeIncidentStorageContract(
 }
 
 /** A unit's methods bound to it, so a test can replace one. */
+/**
+ * `storage` whose units stall after claiming deliveries until released,
+ * and say when they have claimed.
+ */
+function stalling(storage: IncidentStorage): {
+  storage: IncidentStorage;
+  claimed: Promise<void>;
+  release: () => void;
+} {
+  let claimed!: () => void;
+  let release!: () => void;
+  const hasClaimed = new Promise<void>((resolve) => (claimed = resolve));
+  const released = new Promise<void>((resolve) => (release = resolve));
+  return {
+    storage: {
+      ...storage,
+      writer: {
+        unit: (work) =>
+          storage.writer.unit((unit) =>
+            work({
+              ...bind(unit),
+              async claim(requests) {
+                const claims = await unit.claim(requests);
+                claimed();
+                return claims;
+              },
+              async flush() {
+                await released;
+                return unit.flush();
+              },
+            }),
+          ),
+      },
+    },
+    claimed: hasClaimed,
+    release,
+  };
+}
+
 function bind(unit: WriteUnit): WriteUnit {
   return {
     claim: (r) => unit.claim(r),

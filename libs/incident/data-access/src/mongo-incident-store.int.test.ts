@@ -15,7 +15,9 @@ const openMongoDB = async () => {
   await storage.init();
   return {
     storage,
-    replica: async () => new MongoIncidentStorage(db),
+    replica: async (options?: { readonly claimLeaseMs?: number }) =>
+      new MongoIncidentStorage(db, options),
+    exclusiveUnits: false,
     async dispose() {
       await db.dropDatabase();
       await client.close();

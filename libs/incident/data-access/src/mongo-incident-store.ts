@@ -27,7 +27,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, decodePageToken, pageOf, UnavailableError } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
   MongoBulkWriteError,
@@ -109,10 +109,20 @@ interface ServiceDoc {
 
 /** After this, a claim whose attempt never finished may be taken over. */
 const CLAIM_LEASE_MS = 15_000;
+/**
+ * A unit holding claims writes nothing once it has run this share of the
+ * lease: what is left covers its last writes in flight and the clock skew
+ * between replicas, so no unit writes for a delivery another attempt took over.
+ */
+const LEASE_WRITE_SHARE = 2 / 3;
 /** How many open incidents each process keeps the latest state of. */
 const OPEN_CACHE_ENTRIES = 50_000;
 /** Numbers reserved at once at most (unused ones are lost only when the process stops). */
 const MAX_NUMBER_BLOCK = 64;
+/** Reservations tried in a row, each refused whole, before a unit gives up (retryably). */
+const MAX_RESERVE_ATTEMPTS = 12;
+/** The largest block a reservation catching up with a lagging counter asks for. */
+const MAX_CATCH_UP_BLOCK = 1024;
 const DONE = "done:";
 /** How often incident documents are moved to their newest state (a hint for readers). */
 const HINT_INTERVAL_MS = 5_000;
@@ -130,10 +140,12 @@ const HINT_INTERVAL_MS = 5_000;
  *   a read takes the document and looks for newer events by `_id`.
  * - One open incident per dedup scope: the unique `openKey` index, with
  *   `open_dedup_keys` as its lookup by `_id`.
- * - Incident numbers: blocks reserved with `$inc` on a counter (atomic on
- *   MongoDB); the unique (organization, number) index decides, so a block
- *   handed out twice by a server without atomic updates costs a retry,
- *   never a duplicate.
+ * - Incident numbers: blocks reserved with `$inc` on a counter, then each
+ *   number claimed by inserting its own document (`incident_numbers`), so a
+ *   number is this process's alone before any incident takes it. `$inc` is
+ *   atomic on MongoDB; FerretDB v1 hands the same block to several callers
+ *   at once (and loses increments), and a number held by two replicas let
+ *   one unit mistake another replica's incident for its own new one.
  * - Idempotent deliveries: the delivery's key is a document `_id`.
  *
  * Hot-path reads are by `_id` only: FerretDB v1 pushes nothing else down
@@ -151,12 +163,13 @@ export class MongoIncidentStorage implements IncidentStorage {
   readonly schedules: MongoSchedules;
   readonly #c: Collections;
 
-  constructor(db: Db) {
+  constructor(db: Db, options: { readonly claimLeaseMs?: number } = {}) {
     const c: Collections = {
       incidents: db.collection("incidents"),
       events: db.collection("incident_events"),
       openKeys: db.collection("open_dedup_keys"),
       counters: db.collection("incident_counters"),
+      numbers: db.collection("incident_numbers"),
       deliveries: db.collection("deliveries"),
       services: db.collection("services"),
       schema: db.collection("schema_versions"),
@@ -219,7 +232,7 @@ export class MongoIncidentStorage implements IncidentStorage {
     };
     this.inbox = new MongoInbox(db);
     this.schedules = new MongoSchedules(db);
-    this.writer = new MongoWriter(c, this.inbox);
+    this.writer = new MongoWriter(c, this.inbox, options.claimLeaseMs ?? CLAIM_LEASE_MS);
     this.changes = {
       // Triggers and acknowledgements reach the incident document (what
       // the feed reads) when hints are next written.
@@ -310,6 +323,8 @@ interface Collections {
   readonly events: Collection<EventDoc>;
   readonly openKeys: Collection<OpenKeyDoc>;
   readonly counters: Collection<{ _id: string; last: number }>;
+  /** One document per incident number handed out: `<organization>/<number>`. */
+  readonly numbers: Collection<{ _id: string }>;
   readonly deliveries: Collection<DeliveryDoc>;
   readonly services: Collection<ServiceDoc>;
   readonly schema: Collection<{ _id: string; version: number }>;
@@ -538,11 +553,13 @@ async function listServices(
 class MongoWriter implements IncidentWriter {
   #tail: Promise<unknown> = Promise.resolve();
   readonly open = new Map<string, IncidentRecord>();
-  readonly numbers = new Map<string, { next: number; end: number; block: number }>();
+  /** Numbers this process has claimed and not yet used, by organization. */
+  readonly numbers = new Map<string, { free: number[] }>();
 
   constructor(
     readonly c: Collections,
     readonly inbox: MongoInbox,
+    readonly claimLeaseMs: number,
   ) {}
 
   unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
@@ -600,7 +617,7 @@ class MongoWriter implements IncidentWriter {
     this.#hints.clear();
     // Beside the units, not between them: a hint needs no ordering, and
     // holding units back for it would stall webhooks on every refresh.
-    return this.c.incidents.bulkWrite(updates, { ordered: false }).then(
+    return updateInCommands(this.c.incidents, updates).then(
       () => undefined,
       // Only a hint: a reader walks forward from an older one.
       () => undefined,
@@ -641,23 +658,58 @@ class MongoWriter implements IncidentWriter {
       return returned;
     }
     let pool = this.numbers.get(organizationId);
-    if (pool === undefined || pool.next > pool.end) {
+    if (pool === undefined || pool.free.length === 0) {
       // As many as the last unit created in this organization: one
       // reservation per unit under steady load, one number at a time when quiet.
       const block = Math.min(
         MAX_NUMBER_BLOCK,
         Math.max(1, expected, this.demand.get(organizationId) ?? 1),
       );
-      const counter = await this.c.counters.findOneAndUpdate(
-        { _id: organizationId },
-        { $inc: { last: block } },
-        { upsert: true, returnDocument: "after" },
-      );
-      const end = counter?.last ?? block;
-      pool = { next: end - block + 1, end, block };
+      pool = { free: await this.#reserve(organizationId, block) };
       this.numbers.set(organizationId, pool);
     }
-    return pool.next++;
+    return pool.free.shift()!;
+  }
+
+  /** Numbers of a block from the counter that this process claimed, in order; at least one. */
+  async #reserve(organizationId: string, first: number): Promise<number[]> {
+    let block = first;
+    // A block refused whole means the counter lags the claims (increments
+    // lost on FerretDB): the next block is twice as large, to catch up fast.
+    for (
+      let attempt = 0;
+      attempt < MAX_RESERVE_ATTEMPTS;
+      attempt++, block = Math.min(2 * block, MAX_CATCH_UP_BLOCK)
+    ) {
+      let end: number;
+      try {
+        const counter = await this.c.counters.findOneAndUpdate(
+          { _id: organizationId },
+          { $inc: { last: block } },
+          { upsert: true, returnDocument: "after" },
+        );
+        end = counter?.last ?? block;
+      } catch (error) {
+        // Two first upserts at once (FerretDB): the counter exists now.
+        if (error instanceof MongoServerError && error.code === 11000) {
+          block /= 2;
+          continue;
+        }
+        throw error;
+      }
+      const wanted = Array.from({ length: block }, (_, i) => end - block + 1 + i);
+      const taken = await insertAll(
+        this.c.numbers,
+        wanted.map((n) => ({ _id: numberId(organizationId, n) })),
+      );
+      const mine = wanted.filter((n) => !taken.has(numberId(organizationId, n)));
+      if (mine.length > 0) {
+        return mine;
+      }
+    }
+    throw new UnavailableError("could not reserve incident numbers; retry", {
+      reason: "NUMBERS_CONTENDED",
+    });
   }
 }
 
@@ -688,6 +740,8 @@ class MongoUnit implements WriteUnit {
   readonly #prefetched = new Map<string, IncidentRecord | undefined>();
   /** Incidents whose timeline this unit advanced, with their newest state. */
   readonly #advanced = new Map<string, IncidentRecord>();
+  /** When this unit began, on this process's clock: the time its claims carry. */
+  readonly #since = new Date();
 
   constructor(writer: MongoWriter) {
     this.#w = writer;
@@ -698,24 +752,35 @@ class MongoUnit implements WriteUnit {
     if (requests.length === 0) {
       return [];
     }
-    const docs = requests.flatMap((r) => r.keys.map((key) => claimDoc(key, r, "pending")));
+    const docs = requests.flatMap((r) =>
+      r.keys.map((key) => claimDoc(key, r, "pending", this.#since)),
+    );
     // By position, not by key: the same delivery twice in one unit inserts
     // one claim and is refused the other, under one key.
     const refused = await insertRefused(this.#c.deliveries, docs);
-    const claims: DeliveryClaim[] = [];
+    // Contests run at once (a retry storm brings hundreds per unit), except
+    // that one sharing an identity with an earlier one waits for it.
+    const contests = new Map<string, Promise<unknown>>();
     let position = 0;
-    for (const request of requests) {
-      const mine = request.keys.map(() => !refused.has(position++));
-      const taken = request.keys.filter((_, i) => !mine[i]);
-      const ours = request.keys.filter((_, i) => mine[i]);
-      this.#claimed.push(...ours);
-      claims.push(
-        taken.length === 0
-          ? { state: "claimed", applied: new Map() }
-          : await this.#contest(request, ours),
-      );
-    }
-    return claims;
+    return Promise.all(
+      requests.map((request): Promise<DeliveryClaim> => {
+        const mine = request.keys.map(() => !refused.has(position++));
+        const ours = request.keys.filter((_, i) => mine[i]);
+        this.#claimed.push(...ours);
+        if (mine.every(Boolean)) {
+          return Promise.resolve({ state: "claimed", applied: new Map() });
+        }
+        const before = request.keys.flatMap((key) => contests.get(key) ?? []);
+        const contest = Promise.all(before).then(() => this.#contest(request, ours));
+        for (const key of request.keys) {
+          contests.set(
+            key,
+            contest.catch(() => undefined),
+          );
+        }
+        return contest;
+      }),
+    );
   }
 
   /**
@@ -744,13 +809,14 @@ class MongoUnit implements WriteUnit {
       const stale =
         claim === null ||
         claim.state === "abandoned" ||
-        request.at.getTime() - claim.claimedAt.getTime() > CLAIM_LEASE_MS;
+        Date.now() - claim.claimedAt.getTime() > this.#w.claimLeaseMs;
       const takenOver =
         stale &&
         (claim === null ||
           (await this.#c.deliveries.deleteOne({ _id: key, claimedAt: claim.claimedAt }))
             .deletedCount === 1) &&
-        (await insertAll(this.#c.deliveries, [claimDoc(key, request, "pending")])).size === 0;
+        (await insertAll(this.#c.deliveries, [claimDoc(key, request, "pending", this.#since)]))
+          .size === 0;
       if (!takenOver) {
         // Not ours to apply: give back the identities claimed beside it.
         await Promise.all(ours.map((id) => this.#c.deliveries.deleteOne({ _id: id })));
@@ -869,6 +935,17 @@ class MongoUnit implements WriteUnit {
   }
 
   async flush(): Promise<ReadonlySet<number>> {
+    if (
+      this.#claimed.length > 0 &&
+      Date.now() - this.#since.getTime() > this.#w.claimLeaseMs * LEASE_WRITE_SHARE
+    ) {
+      // Past this point another attempt at the same deliveries may take
+      // them over and apply them; so this one stops, and its claims stay
+      // for a retry to take over, skipping what this unit already wrote.
+      throw new UnavailableError("took too long to apply these deliveries; retry later", {
+        reason: "CLAIM_LEASE_EXPIRED",
+      });
+    }
     const refused = new Set<number>();
     const overtaken: Touched[] = [];
     const refuseFrom = (touched: Touched, from: number) => {
@@ -950,9 +1027,7 @@ class MongoUnit implements WriteUnit {
     for (const touched of overtaken) {
       this.#forget(touched);
     }
-    if (resolutions.length > 0) {
-      await this.#c.incidents.bulkWrite(resolutions, { ordered: false });
-    }
+    await updateInCommands(this.#c.incidents, resolutions);
     if (freed.length > 0) {
       await this.#c.openKeys.bulkWrite(freed, { ordered: false });
     }
@@ -965,8 +1040,27 @@ class MongoUnit implements WriteUnit {
     advanced: Map<string, IncidentRecord>,
     refuseFrom: (touched: Touched, from: number) => void,
   ): Promise<void> {
-    let queue = incidents.flatMap(([_id, touched]) =>
-      touched.pending.map((p, index) => ({ _id, touched, p, index })),
+    // The next event of every incident at once, unordered: a refusal (another
+    // writer took that position) stops only its own incident, in one round
+    // trip however many incidents were overtaken.
+    const heads = incidents.filter(([, touched]) => touched.pending.length > 0);
+    const refusedHeads = await insertAll(
+      this.#c.events,
+      heads.map(([_id, touched]) =>
+        eventDoc(_id, touched.pending[0]!.event, touched.pending[0]!.next),
+      ),
+    );
+    const ahead: [string, Touched][] = [];
+    for (const [_id, touched] of heads) {
+      if (refusedHeads.has(eventId(_id, touched.pending[0]!.event.seq))) {
+        refuseFrom(touched, 0);
+      } else {
+        advanced.set(_id, touched.pending[0]!.next);
+        ahead.push([_id, touched]);
+      }
+    }
+    let queue = ahead.flatMap(([_id, touched]) =>
+      touched.pending.slice(1).map((p, i) => ({ _id, touched, p, index: i + 1 })),
     );
     while (queue.length > 0) {
       const failedAt = await insertOrdered(
@@ -1018,14 +1112,16 @@ class MongoUnit implements WriteUnit {
     if (this.#claimed.length === 0) {
       return;
     }
-    await this.#c.deliveries
-      .bulkWrite(
-        this.#claimed.map((key) => ({
-          updateOne: { filter: { _id: key }, update: { $set: { state: "abandoned" } } },
-        })),
-        { ordered: false },
-      )
-      .catch(() => undefined);
+    await updateInCommands(
+      this.#c.deliveries,
+      this.#claimed.map((key) => ({
+        // Only claims still ours: one taken over meanwhile belongs to its new attempt.
+        updateOne: {
+          filter: { _id: key, claimedAt: this.#since },
+          update: { $set: { state: "abandoned" as const } },
+        },
+      })),
+    ).catch(() => undefined);
   }
 
   /**
@@ -1047,13 +1143,19 @@ class MongoUnit implements WriteUnit {
   /** Finds the open incident of a scope by its lookup entry, cleaning up after an unfinished resolution. */
   async #lookup(key: string): Promise<IncidentRecord | undefined> {
     const entry = await this.#c.openKeys.findOne({ _id: key });
-    let record = entry && (await readIncident(this.#c, entry.incident));
-    if (entry === null && this.#contested.has(key)) {
+    let record = entry === null ? undefined : await readIncident(this.#c, entry.incident);
+    // An entry can name an incident that is not this scope's: the leftover
+    // of a creation that was refused, until its writer takes it back, whose
+    // number another scope's incident holds (numbers handed out twice by a
+    // release before numbers were claimed one by one, on FerretDB). That
+    // incident must not take this scope's alerts.
+    const leftover = entry !== null && (record === undefined || openKeyOf(record) !== key);
+    if (leftover || (entry === null && this.#contested.has(key))) {
       // Our creation was refused, so an incident holds the key; its creator
       // inserts the lookup entry just after it (or died in between). A query
       // on the key itself finds it (FerretDB scans: this path is rare).
       const doc = await this.#c.incidents.findOne({ openKey: key });
-      record = doc && (await latestState(this.#c, doc._id, decodeIncident(doc)));
+      record = doc === null ? undefined : await latestState(this.#c, doc._id, decodeIncident(doc));
     }
     if (record && record.status === IncidentStatus.RESOLVED) {
       const _id = docId(record.organizationId, record.id);
@@ -1067,7 +1169,7 @@ class MongoUnit implements WriteUnit {
     if (record) {
       this.#w.remember(record);
     }
-    return record ?? undefined;
+    return record;
   }
 
   #touch(_id: string, record: IncidentRecord): Touched {
@@ -1094,6 +1196,32 @@ class MongoUnit implements WriteUnit {
     }
     this.#touched.delete(docId(record.organizationId, record.id));
   }
+}
+
+/**
+ * Statements per update command. FerretDB v1 keeps a connection of its
+ * SQLite pool (100) for every statement of an update command until the
+ * command ends, and each statement takes one more to write: a command of
+ * 100 updates waits for itself forever, and a few large ones at once (every
+ * replica writes hints) starve each other, after which the server answers
+ * nothing at all. Small commands keep even a dozen at once clear of that;
+ * MongoDB takes them as easily.
+ */
+const UPDATES_PER_COMMAND = 8;
+
+/** Runs update statements in small unordered commands, one after another; stops at the first failure. */
+async function updateInCommands<T extends { _id: string }>(
+  collection: Collection<T>,
+  updates: readonly AnyBulkWriteOperation<T>[],
+): Promise<void> {
+  for (let i = 0; i < updates.length; i += UPDATES_PER_COMMAND) {
+    await collection.bulkWrite(updates.slice(i, i + UPDATES_PER_COMMAND), { ordered: false });
+  }
+}
+
+/** The `_id` of the document that claims an incident number. */
+function numberId(organizationId: string, number: number): string {
+  return `${organizationId}/${number}`;
 }
 
 /** Inserts without stopping at duplicates; the `_id`s a unique index refused. */
@@ -1150,10 +1278,12 @@ function duplicates(error: unknown): number[] {
   throw error;
 }
 
+/** A delivery's claim (pending since `claimedAt`), or its record (done; claimed when received). */
 function claimDoc(
   key: string,
   owner: { organizationId: string; integrationId: string; at: Date },
   state: DeliveryDoc["state"],
+  claimedAt = owner.at,
 ): DeliveryDoc {
   return {
     _id: key,
@@ -1161,7 +1291,7 @@ function claimDoc(
     integrationId: owner.integrationId,
     state,
     results: [],
-    claimedAt: owner.at,
+    claimedAt,
     expiresAt: new Date(owner.at.getTime() + DELIVERY_RETENTION_MS),
   };
 }

@@ -17,7 +17,9 @@ const openSQLite = async () => {
   };
   return {
     storage: new SqliteIncidentStorage(opened[0]!, opened[1]),
+    // Claims need no lease: a unit claims and applies in one transaction.
     replica,
+    exclusiveUnits: true,
     async dispose() {
       for (const db of opened) {
         db.close();

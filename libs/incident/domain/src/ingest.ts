@@ -115,17 +115,22 @@ export class Ingestor {
         });
       });
 
-      await unit.prefetch(
-        todo.flatMap(({ delivery, alert }) => {
+      const scopes = (tasks: readonly Task[], all: boolean) =>
+        tasks.flatMap(({ delivery, alert }) => {
           const input = batch[delivery]!.alerts[alert]!;
           const scope = scopeOf(batch[delivery]!, input);
-          return scope && input.action !== AlertAction.TRIGGER ? [scope] : [];
-        }),
-      );
+          return scope && (all || input.action !== AlertAction.TRIGGER) ? [scope] : [];
+        });
+      await unit.prefetch(scopes(todo, false));
       let pending = todo;
       for (let round = 0; pending.length > 0; round++) {
         if (round === MAX_ROUNDS) {
           throw new Error("alerts kept being overtaken by concurrent writers");
+        }
+        if (round > 0) {
+          // What another writer got in first is read again, all at once,
+          // not one alert after another.
+          await unit.prefetch(scopes(pending, true));
         }
         for (const task of pending) {
           const tag = tagOf(task);

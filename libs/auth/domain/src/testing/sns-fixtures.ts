@@ -6,7 +6,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { sign } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,9 +29,17 @@ function openssl(dir: string, args: readonly string[]): void {
   execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
 }
 
-function issue(dir: string, key: string, cert: string, days: number, serial: number): void {
+function issue(
+  dir: string,
+  key: string,
+  cert: string,
+  days: number,
+  serial: number,
+  subject = "sns.amazonaws.com",
+  extensions: readonly string[] = [],
+): void {
   const csr = `${cert}.csr`;
-  openssl(dir, ["req", "-new", "-key", key, "-subj", "/CN=sns.amazonaws.com", "-out", csr]);
+  openssl(dir, ["req", "-new", "-key", key, "-subj", `/CN=${subject}`, "-out", csr]);
   openssl(dir, [
     "x509",
     "-req",
@@ -46,9 +54,14 @@ function issue(dir: string, key: string, cert: string, days: number, serial: num
     "-days",
     String(days),
     "-sha256",
+    ...extensions,
     "-out",
     cert,
   ]);
+}
+
+function newKey(dir: string, file: string): void {
+  openssl(dir, ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", file]);
 }
 
 /**
@@ -59,17 +72,7 @@ function issue(dir: string, key: string, cert: string, days: number, serial: num
  */
 export function createSnsTestPki(): SnsTestPki {
   const dir = mkdtempSync(join(tmpdir(), "runframe-sns-"));
-  const newKey = (file: string) =>
-    openssl(dir, [
-      "genpkey",
-      "-algorithm",
-      "RSA",
-      "-pkeyopt",
-      "rsa_keygen_bits:2048",
-      "-out",
-      file,
-    ]);
-  newKey("ca.key");
+  newKey(dir, "ca.key");
   openssl(dir, [
     "req",
     "-x509",
@@ -84,8 +87,8 @@ export function createSnsTestPki(): SnsTestPki {
     "-out",
     "ca.pem",
   ]);
-  newKey("leaf.key");
-  newKey("other.key");
+  newKey(dir, "leaf.key");
+  newKey(dir, "other.key");
   issue(dir, "leaf.key", "leaf.pem", 30, 1);
   issue(dir, "leaf.key", "short.pem", 1, 2);
   issue(dir, "other.key", "other.pem", 30, 3);
@@ -97,6 +100,25 @@ export function createSnsTestPki(): SnsTestPki {
     leafKeyPem: read("leaf.key"),
     shortLivedCertPem: read("short.pem"),
     otherCertPem: read("other.pem"),
+  };
+}
+
+/**
+ * A TLS server certificate from the test CA for a loopback `address` (an IP
+ * literal), so a test HTTPS server there can play the AWS certificate host
+ * for processes that trust the CA (`NODE_EXTRA_CA_CERTS=<dir>/ca.pem`).
+ */
+export function issueTlsCertificate(
+  pki: SnsTestPki,
+  address = "127.0.0.1",
+): { key: string; cert: string } {
+  const dir = pki.dir;
+  newKey(dir, "tls.key");
+  writeFileSync(join(dir, "tls.ext"), `subjectAltName=IP:${address},DNS:localhost\n`);
+  issue(dir, "tls.key", "tls.pem", 5, 99, address, ["-extfile", "tls.ext"]);
+  return {
+    key: readFileSync(join(dir, "tls.key"), "utf8"),
+    cert: readFileSync(join(dir, "tls.pem"), "utf8"),
   };
 }
 
