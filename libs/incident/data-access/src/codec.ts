@@ -344,6 +344,33 @@ export function decodeInbox(
   };
 }
 
+/**
+ * Every outcome a delivery's last error may have: each is read through its
+ * own (…, outcome, received) index, since "not accepted" is no index range.
+ */
+export const ERROR_OUTCOMES: readonly DeliveryOutcome[] = Object.values(DeliveryOutcome).filter(
+  (value): value is DeliveryOutcome =>
+    typeof value === "number" &&
+    value !== DeliveryOutcome.UNSPECIFIED &&
+    value !== DeliveryOutcome.ACCEPTED,
+);
+
+/** The newest of `records` in listing order (received, then id). */
+export function newestOf(records: readonly (InboxRecord | undefined)[]): InboxRecord | undefined {
+  let newest: InboxRecord | undefined;
+  for (const record of records) {
+    if (
+      record !== undefined &&
+      (newest === undefined ||
+        record.receivedAt.getTime() > newest.receivedAt.getTime() ||
+        (record.receivedAt.getTime() === newest.receivedAt.getTime() && record.id > newest.id))
+    ) {
+      newest = record;
+    }
+  }
+  return newest;
+}
+
 /** Stats from grouped counts, the same way on both stores. */
 export function statsOf(
   counts: readonly { outcome: string; reason: string; n: number }[],

@@ -20,6 +20,8 @@ import {
 import {
   decodeInbox,
   encodeInbox,
+  ERROR_OUTCOMES,
+  newestOf,
   replayFields,
   statsOf,
   type StoredInboxRecord,
@@ -77,6 +79,15 @@ export class MongoInbox implements DeliveryInbox {
     await this.#inbox.createIndex(
       { organizationId: 1, integrationId: 1, receivedAt: -1, _id: -1 },
       { name: "org_integration_newest" },
+    );
+    // Every combination of ListDeliveries' filters has its index: equalities, then the order.
+    await this.#inbox.createIndex(
+      { organizationId: 1, outcome: 1, receivedAt: -1, _id: -1 },
+      { name: "org_outcome_newest" },
+    );
+    await this.#inbox.createIndex(
+      { organizationId: 1, integrationId: 1, outcome: 1, receivedAt: -1, _id: -1 },
+      { name: "org_integration_outcome_newest" },
     );
     await this.#inbox.createIndex(
       { redrivePending: 1, receivedAt: 1 },
@@ -174,7 +185,12 @@ export class MongoInbox implements DeliveryInbox {
           return [...totals].map(([action, n]) => ({ action, n }));
         }),
       this.#newest(match),
-      this.#newest({ ...match, outcome: { $ne: DeliveryOutcome[DeliveryOutcome.ACCEPTED] } }),
+      // The newest of each kind of error: each a read of one index entry.
+      Promise.all(
+        ERROR_OUTCOMES.map((outcome) =>
+          this.#newest({ ...match, outcome: DeliveryOutcome[outcome] }),
+        ),
+      ).then(newestOf),
     ]);
     return statsOf(
       counts.map((c) => ({ outcome: c._id.outcome, reason: c._id.reason, n: c.n })),

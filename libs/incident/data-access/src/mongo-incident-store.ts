@@ -293,6 +293,23 @@ export class MongoIncidentStorage implements IncidentStorage {
       { organizationId: 1, integrationId: 1, number: -1 },
       { name: "org_integration_number" },
     );
+    // Every combination of ListIncidents' filters has its index: equalities, then the order.
+    await c.incidents.createIndex(
+      { organizationId: 1, status: 1, serviceId: 1, number: -1 },
+      { name: "org_status_service_number" },
+    );
+    await c.incidents.createIndex(
+      { organizationId: 1, status: 1, integrationId: 1, number: -1 },
+      { name: "org_status_integration_number" },
+    );
+    await c.incidents.createIndex(
+      { organizationId: 1, serviceId: 1, integrationId: 1, number: -1 },
+      { name: "org_service_integration_number" },
+    );
+    await c.incidents.createIndex(
+      { organizationId: 1, status: 1, serviceId: 1, integrationId: 1, number: -1 },
+      { name: "org_status_service_integration_number" },
+    );
     await c.incidents.createIndex(
       { organizationId: 1, updatedAt: 1, number: 1 },
       { name: "org_updated_number" },

@@ -13,6 +13,8 @@ import type { Database } from "better-sqlite3";
 import {
   decodeInbox,
   encodeInbox,
+  ERROR_OUTCOMES,
+  newestOf,
   replayFields,
   statsOf,
   type StoredInboxRecord,
@@ -36,6 +38,8 @@ CREATE TABLE IF NOT EXISTS inbox (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS inbox_newest ON inbox (organization_id, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_integration ON inbox (organization_id, integration_id, received_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS inbox_outcome ON inbox (organization_id, outcome, received_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS inbox_integration_outcome ON inbox (organization_id, integration_id, outcome, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_redrive ON inbox (redrive_pending, received_at);
 CREATE INDEX IF NOT EXISTS inbox_expiry ON inbox (expires_at);
 `;
@@ -110,13 +114,18 @@ export class SqliteInbox implements DeliveryInbox {
   ): Promise<Page<InboxRecord>> {
     const where = ["organization_id = @organizationId"];
     const params: Record<string, unknown> = { organizationId, limit: pageSize + 1 };
+    // Each combination of filters has its index, named after the filters
+    // and named by the query (see the incident listing for why).
+    const index = ["inbox"];
     if (filter.integrationId) {
       where.push("integration_id = @integrationId");
       params["integrationId"] = filter.integrationId;
+      index.push("integration");
     }
     if (filter.outcome !== undefined) {
       where.push("outcome = @outcome");
       params["outcome"] = DeliveryOutcome[filter.outcome];
+      index.push("outcome");
     }
     if (filter.from) {
       where.push("received_at >= @from");
@@ -128,12 +137,13 @@ export class SqliteInbox implements DeliveryInbox {
     }
     if (after !== undefined) {
       const [at, id] = decodePageToken(after, isPosition);
-      where.push("(received_at < @at OR (received_at = @at AND id < @id))");
+      where.push("(received_at, id) < (@at, @id)");
       Object.assign(params, { at, id });
     }
     const rows = this.read
       .prepare<[Record<string, unknown>], Row>(
-        `SELECT id, x'' AS body, integration, data FROM inbox WHERE ${where.join(" AND ")}
+        `SELECT id, x'' AS body, integration, data FROM inbox ${indexedBy(index)}
+         WHERE ${where.join(" AND ")}
          ORDER BY received_at DESC, id DESC LIMIT @limit`,
       )
       .all(params);
@@ -156,34 +166,44 @@ export class SqliteInbox implements DeliveryInbox {
 
   async stats(organizationId: string, integrationId: string | undefined): Promise<InboxStats> {
     const scope = integrationId === undefined ? "" : " AND integration_id = @integrationId";
-    const params = { organizationId, integrationId: integrationId ?? "" };
+    const index = integrationId === undefined ? ["inbox"] : ["inbox", "integration"];
+    const params = { organizationId, integrationId: integrationId ?? "", outcome: "" };
     const counts = this.read
       .prepare<[typeof params], { outcome: string; reason: string; n: number }>(
-        `SELECT outcome, json_extract(data, '$.reason') AS reason, count(*) AS n FROM inbox
+        `SELECT outcome, json_extract(data, '$.reason') AS reason, count(*) AS n
+         FROM inbox ${indexedBy(index)}
          WHERE organization_id = @organizationId${scope} GROUP BY outcome, reason`,
       )
       .all(params);
     const actions = this.read
       .prepare<[typeof params], { action: string; n: number }>(
-        `SELECT a.key AS action, sum(a.value) AS n FROM inbox, json_each(inbox.data, '$.actions') AS a
+        `SELECT a.key AS action, sum(a.value) AS n
+         FROM inbox ${indexedBy(index)}, json_each(inbox.data, '$.actions') AS a
          WHERE organization_id = @organizationId${scope} GROUP BY a.key`,
       )
       .all(params);
-    const newest = (extra: string) =>
+    const newest = (outcome: string | undefined) =>
       this.read
         .prepare<[typeof params], Row>(
-          `SELECT id, x'' AS body, integration, data FROM inbox
-           WHERE organization_id = @organizationId${scope}${extra}
+          `SELECT id, x'' AS body, integration, data
+           FROM inbox ${indexedBy(outcome === undefined ? index : [...index, "outcome"])}
+           WHERE organization_id = @organizationId${scope}${outcome === undefined ? "" : " AND outcome = @outcome"}
            ORDER BY received_at DESC, id DESC LIMIT 1`,
         )
-        .get(params);
-    const last = newest("");
-    const lastError = newest(" AND outcome <> 'ACCEPTED'");
+        .get({ ...params, outcome: outcome ?? "" });
+    const last = newest(undefined);
+    // The newest of each kind of error: each a read of one index entry.
+    const lastError = newestOf(
+      ERROR_OUTCOMES.map((outcome) => {
+        const row = newest(DeliveryOutcome[outcome]);
+        return row && fromRow(row, false);
+      }),
+    );
     return statsOf(
       counts.map((c) => ({ outcome: c.outcome, reason: c.reason, n: c.n })),
       actions,
       last && fromRow(last, false),
-      lastError && fromRow(lastError, false),
+      lastError,
     );
   }
 
@@ -251,6 +271,16 @@ export class SqliteInbox implements DeliveryInbox {
       })(),
     );
   }
+}
+
+/**
+ * The clause that makes a query use the index named by its filters
+ * (`inbox_integration_outcome`, …): without statistics (nothing runs
+ * ANALYZE) SQLite may prefer the primary key and filter the organization's
+ * every row, and a missing index then fails the query instead of scanning.
+ */
+function indexedBy(name: readonly string[]): string {
+  return name.length > 1 ? `INDEXED BY ${name.join("_")}` : "INDEXED BY inbox_newest";
 }
 
 const isPosition = (value: unknown): value is [number, string] =>
