@@ -8,7 +8,7 @@ import type {
   Page,
   Replay,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { pageOf } from "@runframe/util";
 import {
   Binary,
   MongoServerError,
@@ -24,6 +24,7 @@ import {
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
+import { inboxAfter, inboxPosition } from "./page-positions.js";
 import { MongoLeases } from "./mongo-leases.js";
 
 /** An inbox record: `_id` is organization/id; bytes as BSON binary. */
@@ -125,7 +126,7 @@ export class MongoInbox implements DeliveryInbox {
       query["receivedAt"] = receivedAt;
     }
     if (after !== undefined) {
-      const [at, id] = decodePageToken(after, isPosition);
+      const [at, id] = inboxAfter(after);
       query["$or"] = [
         { receivedAt: { $lt: new Date(at) } },
         { receivedAt: new Date(at), _id: { $lt: `${organizationId}/${id}` } },
@@ -140,7 +141,7 @@ export class MongoInbox implements DeliveryInbox {
       docs,
       pageSize,
       (doc) => fromDoc({ ...doc, body: new Binary(new Uint8Array()) }, false),
-      (r) => [r.receivedAt.getTime(), r.id],
+      inboxPosition,
     );
   }
 
@@ -262,9 +263,3 @@ export class MongoInbox implements DeliveryInbox {
     return deleted;
   }
 }
-
-const isPosition = (value: unknown): value is [number, string] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === "number" &&
-  typeof value[1] === "string";

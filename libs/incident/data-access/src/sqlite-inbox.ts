@@ -8,7 +8,7 @@ import type {
   Page,
   Replay,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 import {
   decodeInbox,
@@ -17,6 +17,7 @@ import {
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
+import { inboxAfter, inboxPosition } from "./page-positions.js";
 
 export const INBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS inbox (
@@ -127,7 +128,7 @@ export class SqliteInbox implements DeliveryInbox {
       params["to"] = filter.to.getTime();
     }
     if (after !== undefined) {
-      const [at, id] = decodePageToken(after, isPosition);
+      const [at, id] = inboxAfter(after);
       where.push("(received_at < @at OR (received_at = @at AND id < @id))");
       Object.assign(params, { at, id });
     }
@@ -137,12 +138,7 @@ export class SqliteInbox implements DeliveryInbox {
          ORDER BY received_at DESC, id DESC LIMIT @limit`,
       )
       .all(params);
-    return pageOf(
-      rows,
-      pageSize,
-      (row) => fromRow(row, false),
-      (r) => [r.receivedAt.getTime(), r.id],
-    );
+    return pageOf(rows, pageSize, (row) => fromRow(row, false), inboxPosition);
   }
 
   async get(organizationId: string, id: string): Promise<InboxRecord | undefined> {
@@ -252,9 +248,3 @@ export class SqliteInbox implements DeliveryInbox {
     );
   }
 }
-
-const isPosition = (value: unknown): value is [number, string] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === "number" &&
-  typeof value[1] === "string";
