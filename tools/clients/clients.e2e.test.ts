@@ -109,6 +109,33 @@ describe("team API from other languages and tools", () => {
     expect(call.output).toContain('"field": "page_size"');
   });
 
+  it("grpcurl lists and describes auth's services through reflection", async () => {
+    const target = new URL(stack.auth[0]!.url).host;
+    const list = await run("grpcurl", ["-plaintext", target, "list"], { cwd: root, env });
+    expect(list.code, list.output).toBe(0);
+    // AuthService is internal (the service credential guards its calls), yet
+    // reflection lists it: the schema is public like the proto files.
+    expect(list.output.trim().split("\n")).toEqual([
+      "grpc.health.v1.Health",
+      "grpc.reflection.v1.ServerReflection",
+      "grpc.reflection.v1alpha.ServerReflection",
+      "runframe.auth.v1.ApiKeyService",
+      "runframe.auth.v1.AuthService",
+      "runframe.auth.v1.IntegrationService",
+    ]);
+    const described = await run(
+      "grpcurl",
+      ["-plaintext", target, "describe", "runframe.auth.v1.ApiKeyService"],
+      { cwd: root, env },
+    );
+    expect(described.code, described.output).toBe(0);
+    expect(described.output).toContain("runframe.auth.v1.ApiKeyService is a service:");
+    expect(described.output).toMatch(
+      /rpc CreateApiKey \( \.runframe\.auth\.v1\.CreateApiKeyRequest \) returns \( \.runframe\.auth\.v1\.CreateApiKeyResponse \)/,
+    );
+    expect(described.output).toContain("rpc RevokeApiKey");
+  });
+
   it("buf curl works without --schema, over HTTP/1.1 and h2c", async () => {
     for (const extra of [
       [],

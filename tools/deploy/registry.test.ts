@@ -5,7 +5,9 @@
  * for their users, so they list the normalizers themselves; this is what
  * keeps them from drifting. (tools/k8s-validate then checks the rendered
  * chart against compose's environment, and the image test the Dockerfile's
- * EXPOSE against the app table.)
+ * EXPOSE against the app table.) The providers' checklist
+ * (docs/providers/README.md) names every app the files wire to the
+ * normalizers, so a new provider is wired to all of them.
  */
 import { ADMIN_PORT_OFFSET } from "@runframe/platform/apps";
 import { repoRoot } from "@runframe/platform/testing";
@@ -19,13 +21,21 @@ import { appServices, environment, loadCompose } from "./compose.js";
 const registryApps = PROVIDERS.map((p) => p.app).sort();
 const isNormalizer = (app: string) => app.startsWith("normalizer-");
 
-describe("docker-compose.yml against the provider registry", () => {
-  const file = loadCompose({
+const chart = join(repoRoot, "deploy/helm/runframe");
+const helpers = readFileSync(join(chart, "templates/_helpers.tpl"), "utf8");
+/** The chart's app table: the body of `define "runframe.wiring"`. */
+const wiring = parse(
+  /\{\{-? define "runframe\.wiring" -?\}\}([\s\S]*?)\{\{-? end -?\}\}/.exec(helpers)?.[1] ?? "",
+) as Record<string, { port: number; calls: string[] }>;
+/** docker-compose.yml's apps, by app name. */
+const apps = appServices(
+  loadCompose({
     RUNFRAME_INTERNAL_TOKEN: "t".repeat(44),
     RUNFRAME_SECRET_KEY: Buffer.alloc(32).toString("base64"),
-  });
-  const apps = appServices(file);
+  }),
+);
 
+describe("docker-compose.yml against the provider registry", () => {
   it("runs one service per normalizer of the registry, on its ports", () => {
     expect([...apps.keys()].filter(isNormalizer).sort()).toEqual(registryApps);
     for (const p of PROVIDERS) {
@@ -58,12 +68,6 @@ describe("docker-compose.yml against the provider registry", () => {
 });
 
 describe("the Helm chart against the provider registry", () => {
-  const chart = join(repoRoot, "deploy/helm/runframe");
-  const helpers = readFileSync(join(chart, "templates/_helpers.tpl"), "utf8");
-  /** The chart's app table: the body of `define "runframe.wiring"`. */
-  const wiring = parse(
-    /\{\{-? define "runframe\.wiring" -?\}\}([\s\S]*?)\{\{-? end -?\}\}/.exec(helpers)?.[1] ?? "",
-  ) as Record<string, { port: number; calls: string[] }>;
   const values = parse(readFileSync(join(chart, "values.yaml"), "utf8")) as {
     apps: Record<string, unknown>;
   };
@@ -93,5 +97,26 @@ describe("the Helm chart against the provider registry", () => {
     const apps = schema.properties.apps;
     expect(apps.required.filter(isNormalizer).sort()).toEqual(registryApps);
     expect(Object.keys(apps.properties).filter(isNormalizer).sort()).toEqual(registryApps);
+  });
+});
+
+describe("the providers' checklist against the deployment files", () => {
+  it("names every app that calls the normalizers, as compose and the chart wire them", () => {
+    const composeCallers = [...apps.keys()].filter((app) => {
+      const env = environment(apps.get(app)![1]);
+      return PROVIDERS.some((p) => p.urlSetting in env);
+    });
+    const chartCallers = Object.keys(wiring).filter((app) => wiring[app]!.calls.some(isNormalizer));
+    expect(composeCallers.sort()).toEqual(chartCallers.sort());
+    const checklist = readFileSync(join(repoRoot, "docs/providers/README.md"), "utf8");
+    const step = checklist
+      .split(/\n(?=\d+\. )/)
+      .find((text) => /^\d+\. \*\*Deployment files\*\*/.test(text))
+      ?.split("\n\n")[0];
+    expect(step, "the checklist's deployment step").toBeDefined();
+    for (const app of chartCallers) {
+      expect(step, app).toContain(`\`${app}\``);
+    }
+    expect(step).toContain("RUNFRAME_NORMALIZER_<NAME>_URL");
   });
 });

@@ -7,13 +7,35 @@ import {
 } from "@runframe/contracts";
 import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
 import { createHmac } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const apiKeyA = "integrations-test-key-a-00000000000000000000";
 const apiKeyB = "integrations-test-key-b-00000000000000000000";
 
-describe("IntegrationService", () => {
+/** Everything the store holds, as text, to look for what must never be stored. */
+async function storedText(stack: Stack): Promise<string> {
+  if (stack.dataDir) {
+    const files = await readdir(stack.dataDir, { recursive: true, withFileTypes: true });
+    const contents = await Promise.all(
+      files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), "latin1")),
+    );
+    return contents.join("\n");
+  }
+  const mongo = await MongoClient.connect(stack.mongoUrl);
+  try {
+    return JSON.stringify(await mongo.db().collection("integrations").find().toArray());
+  } finally {
+    await mongo.close();
+  }
+}
+
+describe.each([
+  { storage: "MongoDB and Redis", embedded: false },
+  { storage: "the embedded SQLite store and in-memory limits", embedded: true },
+])("IntegrationService on $storage", ({ embedded }) => {
   let stack: Stack;
   let teamA: Client<typeof IntegrationService>;
   let teamB: Client<typeof IntegrationService>;
@@ -31,6 +53,7 @@ describe("IntegrationService", () => {
           { id: "org-b", name: "B", apiKeys: [{ id: "key-b", secret: apiKeyB, role: "admin" }] },
         ],
       },
+      embedded,
     });
     const team = (key: string) => teamClient(IntegrationService, stack.auth[0]!.url, key, "grpc");
     teamA = team(apiKeyA);
@@ -56,9 +79,8 @@ describe("IntegrationService", () => {
     });
     expect((await trigger(routingKey)).status).toBe(202);
 
-    const mongo = await MongoClient.connect(stack.mongoUrl);
-    const stored = JSON.stringify(await mongo.db().collection("integrations").find().toArray());
-    await mongo.close();
+    const stored = await storedText(stack);
+    expect(stored).toContain("Deploy scripts");
     expect(stored).not.toContain(routingKey);
 
     const listed = await teamA.listIntegrations({});

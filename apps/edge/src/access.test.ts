@@ -100,6 +100,7 @@ describe("the edge's access log, metrics and spans", () => {
       metrics,
       readiness: [],
       serving: () => true,
+      headersTimeoutMs: 10_000,
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

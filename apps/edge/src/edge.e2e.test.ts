@@ -23,6 +23,7 @@ describe("edge calling auth over gRPC, each as its own process", () => {
         RUNFRAME_RPC_PROTOCOL: "grpc",
         RUNFRAME_MAX_BODY_BYTES: "1024",
         RUNFRAME_BODY_TIMEOUT_MS: "600",
+        RUNFRAME_HEADERS_TIMEOUT_MS: "500",
       }),
       startApp("edge", {
         RUNFRAME_INTERNAL_TOKEN: randomToken(),
@@ -112,6 +113,25 @@ describe("edge calling auth over gRPC, each as its own process", () => {
     clearInterval(drip);
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(answer).toContain('"code":"request_timeout"');
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it("answers 408 and closes the connection when headers trickle in too slowly", async () => {
+    const { port } = new URL(edge.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.setEncoding("utf8").on("data", (chunk: string) => (answer += chunk));
+    const closed = new Promise<boolean>((resolve) => socket.once("close", () => resolve(true)));
+    socket.write(`POST /webhooks/${routingKey} HTTP/1.1\r\nHost: x\r\nX-Slow: `);
+    const started = Date.now();
+    // One header byte every 100 ms keeps the socket busy but never ends the headers.
+    const drip = setInterval(() => socket.writable && socket.write("a"), 100);
+    const gaveUp = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5_000));
+    const wasClosed = await Promise.race([closed, gaveUp]);
+    clearInterval(drip);
+    socket.destroy();
+    expect(wasClosed, "the edge still held the connection open after 5 s").toBe(true);
+    expect(answer).toMatch(/^HTTP\/1\.1 408 /);
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 

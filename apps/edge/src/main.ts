@@ -105,11 +105,8 @@ runMain(settings, async (config) => {
     metrics,
     readiness,
     serving: () => serving,
+    headersTimeoutMs: config.RUNFRAME_HEADERS_TIMEOUT_MS,
   });
-  // Slowloris: headers must arrive within 10 s and the whole request within
-  // that plus the body allowance (Node answers 408 and closes the socket).
-  server.headersTimeout = 10_000;
-  server.requestTimeout = server.headersTimeout + config.RUNFRAME_BODY_TIMEOUT_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.PORT, config.HOST, () => resolve());

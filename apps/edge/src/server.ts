@@ -32,6 +32,8 @@ export interface EdgeServerOptions {
   readonly readiness: readonly ReadinessCheck[];
   /** Called once shutdown starts, so /readyz can turn 503 at once. */
   readonly serving: () => boolean;
+  /** How long a client may take to send a request's headers (slowloris). */
+  readonly headersTimeoutMs: number;
 }
 
 const webhookPath = /^\/webhooks\/([^/?#]*)\/?(?:\?.*)?$/;
@@ -68,7 +70,17 @@ export function createEdgeServer(options: EdgeServerOptions): Server {
     serving: options.serving,
   });
 
-  return createServer((req, res) => {
+  // Slowloris: headers must arrive within headersTimeoutMs and the whole
+  // request within that plus the body allowance (Node answers 408 and
+  // closes the socket). Node looks for late requests only every
+  // connectionsCheckingInterval (30 s by default, which would triple a 10 s
+  // bound), so it looks at least four times per header allowance.
+  const timeouts = {
+    headersTimeout: options.headersTimeoutMs,
+    requestTimeout: options.headersTimeoutMs + deps.bodyTimeoutMs + 1_000,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(options.headersTimeoutMs / 4)),
+  };
+  return createServer(timeouts, (req, res) => {
     const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER] as string | undefined);
     res.setHeader(REQUEST_ID_HEADER, requestId);
     const url = req.url ?? "";

@@ -33,6 +33,10 @@ export const settings = {
     default: 30_000,
     desc: "how long a sender may take to upload a webhook body (408 beyond)",
   }),
+  RUNFRAME_HEADERS_TIMEOUT_MS: positiveInt({
+    default: 10_000,
+    desc: "how long a client may take to send a request's headers (408 and the connection closed beyond)",
+  }),
   RUNFRAME_TRUSTED_PROXIES: cidrList({
     default: [],
     desc: "proxies (CIDR list) whose X-Forwarded-For names the client, for the per-source limits; empty: none",

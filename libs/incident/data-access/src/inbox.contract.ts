@@ -20,7 +20,7 @@ import {
   type InboxRecord,
   type Normalizers,
 } from "@runframe/incident-domain";
-import { FailedPreconditionError, ValidationError } from "@runframe/util";
+import { encodePageToken, FailedPreconditionError, ValidationError } from "@runframe/util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StorageFixture } from "./incident-storage.contract.js";
 
@@ -147,6 +147,14 @@ export function describeInboxContract(name: string, open: () => Promise<StorageF
       await expect(
         deliveries.get({ organizationId: "org-other", keyId: "k" }, throttled.id),
       ).rejects.toThrow();
+    });
+
+    it("refuses a page token that is not one of its listing's, as a bad page_token", async () => {
+      for (const position of [7, ["7", "id"], [7], [7, "id", "extra"]]) {
+        await expect(
+          fixture.storage.inbox.list(org, {}, 2, encodePageToken(position)),
+        ).rejects.toMatchObject({ violations: [{ field: "page_token" }] });
+      }
     });
 
     it("records an accepted delivery in the same commit as its incidents, and a redelivery too", async () => {

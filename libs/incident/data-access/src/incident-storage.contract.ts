@@ -23,6 +23,7 @@ import {
 } from "@runframe/incident-domain";
 import {
   AlreadyExistsError,
+  encodePageToken,
   FailedPreconditionError,
   NotFoundError,
   UnavailableError,
@@ -456,6 +457,17 @@ export function describeIncidentStorageContract(
       expect(seen.length).toBeGreaterThan(3);
       expect([...seen].sort().reverse()).toEqual(seen);
       expect(new Set(seen).size).toBe(seen.length);
+    });
+
+    it("refuses a page token that is not one of its listing's, as a bad page_token", async () => {
+      const { incidents: reader, timeline, services } = fixture.storage;
+      const refused = { violations: [{ field: "page_token" }] };
+      const aString = encodePageToken("SER-00001");
+      const aNumber = encodePageToken(2);
+      await expect(reader.list(org, {}, 2, aString)).rejects.toMatchObject(refused);
+      await expect(timeline.events(org, "INC-00001", 2, aString)).rejects.toMatchObject(refused);
+      await expect(services.list(org, 2, aNumber)).rejects.toMatchObject(refused);
+      await expect(reader.list(org, {}, 2, "not base64 json")).rejects.toThrow(ValidationError);
     });
 
     it("keeps a catalog: create, rename, delete, each organization apart", async () => {

@@ -8,7 +8,7 @@ import type {
   Page,
   Replay,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { pageOf } from "@runframe/util";
 import {
   Binary,
   MongoServerError,
@@ -26,6 +26,7 @@ import {
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
+import { inboxAfter, inboxPosition } from "./page-positions.js";
 import { MongoLeases } from "./mongo-leases.js";
 
 /** An inbox record: `_id` is organization/id; bytes as BSON binary. */
@@ -136,7 +137,7 @@ export class MongoInbox implements DeliveryInbox {
       query["receivedAt"] = receivedAt;
     }
     if (after !== undefined) {
-      const [at, id] = decodePageToken(after, isPosition);
+      const [at, id] = inboxAfter(after);
       query["$or"] = [
         { receivedAt: { $lt: new Date(at) } },
         { receivedAt: new Date(at), _id: { $lt: `${organizationId}/${id}` } },
@@ -151,7 +152,7 @@ export class MongoInbox implements DeliveryInbox {
       docs,
       pageSize,
       (doc) => fromDoc({ ...doc, body: new Binary(new Uint8Array()) }, false),
-      (r) => [r.receivedAt.getTime(), r.id],
+      inboxPosition,
     );
   }
 
@@ -228,12 +229,21 @@ export class MongoInbox implements DeliveryInbox {
       .sort({ receivedAt: 1 })
       .limit(limit * 4)
       .toArray();
+    // By integration: its deliveries go to one redriver at a time, which
+    // applies them oldest first as its key's quota allows. Claimed one by
+    // one, two redrivers could split a key's deliveries and the quota
+    // could let a newer one through before an older one.
     const claimed: InboxRecord[] = [];
+    const mine = new Map<string, boolean>();
     for (const doc of waiting) {
       if (claimed.length === limit) {
         break;
       }
-      if (await this.#claims.take(doc._id, now, leaseMs)) {
+      const scope = `redrive:${doc.organizationId}/${doc.integrationId}`;
+      if (!mine.has(scope)) {
+        mine.set(scope, await this.#claims.take(scope, now, leaseMs));
+      }
+      if (mine.get(scope)) {
         claimed.push(fromDoc(doc));
       }
     }
@@ -278,9 +288,3 @@ export class MongoInbox implements DeliveryInbox {
     return deleted;
   }
 }
-
-const isPosition = (value: unknown): value is [number, string] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === "number" &&
-  typeof value[1] === "string";

@@ -27,7 +27,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { AlreadyExistsError, decodePageToken, pageOf, UnavailableError } from "@runframe/util";
+import { AlreadyExistsError, pageOf, UnavailableError } from "@runframe/util";
 import { randomUUID } from "node:crypto";
 import {
   MongoBulkWriteError,
@@ -49,10 +49,12 @@ import {
   encodeEvent,
   encodeIncident,
   encodeResults,
+  heldOpenKey,
   type StoredEvent,
   type StoredIncident,
   type StoredResultRecord,
 } from "./codec.js";
+import { idAfter, numberAfter } from "./page-positions.js";
 
 /**
  * An incident document: what it was when last written (the creation, a
@@ -452,7 +454,7 @@ async function listIncidents(
     query["integrationId"] = filter.integrationId;
   }
   if (after !== undefined) {
-    query["number"] = { $lt: decodePageToken(after, isNumber) };
+    query["number"] = { $lt: numberAfter(after) };
   }
   const docs = await c.incidents
     .find(query as Filter<IncidentDoc>)
@@ -522,7 +524,7 @@ async function listEvents(
     return { items: [], next: undefined };
   }
   const incident = await latestState(c, _id, decodeIncident(doc));
-  const from = after === undefined ? 0 : decodePageToken(after, isNumber);
+  const from = after === undefined ? 0 : numberAfter(after);
   const last = Math.min(incident.seq, from + pageSize + 1);
   // The creation travels with the incident document; the rest are events.
   const first = from === 0 ? [decodeEvent(doc.created)] : [];
@@ -547,7 +549,7 @@ async function listServices(
 ): Promise<Page<Service>> {
   const query: Filter<ServiceDoc> = { organizationId };
   if (after !== undefined) {
-    query.serviceId = { $gt: decodePageToken(after, isString) };
+    query.serviceId = { $gt: idAfter(after) };
   }
   const docs = await c.services
     .find(query)
@@ -935,8 +937,9 @@ class MongoUnit implements WriteUnit {
       pending: [{ event: { ...event, incidentId: record.id }, next: record, tag }],
       stored: undefined,
     });
-    if (record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED) {
-      this.#openKeys.set(openKeyOf(record), _id);
+    const key = heldOpenKey(record);
+    if (key !== undefined) {
+      this.#openKeys.set(key, _id);
     }
     return record;
   }
@@ -1322,11 +1325,9 @@ function incidentDoc(_id: string, record: IncidentRecord, created: EventRecord):
   };
 }
 
-/** The unique open key of an incident document. */
+/** The unique open key of an incident document: its own id when it holds none. */
 function openKeyOfRecord(record: IncidentRecord): string {
-  return record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED
-    ? openKeyOf(record)
-    : docId(record.organizationId, record.id);
+  return heldOpenKey(record) ?? docId(record.organizationId, record.id);
 }
 
 function eventDoc(incidentDocId: string, event: EventRecord, next: IncidentRecord): EventDoc {
@@ -1352,9 +1353,6 @@ function eventId(incidentDocId: string, seq: number): string {
 function serviceDocId(organizationId: string, serviceId: string): string {
   return `${organizationId}/${serviceId}`;
 }
-
-const isNumber = (v: unknown): v is number => typeof v === "number";
-const isString = (v: unknown): v is string => typeof v === "string";
 
 /** Kept for callers that pass readable ids. */
 export { incidentNumber };

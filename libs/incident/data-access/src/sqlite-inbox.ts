@@ -8,7 +8,7 @@ import type {
   Page,
   Replay,
 } from "@runframe/incident-domain";
-import { decodePageToken, pageOf } from "@runframe/util";
+import { pageOf } from "@runframe/util";
 import type { Database } from "better-sqlite3";
 import {
   decodeInbox,
@@ -19,6 +19,7 @@ import {
   statsOf,
   type StoredInboxRecord,
 } from "./codec.js";
+import { inboxAfter, inboxPosition } from "./page-positions.js";
 
 export const INBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS inbox (
@@ -136,7 +137,7 @@ export class SqliteInbox implements DeliveryInbox {
       params["to"] = filter.to.getTime();
     }
     if (after !== undefined) {
-      const [at, id] = decodePageToken(after, isPosition);
+      const [at, id] = inboxAfter(after);
       where.push("(received_at, id) < (@at, @id)");
       Object.assign(params, { at, id });
     }
@@ -147,12 +148,7 @@ export class SqliteInbox implements DeliveryInbox {
          ORDER BY received_at DESC, id DESC LIMIT @limit`,
       )
       .all(params);
-    return pageOf(
-      rows,
-      pageSize,
-      (row) => fromRow(row, false),
-      (r) => [r.receivedAt.getTime(), r.id],
-    );
+    return pageOf(rows, pageSize, (row) => fromRow(row, false), inboxPosition);
   }
 
   async get(organizationId: string, id: string): Promise<InboxRecord | undefined> {
@@ -282,9 +278,3 @@ export class SqliteInbox implements DeliveryInbox {
 function indexedBy(name: readonly string[]): string {
   return name.length > 1 ? `INDEXED BY ${name.join("_")}` : "INDEXED BY inbox_newest";
 }
-
-const isPosition = (value: unknown): value is [number, string] =>
-  Array.isArray(value) &&
-  value.length === 2 &&
-  typeof value[0] === "number" &&
-  typeof value[1] === "string";

@@ -28,7 +28,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { AlreadyExistsError, decodePageToken, pageOf } from "@runframe/util";
+import { AlreadyExistsError, pageOf } from "@runframe/util";
 import type { Database, Statement } from "better-sqlite3";
 import { randomUUID } from "node:crypto";
 import { replayV1, type V1Alert } from "./migrate-v1.js";
@@ -41,10 +41,12 @@ import {
   encodeEvent,
   encodeIncident,
   encodeResults,
+  heldOpenKey,
   type StoredEvent,
   type StoredIncident,
   type StoredResultRecord,
 } from "./codec.js";
+import { idAfter, numberAfter } from "./page-positions.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents_v2 (
@@ -219,13 +221,8 @@ function migrateV1(db: Database): number {
   const events = db.prepare<[string, string], V1EventRow>(
     "SELECT * FROM incident_events WHERE organization_id = ? AND incident_id = ? ORDER BY id",
   );
-  const insert = db.prepare(
-    `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
-     VALUES (?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const append = db.prepare(
-    `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`,
-  );
+  const insert = db.prepare<IncidentRowValues>(INSERT_INCIDENT);
+  const append = db.prepare<EventRowValues>(INSERT_EVENT);
   db.transaction(() => {
     for (const row of incidents) {
       const { record, events: timeline } = replayV1(
@@ -247,22 +244,9 @@ function migrateV1(db: Database): number {
           ...(e.alert !== null && { alert: JSON.parse(e.alert) as V1Alert }),
         })),
       );
-      insert.run(
-        record.organizationId,
-        record.number,
-        record.integrationId,
-        record.serviceId,
-        IncidentStatus[record.status],
-        openKey(record),
-        JSON.stringify(encodeIncident(record)),
-      );
+      insert.run(...incidentRow(record));
       for (const event of timeline) {
-        append.run(
-          event.organizationId,
-          event.incidentId,
-          event.seq,
-          JSON.stringify(encodeEvent(event)),
-        );
+        append.run(...eventRow(event));
       }
     }
     db.exec(
@@ -358,7 +342,7 @@ class Queries {
     }
     if (after !== undefined) {
       where.push("number < @after");
-      params["after"] = decodePageToken(after, isNumber);
+      params["after"] = numberAfter(after);
     }
     const indexed = index.length > 1 ? `INDEXED BY ${index.join("_")}` : "";
     const rows = this.db
@@ -381,7 +365,7 @@ class Queries {
     pageSize: number,
     after: string | undefined,
   ): Page<EventRecord> {
-    const from = after === undefined ? 0 : decodePageToken(after, isNumber);
+    const from = after === undefined ? 0 : numberAfter(after);
     const rows = this.db
       .prepare<[string, string, number, number], { data: string }>(
         `SELECT data FROM incident_events_v2 WHERE organization_id = ? AND incident_id = ? AND seq > ?
@@ -436,7 +420,7 @@ class Queries {
   }
 
   services(organizationId: string, pageSize: number, after: string | undefined): Page<Service> {
-    const cursor = after === undefined ? "" : decodePageToken(after, isString);
+    const cursor = after === undefined ? "" : idAfter(after);
     const rows = this.db
       .prepare<[string, string, number], { service_id: string; name: string }>(
         "SELECT service_id, name FROM services WHERE organization_id = ? AND service_id > ? ORDER BY service_id LIMIT ?",
@@ -508,9 +492,9 @@ class SqliteUnit implements WriteUnit {
   readonly #findOpen: Statement<[string], IncidentRow>;
   readonly #get: Statement<[string, number], IncidentRow>;
   readonly #lastNumber: Statement<[string], { n: number | null }>;
-  readonly #insert: Statement<[string, number, string, string, string, string | null, string]>;
+  readonly #insert: Statement<IncidentRowValues>;
   readonly #update: Statement<[string, string | null, string, string, number]>;
-  readonly #event: Statement<[string, string, number, string]>;
+  readonly #event: Statement<EventRowValues>;
   readonly #numbers = new Map<string, number>();
 
   constructor(private readonly db: Database) {
@@ -531,17 +515,12 @@ class SqliteUnit implements WriteUnit {
     this.#lastNumber = db.prepare(
       "SELECT max(number) AS n FROM incidents_v2 WHERE organization_id = ?",
     );
-    this.#insert = db.prepare(
-      `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
+    this.#insert = db.prepare(INSERT_INCIDENT);
     this.#update = db.prepare(
       `UPDATE incidents_v2 SET status = ?, open_key = ?, state = ?
        WHERE organization_id = ? AND number = ?`,
     );
-    this.#event = db.prepare(
-      `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`,
-    );
+    this.#event = db.prepare(INSERT_EVENT);
   }
 
   async claim(requests: readonly ClaimRequest[]): Promise<DeliveryClaim[]> {
@@ -629,15 +608,7 @@ class SqliteUnit implements WriteUnit {
         0) + 1;
     this.#numbers.set(draft.organizationId, number);
     const record = decodeIncident(encodeIncident({ ...draft, id: "", number }));
-    this.#insert.run(
-      record.organizationId,
-      record.number,
-      record.integrationId,
-      record.serviceId,
-      IncidentStatus[record.status],
-      openKey(record),
-      JSON.stringify(encodeIncident(record)),
-    );
+    this.#insert.run(...incidentRow(record));
     this.#append({ ...event, incidentId: record.id });
     return record;
   }
@@ -659,21 +630,35 @@ class SqliteUnit implements WriteUnit {
   }
 
   #append(event: EventRecord): void {
-    this.#event.run(
-      event.organizationId,
-      event.incidentId,
-      event.seq,
-      JSON.stringify(encodeEvent(event)),
-    );
+    this.#event.run(...eventRow(event));
   }
 }
 
-/** The unique open key of an open incident with a dedup key; NULL (no constraint) otherwise. */
-function openKey(record: IncidentRecord): string | null {
-  return record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED
-    ? openKeyOf(record)
-    : null;
+const INSERT_INCIDENT = `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
+   VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_EVENT = `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`;
+type IncidentRowValues = [string, number, string, string, string, string | null, string];
+type EventRowValues = [string, string, number, string];
+
+/** An incident's values for INSERT_INCIDENT, in its column order. */
+function incidentRow(record: IncidentRecord): IncidentRowValues {
+  return [
+    record.organizationId,
+    record.number,
+    record.integrationId,
+    record.serviceId,
+    IncidentStatus[record.status],
+    openKey(record),
+    JSON.stringify(encodeIncident(record)),
+  ];
 }
 
-const isNumber = (v: unknown): v is number => typeof v === "number";
-const isString = (v: unknown): v is string => typeof v === "string";
+/** A timeline event's values for INSERT_EVENT, in its column order. */
+function eventRow(event: EventRecord): EventRowValues {
+  return [event.organizationId, event.incidentId, event.seq, JSON.stringify(encodeEvent(event))];
+}
+
+/** The incident's open key; NULL (no constraint) when it holds none. */
+function openKey(record: IncidentRecord): string | null {
+  return heldOpenKey(record) ?? null;
+}

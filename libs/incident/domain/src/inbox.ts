@@ -96,9 +96,9 @@ export interface DeliveryInbox {
   /** Notes a replay's results on the record. */
   replayed(organizationId: string, id: string, replay: Replay): Promise<void>;
   /**
-   * Throttled deliveries waiting to be redriven, oldest first, each claimed
-   * for `leaseMs` by this caller: of several replicas asking at once, each
-   * delivery goes to one.
+   * Throttled deliveries waiting to be redriven, oldest first, claimed for
+   * `leaseMs` by this caller: of several replicas asking at once, each
+   * integration's deliveries go to one, so they are applied oldest first.
    */
   claimRedrives(limit: number, now: Date, leaseMs: number): Promise<InboxRecord[]>;
   /** Deletes what is past retention or over an integration's limits; how many. */

@@ -5,24 +5,8 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import {
-  DESCRIPTION_MAX_CHARS,
-  METADATA_VALUE_MAX_CHARS,
-  TITLE_MAX_CHARS,
-  TRUNCATION_MARKER,
-  charLength,
-} from "@runframe/normalizers-kit";
-import {
-  DEFAULT_FIXTURE_RECEIVE_TIME,
-  expectTruncated,
-  fixtureInput,
-  normalizerHarness,
-  occurredAt,
-  onlyAlert,
-  plainAlert,
-  roundTrip,
-  type AlertFixture,
-} from "@runframe/normalizers-kit/testing";
+import * as kit from "@runframe/normalizers-kit";
+import * as harness from "@runframe/normalizers-kit/testing";
 import type { NormalizeInput } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import composite from "./fixtures/composite.json" with { type: "json" };
@@ -42,7 +26,7 @@ import {
   type InsufficientDataMode,
 } from "./normalize.js";
 
-const FIXTURES: Record<string, AlertFixture> = {
+const FIXTURES: Record<string, harness.AlertFixture> = {
   "metric-alarm": metricAlarm,
   "metric-alarm-ok": metricAlarmOk,
   "insufficient-data": insufficientData,
@@ -55,8 +39,8 @@ const FIXTURES: Record<string, AlertFixture> = {
   "subscription-confirmation": subscriptionConfirmation,
 };
 
-const DEFAULT_RECEIVE_TIME = DEFAULT_FIXTURE_RECEIVE_TIME;
-const cloudwatch = normalizerHarness(normalizeCloudWatch);
+const DEFAULT_RECEIVE_TIME = harness.DEFAULT_FIXTURE_RECEIVE_TIME;
+const cloudwatch = harness.normalizerHarness(normalizeCloudWatch);
 
 /** The alarm of the simple metric-alarm fixture, as an object to vary. */
 const baseAlarm = JSON.parse(metricAlarm.body.Message) as Record<string, unknown>;
@@ -85,7 +69,7 @@ function input(body: unknown, defaultServiceId = "SER-00001"): NormalizeInput {
 
 /** Normalizes a delivery that must yield exactly one alert. */
 function accept(body: unknown, normalize = normalizeCloudWatch): NormalizedAlert {
-  return onlyAlert(normalize(input(body)));
+  return harness.onlyAlert(normalize(input(body)));
 }
 
 /** Normalizes a delivery that must be refused; returns every violation. */
@@ -93,17 +77,17 @@ const refuse = cloudwatch.refuse;
 
 describe("normalizeCloudWatch: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
-    const alerts = normalizeCloudWatch(fixtureInput(fixture));
-    expect(alerts.map(plainAlert)).toEqual(fixture.expected);
+    const alerts = normalizeCloudWatch(harness.fixtureInput(fixture));
+    expect(alerts.map(harness.plainAlert)).toEqual(fixture.expected);
     for (const alert of alerts) {
       expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(10);
-      expect(roundTrip(alert)).toEqual(alert);
+      expect(harness.roundTrip(alert)).toEqual(alert);
     }
   });
 
   it("keys an alarm's ALARM and OK deliveries alike, so OK resolves the incident", () => {
-    const [trigger] = normalizeCloudWatch(fixtureInput(metricAlarm));
-    const [resolve] = normalizeCloudWatch(fixtureInput(metricAlarmOk));
+    const [trigger] = normalizeCloudWatch(harness.fixtureInput(metricAlarm));
+    const [resolve] = normalizeCloudWatch(harness.fixtureInput(metricAlarmOk));
     expect(trigger!.action).toBe(AlertAction.TRIGGER);
     expect(resolve!.action).toBe(AlertAction.RESOLVE);
     expect(resolve!.dedupKey).toBe(trigger!.dedupKey);
@@ -174,21 +158,20 @@ describe("normalizeCloudWatch: envelope", () => {
     ]);
   });
 
-  it("refuses a body that is not a JSON object on body", () => {
+  it.each(harness.NON_OBJECT_BODIES)("refuses a body that is %s", (_kind, body, description) => {
+    expect(refuse(body)).toEqual([{ field: "body", description }]);
+  });
+
+  it("refuses a body that is not JSON on body", () => {
     expect(refuse("Type=Notification")[0]?.field).toBe("body");
-    expect(refuse([])).toEqual([
-      { field: "body", description: "must be a JSON object, got an array" },
-    ]);
   });
 });
 
 describe("normalizeCloudWatch: NewStateValue", () => {
   it.each([
-    ["missing", undefined, "is required"],
-    ["null", null, "is required"],
-    ["a number", 1, "must be a string, got a number"],
-    ["unknown", "WARNING", "must be one of ALARM, OK, INSUFFICIENT_DATA"],
-    ["lower case", "alarm", "must be one of ALARM, OK, INSUFFICIENT_DATA"],
+    ...harness.NOT_A_STRING,
+    ["unknown", "WARNING", "must be one of ALARM, OK, INSUFFICIENT_DATA"] as const,
+    ["lower case", "alarm", "must be one of ALARM, OK, INSUFFICIENT_DATA"] as const,
   ])("refuses a NewStateValue that is %s", (_kind, NewStateValue, description) => {
     expect(refuse(envelope(alarmWith({ NewStateValue })))).toEqual([
       { field: "Message.NewStateValue", description },
@@ -282,7 +265,7 @@ describe("normalizeCloudWatch: severity and service tokens", () => {
       options: { severityOverrides: { alarm: Severity.SEV1, insufficient_data: Severity.SEV3 } },
     };
     const severity = (alarm: Record<string, unknown>) =>
-      onlyAlert(normalizeCloudWatch(cloudwatch.input(envelope(alarm), overrides))).severity;
+      harness.onlyAlert(normalizeCloudWatch(cloudwatch.input(envelope(alarm), overrides))).severity;
     expect(severity(baseAlarm)).toBe(Severity.SEV1);
     expect(severity(alarmWith({ AlarmDescription: "severity=SEV0" }))).toBe(Severity.SEV0);
     expect(severity(alarmWith({ NewStateValue: "OK" }))).toBe(Severity.SEV2);
@@ -351,7 +334,7 @@ describe("normalizeCloudWatch: dedup key", () => {
     const prefix = "cloudwatch:arn:aws:cloudwatch:us-east-1:123456789012:alarm:";
     const AlarmArn = `${prefix.slice("cloudwatch:".length)}${"😀".repeat(255 - prefix.length)}`;
     const key = accept(envelope(alarmWith({ AlarmArn }))).dedupKey;
-    expect(charLength(key)).toBe(255);
+    expect(kit.charLength(key)).toBe(255);
     expect(key).toBe(`cloudwatch:${AlarmArn}`);
   });
 });
@@ -384,14 +367,15 @@ describe("normalizeCloudWatch: title, description, source URL", () => {
 
   it("truncates an over-long title to 500 characters with the marker", () => {
     const alert = accept(envelope(baseAlarm, { Subject: "😀".repeat(600) }));
-    expectTruncated(alert.title, TITLE_MAX_CHARS);
+    harness.expectTruncated(alert.title, kit.TITLE_MAX_CHARS);
   });
 
   it("truncates an over-long description to 5000 characters with the marker", () => {
     const alert = accept(envelope(alarmWith({ NewStateReason: "😀".repeat(6000) })));
-    expect(charLength(alert.description)).toBe(DESCRIPTION_MAX_CHARS);
+    expect(kit.charLength(alert.description)).toBe(kit.DESCRIPTION_MAX_CHARS);
     expect(alert.description).toBe(
-      "😀".repeat(DESCRIPTION_MAX_CHARS - charLength(TRUNCATION_MARKER)) + TRUNCATION_MARKER,
+      "😀".repeat(kit.DESCRIPTION_MAX_CHARS - kit.charLength(kit.TRUNCATION_MARKER)) +
+        kit.TRUNCATION_MARKER,
     );
   });
 
@@ -450,7 +434,7 @@ describe("normalizeCloudWatch: occurTime", () => {
     ["2026-11-27T11:58:30.123456789+0000", "2026-11-27T11:58:30.123Z"],
     ["2024-02-29T00:00:00.000+0000", "2024-02-29T00:00:00.000Z"],
   ])("parses StateChangeTime %s", (StateChangeTime, expected) => {
-    expect(occurredAt(accept(envelope(alarmWith({ StateChangeTime }))))).toBe(expected);
+    expect(harness.occurredAt(accept(envelope(alarmWith({ StateChangeTime }))))).toBe(expected);
   });
 
   it.each([
@@ -462,14 +446,16 @@ describe("normalizeCloudWatch: occurTime", () => {
     null,
   ])("falls back to the envelope Timestamp for StateChangeTime %j", (StateChangeTime) => {
     const alarm = alarmWith({ StateChangeTime });
-    expect(occurredAt(accept(envelope(alarm, { Timestamp: "2026-11-27T11:58:31.000Z" })))).toBe(
-      "2026-11-27T11:58:31.000Z",
-    );
+    expect(
+      harness.occurredAt(accept(envelope(alarm, { Timestamp: "2026-11-27T11:58:31.000Z" }))),
+    ).toBe("2026-11-27T11:58:31.000Z");
   });
 
   it("falls back to the receive time when neither time is usable", () => {
     const alarm = alarmWith({ StateChangeTime: "soon" });
-    expect(occurredAt(accept(envelope(alarm, { Timestamp: null })))).toBe(DEFAULT_RECEIVE_TIME);
+    expect(harness.occurredAt(accept(envelope(alarm, { Timestamp: null })))).toBe(
+      DEFAULT_RECEIVE_TIME,
+    );
   });
 });
 
@@ -488,7 +474,7 @@ describe("normalizeCloudWatch: missing, null and odd fields", () => {
       metadata: { metric_name: "composite", new_state: "ALARM" },
       truncatedAlerts: 0,
     });
-    expect(occurredAt(alert)).toBe(DEFAULT_RECEIVE_TIME);
+    expect(harness.occurredAt(alert)).toBe(DEFAULT_RECEIVE_TIME);
   });
 
   it("treats every optional field sent as null as absent", () => {
@@ -542,7 +528,7 @@ describe("normalizeCloudWatch: missing, null and odd fields", () => {
     const AlarmRule = Array.from({ length: 200 }, (_, i) => `ALARM("child-${i}")`).join(" OR ");
     const alarm = { ...alarmWith({ AlarmRule }), Trigger: undefined };
     const rule = accept(envelope(alarm)).metadata.alarm_rule!;
-    expectTruncated(rule, METADATA_VALUE_MAX_CHARS);
+    harness.expectTruncated(rule, kit.METADATA_VALUE_MAX_CHARS);
   });
 
   it("ignores a __proto__ key in the alarm", () => {

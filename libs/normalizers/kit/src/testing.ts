@@ -1,10 +1,12 @@
 /**
  * Test support for normalizers, in one place: the fixture format every
  * provider's fixtures are written in (used by each provider's tests and by
- * the suite that runs every provider's fixtures, in tools/testing), and the
- * harness each provider's unit tests drive their normalizer with.
+ * the suite that runs every provider's fixtures, in tools/testing), the
+ * harness each provider's unit tests drive their normalizer with, and the
+ * tables of refusals every provider makes in the kit's one wording.
  *
- * Only tests import this module: it asserts with vitest's `expect`.
+ * Only tests import this module (as a namespace, `harness`, beside the
+ * kit's `kit`): it asserts with vitest's `expect`.
  */
 
 import {
@@ -88,6 +90,31 @@ export function plainAlert(alert: NormalizedAlert): Record<string, unknown> {
     truncatedAlerts: alert.truncatedAlerts,
   };
 }
+
+/**
+ * Bodies every normalizer refuses on `body` before it reads a field, in the
+ * one wording of `decodeJsonObject`: what each is, the body, the
+ * description. Each provider's tests run them all.
+ */
+export const NON_OBJECT_BODIES: readonly (readonly [string, string, string])[] = [
+  ["empty", "", "must not be empty"],
+  ["blank", " \r\n\t", "must not be empty"],
+  ["an array", "[]", "must be a JSON object, got an array"],
+  ["a string", '"alert"', "must be a JSON object, got a string"],
+  ["a number", "500", "must be a JSON object, got a number"],
+  ["null", "null", "must be a JSON object, got null"],
+];
+
+/**
+ * Values a required string field refuses, in the one wording of the kit's
+ * `Violations.string`: what each is, the value, the description. A provider
+ * adds the values its own field refuses.
+ */
+export const NOT_A_STRING: readonly (readonly [string, unknown, string])[] = [
+  ["missing", undefined, "is required"],
+  ["null", null, "is required"],
+  ["a number", 1, "must be a string, got a number"],
+];
 
 /** A payload as a sender posts it: bytes as they are, text as is, anything else as its JSON. */
 export function encodeBody(body: unknown): Uint8Array {

@@ -1,13 +1,5 @@
 import { AlertAction, IncidentStatus, Severity } from "@runframe/contracts";
-import {
-  expectTruncated,
-  fixtureInput,
-  normalizerHarness,
-  occurredAt,
-  plainAlert,
-  roundTrip,
-  type AlertFixture,
-} from "@runframe/normalizers-kit/testing";
+import * as harness from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
 import acknowledge from "./fixtures/acknowledge.json" with { type: "json" };
 import alertmanagerResolve from "./fixtures/alertmanager-resolve.json" with { type: "json" };
@@ -23,7 +15,7 @@ import {
   normalizePagerDuty,
 } from "./normalize.js";
 
-const FIXTURES: Record<string, AlertFixture> = {
+const FIXTURES: Record<string, harness.AlertFixture> = {
   "documented-trigger": documentedTrigger,
   "trigger-without-dedup-key": triggerWithoutDedupKey,
   acknowledge,
@@ -35,7 +27,7 @@ const FIXTURES: Record<string, AlertFixture> = {
 
 /** The key the fixtures expect for a trigger that names none (random in production). */
 const fixtureNormalize = createPagerDutyNormalizer({ newDedupKey: () => "generated-dedup-key" });
-const pagerduty = normalizerHarness(normalizePagerDuty);
+const pagerduty = harness.normalizerHarness(normalizePagerDuty);
 
 /** A valid trigger; tests replace the fields they are about. */
 function trigger(
@@ -55,16 +47,16 @@ const refused = (body: unknown) => pagerduty.refuse(body).map((v) => `${v.field}
 
 describe("normalizePagerDuty: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
-    const alerts = fixtureNormalize(fixtureInput(fixture));
-    expect(alerts.map(plainAlert)).toEqual(fixture.expected);
+    const alerts = fixtureNormalize(harness.fixtureInput(fixture));
+    expect(alerts.map(harness.plainAlert)).toEqual(fixture.expected);
     for (const alert of alerts) {
-      expect(roundTrip(alert)).toEqual(alert);
+      expect(harness.roundTrip(alert)).toEqual(alert);
     }
   });
 
   it("keys Alertmanager's trigger and resolve of one group alike", () => {
-    const [triggered] = normalizePagerDuty(fixtureInput(alertmanagerTrigger));
-    const [resolved] = normalizePagerDuty(fixtureInput(alertmanagerResolve));
+    const [triggered] = normalizePagerDuty(harness.fixtureInput(alertmanagerTrigger));
+    const [resolved] = normalizePagerDuty(harness.fixtureInput(alertmanagerResolve));
     expect(resolved!.dedupKey).toBe(triggered!.dedupKey);
     expect(resolved!.action).toBe(AlertAction.RESOLVE);
   });
@@ -106,6 +98,10 @@ describe("normalizePagerDuty: event actions and dedup keys", () => {
     ]);
   });
 
+  it.each(harness.NON_OBJECT_BODIES)("refuses a body that is %s", (_kind, body, description) => {
+    expect(refused(body)).toEqual([`body ${description}`]);
+  });
+
   it("refuses a missing or unknown action, and the Events API v1 shape", () => {
     expect(refused(trigger({ event_action: undefined }))).toEqual(["event_action is required"]);
     expect(refused(trigger({ event_action: "Trigger" }))).toEqual([
@@ -145,7 +141,7 @@ describe("normalizePagerDuty: a trigger's payload", () => {
   it(`takes a summary of ${SUMMARY_MAX_CHARS} characters and refuses a longer one`, () => {
     const summary = "😀".repeat(SUMMARY_MAX_CHARS);
     const alert = pagerduty.accept(trigger({}, { summary }));
-    expectTruncated(alert.title, 500);
+    harness.expectTruncated(alert.title, 500);
     expect(alert.description.startsWith(summary)).toBe(true);
     expect(refused(trigger({}, { summary: `${summary}x` }))).toEqual([
       "payload.summary must be at most 1024 characters",
@@ -207,7 +203,7 @@ describe("normalizePagerDuty: time, service and link", () => {
     ["2026-11-27T13:00:00+01:00", "2026-11-27T12:00:00.000Z"],
     ["2026-11-27 12:30", "2026-11-27T12:30:00.000Z"],
   ])("reads payload.timestamp %s", (timestamp, expected) => {
-    expect(occurredAt(pagerduty.accept(trigger({}, { timestamp })))).toBe(expected);
+    expect(harness.occurredAt(pagerduty.accept(trigger({}, { timestamp })))).toBe(expected);
   });
 
   it.each(["yesterday", 1_700_000_000, "2026-02-30T00:00:00Z"])(

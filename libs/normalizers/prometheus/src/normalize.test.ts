@@ -8,17 +8,8 @@ import {
   Severity,
   type NormalizedAlert,
 } from "@runframe/contracts";
-import { TRUNCATION_MARKER, charLength } from "@runframe/normalizers-kit";
-import {
-  encodeBody,
-  expectTruncated,
-  fixtureInput,
-  normalizerHarness,
-  occurredAt,
-  plainAlert,
-  roundTrip,
-  type AlertFixture,
-} from "@runframe/normalizers-kit/testing";
+import * as kit from "@runframe/normalizers-kit";
+import * as harness from "@runframe/normalizers-kit/testing";
 import { describe, expect, it } from "vitest";
 import alertWithoutFingerprint from "./fixtures/alert-without-fingerprint.json" with { type: "json" };
 import groupModeFiring from "./fixtures/group-mode-firing.json" with { type: "json" };
@@ -36,7 +27,7 @@ import {
   normalizePrometheus,
 } from "./normalize.js";
 
-const FIXTURES: readonly (readonly [string, AlertFixture])[] = [
+const FIXTURES: readonly (readonly [string, harness.AlertFixture])[] = [
   ["two-firing-alerts", twoFiringAlerts],
   ["firing-group-with-resolved-alert", firingGroupWithResolvedAlert],
   ["resolved-group", resolvedGroup],
@@ -51,7 +42,7 @@ const FIXTURES: readonly (readonly [string, AlertFixture])[] = [
 
 const RECEIVED = new Date("2026-11-27T12:00:00.000Z");
 const DEFAULT_SERVICE = "SER-00001";
-const prometheus = normalizerHarness(normalizePrometheus, { receiveTime: RECEIVED });
+const prometheus = harness.normalizerHarness(normalizePrometheus, { receiveTime: RECEIVED });
 
 /** A complete, valid firing alert; tests replace the fields they are about. */
 function firing(fields: Record<string, unknown> = {}): Record<string, unknown> {
@@ -106,25 +97,25 @@ const ASTRAL = "😀"; // one character, two UTF-16 units
 describe("normalizePrometheus: fixtures", () => {
   it.each(FIXTURES)("%s", (_name, fixture) => {
     expect(fixture.expected.length).toBeGreaterThan(0);
-    const alerts = normalizePrometheus(fixtureInput(fixture));
-    expect(alerts.map(plainAlert)).toEqual(fixture.expected);
+    const alerts = normalizePrometheus(harness.fixtureInput(fixture));
+    expect(alerts.map(harness.plainAlert)).toEqual(fixture.expected);
   });
 
   it.each(FIXTURES)("%s survives protobuf serialization unchanged", (_name, fixture) => {
-    for (const alert of normalizePrometheus(fixtureInput(fixture))) {
+    for (const alert of normalizePrometheus(harness.fixtureInput(fixture))) {
       expect(alert.$typeName).toBe("runframe.normalizer.v1.NormalizedAlert");
-      expect(roundTrip(alert)).toEqual(alert);
+      expect(harness.roundTrip(alert)).toEqual(alert);
     }
   });
 });
 
 describe("normalizePrometheus: refusals name the field", () => {
-  it.each([
-    ["not JSON", "{alerts: []"],
-    ["an array", "[]"],
-    ["empty", ""],
-  ])("refuses a body that is %s", (_name, body) => {
-    expect(refuse(body).map((v) => v.field)).toEqual(["body"]);
+  it.each(harness.NON_OBJECT_BODIES)("refuses a body that is %s", (_name, body, description) => {
+    expect(refuse(body)).toEqual([{ field: "body", description }]);
+  });
+
+  it("refuses a body that is not JSON", () => {
+    expect(refuse("{alerts: []").map((v) => v.field)).toEqual(["body"]);
   });
 
   it.each([
@@ -137,12 +128,10 @@ describe("normalizePrometheus: refusals name the field", () => {
   });
 
   it.each([
-    ["missing", undefined, "is required"],
-    ["null", null, "is required"],
-    ["a number", 1, "must be a string, got a number"],
-    ["capitalized", "Firing", 'must be "firing" or "resolved"'],
-    ["pending", "pending", 'must be "firing" or "resolved"'],
-    ["empty", "", 'must be "firing" or "resolved"'],
+    ...harness.NOT_A_STRING,
+    ["capitalized", "Firing", 'must be "firing" or "resolved"'] as const,
+    ["pending", "pending", 'must be "firing" or "resolved"'] as const,
+    ["empty", "", 'must be "firing" or "resolved"'] as const,
   ])("refuses an alert whose status is %s", (_name, status, description) => {
     expect(refuse(notification([firing(), firing({ status })]))).toEqual([
       { field: "alerts[1].status", description },
@@ -207,7 +196,7 @@ describe("normalizePrometheus: the group", () => {
   });
 
   it("ignores the headers", () => {
-    const body = encodeBody(notification([firing()]));
+    const body = harness.encodeBody(notification([firing()]));
     const withHeaders = prometheus.run(body, {
       headers: { "user-agent": "Alertmanager/0.27.0" },
     });
@@ -400,7 +389,7 @@ describe("normalizePrometheus: dedup key", () => {
   });
 
   it("keeps a key of exactly 255 characters and hashes a longer one", () => {
-    const room = 255 - charLength("alertmanager:");
+    const room = 255 - kit.charLength("alertmanager:");
     const exact = ASTRAL.repeat(room);
     expect(computed({}, exact)).toBe(`alertmanager:${exact}`);
     const long = ASTRAL.repeat(room + 1);
@@ -445,8 +434,10 @@ describe("normalizePrometheus: text", () => {
 
   it("truncates a summary over 500 characters to exactly 500, counting code points", () => {
     const title = one(firing({ annotations: { summary: ASTRAL.repeat(501) } })).title;
-    expect(charLength(title)).toBe(500);
-    expect(title).toBe(ASTRAL.repeat(500 - charLength(TRUNCATION_MARKER)) + TRUNCATION_MARKER);
+    expect(kit.charLength(title)).toBe(500);
+    expect(title).toBe(
+      ASTRAL.repeat(500 - kit.charLength(kit.TRUNCATION_MARKER)) + kit.TRUNCATION_MARKER,
+    );
   });
 
   it("keeps a summary of exactly 500 characters", () => {
@@ -456,15 +447,15 @@ describe("normalizePrometheus: text", () => {
 
   it("truncates a description over 5000 characters to exactly 5000", () => {
     const description = one(firing({ annotations: { description: "x".repeat(6000) } })).description;
-    expect(charLength(description)).toBe(5000);
-    expect(description.endsWith(`x${TRUNCATION_MARKER}`)).toBe(true);
+    expect(kit.charLength(description)).toBe(5000);
+    expect(description.endsWith(`x${kit.TRUNCATION_MARKER}`)).toBe(true);
   });
 
   it("truncates an over-long alertname title", () => {
     const title = one(
       firing({ annotations: {}, labels: { alertname: "A".repeat(490), instance: "x".repeat(20) } }),
     ).title;
-    expectTruncated(title, 500);
+    harness.expectTruncated(title, 500);
   });
 });
 
@@ -532,9 +523,11 @@ describe("normalizePrometheus: source URL", () => {
 });
 
 describe("normalizePrometheus: occurrence time", () => {
-  const triggerAt = (startsAt: unknown) => occurredAt(one(firing({ startsAt })));
+  const triggerAt = (startsAt: unknown) => harness.occurredAt(one(firing({ startsAt })));
   const resolveAt = (endsAt: unknown) =>
-    occurredAt(one(firing({ status: "resolved", startsAt: "2026-11-27T10:00:00Z", endsAt })));
+    harness.occurredAt(
+      one(firing({ status: "resolved", startsAt: "2026-11-27T10:00:00Z", endsAt })),
+    );
 
   it.each([
     ["2026-11-27T11:50:00Z", "2026-11-27T11:50:00.000Z"],
@@ -642,7 +635,7 @@ describe("normalizePrometheus: metadata", () => {
 
   it("truncates values to 1000 characters", () => {
     const value = metadataOf({ pod: ASTRAL.repeat(1001) }).pod ?? "";
-    expectTruncated(value, 1000);
+    harness.expectTruncated(value, 1000);
     expect(metadataOf({ pod: ASTRAL.repeat(1000) }).pod).toBe(ASTRAL.repeat(1000));
   });
 

@@ -1,22 +1,7 @@
 import { createHash } from "node:crypto";
 import { AlertAction, IncidentStatus, Severity, type NormalizedAlert } from "@runframe/contracts";
-import {
-  DEDUP_KEY_MAX_CHARS,
-  DESCRIPTION_MAX_CHARS,
-  METADATA_MAX_KEYS,
-  METADATA_VALUE_MAX_CHARS,
-  TITLE_MAX_CHARS,
-  charLength,
-} from "@runframe/normalizers-kit";
-import {
-  DEFAULT_FIXTURE_RECEIVE_TIME,
-  expectTruncated,
-  fixtureInput,
-  normalizerHarness,
-  occurredAt,
-  plainAlert,
-  type AlertFixture,
-} from "@runframe/normalizers-kit/testing";
+import * as kit from "@runframe/normalizers-kit";
+import * as harness from "@runframe/normalizers-kit/testing";
 import type { Violation } from "@runframe/util";
 import { describe, expect, it } from "vitest";
 import errorCreatedLongTitle from "./fixtures/error-created-long-title.json" with { type: "json" };
@@ -31,7 +16,7 @@ import metricAlertCritical from "./fixtures/metric-alert-critical.json" with { t
 import metricAlertResolved from "./fixtures/metric-alert-resolved.json" with { type: "json" };
 import { LEVEL_SEVERITIES, normalizeSentry } from "./normalize.js";
 
-const FIXTURES: Readonly<Record<string, AlertFixture>> = {
+const FIXTURES: Readonly<Record<string, harness.AlertFixture>> = {
   "issue-created": issueCreated,
   "issue-resolved": issueResolved,
   "issue-assigned": issueAssigned,
@@ -44,10 +29,9 @@ const FIXTURES: Readonly<Record<string, AlertFixture>> = {
   "legacy-plugin": legacyPlugin,
 };
 
-const DEFAULT_RECEIVE_TIME = DEFAULT_FIXTURE_RECEIVE_TIME;
-const RECEIVED = new Date(DEFAULT_RECEIVE_TIME);
+const DEFAULT_RECEIVE_TIME = harness.DEFAULT_FIXTURE_RECEIVE_TIME;
 const DEFAULT_SERVICE = "SER-00001";
-const sentry = normalizerHarness(normalizeSentry);
+const sentry = harness.normalizerHarness(normalizeSentry);
 
 type Headers = Readonly<Record<string, string>>;
 
@@ -101,7 +85,9 @@ const metricBody = (
 
 describe("normalizeSentry: fixtures", () => {
   it.each(Object.entries(FIXTURES))("%s", (_name, fixture) => {
-    expect(normalizeSentry(fixtureInput(fixture)).map(plainAlert)).toEqual(fixture.expected);
+    expect(normalizeSentry(harness.fixtureInput(fixture)).map(harness.plainAlert)).toEqual(
+      fixture.expected,
+    );
   });
 
   it("returns NormalizedAlert messages", () => {
@@ -184,7 +170,7 @@ describe("normalizeSentry: dedup keys", () => {
 
   it("keeps a key of exactly 255 characters and hashes a longer one", () => {
     const prefix = "sentry:issue:";
-    const fits = "9".repeat(DEDUP_KEY_MAX_CHARS - prefix.length);
+    const fits = "9".repeat(kit.DEDUP_KEY_MAX_CHARS - prefix.length);
     expect(one(issueBody({ id: fits }), ISSUE).dedupKey).toBe(prefix + fits);
 
     const long = fits + "9";
@@ -193,7 +179,7 @@ describe("normalizeSentry: dedup keys", () => {
       .update(prefix + long)
       .digest("hex");
     expect(hashed).toBe(`sentry:sha256:${hex}`);
-    expect(charLength(hashed)).toBeLessThanOrEqual(DEDUP_KEY_MAX_CHARS);
+    expect(kit.charLength(hashed)).toBeLessThanOrEqual(kit.DEDUP_KEY_MAX_CHARS);
   });
 });
 
@@ -290,16 +276,16 @@ describe("normalizeSentry: text and links", () => {
   });
 
   it("truncates the title and description with the marker, counting code points", () => {
-    const title = "😀".repeat(TITLE_MAX_CHARS + 1);
-    const culprit = "x".repeat(DESCRIPTION_MAX_CHARS + 10);
+    const title = "😀".repeat(kit.TITLE_MAX_CHARS + 1);
+    const culprit = "x".repeat(kit.DESCRIPTION_MAX_CHARS + 10);
     const alert = one(issueBody({ title, culprit }), ISSUE);
-    expectTruncated(alert.title, TITLE_MAX_CHARS);
+    harness.expectTruncated(alert.title, kit.TITLE_MAX_CHARS);
     expect(alert.title.startsWith("😀".repeat(10))).toBe(true);
-    expectTruncated(alert.description, DESCRIPTION_MAX_CHARS);
+    harness.expectTruncated(alert.description, kit.DESCRIPTION_MAX_CHARS);
   });
 
   it("keeps a title of exactly the limit unchanged", () => {
-    const title = "t".repeat(TITLE_MAX_CHARS);
+    const title = "t".repeat(kit.TITLE_MAX_CHARS);
     expect(one(issueBody({ title }), ISSUE).title).toBe(title);
   });
 
@@ -325,18 +311,18 @@ describe("normalizeSentry: text and links", () => {
         status: "unresolved",
         substatus: "",
         project: { slug: "api" },
-        firstSeen: "f".repeat(METADATA_VALUE_MAX_CHARS + 1),
+        firstSeen: "f".repeat(kit.METADATA_VALUE_MAX_CHARS + 1),
       }),
       ISSUE,
     );
-    expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(METADATA_MAX_KEYS);
+    expect(Object.keys(alert.metadata).length).toBeLessThanOrEqual(kit.METADATA_MAX_KEYS);
     expect(alert.metadata).not.toHaveProperty("substatus");
-    expectTruncated(alert.metadata["first_seen"]!, METADATA_VALUE_MAX_CHARS);
+    harness.expectTruncated(alert.metadata["first_seen"]!, kit.METADATA_VALUE_MAX_CHARS);
   });
 });
 
 describe("normalizeSentry: occurrence time", () => {
-  const at = (lastSeen: unknown) => occurredAt(one(issueBody({ lastSeen }), ISSUE));
+  const at = (lastSeen: unknown) => harness.occurredAt(one(issueBody({ lastSeen }), ISSUE));
 
   it("reads ISO 8601 times with microseconds, offsets or no zone (UTC)", () => {
     expect(at("2026-11-27T11:58:41.512345Z")).toBe("2026-11-27T11:58:41.512Z");
@@ -365,17 +351,17 @@ describe("normalizeSentry: occurrence time", () => {
 
   it("reads an event's epoch-seconds timestamp when datetime is missing", () => {
     const alert = one(eventBody({ datetime: null, timestamp: 1795780752.677 }), EVENT_ALERT);
-    expect(occurredAt(alert)).toBe("2026-11-27T11:59:12.677Z");
+    expect(harness.occurredAt(alert)).toBe("2026-11-27T11:59:12.677Z");
   });
 
   it("times an issue resolve at receipt, not at lastSeen", () => {
     const alert = one(issueBody({ lastSeen: "2026-11-20T00:00:00Z" }, "resolved"), ISSUE);
-    expect(occurredAt(alert)).toBe(RECEIVED.toISOString());
+    expect(harness.occurredAt(alert)).toBe(DEFAULT_RECEIVE_TIME);
   });
 
   it("times a metric alert at detection, or at start when detection is missing", () => {
     const time = (metricAlert: Record<string, unknown>, action = "critical") =>
-      occurredAt(one(metricBody(metricAlert, action), METRIC_ALERT));
+      harness.occurredAt(one(metricBody(metricAlert, action), METRIC_ALERT));
     expect(
       time({ date_detected: "2026-11-27T11:57:00Z", date_started: "2026-11-27T11:56:00Z" }),
     ).toBe("2026-11-27T11:57:00.000Z");
@@ -386,14 +372,15 @@ describe("normalizeSentry: occurrence time", () => {
 
 describe("normalizeSentry: refusals", () => {
   it.each([
-    ["empty", ""],
-    ["not JSON", "{not json"],
-    ["an array", "[]"],
-    ["a string", '"issue"'],
-  ])("refuses a body that is %s on `body`", (_case, body) => {
-    expect(refuse(body, ISSUE).map((v) => v.field)).toEqual(["body"]);
-    expect(refuse(body).map((v) => v.field)).toEqual(["body"]);
-  });
+    ...harness.NON_OBJECT_BODIES,
+    ["not JSON", "{not json", expect.any(String) as string] as const,
+  ])(
+    "refuses a body that is %s on `body`, with or without the resource header",
+    (_case, body, description) => {
+      expect(refuse(body, ISSUE)).toEqual([{ field: "body", description }]);
+      expect(refuse(body)).toEqual([{ field: "body", description }]);
+    },
+  );
 
   it.each([
     ["issue", ISSUE, "data.issue"],

@@ -22,6 +22,8 @@ export interface Stack {
   readonly token: string;
   /** The MongoDB database the stack uses; empty when embedded. */
   readonly mongoUrl: string;
+  /** The embedded store's data directory; empty when on MongoDB. */
+  readonly dataDir: string;
   /**
    * Starts `app` (stopped or killed) again with its settings on its port,
    * as an orchestrator restarts a crashed container.
@@ -172,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       normalizerReplicas,
       token,
       mongoUrl: storage["MONGO_URL"]!,
+      dataDir: storage["RUNFRAME_DATA_DIR"] ?? "",
       webhook: (routingKey, body, headers = {}) =>
         fetch(`${edge.url}/webhooks/${routingKey}`, {
           method: "POST",
