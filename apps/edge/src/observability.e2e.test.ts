@@ -158,7 +158,7 @@ describe("observability: traces, the access log and business metrics across ever
           body: alert(`Over ${protocol}`),
         });
         expect(res.status).toBe(202);
-        const { one } = await traceOf(receiver, requestId, 7);
+        const { one } = await traceOf(receiver, requestId, 9);
         const root = one(`edge-${protocol}`, "POST /webhooks/{routingKey}");
         const client = one(`edge-${protocol}`, "runframe.incident.v1.IncidentService/Ingest");
         expect(client.parentSpanId).toBe(root.spanId);
