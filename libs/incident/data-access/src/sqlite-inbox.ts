@@ -9,7 +9,7 @@ import type {
   Replay,
 } from "@runframe/incident-domain";
 import { pageOf } from "@runframe/util";
-import type { Database } from "better-sqlite3";
+import type { Database, Statement } from "better-sqlite3";
 import {
   decodeInbox,
   encodeInbox,
@@ -41,7 +41,8 @@ CREATE INDEX IF NOT EXISTS inbox_newest ON inbox (organization_id, received_at D
 CREATE INDEX IF NOT EXISTS inbox_integration ON inbox (organization_id, integration_id, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_outcome ON inbox (organization_id, outcome, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_integration_outcome ON inbox (organization_id, integration_id, outcome, received_at DESC, id DESC);
-CREATE INDEX IF NOT EXISTS inbox_redrive ON inbox (redrive_pending, received_at);
+DROP INDEX IF EXISTS inbox_redrive;
+CREATE INDEX IF NOT EXISTS inbox_redrive_pending ON inbox (received_at) WHERE redrive_pending = 1;
 CREATE INDEX IF NOT EXISTS inbox_expiry ON inbox (expires_at);
 `;
 
@@ -83,9 +84,16 @@ const INSERT = `INSERT INTO inbox (id, organization_id, integration_id, outcome,
   VALUES (@id, @organizationId, @integrationId, @outcome, @receivedAt, @expiresAt,
   @redrivePending, @bodySize, @body, @integration, @data)`;
 
+/** The insert statement of each connection, prepared once. */
+const inserts = new WeakMap<Database, Statement>();
+
 /** Inserts inbox records on `db` (inside whatever transaction is open). */
 export function insertInbox(db: Database, records: readonly InboxRecord[]): void {
-  const insert = db.prepare(INSERT);
+  let insert = inserts.get(db);
+  if (insert === undefined) {
+    insert = db.prepare(INSERT);
+    inserts.set(db, insert);
+  }
   for (const record of records) {
     insert.run(toRow(record));
   }
