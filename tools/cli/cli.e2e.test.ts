@@ -230,6 +230,67 @@ describe("the runframe CLI, end to end", () => {
     expect((await cli(["send-test", "--type", "custom", "--routing-key", newKey])).code).toBe(4);
   });
 
+  it("updates only what its flags name, options included, and names a refused field", async () => {
+    const created = await cli([
+      "--json",
+      "integrations",
+      "create",
+      "--type",
+      "prometheus",
+      "--name",
+      "Before",
+      "--default-service",
+      "SER-00001",
+    ]);
+    const { integration } = created.json<{ integration: { id: string } }>();
+    const updated = await cli([
+      "--json",
+      "integrations",
+      "update",
+      integration.id,
+      "--name",
+      "After",
+      "--options",
+      '{"heartbeat":{"intervalSeconds":300,"graceSeconds":60},"alertGrouping":"ALERT_GROUPING_GROUP"}',
+    ]);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.json()).toMatchObject({
+      name: "After",
+      defaultServiceId: "SER-00001",
+      options: {
+        heartbeat: { intervalSeconds: 300, graceSeconds: 60 },
+        alertGrouping: "ALERT_GROUPING_GROUP",
+      },
+    });
+    const shown = await cli(["integrations", "get", integration.id]);
+    expect(shown.stdout).toMatch(/options\s+\{"alertGrouping":"ALERT_GROUPING_GROUP"/);
+
+    const tooShort = await cli([
+      "integrations",
+      "update",
+      integration.id,
+      "--options",
+      '{"heartbeat":{"intervalSeconds":5}}',
+    ]);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toContain("options.heartbeat.interval_seconds");
+    const notOptions = await cli([
+      "integrations",
+      "update",
+      integration.id,
+      "--options",
+      '{"nope":1}',
+    ]);
+    expect(notOptions.code).toBe(2);
+    expect(notOptions.stderr).toContain("--options");
+    expect((await cli(["integrations", "update", integration.id])).code).toBe(2);
+    const viewer = await cli(["integrations", "update", integration.id, "--name", "x"], viewerKey);
+    expect(viewer.code).toBe(4);
+    expect((await cli(["--json", "integrations", "get", integration.id])).json()).toMatchObject({
+      name: "After",
+    });
+  });
+
   it("sends a realistic sample of every native type, and says why CloudWatch cannot be", async () => {
     for (const type of ["datadog", "sentry", "prometheus"] as const) {
       const key = routingKeys[type];

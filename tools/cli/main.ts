@@ -28,6 +28,7 @@ import {
   IncidentSchema,
   IncidentService,
   IncidentStatus,
+  IntegrationOptionsSchema,
   IntegrationSchema,
   IntegrationService,
   IntegrationType,
@@ -38,8 +39,9 @@ import {
   type Integration,
   type WatchIncidentsResponse,
 } from "@runframe/contracts";
+import { PROVIDERS } from "@runframe/providers";
 import { Command, CommanderError, Option } from "commander";
-import { toJson } from "@bufbuild/protobuf";
+import { fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import {
   EXIT,
   HttpError,
@@ -149,13 +151,10 @@ function positiveInt(name: string) {
 
 // ---------------------------------------------------------------- integrations
 
-const TYPE_NAMES: Record<string, IntegrationType> = {
-  custom: IntegrationType.CUSTOM,
-  datadog: IntegrationType.DATADOG,
-  sentry: IntegrationType.SENTRY,
-  prometheus: IntegrationType.PROMETHEUS,
-  cloudwatch: IntegrationType.CLOUDWATCH,
-};
+/** Integration types by the provider registry's names (`custom`, `pagerduty`, …). */
+const TYPE_NAMES: Record<string, IntegrationType> = Object.fromEntries(
+  PROVIDERS.map((p) => [p.name, p.type]),
+);
 
 function integrationRows(i: Integration): [string, string][] {
   return [
@@ -167,6 +166,7 @@ function integrationRows(i: Integration): [string, string][] {
     ["rate limit", `${i.rateLimitPerMinute}/min`],
     ["signed", String(i.signingSecretConfigured)],
     ["routing key", `…${i.routingKeyHint}`],
+    ["options", i.options ? JSON.stringify(toJson(IntegrationOptionsSchema, i.options)) : "{}"],
     ...(i.snsTopicArns.length > 0
       ? [["sns topics", i.snsTopicArns.join(", ")] as [string, string]]
       : []),
@@ -296,6 +296,58 @@ integrations
       },
     ),
   );
+integrations
+  .command("update <id>")
+  .description("change an integration's name, default service, rate limit or options (admin)")
+  .option("--name <name>", "a human label")
+  .option("--default-service <id>", "service for payloads that name none ('' for none)")
+  .option("--rate-limit <n>", "webhooks per minute", positiveInt("--rate-limit"))
+  .option(
+    "--options <json>",
+    'every option at once, as proto JSON, e.g. \'{"heartbeat":{"intervalSeconds":60}}\' (docs/api/integration-options.md)',
+  )
+  .action(
+    action(
+      async (
+        ctx,
+        id: string,
+        o: { name?: string; defaultService?: string; rateLimit?: number; options?: string },
+      ) => {
+        const paths = [
+          ...(o.name !== undefined ? ["name"] : []),
+          ...(o.defaultService !== undefined ? ["default_service_id"] : []),
+          ...(o.rateLimit !== undefined ? ["rate_limit_per_minute"] : []),
+          ...(o.options !== undefined ? ["options"] : []),
+        ];
+        if (paths.length === 0) {
+          throw new UsageError(
+            "give at least one of --name, --default-service, --rate-limit, --options",
+          );
+        }
+        const { integration } = await integrationsClient(ctx).updateIntegration({
+          integration: {
+            id,
+            name: o.name ?? "",
+            defaultServiceId: o.defaultService ?? "",
+            rateLimitPerMinute: o.rateLimit ?? 0,
+            ...(o.options !== undefined && { options: optionsOf(o.options) }),
+          },
+          updateMask: { paths },
+        });
+        ctx.out.one(IntegrationSchema, integration!, integrationRows(integration!));
+      },
+    ),
+  );
+
+/** `--options` as IntegrationOptions; a usage error naming the flag when it is not. */
+function optionsOf(json: string) {
+  try {
+    return fromJson(IntegrationOptionsSchema, JSON.parse(json) as JsonValue);
+  } catch (error) {
+    throw new UsageError(`--options: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 integrations
   .command("disable <id>")
   .description("stop accepting webhooks for the integration (its incidents are kept)")
