@@ -21,8 +21,16 @@ import {
 } from "./codec.js";
 import { inboxAfter, inboxPosition } from "./page-positions.js";
 
+/**
+ * A rowid table, appended to in arrival order, with the delivery's id in a
+ * unique index: keyed by (organization, random id) without a rowid, every
+ * record (about 1 KB with its body) landed on its own page, and an insert
+ * cost 112 µs against 62 µs this way (20,000 records, 20 per fsynced
+ * commit, measured with the store's own insert).
+ */
 export const INBOX_SCHEMA = `
 CREATE TABLE IF NOT EXISTS inbox (
+  seq INTEGER PRIMARY KEY,
   id TEXT NOT NULL,
   organization_id TEXT NOT NULL,
   integration_id TEXT NOT NULL,
@@ -34,9 +42,9 @@ CREATE TABLE IF NOT EXISTS inbox (
   body_size INTEGER NOT NULL,
   body BLOB NOT NULL,
   integration BLOB NOT NULL,
-  data TEXT NOT NULL,
-  PRIMARY KEY (organization_id, id)
-) WITHOUT ROWID;
+  data TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS inbox_id ON inbox (organization_id, id);
 CREATE INDEX IF NOT EXISTS inbox_newest ON inbox (organization_id, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_integration ON inbox (organization_id, integration_id, received_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS inbox_outcome ON inbox (organization_id, outcome, received_at DESC, id DESC);
