@@ -1,3 +1,4 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Disposition } from "@runframe/contracts";
 import type { IncomingMessage } from "node:http";
 import { readBody } from "./body.js";
@@ -5,7 +6,6 @@ import { httpError, httpErrorFromRpc, rateLimitHeaders } from "./http-errors.js"
 import {
   bodyRefusal,
   collectHeaders,
-  receiver,
   routingKeyPattern,
   sourceOf,
   type WebhookAnswer,
@@ -54,7 +54,8 @@ export async function handleHeartbeat(
   }
   const deadline = Date.now() + deps.timeoutMs;
   const budget = () => ({ timeoutMs: Math.max(1, deadline - Date.now()) });
-  const { receiveTime } = receiver(req, receivedAt, sourceAddress)(body);
+  // A beat is not kept in the inbox: only its receive time is needed.
+  const receiveTime = timestampFromDate(receivedAt);
   try {
     const auth = await deps.authenticate(
       { routingKey, headers: collectHeaders(req.headers), body, receiveTime, sourceAddress },
