@@ -17,6 +17,7 @@ import {
 } from "@runframe/contracts";
 import {
   batchedCall,
+  oneBatchPerReplica,
   closeHttp,
   createLogger,
   createObservability,
@@ -59,13 +60,18 @@ runMain(settings, async (config) => {
     authenticate: batchedCall<AuthenticateInit, AuthenticateResponse>(
       (batch, options) => auth.authenticateBatch(batch, options),
       (request, options) => auth.authenticate(request, options),
-      { method: AuthService.method.authenticate, weigh: (request) => request.body?.length ?? 0 },
+      {
+        method: AuthService.method.authenticate,
+        concurrency: oneBatchPerReplica(authTransport),
+        weigh: (request) => request.body?.length ?? 0,
+      },
     ),
     ingest: batchedCall<IngestInit, IngestResponse>(
       (batch, options) => incident.ingestBatch(batch, options),
       (request, options) => incident.ingest(request, options),
       {
         method: IncidentService.method.ingest,
+        concurrency: oneBatchPerReplica(incidentTransport),
         // The raw body in the envelope, and alerts made of it.
         weigh: (request) => 2 * (request.envelope?.body?.length ?? 0),
       },

@@ -32,6 +32,15 @@ export function serviceTransports(
     });
 }
 
+/**
+ * A batched client's concurrency (see batchedCall): one batch in flight per
+ * replica in rotation, so each replica always has one to work on while
+ * calls made meanwhile gather into the next.
+ */
+export function oneBatchPerReplica(transport: InternalTransport): () => number {
+  return () => Math.max(1, transport.endpoints().filter((e) => e.healthy).length);
+}
+
 /** One call with its deadline, as the apps make them. */
 export type ServiceCall<Req, Res> = (request: Req, options: { timeoutMs: number }) => Promise<Res>;
 
@@ -66,6 +75,7 @@ export function normalizerClients(
         (request, options) => client.normalize(request, options),
         {
           method: NormalizerService.method.normalize,
+          concurrency: oneBatchPerReplica(t),
           weigh: (request) => request.body?.length ?? 0,
         },
       ),

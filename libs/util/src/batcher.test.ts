@@ -45,6 +45,35 @@ describe("Batcher", () => {
     expect(sizes.reduce((a, b) => a + b, 0)).toBe(10);
   });
 
+  it("asks a concurrency function each time a batch could start (one per replica, as they come and go)", async () => {
+    let replicas = 1;
+    let running = 0;
+    const seen: number[] = [];
+    const gates: (() => void)[] = [];
+    const batcher = new Batcher<number, number>(
+      async (items) => {
+        running++;
+        seen.push(running);
+        await new Promise<void>((resolve) => gates.push(resolve));
+        running--;
+        return items;
+      },
+      { concurrency: () => replicas, maxBatch: 1 },
+    );
+    const settle = () => new Promise((r) => setTimeout(r, 0));
+    const first = batcher.submit(1);
+    await settle();
+    const second = batcher.submit(2);
+    await settle();
+    expect(gates).toHaveLength(1); // one replica: the second waits
+    replicas = 3;
+    const third = batcher.submit(3);
+    await settle();
+    expect(gates).toHaveLength(3); // two more replicas: both waiting batches start
+    gates.forEach((release) => release());
+    expect(await Promise.all([first, second, third])).toEqual([1, 2, 3]);
+    expect(Math.max(...seen)).toBe(3);
+  });
   it("cuts batches by weight, sending an item heavier than the limit alone", async () => {
     const batches: number[][] = [];
     const batcher = new Batcher<number, number>(

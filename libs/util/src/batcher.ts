@@ -13,7 +13,7 @@ export class Batcher<In, Out> {
   #running = 0;
   #scheduled = false;
   readonly #maxBatch: number;
-  readonly #concurrency: number;
+  readonly #concurrency: () => number;
   readonly #weigh: ((item: In) => number) | undefined;
   readonly #maxWeight: number;
 
@@ -22,7 +22,8 @@ export class Batcher<In, Out> {
     options: BatcherOptions<In> = {},
   ) {
     this.#maxBatch = options.maxBatch ?? 256;
-    this.#concurrency = options.concurrency ?? 1;
+    const concurrency = options.concurrency ?? 1;
+    this.#concurrency = typeof concurrency === "number" ? () => concurrency : concurrency;
     this.#weigh = options.weigh;
     this.#maxWeight = options.maxWeight ?? Infinity;
   }
@@ -30,7 +31,7 @@ export class Batcher<In, Out> {
   submit(item: In): Promise<Out> {
     return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      if (!this.#scheduled && this.#running < this.#concurrency) {
+      if (!this.#scheduled && this.#running < this.#concurrency()) {
         this.#scheduled = true;
         queueMicrotask(() => {
           this.#scheduled = false;
@@ -41,7 +42,7 @@ export class Batcher<In, Out> {
   }
 
   #next(): void {
-    while (this.#running < this.#concurrency && this.#queue.length > 0) {
+    while (this.#running < this.#concurrency() && this.#queue.length > 0) {
       const batch = this.#queue.splice(0, this.#batchLength());
       this.#running++;
       void this.#run(batch);
@@ -89,8 +90,12 @@ export class Batcher<In, Out> {
 export interface BatcherOptions<In> {
   /** The most items in one batch (256 by default). */
   readonly maxBatch?: number;
-  /** How many batches may be processed at once (1 by default). */
-  readonly concurrency?: number;
+  /**
+   * How many batches may be processed at once (1 by default); a function is
+   * asked whenever a batch could start, for a limit that changes (say, one
+   * per replica of the service called).
+   */
+  readonly concurrency?: number | (() => number);
   /** An item's weight, say its size in bytes, for `maxWeight`. */
   readonly weigh?: (item: In) => number;
   /** The most weight in one batch; an item heavier than this goes alone. */
