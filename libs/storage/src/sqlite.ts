@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { join } from "node:path";
 
 export type { Database } from "better-sqlite3";
@@ -19,4 +20,84 @@ export function openSqlite(dataDir: string): Database.Database {
   db.pragma("busy_timeout = 10000");
   db.pragma("foreign_keys = ON");
   return db;
+}
+
+/** Flushes a file's data to disk (fdatasync); injected in tests. */
+export type FileSync = (path: string) => Promise<void>;
+
+const fdatasyncFile: FileSync = async (path) => {
+  let handle;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    // No WAL: SQLite deletes it only once a checkpoint has synced every
+    // commit into the database file, so nothing is waiting to be flushed.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      return;
+    }
+    throw error;
+  }
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+};
+
+/**
+ * Makes a connection's commits durable off the event loop. Under
+ * `synchronous = FULL` SQLite fsyncs the WAL inside COMMIT, and
+ * better-sqlite3 runs COMMIT on the event loop, so each fsync stalls every
+ * request of the process. This switches the connection to `NORMAL`, where a
+ * commit only appends its frames to the WAL, and `durable()` fsyncs the WAL
+ * on libuv's thread pool instead. Once a `durable()` called after a commit
+ * resolves, that commit is as safe as under FULL: recovery replays every
+ * commit whose frames are in the WAL, and checkpoints (which copy the WAL
+ * into the database file) still sync both files themselves under NORMAL.
+ *
+ * Callers share fsyncs: while one runs, later callers wait for a single
+ * next one, which starts only after it (the running one may have started
+ * before their commit).
+ */
+export class DeferredSync {
+  readonly #wal: string;
+  #running: Promise<void> | undefined;
+  #queued: Promise<void> | undefined;
+
+  constructor(
+    db: Database.Database,
+    private readonly sync: FileSync = fdatasyncFile,
+  ) {
+    db.pragma("synchronous = NORMAL");
+    this.#wal = `${db.name}-wal`;
+  }
+
+  /** Resolves once every commit made before the call is on disk. */
+  durable(): Promise<void> {
+    if (this.#queued !== undefined) {
+      return this.#queued;
+    }
+    const running = this.#running;
+    if (running === undefined) {
+      return this.#start();
+    }
+    const queued = running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.#start();
+      });
+    this.#queued = queued;
+    return queued;
+  }
+
+  #start(): Promise<void> {
+    const run = this.sync(this.#wal).finally(() => {
+      if (this.#running === run) {
+        this.#running = undefined;
+      }
+    });
+    this.#running = run;
+    return run;
+  }
 }
