@@ -411,11 +411,11 @@ describe("handleWebhook and the delivery inbox", () => {
   });
 
   it("sends the envelope with an accepted delivery, for the same commit as its incidents", async () => {
-    let envelope: unknown;
+    let sent: { envelope?: unknown; integration?: unknown } = {};
     const answer = await handleWebhook(
       deps({
         ingest(req) {
-          envelope = req.envelope;
+          sent = req;
           return { results: [] };
         },
       }),
@@ -423,7 +423,9 @@ describe("handleWebhook and the delivery inbox", () => {
       key,
     );
     expect(answer.status).toBe(202);
-    expect(envelope).toMatchObject({ verified: true, integration: { id: "int-1" } });
+    expect(sent.envelope).toMatchObject({ verified: true, integration: { id: "int-1" } });
+    // Once: an unset IngestRequest.integration means the envelope's.
+    expect(sent.integration).toBeUndefined();
   });
 });
 

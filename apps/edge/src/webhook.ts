@@ -322,8 +322,14 @@ export async function deliver(
       };
     }
     const { results } = await deps.ingest(
-      // Recorded in the inbox in the same commit as the incidents.
-      { ...ingest, envelope: envelopeOf(delivery, integration, true, auth.deliveryKey) },
+      {
+        ...ingest,
+        // Recorded in the inbox in the same commit as the incidents. The
+        // envelope carries the integration, so it is not sent twice (an
+        // unset IngestRequest.integration means the envelope's).
+        integration: undefined,
+        envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
+      },
       budget(),
     );
     return {
