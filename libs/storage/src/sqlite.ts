@@ -1,6 +1,5 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import { open } from "node:fs/promises";
+import { fdatasync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 
 export type { Database } from "better-sqlite3";
@@ -25,24 +24,33 @@ export function openSqlite(dataDir: string): Database.Database {
 /** Flushes a file's data to disk (fdatasync); injected in tests. */
 export type FileSync = (path: string) => Promise<void>;
 
-const fdatasyncFile: FileSync = async (path) => {
-  let handle;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    // No WAL: SQLite deletes it only once a checkpoint has synced every
-    // commit into the database file, so nothing is waiting to be flushed.
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-      return;
-    }
-    throw error;
-  }
-  try {
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-};
+/**
+ * fdatasync of a connection's WAL through a descriptor opened once (opening
+ * and closing it for every flush cost as much main-thread time as the
+ * flush). The WAL keeps its inode while the connection is open: SQLite
+ * deletes it only when the last connection closes, after a checkpoint has
+ * synced every commit into the database file.
+ */
+function walFlusher(path: string): () => Promise<void> {
+  let fd: number | undefined;
+  return () =>
+    new Promise((resolve, reject) => {
+      if (fd === undefined) {
+        try {
+          fd = openSync(path, "r");
+        } catch (error) {
+          // No WAL yet: nothing has been committed to it.
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+            resolve();
+          } else {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+          return;
+        }
+      }
+      fdatasync(fd, (error) => (error ? reject(error) : resolve()));
+    });
+}
 
 /**
  * Makes a connection's commits durable off the event loop. Under
@@ -60,16 +68,15 @@ const fdatasyncFile: FileSync = async (path) => {
  * before their commit).
  */
 export class DeferredSync {
-  readonly #wal: string;
+  readonly #flush: () => Promise<void>;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
-  constructor(
-    db: Database.Database,
-    private readonly sync: FileSync = fdatasyncFile,
-  ) {
+  /** `sync` replaces the fdatasync of the WAL (tests watch it with one). */
+  constructor(db: Database.Database, sync?: FileSync) {
     db.pragma("synchronous = NORMAL");
-    this.#wal = `${db.name}-wal`;
+    const wal = `${db.name}-wal`;
+    this.#flush = sync ? () => sync(wal) : walFlusher(wal);
   }
 
   /** Resolves once every commit made before the call is on disk. */
@@ -92,7 +99,7 @@ export class DeferredSync {
   }
 
   #start(): Promise<void> {
-    const run = this.sync(this.#wal).finally(() => {
+    const run = this.#flush().finally(() => {
       if (this.#running === run) {
         this.#running = undefined;
       }
