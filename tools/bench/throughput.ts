@@ -27,7 +27,7 @@ import { startStack, type ListeningApp, type Stack } from "@runframe/platform/te
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "../build/build.js";
@@ -117,7 +117,9 @@ try {
     normalizers: ["custom", "prometheus"],
     env: { ...env, ...(args.backends && { MONGO_URL: benchMongoUrl() }) },
   });
-  const apps = stackApps(stack);
+  // With --backends, Redis and FerretDB share the two cores: their CPU is
+  // part of what a webhook costs.
+  const apps = [...stackApps(stack), ...(args.backends ? backendProcesses() : [])];
   const rows: Row[] = [];
   const ceiling = await bareCeiling();
 
@@ -198,6 +200,18 @@ function stackApps(s: Stack): App[] {
     ...named("incident", [s.incident]),
     ...Object.entries(s.normalizers).flatMap(([p, app]) => named(`normalizer-${p}`, [app])),
   ];
+}
+
+/** Redis and FerretDB as tools/backends started them (their pid files). */
+function backendProcesses(): App[] {
+  const run = join(
+    process.env["RUNFRAME_BACKENDS_DIR"] ?? join(homedir(), ".cache/runframe"),
+    "run",
+  );
+  return ["redis", "ferretdb"].map((name) => ({
+    name,
+    pid: Number(readFileSync(join(run, `${name}.pid`), "utf8").trim()),
+  }));
 }
 
 /** CPU time (user + system) of each app so far, in ms. */
