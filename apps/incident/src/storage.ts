@@ -41,7 +41,13 @@ export async function openStorage(
   return {
     storage,
     system: "sqlite",
-    readiness: { name: "sqlite", check: async () => void read.prepare("SELECT 1").get() },
+    readiness: {
+      name: "sqlite",
+      check: async () => {
+        storage.checkDurable();
+        read.prepare("SELECT 1").get();
+      },
+    },
     close: async () => {
       write.close();
       read.close();

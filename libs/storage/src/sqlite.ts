@@ -27,26 +27,22 @@ export type FileSync = (path: string) => Promise<void>;
 /**
  * fdatasync of a connection's WAL through a descriptor opened once (opening
  * and closing it for every flush cost as much main-thread time as the
- * flush). The WAL keeps its inode while the connection is open: SQLite
- * deletes it only when the last connection closes, after a checkpoint has
- * synced every commit into the database file.
+ * flush). The WAL keeps its inode while the connection is open: a WAL-mode
+ * connection holds a shared lock on the database, and SQLite deletes the
+ * WAL only when the last connection closes. The descriptor lives as long
+ * as the process (one per write connection).
  */
 function walFlusher(path: string): () => Promise<void> {
   let fd: number | undefined;
   return () =>
     new Promise((resolve, reject) => {
-      if (fd === undefined) {
-        try {
-          fd = openSync(path, "r");
-        } catch (error) {
-          // No WAL yet: nothing has been committed to it.
-          if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-            resolve();
-          } else {
-            reject(error instanceof Error ? error : new Error(String(error)));
-          }
-          return;
-        }
+      try {
+        // Called after a commit, so the WAL exists: ENOENT would mean the
+        // wrong file, and is an error like any other.
+        fd ??= openSync(path, "r");
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
       }
       fdatasync(fd, (error) => (error ? reject(error) : resolve()));
     });
@@ -71,16 +67,30 @@ export class DeferredSync {
   readonly #flush: () => Promise<void>;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
+  #failed: Error | undefined;
 
   /** `sync` replaces the fdatasync of the WAL (tests watch it with one). */
   constructor(db: Database.Database, sync?: FileSync) {
     db.pragma("synchronous = NORMAL");
-    const wal = `${db.name}-wal`;
+    // The file SQLite opened, absolute: `db.name` is the path as given.
+    const main = (db.pragma("database_list") as { name: string; file: string }[]).find(
+      (entry) => entry.name === "main",
+    );
+    const wal = `${main?.file ?? db.name}-wal`;
     this.#flush = sync ? () => sync(wal) : walFlusher(wal);
   }
 
-  /** Resolves once every commit made before the call is on disk. */
+  /**
+   * Resolves once every commit made before the call is on disk. After one
+   * flush has failed it always rejects: the failed commit is already
+   * visible to later units, and Linux reports a writeback error once, so a
+   * later flush succeeding would prove nothing. Only a restart (SQLite
+   * recovering from what is on disk) makes writes durable again.
+   */
   durable(): Promise<void> {
+    if (this.#failed !== undefined) {
+      return Promise.reject(this.#failed);
+    }
     if (this.#queued !== undefined) {
       return this.#queued;
     }
@@ -98,12 +108,28 @@ export class DeferredSync {
     return queued;
   }
 
+  /** Why writes can no longer be confirmed, once a flush has failed. */
+  get failure(): Error | undefined {
+    return this.#failed;
+  }
+
   #start(): Promise<void> {
-    const run = this.#flush().finally(() => {
-      if (this.#running === run) {
-        this.#running = undefined;
-      }
-    });
+    if (this.#failed !== undefined) {
+      return Promise.reject(this.#failed);
+    }
+    const run = this.#flush()
+      .catch((error: unknown) => {
+        this.#failed = new Error(
+          "flushing the SQLite WAL failed; writes cannot be confirmed until the process restarts",
+          { cause: error },
+        );
+        throw this.#failed;
+      })
+      .finally(() => {
+        if (this.#running === run) {
+          this.#running = undefined;
+        }
+      });
     this.#running = run;
     return run;
   }

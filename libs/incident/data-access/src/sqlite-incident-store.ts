@@ -204,6 +204,14 @@ export class SqliteIncidentStorage implements IncidentStorage {
     };
   }
 
+  /**
+   * Throws once a flush of the WAL has failed: from then on no write can be
+   * confirmed durable, and only a restart recovers (readiness reports it).
+   */
+  checkDurable(): void {
+    this.#writer.checkDurable();
+  }
+
   /** Upgrades data of an earlier release in place; how many incidents were moved. */
   migrate(): Promise<number> {
     return this.#writer.exclusive(() => migrateV1(this.#write));
@@ -494,6 +502,13 @@ class SqliteWriter implements IncidentWriter {
     });
     await this.#sync.durable();
     return result;
+  }
+
+  /** Throws once writes can no longer be confirmed durable (see DeferredSync). */
+  checkDurable(): void {
+    if (this.#sync.failure !== undefined) {
+      throw this.#sync.failure;
+    }
   }
 
   /** Runs other writes between units, never inside one; answers once they are on disk. */
