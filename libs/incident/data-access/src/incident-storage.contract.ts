@@ -240,6 +240,16 @@ export function describeIncidentStorageContract(
       expect((await view(first.results[0]!.incidentId)).occurrenceCount).toBe(1);
     });
 
+    it("applies a delivery sent twice in one batch once, and answers both with its results", async () => {
+      const delivery = request([{ dedupKey: "doubled" }], { deliveryKey: "d-doubled" });
+      // Submitted in the same tick, so the same unit claims it twice.
+      const [a, b] = await Promise.all([incidents.ingest(delivery), incidents.ingest(delivery)]);
+      expect([a.replayed, b.replayed].sort()).toEqual([false, true]);
+      expect(b.results).toEqual(a.results);
+      expect((await view(a.results[0]!.incidentId)).occurrenceCount).toBe(1);
+      expect(await incidents.ingest(delivery)).toEqual({ results: a.results, replayed: true });
+    });
+
     it("does not apply an alert twice when a retry follows a failure part-way through", async () => {
       const failing: IncidentStorage = {
         ...fixture.storage,

@@ -531,7 +531,6 @@ class SqliteWriter implements IncidentWriter {
 /** The statements of a unit; they run inside the writer's open transaction. */
 class SqliteUnit implements WriteUnit {
   readonly #delivery: Statement<[string], { state: string; results: string }>;
-  readonly #claim: Statement<[string, string, string, number, number]>;
   readonly #done: Statement<[string, string, string, string, number, number]>;
   readonly #findOpen: Statement<[string], IncidentRow>;
   readonly #get: Statement<[string, number], IncidentRow>;
@@ -540,13 +539,11 @@ class SqliteUnit implements WriteUnit {
   readonly #update: Statement<[string, string | null, string, string, number]>;
   readonly #event: Statement<EventRowValues>;
   readonly #numbers = new Map<string, number>();
+  /** Delivery keys claimed in the open unit. */
+  readonly #claimed = new Set<string>();
 
   constructor(private readonly db: Database) {
     this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
-    this.#claim = db.prepare(
-      `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
-       VALUES (?, ?, ?, 'pending', '[]', ?, ?)`,
-    );
     this.#done = db.prepare(
       `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
        VALUES (?, ?, ?, 'done', ?, ?, ?)
@@ -578,17 +575,18 @@ class SqliteUnit implements WriteUnit {
         return { state: "done", results };
       }
       if (rows.some((row) => row !== undefined)) {
+        // A row that is not done: a claim an earlier release left behind.
+        return { state: "pending" };
+      }
+      if (request.keys.some((key) => this.#claimed.has(key))) {
         // Claimed earlier in this same unit (the same delivery twice in one batch).
         return { state: "pending" };
       }
+      // Nothing is written for a claim: the unit holds the write lock until
+      // it commits, and complete() writes the delivery's row in the same
+      // transaction, so no other writer can see the delivery half-claimed.
       for (const key of request.keys) {
-        this.#claim.run(
-          key,
-          request.organizationId,
-          request.integrationId,
-          request.at.getTime(),
-          request.at.getTime() + DELIVERY_RETENTION_MS,
-        );
+        this.#claimed.add(key);
       }
       // A transaction applies a delivery whole or not at all: nothing partial to skip.
       return { state: "claimed", applied: new Map() };
@@ -641,6 +639,7 @@ class SqliteUnit implements WriteUnit {
   /** Starts a unit: numbers are read afresh, since other processes may have written. */
   begin(): void {
     this.#numbers.clear();
+    this.#claimed.clear();
   }
 
   async create(draft: IncidentDraft, event: EventRecord): Promise<IncidentRecord> {
