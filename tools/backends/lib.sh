@@ -12,6 +12,10 @@ RUN_DIR="$BACKENDS_DIR/run"
 REDIS_PORT="${RUNFRAME_REDIS_PORT:-6390}"
 FERRETDB_PORT="${RUNFRAME_FERRETDB_PORT:-27027}"
 FERRETDB_VERSION="v1.24.2"
+# The FerretDB binary install.sh builds, with the two changes it describes;
+# the suffix changes whenever those do, so a cached older build is rebuilt.
+# (libs/platform/src/testing/private-backends.ts names the same file.)
+FERRETDB_BIN="$BIN_DIR/ferretdb-$FERRETDB_VERSION-id-pushdown"
 mkdir -p "$BIN_DIR" "$RUN_DIR"
 
 die() {

@@ -23,7 +23,7 @@ start_ferretdb() {
   local pidfile="$RUN_DIR/ferretdb.pid" log="$RUN_DIR/ferretdb.log" data="$RUN_DIR/ferretdb-data"
   if ! running "$pidfile"; then
     mkdir -p "$data"
-    nohup "$BIN_DIR/ferretdb-$FERRETDB_VERSION-indexed-id" --handler=sqlite --sqlite-url="file:$data/" \
+    nohup "$FERRETDB_BIN" --handler=sqlite --sqlite-url="file:$data/" \
       --listen-addr="127.0.0.1:$FERRETDB_PORT" --telemetry=disable --state-dir="$RUN_DIR" --log-level=warn \
       --debug-addr=- >"$log" 2>&1 &
     echo $! >"$pidfile"

@@ -56,7 +56,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
  */
 export async function startPrivateFerretDb(): Promise<PrivateFerretDb> {
   const backends = process.env["RUNFRAME_BACKENDS_DIR"] || join(homedir(), ".cache/runframe");
-  const binary = join(backends, "bin", "ferretdb-v1.24.2-indexed-id");
+  const binary = join(backends, "bin", "ferretdb-v1.24.2-id-pushdown");
   const dir = await mkdtemp(join(tmpdir(), "runframe-ferretdb-"));
   const port = await freePort();
   const server = await privateServer(`mongodb://127.0.0.1:${port}`, port, binary, [
