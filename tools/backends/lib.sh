@@ -14,7 +14,7 @@ FERRETDB_PORT="${RUNFRAME_FERRETDB_PORT:-27027}"
 FERRETDB_VERSION="v1.24.2"
 # The FerretDB binary install.sh builds, with the two changes it describes;
 # the suffix changes whenever those do, so a cached older build is rebuilt.
-# (libs/platform/src/testing/private-backends.ts names the same file.)
+# (libs/platform/src/testing/private-backends.ts reads it from here.)
 FERRETDB_BIN="$BIN_DIR/ferretdb-$FERRETDB_VERSION-id-pushdown"
 mkdir -p "$BIN_DIR" "$RUN_DIR"
 

@@ -23,11 +23,16 @@
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { IncidentService, IncidentStatus } from "@runframe/contracts";
-import { startStack, type ListeningApp, type Stack } from "@runframe/platform/testing";
+import {
+  backendsSetting,
+  startStack,
+  type ListeningApp,
+  type Stack,
+} from "@runframe/platform/testing";
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "../build/build.js";
@@ -204,10 +209,7 @@ function stackApps(s: Stack): App[] {
 
 /** Redis and FerretDB as tools/backends started them (their pid files). */
 function backendProcesses(): App[] {
-  const run = join(
-    process.env["RUNFRAME_BACKENDS_DIR"] ?? join(homedir(), ".cache/runframe"),
-    "run",
-  );
+  const run = backendsSetting("RUN_DIR");
   return ["redis", "ferretdb"].map((name) => ({
     name,
     pid: Number(readFileSync(join(run, `${name}.pid`), "utf8").trim()),

@@ -307,11 +307,10 @@ export async function deliver(
       deliveryAlias: auth.deliveryAlias,
       alerts: alerts.filter((a) => a.action !== AlertAction.UNSPECIFIED),
       receiveTime,
-      // Its options (heartbeat, auto-resolve, flapping) apply.
-      integration,
     };
     if (dryRun) {
-      const explained = await deps.explain({ ingest }, budget());
+      // Its options (heartbeat, auto-resolve, flapping) apply.
+      const explained = await deps.explain({ ingest: { ...ingest, integration } }, budget());
       return {
         status: 200,
         headers: limitHeaders,
@@ -324,10 +323,9 @@ export async function deliver(
     const { results } = await deps.ingest(
       {
         ...ingest,
-        // Recorded in the inbox in the same commit as the incidents. The
-        // envelope carries the integration, so it is not sent twice (an
-        // unset IngestRequest.integration means the envelope's).
-        integration: undefined,
+        // Recorded in the inbox in the same commit as the incidents. It
+        // carries the integration, whose options apply (an unset
+        // IngestRequest.integration means the envelope's).
         envelope: envelopeOf(delivery, integration, true, auth.deliveryKey),
       },
       budget(),

@@ -298,8 +298,8 @@ class Queries {
     this.#get = db.prepare(
       "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
     );
-    this.#findOpen = db.prepare("SELECT state FROM incidents_v2 WHERE open_key = ?");
-    this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
+    this.#findOpen = db.prepare(SELECT_OPEN);
+    this.#delivery = db.prepare(SELECT_DELIVERY);
   }
 
   /** Rows are current and open keys unique: the committed open incident, exactly. */
@@ -485,8 +485,8 @@ class SqliteWriter implements IncidentWriter {
    * loop (see DeferredSync) and outside the writer's queue, so the next
    * unit commits while this one's fsync is in flight.
    */
-  async unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
-    const result = await this.#serially(async () => {
+  unit<T>(work: (unit: WriteUnit) => Promise<T>): Promise<T> {
+    return this.#durably(async () => {
       this.db.exec("BEGIN IMMEDIATE");
       this.#unit.begin();
       try {
@@ -500,8 +500,6 @@ class SqliteWriter implements IncidentWriter {
         throw error;
       }
     });
-    await this.#sync.durable();
-    return result;
   }
 
   /** Throws once writes can no longer be confirmed durable (see DeferredSync). */
@@ -512,8 +510,13 @@ class SqliteWriter implements IncidentWriter {
   }
 
   /** Runs other writes between units, never inside one; answers once they are on disk. */
-  async exclusive<T>(work: () => T): Promise<T> {
-    const result = await this.#serially(async () => work());
+  exclusive<T>(work: () => T): Promise<T> {
+    return this.#durably(async () => work());
+  }
+
+  /** Runs `work` in the writer's queue and answers once its commit is on disk. */
+  async #durably<T>(work: () => Promise<T>): Promise<T> {
+    const result = await this.#serially(work);
     await this.#sync.durable();
     return result;
   }
@@ -543,13 +546,13 @@ class SqliteUnit implements WriteUnit {
   readonly #claimed = new Set<string>();
 
   constructor(private readonly db: Database) {
-    this.#delivery = db.prepare("SELECT state, results FROM deliveries WHERE key = ?");
+    this.#delivery = db.prepare(SELECT_DELIVERY);
     this.#done = db.prepare(
       `INSERT INTO deliveries (key, organization_id, integration_id, state, results, claimed_at, expires_at)
        VALUES (?, ?, ?, 'done', ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET state = 'done', results = excluded.results`,
     );
-    this.#findOpen = db.prepare("SELECT state FROM incidents_v2 WHERE open_key = ?");
+    this.#findOpen = db.prepare(SELECT_OPEN);
     this.#get = db.prepare(
       "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
     );
@@ -574,12 +577,9 @@ class SqliteUnit implements WriteUnit {
         this.#complete({ ...request, results });
         return { state: "done", results };
       }
-      if (rows.some((row) => row !== undefined)) {
-        // A row that is not done: a claim an earlier release left behind.
-        return { state: "pending" };
-      }
-      if (request.keys.some((key) => this.#claimed.has(key))) {
-        // Claimed earlier in this same unit (the same delivery twice in one batch).
+      // Claimed earlier in this same unit (the same delivery twice in one
+      // batch), or a pending row an earlier release left behind.
+      if (request.keys.some((key, i) => this.#claimed.has(key) || rows[i] !== undefined)) {
         return { state: "pending" };
       }
       // Nothing is written for a claim: the unit holds the write lock until
@@ -677,6 +677,10 @@ class SqliteUnit implements WriteUnit {
   }
 }
 
+/** The open incident of an open key, on either connection. */
+const SELECT_OPEN = "SELECT state FROM incidents_v2 WHERE open_key = ?";
+/** A delivery's row by one of its keys, on either connection. */
+const SELECT_DELIVERY = "SELECT state, results FROM deliveries WHERE key = ?";
 const INSERT_INCIDENT = `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
    VALUES (?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_EVENT = `INSERT INTO incident_events_v2 (organization_id, incident_id, seq, data) VALUES (?, ?, ?, ?)`;

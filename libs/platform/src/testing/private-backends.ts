@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { freePort } from "./processes.js";
+import { freePort, repoRoot } from "./processes.js";
 
 /**
  * A backend server of a test's own, which the test may stop and start
@@ -55,8 +55,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
  * port and data.
  */
 export async function startPrivateFerretDb(): Promise<PrivateFerretDb> {
-  const backends = process.env["RUNFRAME_BACKENDS_DIR"] || join(homedir(), ".cache/runframe");
-  const binary = join(backends, "bin", "ferretdb-v1.24.2-id-pushdown");
+  const binary = backendsSetting("FERRETDB_BIN");
   const dir = await mkdtemp(join(tmpdir(), "runframe-ferretdb-"));
   const port = await freePort();
   const server = await privateServer(`mongodb://127.0.0.1:${port}`, port, binary, [
@@ -128,4 +127,16 @@ function accepts(port: number): Promise<boolean> {
     socket.once("connect", () => (socket.destroy(), resolve(true)));
     socket.once("error", () => resolve(false));
   });
+}
+
+/**
+ * A setting of tools/backends/lib.sh (`FERRETDB_BIN`, `RUN_DIR`, …), which
+ * names the backends' binaries and directories in one place.
+ */
+export function backendsSetting(name: string): string {
+  return execFileSync(
+    "bash",
+    ["-c", `source "$1" && printf %s "$${name}"`, "_", join(repoRoot, "tools/backends/lib.sh")],
+    { encoding: "utf8" },
+  );
 }
