@@ -371,6 +371,15 @@ export class BalancedSessionManager extends Http2SessionManager {
     }));
   }
 
+  /** How many endpoints are in rotation (asked per batched call: no copies). */
+  healthyCount(): number {
+    let n = 0;
+    for (const endpoint of this.#endpoints) {
+      n += endpoint.healthy ? 1 : 0;
+    }
+    return n;
+  }
+
   /** Closes every session and stops resolving and probing. */
   close(): void {
     this.#closed = true;

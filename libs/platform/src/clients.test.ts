@@ -92,6 +92,8 @@ describe.each<RpcProtocol>(["connect", "grpc"])(
         healthy: false,
         reason: expect.stringMatching(/ECONNREFUSED/) as string,
       });
+      // What batched calls size their concurrency by (oneBatchPerReplica).
+      expect(transport.healthyCount()).toBe(2);
     });
 
     it("sends traffic to a replica again once it is back", async () => {

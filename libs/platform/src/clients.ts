@@ -53,6 +53,8 @@ export interface InternalTransport extends Transport {
   ready(): Promise<void>;
   /** Every replica known and whether it is in rotation. */
   endpoints(): EndpointStatus[];
+  /** How many replicas are in rotation now. */
+  healthyCount(): number;
   /** Closes every connection and stops resolving and probing. */
   close(): void;
 }
@@ -124,6 +126,7 @@ export function createInternalTransport(options: InternalTransportOptions): Inte
       }
     },
     endpoints: () => balancer.endpoints(),
+    healthyCount: () => balancer.healthyCount(),
     close: () => balancer.close(),
   });
 }

@@ -38,7 +38,7 @@ export function serviceTransports(
  * calls made meanwhile gather into the next.
  */
 export function oneBatchPerReplica(transport: InternalTransport): () => number {
-  return () => Math.max(1, transport.endpoints().filter((e) => e.healthy).length);
+  return () => Math.max(1, transport.healthyCount());
 }
 
 /** One call with its deadline, as the apps make them. */
