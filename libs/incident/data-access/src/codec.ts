@@ -8,7 +8,6 @@ import {
 } from "@runframe/contracts";
 import {
   incidentId,
-  openKeyOf,
   type AlertSnapshot,
   type EventRecord,
   type InboxRecord,
@@ -102,16 +101,6 @@ export function decodeAlert(a: StoredAlert): AlertSnapshot {
     metadata: Object.fromEntries(a.metadata.map(({ key, value }) => [key, value])),
     truncatedAlerts: a.truncatedAlerts,
   };
-}
-
-/**
- * The key an incident holds in the stores' unique open-key index: its dedup
- * scope's while it is open and has a dedup key, so a scope has at most one
- * open incident; none otherwise (each store fills in a value the index lets
- * repeat).
- */
-export function heldOpenKey(r: IncidentRecord): string | undefined {
-  return r.dedupKey !== "" && r.status !== IncidentStatus.RESOLVED ? openKeyOf(r) : undefined;
 }
 
 export function encodeIncident(r: IncidentRecord): StoredIncident {

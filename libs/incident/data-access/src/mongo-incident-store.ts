@@ -3,6 +3,7 @@ import {
   DELIVERY_RETENTION_MS,
   incidentId,
   incidentNumber,
+  heldOpenKey,
   openKeyOf,
   type Change,
   type ChangedIncident,
@@ -49,7 +50,6 @@ import {
   encodeEvent,
   encodeIncident,
   encodeResults,
-  heldOpenKey,
   type StoredEvent,
   type StoredIncident,
   type StoredResultRecord,
@@ -359,26 +359,44 @@ async function readIncident(c: Collections, id: string): Promise<IncidentRecord 
 }
 
 /**
- * The open incident of an open key, read only: through its lookup entry,
- * else (a creator that stopped before inserting the entry) the incident
- * holding the key, which a unit's contested lookup would find as well. An
- * entry or a document left pointing at an incident resolved since counts
- * as none, as a unit's lookup decides (which also repairs them; this
- * leaves that to the next real write). The query on `openKey` is served by
- * its unique index on MongoDB and scans on FerretDB: it is made for dry
- * runs of keys with no open incident only, which their own rate limit
- * keeps few, never on the webhook path.
+ * The open incident of an open key, read only, as a unit's lookup decides
+ * it (readHolder) without the repairs the lookup makes (it leaves those to
+ * the next real write). It always queries `openKey` when no entry names an
+ * incident: that query is served by its unique index on MongoDB and scans
+ * on FerretDB, and this is made for dry runs of keys with no open incident
+ * only, which their own rate limit keeps few, never on the webhook path.
  */
 async function findOpenIncident(c: Collections, key: string): Promise<IncidentRecord | undefined> {
-  const entry = await c.openKeys.findOne({ _id: key });
-  let record: IncidentRecord | undefined;
-  if (entry !== null) {
-    record = await readIncident(c, entry.incident);
-  } else {
-    const doc = await c.incidents.findOne({ openKey: key });
-    record = doc === null ? undefined : await latestState(c, doc._id, decodeIncident(doc));
-  }
+  const record = await readHolder(c, key, true);
   return record?.status === IncidentStatus.RESOLVED ? undefined : record;
+}
+
+/**
+ * The incident holding an open key: the one its lookup entry names, else
+ * (`queryWithoutEntry`: a creation of ours was refused, or nothing tells
+ * whether one was) the one whose `openKey` is the key, which a creator that
+ * stopped before inserting the entry leaves behind. An entry can name an
+ * incident that is not this scope's: the leftover of a creation that was
+ * refused, until its writer takes it back, whose number another scope's
+ * incident holds (numbers handed out twice by a release before numbers
+ * were claimed one by one, on FerretDB). That incident must not take this
+ * scope's alerts, so then the `openKey` query decides. The incident found
+ * may have been resolved since without releasing the key.
+ */
+async function readHolder(
+  c: Collections,
+  key: string,
+  queryWithoutEntry: boolean,
+): Promise<IncidentRecord | undefined> {
+  const entry = await c.openKeys.findOne({ _id: key });
+  const record = entry === null ? undefined : await readIncident(c, entry.incident);
+  const leftover = entry !== null && (record === undefined || openKeyOf(record) !== key);
+  if (!leftover && (entry !== null || !queryWithoutEntry)) {
+    return record;
+  }
+  // FerretDB scans for this query: this path is rare.
+  const doc = await c.incidents.findOne({ openKey: key });
+  return doc === null ? undefined : latestState(c, doc._id, decodeIncident(doc));
 }
 
 /** The results of an applied delivery under one of its identities, as a unit's claim reads them. */
@@ -1162,21 +1180,9 @@ class MongoUnit implements WriteUnit {
 
   /** Finds the open incident of a scope by its lookup entry, cleaning up after an unfinished resolution. */
   async #lookup(key: string): Promise<IncidentRecord | undefined> {
-    const entry = await this.#c.openKeys.findOne({ _id: key });
-    let record = entry === null ? undefined : await readIncident(this.#c, entry.incident);
-    // An entry can name an incident that is not this scope's: the leftover
-    // of a creation that was refused, until its writer takes it back, whose
-    // number another scope's incident holds (numbers handed out twice by a
-    // release before numbers were claimed one by one, on FerretDB). That
-    // incident must not take this scope's alerts.
-    const leftover = entry !== null && (record === undefined || openKeyOf(record) !== key);
-    if (leftover || (entry === null && this.#contested.has(key))) {
-      // Our creation was refused, so an incident holds the key; its creator
-      // inserts the lookup entry just after it (or died in between). A query
-      // on the key itself finds it (FerretDB scans: this path is rare).
-      const doc = await this.#c.incidents.findOne({ openKey: key });
-      record = doc === null ? undefined : await latestState(this.#c, doc._id, decodeIncident(doc));
-    }
+    // Where our creation was refused, an incident holds the key; its creator
+    // inserts the lookup entry just after it (or died in between).
+    let record = await readHolder(this.#c, key, this.#contested.has(key));
     if (record && record.status === IncidentStatus.RESOLVED) {
       const _id = docId(record.organizationId, record.id);
       await this.#c.incidents.updateOne(

@@ -113,6 +113,14 @@ describe("MongoDB store: two replicas on one database", () => {
       .insertOne({ _id: openKeyOf(scope), incident: `${org}/${other!.incidentId}` });
 
     const replica = new Incidents(new MongoIncidentStorage(db));
+    // A dry run predicts what the ingest below does: nothing is open for "mine".
+    const predicted = await replica.explain(
+      request([{ dedupKey: "mine", action: AlertAction.RESOLVE }, { dedupKey: "mine" }]),
+    );
+    expect(predicted.explanations.map((e) => e.result.action)).toEqual([
+      IngestAction.IGNORED,
+      IngestAction.CREATED,
+    ]);
     const [resolve] = (
       await replica.ingest(request([{ dedupKey: "mine", action: AlertAction.RESOLVE }]))
     ).results;

@@ -1,6 +1,7 @@
 import { IncidentStatus } from "@runframe/contracts";
 import { decideAlert, type DecisionUnit, type DeliveryInput } from "./ingest.js";
 import {
+  heldOpenKey,
   openKeyOf,
   type Change,
   type DedupScope,
@@ -93,8 +94,9 @@ class WhatIfUnit implements DecisionUnit {
   async create(draft: IncidentDraft, _event: EventRecord, tag: number): Promise<IncidentRecord> {
     const record: IncidentRecord = { ...draft, id: `${NEW_INCIDENT}${tag}`, number: 0 };
     // One opened resolved holds no key: an incident open under it stays open.
-    if (record.dedupKey !== "" && record.status !== IncidentStatus.RESOLVED) {
-      this.#open.set(openKeyOf(record), record);
+    const key = heldOpenKey(record);
+    if (key !== undefined) {
+      this.#open.set(key, record);
     }
     return record;
   }

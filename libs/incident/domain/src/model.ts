@@ -1,10 +1,10 @@
 import type { Page } from "@runframe/util";
 import { createHash } from "node:crypto";
-import type {
-  IncidentEventType,
+import {
   IncidentStatus,
-  IngestAction,
-  Severity,
+  type IncidentEventType,
+  type IngestAction,
+  type Severity,
 } from "@runframe/contracts";
 
 /** What one alert said, as kept on the incident (latest) and on its timeline. */
@@ -134,4 +134,14 @@ export function openKeyOf(scope: DedupScope): string {
   return createHash("sha256")
     .update(`${scope.organizationId}\n${scope.integrationId}\n${scope.dedupKey}`)
     .digest("base64url");
+}
+
+/**
+ * The key an incident holds in the stores' unique open-key index: its dedup
+ * scope's while it is open and has a dedup key, so a scope has at most one
+ * open incident; none otherwise (each store fills in a value the index lets
+ * repeat).
+ */
+export function heldOpenKey(r: IncidentRecord): string | undefined {
+  return r.dedupKey !== "" && r.status !== IncidentStatus.RESOLVED ? openKeyOf(r) : undefined;
 }
