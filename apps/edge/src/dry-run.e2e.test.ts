@@ -8,8 +8,13 @@
  */
 import type { Client } from "@connectrpc/connect";
 import { DeliveryService, IncidentService } from "@runframe/contracts";
-import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
-import { createHmac, randomBytes } from "node:crypto";
+import {
+  customSignatureHeaders,
+  startStack,
+  teamClient,
+  type Stack,
+} from "@runframe/platform/testing";
+import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const apiKey = "dry-run-e2e-admin-key-0000000000000000000000";
@@ -34,13 +39,6 @@ interface Answer {
     dedup_key?: string;
     message?: string;
   };
-}
-
-/** A custom webhook signed as the public docs sign it. */
-function signed(body: string, secret = signingSecret): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const digest = createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex");
-  return { "x-runframe-signature": `sha256=${digest}`, "x-runframe-timestamp": timestamp };
 }
 
 /** One Alertmanager notification: `db-1` firing, `db-2` resolved. */
@@ -265,7 +263,7 @@ describe.each([
       dedup_key: "deploy",
     });
     const before = await stored();
-    const forged = await dryRun(keys.signed, body, signed(body, "not-the-secret"));
+    const forged = await dryRun(keys.signed, body, customSignatureHeaders(body, "not-the-secret"));
     expect(forged.status).toBe(401);
     expect(forged.body.error?.code).toBe("signature_invalid");
     const unsigned = await dryRun(keys.signed, body);
@@ -275,7 +273,7 @@ describe.each([
     // The same signed bytes: dry run, then the real delivery is applied, not
     // answered as a redelivery of the dry run; a dry run of them again now
     // predicts the redelivery.
-    const headers = signed(body);
+    const headers = customSignatureHeaders(body, signingSecret);
     const predicted = await dryRun(keys.signed, body, headers);
     expect(predicted.body.incidents).toEqual([
       { id: null, action: "would_create", dedupKey: "deploy", createdByAlert: 0 },

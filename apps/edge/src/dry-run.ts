@@ -55,19 +55,10 @@ const WOULD: Record<IngestAction, string> = {
   [IngestAction.ACKNOWLEDGED]: "would_acknowledge",
 };
 
-const ALERT_ACTIONS: Record<AlertAction, string | null> = {
-  [AlertAction.UNSPECIFIED]: null,
-  [AlertAction.TRIGGER]: "trigger",
-  [AlertAction.RESOLVE]: "resolve",
-  [AlertAction.ACKNOWLEDGE]: "acknowledge",
-};
-
-const STATUSES: Record<IncidentStatus, string | null> = {
-  [IncidentStatus.UNSPECIFIED]: null,
-  [IncidentStatus.NEW]: "new",
-  [IncidentStatus.INVESTIGATING]: "investigating",
-  [IncidentStatus.RESOLVED]: "resolved",
-};
+/** An enum value as the webhook API words it: its name in lower case, null when unspecified (0). */
+function wordOf(names: Record<number, string>, value: number): string | null {
+  return value === 0 ? null : (names[value]?.toLowerCase() ?? null);
+}
 
 /**
  * A dry run's answer: the published success body's shape, `status`
@@ -110,11 +101,11 @@ export function dryRunBody(
 /** A normalized alert in the webhook API's words. */
 function alertJson(alert: NormalizedAlert) {
   return {
-    action: ALERT_ACTIONS[alert.action],
+    action: wordOf(AlertAction, alert.action),
     title: alert.title,
     description: alert.description,
     severity: alert.severity === Severity.UNSPECIFIED ? null : Severity[alert.severity],
-    status: STATUSES[alert.status],
+    status: wordOf(IncidentStatus, alert.status),
     serviceId: alert.serviceId || null,
     sourceUrl: alert.sourceUrl || null,
     dedupKey: alert.dedupKey || null,

@@ -13,8 +13,13 @@ import {
   IngestAction,
   type Delivery,
 } from "@runframe/contracts";
-import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
-import { createHmac, randomBytes } from "node:crypto";
+import {
+  customSignatureHeaders,
+  startStack,
+  teamClient,
+  type Stack,
+} from "@runframe/platform/testing";
+import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -249,7 +254,7 @@ describe.each([
     const since = new Date();
     const before = await deliveries.getDeliveryStats({});
     const schema = await stack.webhook(keys.signed, JSON.stringify({ severity: "SEV9" }), {
-      ...sign(JSON.stringify({ severity: "SEV9" })),
+      ...customSignatureHeaders(JSON.stringify({ severity: "SEV9" }), signingSecret),
     });
     expect(schema.status).toBe(400);
     const forged = await stack.webhook(keys.signed, '{"title":"forged"}', {
@@ -349,11 +354,4 @@ async function allIncidents(incidents: Client<typeof IncidentService>, run: stri
     pageToken = page.nextPageToken;
   } while (pageToken !== "");
   return found;
-}
-
-/** The headers of a custom webhook signed with the integration's secret. */
-function sign(body: string): Record<string, string> {
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const digest = createHmac("sha256", signingSecret).update(`${timestamp}.${body}`).digest("hex");
-  return { "x-runframe-signature": `sha256=${digest}`, "x-runframe-timestamp": timestamp };
 }

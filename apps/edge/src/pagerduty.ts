@@ -115,7 +115,7 @@ function pagerDutyShape(answer: WebhookAnswer): WebhookAnswer {
       incidents: { dedupKey: string | null }[];
       alerts?: unknown[];
     };
-    if (status === "dry_run") {
+    if (answer.dryRun) {
       return {
         status: 200,
         headers: answer.headers,

@@ -246,45 +246,32 @@ export class Authenticator {
 
     const quota = quotaKey(keyHash);
     const limit = integration.rateLimitPerMinute;
-    if (req.dryRun) {
-      const dryRun = await this.#deps.limiter.consume(
-        `dry-run:{${keyHash}}`,
-        this.#dryRunLimit,
-        MINUTE_MS,
-      );
-      if (!dryRun.allowed) {
-        this.#deps.events?.throttled(integration.type, "dry_runs");
-        throw rateLimited(dryRun, "too many dry runs for this routing key", "DRY_RUN_LIMITED");
-      }
-      return {
-        integration: this.#view(integration),
-        deliveryKey,
-        deliveryAlias,
-        repeat: false,
-        disposition: verified.disposition,
-        message: verified.message,
-        rateLimit: rateLimitState(dryRun),
-      };
-    }
-    const decision = deliveryKey
-      ? await this.#deps.limiter.consumeDelivery({
-          key: quota,
-          limit,
-          repeatKey: `repeats:{${keyHash}}`,
-          repeatLimit: limit,
-          windowMs: MINUTE_MS,
-          deliveryIds: [deliveryKey, deliveryAlias].filter((id) => id !== ""),
-          seenForMs: SEEN_FOR_MS,
-        })
-      : { ...(await this.#deps.limiter.consume(quota, limit, MINUTE_MS)), repeat: false };
+    // A dry run counts against a limit of its own, never the key's quota.
+    const decision = req.dryRun
+      ? {
+          ...(await this.#deps.limiter.consume(
+            `dry-run:{${keyHash}}`,
+            this.#dryRunLimit,
+            MINUTE_MS,
+          )),
+          repeat: false,
+        }
+      : deliveryKey
+        ? await this.#deps.limiter.consumeDelivery({
+            key: quota,
+            limit,
+            repeatKey: `repeats:{${keyHash}}`,
+            repeatLimit: limit,
+            windowMs: MINUTE_MS,
+            deliveryIds: [deliveryKey, deliveryAlias].filter((id) => id !== ""),
+            seenForMs: SEEN_FOR_MS,
+          })
+        : { ...(await this.#deps.limiter.consume(quota, limit, MINUTE_MS)), repeat: false };
     if (!decision.allowed) {
-      this.#deps.events?.throttled(integration.type, decision.repeat ? "repeats" : "quota");
-      throw rateLimited(
-        decision,
-        decision.repeat
-          ? "too many repeats of the same delivery for this routing key"
-          : "rate limit exceeded for this routing key",
-      );
+      const why = req.dryRun ? "dry_runs" : decision.repeat ? "repeats" : "quota";
+      this.#deps.events?.throttled(integration.type, why);
+      const { message, reason } = THROTTLED[why];
+      throw rateLimited(decision, message, reason);
     }
     return {
       integration: this.#view(integration),
@@ -495,6 +482,16 @@ export class RefusedDelivery extends Error {
 function quotaKey(routingKeyHash: string): string {
   return `quota:{${routingKeyHash}}`;
 }
+
+/** What a sender is told of each throttle of a delivery: the message, and the reason in its details. */
+const THROTTLED: Record<
+  Exclude<ThrottleReason, "failed_attempts">,
+  { readonly message: string; readonly reason?: string }
+> = {
+  quota: { message: "rate limit exceeded for this routing key" },
+  repeats: { message: "too many repeats of the same delivery for this routing key" },
+  dry_runs: { message: "too many dry runs for this routing key", reason: "DRY_RUN_LIMITED" },
+};
 
 function rateLimited(
   decision: RateLimitDecision,

@@ -10,3 +10,4 @@ export { appBundle, type AppName } from "../apps.js";
 export * from "./team-fixture.js";
 export * from "./tracing.js";
 export * from "./otlp-receiver.js";
+export * from "./signing.js";
