@@ -9,3 +9,4 @@ export * from "./batcher.js";
 export * from "./stored.js";
 export * from "./inbox.js";
 export * from "./integration-options.js";
+export * from "./ids.js";

@@ -28,8 +28,7 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { AlreadyExistsError, pageOf, UnavailableError } from "@runframe/util";
-import { randomUUID } from "node:crypto";
+import { AlreadyExistsError, pageOf, timeOrderedId, UnavailableError } from "@runframe/util";
 import {
   MongoBulkWriteError,
   MongoServerError,
@@ -1128,7 +1127,7 @@ class MongoUnit implements WriteUnit {
       .filter((record) => !record.replayed)
       .flatMap((record) => {
         const keys =
-          record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${randomUUID()}`];
+          record.keys.length > 0 ? record.keys.map((k) => DONE + k) : [`log:${timeOrderedId()}`];
         return keys.map((key) => ({
           ...claimDoc(key, record, "done"),
           results: encodeResults(record.results),

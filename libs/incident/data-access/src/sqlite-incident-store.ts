@@ -29,10 +29,9 @@ import {
   type TimelineReader,
   type WriteUnit,
 } from "@runframe/incident-domain";
-import { AlreadyExistsError, pageOf } from "@runframe/util";
+import { AlreadyExistsError, pageOf, timeOrderedId } from "@runframe/util";
 import { DeferredSync, type FileSync } from "@runframe/storage";
 import type { Database, Statement } from "better-sqlite3";
-import { randomUUID } from "node:crypto";
 import { replayV1, type V1Alert } from "./migrate-v1.js";
 import { INBOX_SCHEMA, insertInbox, SqliteInbox } from "./sqlite-inbox.js";
 import { SCHEDULES_SCHEMA, SqliteSchedules } from "./sqlite-schedules.js";
@@ -607,7 +606,7 @@ class SqliteUnit implements WriteUnit {
 
   #complete(record: DeliveryRecord): void {
     const results = JSON.stringify(encodeResults(record.results));
-    const keys = record.keys.length > 0 ? record.keys : [`log:${randomUUID()}`];
+    const keys = record.keys.length > 0 ? record.keys : [`log:${timeOrderedId()}`];
     for (const key of keys) {
       this.#done.run(
         key,

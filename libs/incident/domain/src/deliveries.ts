@@ -18,8 +18,8 @@ import {
   TOO_LARGE_KEPT_BYTES,
   redrivesThrottledByDefault,
   ValidationError,
+  timeOrderedId,
 } from "@runframe/util";
-import { randomUUID } from "node:crypto";
 import type {
   DeliveryInbox,
   InboxFilter,
@@ -298,7 +298,7 @@ export function inboxRecordOf(
   const receivedAt = envelope.receiveTime ? timestampDate(envelope.receiveTime) : new Date();
   const tooLarge = answer.outcome === DeliveryOutcome.TOO_LARGE;
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     organizationId: integration.organizationId,
     integrationId: integration.id,
     integrationType: integration.type,
