@@ -56,6 +56,8 @@ const integrations = Array.from({ length: 50 }, (_, i) =>
     name: `Bench ${i}`,
     enabled: true,
     rateLimitPerMinute: 1_000_000,
+    createTime: timestampFromDate(new Date("2026-11-01T00:00:00Z")),
+    updateTime: timestampFromDate(new Date("2026-11-01T00:00:00Z")),
   }),
 );
 

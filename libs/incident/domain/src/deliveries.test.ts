@@ -1,5 +1,10 @@
-import { create } from "@bufbuild/protobuf";
-import { DeliveryEnvelopeSchema, DeliveryOutcome, IntegrationType } from "@runframe/contracts";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import {
+  DeliveryEnvelopeSchema,
+  DeliveryOutcome,
+  IntegrationSchema,
+  IntegrationType,
+} from "@runframe/contracts";
 import { describe, expect, it } from "vitest";
 import { inboxRecordOf } from "./deliveries.js";
 
@@ -33,5 +38,36 @@ describe("redrive of throttled deliveries", () => {
     expect(redriven(IntegrationType.DATADOG)).toBe(true);
     expect(redriven(IntegrationType.SENTRY)).toBe(false);
     expect(redriven(IntegrationType.PAGERDUTY)).toBe(false);
+  });
+});
+
+describe("the integration snapshot of an inbox record", () => {
+  const accepted = {
+    outcome: DeliveryOutcome.ACCEPTED,
+    status: 202,
+    reason: "",
+    answer: "",
+    fieldErrors: [],
+  };
+  /** The snapshot of a delivery of this integration version, decoded. */
+  const snapshot = (seconds: bigint, name: string) =>
+    inboxRecordOf(
+      create(DeliveryEnvelopeSchema, {
+        integration: { id: "int-snap", organizationId: "org-a", name, updateTime: { seconds } },
+      }),
+      60_000,
+      accepted,
+    ).integration;
+
+  it("is encoded once per integration version, and anew for each later version", () => {
+    const first = snapshot(100n, "Checkout");
+    expect(snapshot(100n, "Checkout")).toBe(first);
+    const renamed = snapshot(101n, "Checkout EU");
+    expect(renamed).not.toBe(first);
+    expect(fromBinary(IntegrationSchema, renamed)).toMatchObject({
+      id: "int-snap",
+      name: "Checkout EU",
+    });
+    expect(fromBinary(IntegrationSchema, first).name).toBe("Checkout");
   });
 });
