@@ -710,13 +710,7 @@ class MongoWriter implements IncidentWriter {
   /** Numbers of a block from the counter that this process claimed, in order; at least one. */
   async #reserve(organizationId: string, first: number): Promise<number[]> {
     let block = first;
-    // A block refused whole means the counter lags the claims (increments
-    // lost on FerretDB): the next block is twice as large, to catch up fast.
-    for (
-      let attempt = 0;
-      attempt < MAX_RESERVE_ATTEMPTS;
-      attempt++, block = Math.min(2 * block, MAX_CATCH_UP_BLOCK)
-    ) {
+    for (let attempt = 0; attempt < MAX_RESERVE_ATTEMPTS; attempt++) {
       let end: number;
       try {
         const counter = await this.c.counters.findOneAndUpdate(
@@ -726,9 +720,9 @@ class MongoWriter implements IncidentWriter {
         );
         end = counter?.last ?? block;
       } catch (error) {
-        // Two first upserts at once (FerretDB): the counter exists now.
+        // Two first upserts at once (FerretDB): the counter exists now, so
+        // the same block is asked for again.
         if (error instanceof MongoServerError && error.code === 11000) {
-          block /= 2;
           continue;
         }
         throw error;
@@ -742,6 +736,9 @@ class MongoWriter implements IncidentWriter {
       if (mine.length > 0) {
         return mine;
       }
+      // A block refused whole means the counter lags the claims (increments
+      // lost on FerretDB): the next block is twice as large, to catch up fast.
+      block = Math.min(2 * block, MAX_CATCH_UP_BLOCK);
     }
     throw new UnavailableError("could not reserve incident numbers; retry", {
       reason: "NUMBERS_CONTENDED",
