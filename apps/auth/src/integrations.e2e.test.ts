@@ -5,8 +5,12 @@ import {
   IntegrationType,
   ListIntegrationsResponseSchema,
 } from "@runframe/contracts";
-import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
-import { createHmac } from "node:crypto";
+import {
+  customSignatureHeaders,
+  startStack,
+  teamClient,
+  type Stack,
+} from "@runframe/platform/testing";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
@@ -109,12 +113,7 @@ describe.each([
     expect(integration?.signingSecretConfigured).toBe(true);
     const signedWith = (secret: string) => {
       const body = JSON.stringify({ title: "signed", service_id: "SER-00001" });
-      const ts = Math.floor(Date.now() / 1000);
-      const sig = createHmac("sha256", secret).update(`${ts}.${body}`).digest("hex");
-      return stack.webhook(routingKey, body, {
-        "x-runframe-signature": `sha256=${sig}`,
-        "x-runframe-timestamp": String(ts),
-      });
+      return stack.webhook(routingKey, body, customSignatureHeaders(body, secret));
     };
     expect((await trigger(routingKey)).status).toBe(401);
     await teamA.setSigningSecret({
@@ -153,15 +152,9 @@ describe.each([
       gracePeriodSeconds: 1,
     });
     const body = JSON.stringify({ title: "signed", service_id: "SER-00001" });
-    const ts = Math.floor(Date.now() / 1000);
-    const sig = createHmac("sha256", "first-secret-0123456789")
-      .update(`${ts}.${body}`)
-      .digest("hex");
+    const headers = customSignatureHeaders(body, "first-secret-0123456789");
     await new Promise((r) => setTimeout(r, 1_100));
-    const res = await stack.webhook(routingKey, body, {
-      "x-runframe-signature": `sha256=${sig}`,
-      "x-runframe-timestamp": String(ts),
-    });
+    const res = await stack.webhook(routingKey, body, headers);
     expect(res.status).toBe(401);
   });
 

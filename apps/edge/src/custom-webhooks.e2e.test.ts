@@ -1,9 +1,9 @@
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { IncidentService, IncidentStatus, Severity } from "@runframe/contracts";
-import { startStack, teamClient, type Stack } from "@runframe/platform/testing";
+import { customSignature, startStack, teamClient, type Stack } from "@runframe/platform/testing";
 import { execFile } from "node:child_process";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -95,7 +95,7 @@ describe.each([
     const count = async (client = teamA) =>
       (await client.listIncidents({ pageSize: 100 })).incidents.length;
     const signed = (body: string, timestamp: number, key = secret) =>
-      createHmac("sha256", key).update(`${timestamp}.${body}`).digest("hex");
+      customSignature(body, key, timestamp);
     const now = () => Math.floor(Date.now() / 1000);
 
     it("creates an incident from the published example payload", async () => {

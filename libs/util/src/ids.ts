@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 
 /**
- * A new unique id that sorts by creation time: a UUIDv7 (RFC 9562: 48 bits
- * of Unix milliseconds, the version, then 74 random bits with the variant).
+ * A new unique id that sorts by the millisecond it was made in (ids of one
+ * millisecond in random order): a UUIDv7 (RFC 9562: 48 bits of Unix
+ * milliseconds, the version, then 74 random bits with the variant).
  * A record keyed or indexed by one is appended at the end of its b-tree,
  * where a random UUID lands on a random page: in a commit of 20 deliveries
  * that is one page written instead of about 20 for each such key

@@ -270,8 +270,7 @@ export class Authenticator {
     if (!decision.allowed) {
       const why = req.dryRun ? "dry_runs" : decision.repeat ? "repeats" : "quota";
       this.#deps.events?.throttled(integration.type, why);
-      const { message, reason } = THROTTLED[why];
-      throw rateLimited(decision, message, reason);
+      throw rateLimited(decision, THROTTLED[why]);
     }
     return {
       integration: this.#view(integration),
@@ -456,7 +455,7 @@ export class Authenticator {
     const decision = await this.#deps.limiter.consume(key, limit, MINUTE_MS);
     if (!decision.allowed) {
       this.#deps.events?.throttled(type, "failed_attempts");
-      throw rateLimited(decision, "too many failed attempts; slow down", "FAILED_ATTEMPTS_LIMITED");
+      throw rateLimited(decision, THROTTLED.failed_attempts);
     }
   }
 }
@@ -483,20 +482,23 @@ function quotaKey(routingKeyHash: string): string {
   return `quota:{${routingKeyHash}}`;
 }
 
-/** What a sender is told of each throttle of a delivery: the message, and the reason in its details. */
-const THROTTLED: Record<
-  Exclude<ThrottleReason, "failed_attempts">,
-  { readonly message: string; readonly reason?: string }
-> = {
-  quota: { message: "rate limit exceeded for this routing key" },
-  repeats: { message: "too many repeats of the same delivery for this routing key" },
+/** What a sender is told of each throttle: the message, and the reason in its details. */
+const THROTTLED: Record<ThrottleReason, { readonly message: string; readonly reason: string }> = {
+  quota: { message: "rate limit exceeded for this routing key", reason: "RATE_LIMITED" },
+  repeats: {
+    message: "too many repeats of the same delivery for this routing key",
+    reason: "RATE_LIMITED",
+  },
   dry_runs: { message: "too many dry runs for this routing key", reason: "DRY_RUN_LIMITED" },
+  failed_attempts: {
+    message: "too many failed attempts; slow down",
+    reason: "FAILED_ATTEMPTS_LIMITED",
+  },
 };
 
 function rateLimited(
   decision: RateLimitDecision,
-  message: string,
-  reason = "RATE_LIMITED",
+  { message, reason }: (typeof THROTTLED)[ThrottleReason],
 ): ResourceExhaustedError {
   return new ResourceExhaustedError(
     message,
