@@ -7,6 +7,7 @@
  *   node --import tsx tools/bench/throughput.ts --backends      # Redis + FerretDB
  *   node --import tsx tools/bench/throughput.ts --incidents 1000000
  *   node --import tsx tools/bench/throughput.ts --profile /tmp/prof   # V8 CPU profiles
+ *   node --import tsx tools/bench/throughput.ts --rounds 3   # the median of 3 interleaved runs
  *
  * It installs its load generators (tools/bench/install.sh: wrk for closed
  * loops, vegeta for a constant rate), builds the apps, starts them with 50
@@ -19,6 +20,11 @@
  * (groups of 10 alerts, same mix), `rate` (custom at a constant rate, for
  * latency), `list` (ListIncidents: the first page and one deep in the list,
  * filtered by status).
+ *
+ * With `--rounds N`, every measurement runs N times, round-robin over the
+ * workloads (so a slow phase of the machine spreads over all of them), and
+ * the table shows each one's median run (by req/s; by p99 for the constant
+ * rate) with every round's req/s (p99) beside it.
  */
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -48,6 +54,7 @@ const { values: args } = parseArgs({
     workloads: { type: "string", default: "custom,alertmanager,rate,list" },
     /** Writes a V8 CPU profile of every app into this directory (node --cpu-prof). */
     profile: { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const duration = Number(args.duration);
@@ -125,30 +132,32 @@ try {
   // With --backends, Redis and FerretDB share the two cores: their CPU is
   // part of what a webhook costs.
   const apps = [...stackApps(stack), ...(args.backends ? backendProcesses() : [])];
-  const rows: Row[] = [];
   const ceiling = await bareCeiling();
-
+  const measurements: (() => Promise<Row>)[] = [];
   if (workloads.has("custom")) {
     for (const c of connections) {
-      rows.push(await closedLoop(`custom, 1 alert`, c, customScript(), apps, ceiling.get(c)!));
+      measurements.push(() =>
+        closedLoop(`custom, 1 alert`, c, customScript(), apps, ceiling.get(c)!),
+      );
     }
   }
   if (workloads.has("alertmanager")) {
     for (const c of connections) {
-      rows.push(
-        await closedLoop(
-          `Alertmanager, 10 alerts/group`,
-          c,
-          alertmanagerScript(),
-          apps,
-          ceiling.get(c)!,
-        ),
+      measurements.push(() =>
+        closedLoop(`Alertmanager, 10 alerts/group`, c, alertmanagerScript(), apps, ceiling.get(c)!),
       );
     }
   }
   if (workloads.has("rate")) {
-    rows.push(await constantRate(Number(args.rate), apps));
+    measurements.push(() => constantRate(Number(args.rate), apps));
   }
+  const runs: Row[][] = measurements.map(() => []);
+  for (let round = 0; round < Number(args.rounds); round++) {
+    for (const [i, measure] of measurements.entries()) {
+      runs[i]!.push(await measure());
+    }
+  }
+  const rows = runs.map(medianRun);
   printTable(rows, apps, ceiling);
   if (workloads.has("list")) {
     await listLatency(stack);
@@ -194,6 +203,15 @@ interface Row {
   readonly cpuPerWebhook: Map<string, number>;
   readonly rss: Map<string, number>;
   readonly ceiling?: number;
+  /** Every round of this measurement (--rounds): its req/s, or its p99 at a constant rate. */
+  readonly rounds?: readonly number[];
+}
+
+/** The median of a measurement's runs: by req/s, or by p99 at a constant rate. */
+function medianRun(runs: readonly Row[]): Row {
+  const key = (row: Row) => (row.connections === "rate" ? row.p99 : row.rps);
+  const sorted = [...runs].sort((a, b) => key(a) - key(b));
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, rounds: runs.map(key) };
 }
 
 function stackApps(s: Stack): App[] {
@@ -485,6 +503,7 @@ function printTable(
     "CPU ms/webhook total",
     ...names.map((n) => `RSS MB ${n}`),
     "vs bare node:http",
+    ...(Number(args.rounds) > 1 ? ["each round: req/s (p99 ms at a rate)"] : []),
   ];
   const lines = [header, header.map(() => "---")];
   for (const row of rows) {
@@ -502,6 +521,9 @@ function printTable(
       row.ceiling
         ? `${((row.rps / row.ceiling) * 100).toFixed(1)}% of ${row.ceiling.toFixed(0)}/s`
         : "",
+      ...(Number(args.rounds) > 1
+        ? [(row.rounds ?? []).map((r) => r.toFixed(row.connections === "rate" ? 1 : 0)).join(", ")]
+        : []),
     ]);
   }
   process.stdout.write(
