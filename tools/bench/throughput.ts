@@ -58,6 +58,7 @@ const { values: args } = parseArgs({
   },
 });
 const duration = Number(args.duration);
+const rounds = Number(args.rounds);
 const connections = args.connections.split(",").map(Number);
 const workloads = new Set(args.workloads.split(","));
 const root = join(import.meta.dirname, "../..");
@@ -152,7 +153,7 @@ try {
     measurements.push(() => constantRate(Number(args.rate), apps));
   }
   const runs: Row[][] = measurements.map(() => []);
-  for (let round = 0; round < Number(args.rounds); round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const [i, measure] of measurements.entries()) {
       runs[i]!.push(await measure());
     }
@@ -503,7 +504,7 @@ function printTable(
     "CPU ms/webhook total",
     ...names.map((n) => `RSS MB ${n}`),
     "vs bare node:http",
-    ...(Number(args.rounds) > 1 ? ["each round: req/s (p99 ms at a rate)"] : []),
+    ...(rounds > 1 ? ["each round: req/s (p99 ms at a rate)"] : []),
   ];
   const lines = [header, header.map(() => "---")];
   for (const row of rows) {
@@ -521,7 +522,7 @@ function printTable(
       row.ceiling
         ? `${((row.rps / row.ceiling) * 100).toFixed(1)}% of ${row.ceiling.toFixed(0)}/s`
         : "",
-      ...(Number(args.rounds) > 1
+      ...(rounds > 1
         ? [(row.rounds ?? []).map((r) => r.toFixed(row.connections === "rate" ? 1 : 0)).join(", ")]
         : []),
     ]);

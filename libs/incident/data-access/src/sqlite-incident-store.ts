@@ -294,9 +294,7 @@ class Queries {
   readonly #delivery: Statement<[string], { state: string; results: string }>;
 
   constructor(private readonly db: Database) {
-    this.#get = db.prepare(
-      "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
-    );
+    this.#get = db.prepare(SELECT_BY_NUMBER);
     this.#findOpen = db.prepare(SELECT_OPEN);
     this.#delivery = db.prepare(SELECT_DELIVERY);
   }
@@ -552,9 +550,7 @@ class SqliteUnit implements WriteUnit {
        ON CONFLICT (key) DO UPDATE SET state = 'done', results = excluded.results`,
     );
     this.#findOpen = db.prepare(SELECT_OPEN);
-    this.#get = db.prepare(
-      "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?",
-    );
+    this.#get = db.prepare(SELECT_BY_NUMBER);
     this.#lastNumber = db.prepare(
       "SELECT max(number) AS n FROM incidents_v2 WHERE organization_id = ?",
     );
@@ -678,6 +674,8 @@ class SqliteUnit implements WriteUnit {
 
 /** The open incident of an open key, on either connection. */
 const SELECT_OPEN = "SELECT state FROM incidents_v2 WHERE open_key = ?";
+/** An incident by its number, on either connection. */
+const SELECT_BY_NUMBER = "SELECT state FROM incidents_v2 WHERE organization_id = ? AND number = ?";
 /** A delivery's row by one of its keys, on either connection. */
 const SELECT_DELIVERY = "SELECT state, results FROM deliveries WHERE key = ?";
 const INSERT_INCIDENT = `INSERT INTO incidents_v2 (organization_id, number, integration_id, service_id, status, open_key, state)
